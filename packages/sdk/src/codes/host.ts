@@ -1,0 +1,23 @@
+/** SDX3xxx: the host (install, sandbox, operations). */
+export const HOST_CODES = {
+  SDX3001: { title: "Permission denied", hint: "The extension did not request this permission, or the user did not grant it for this location. Request it in @extension({ permissions }) and re-install, or change the grant with `sdx grants`." },
+  SDX3002: { title: "Payload failed validation", hint: "The data sent to the host does not match the generated schema for this model or operation." },
+  SDX3003: { title: "Guest exceeded its time limit", hint: "The code ran longer than its deadline (timeoutMs for tasks). Look for an endless loop, or raise the limit." },
+  SDX3004: { title: "Guest exceeded its memory limit", hint: "The extension allocated more memory than allowed. Process data in smaller pieces." },
+  SDX3005: { title: "Guest stack overflow", hint: "Deep or endless recursion. Make the recursion iterative or bounded." },
+  SDX3006: { title: "Guest threw an error", hint: "The extension's own code threw; see its message and stack." },
+  SDX3007: { title: "Unknown host operation", hint: "The guest called an operation this host does not provide; rebuild with a matching sdx version." },
+  SDX3008: { title: "Not found", hint: "The referenced entry, model, job or collection does not exist." },
+  SDX3009: { title: "Extension is incompatible with this host", hint: "Its minCoreVersion or requiredFeatures are not met by this host." },
+  SDX3010: { title: "Extension not installed", hint: "Install it with `sdx install <bundle> --library <dir>`." },
+  SDX3011: { title: "Unknown job, task or action", hint: "Check the name against `sdx inspect <bundle>`." },
+  SDX3012: { title: "Invalid parameter", hint: "Check the job's parameters with `sdx inspect <bundle>`; pass them as --param name=value." },
+  SDX3013: { title: "Library schema is newer than this host", hint: "The library was created by a newer sdx; upgrade sdx to open it." },
+  SDX3014: { title: "Guest result too large", hint: "A value crossing the sandbox boundary exceeded the size limit; store large data in blobs and return references." },
+  SDX3015: { title: "Operation not allowed during action preview", hint: "Preview must not have side effects; mutations are recorded as planned changes and applied by execute." },
+  SDX3016: { title: "Stale action preview", hint: "The library changed since the preview was made; preview the action again." },
+  SDX3017: { title: "Model integrity error", hint: "The model file does not match its recorded sha256." },
+  SDX3018: { title: "Consent required", hint: "This call would send data off the machine; record the user's consent for this extension and endpoint first." },
+  SDX3019: { title: "Job cancelled", hint: "The job was cancelled by the user." },
+  SDX3020: { title: "Host operation failed", hint: "The host could not complete the operation; see the message." },
+} as const;

@@ -1,0 +1,295 @@
+/**
+ * The guest↔host protocol, defined once: version, the typed table of host operations (zod schemas
+ * for every request and response), the invocation and error shapes, and the binary codec.
+ *
+ * It is the only code the guest runtime and the host share. The guest imports types, `OP_NAMES`
+ * and the codec (zod is tree-shaken out of the guest bundle); the host validates every request
+ * against `ops[op].request` before running it.
+ *
+ * Wire format: a value is encoded as JSON text plus a list of binary attachments. Every typed
+ * array or ArrayBuffer in the value is replaced by `{"$bin": index, "type": "Float32Array"}` and
+ * its bytes travel as an ArrayBuffer, so tensors and file contents never become JSON number lists.
+ * @see docs/protocol.md
+ */
+import { z } from "zod";
+
+export const PROTOCOL_VERSION = 1;
+
+// ───────────────────────── codec (guest-safe: no zod, no node:*) ─────────────────────────
+
+const TYPED_ARRAYS = {
+  Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array,
+  Float32Array, Float64Array, BigInt64Array, BigUint64Array, Uint8ClampedArray,
+} as const;
+export type BinaryTypeName = keyof typeof TYPED_ARRAYS | "ArrayBuffer";
+type AnyTypedArray = InstanceType<(typeof TYPED_ARRAYS)[keyof typeof TYPED_ARRAYS]>;
+
+/** One encoded message: JSON text and its binary attachments. */
+export interface WireMessage {
+  json: string;
+  buffers: ArrayBuffer[];
+}
+
+function typedArrayName(value: object): keyof typeof TYPED_ARRAYS | undefined {
+  for (const name of Object.keys(TYPED_ARRAYS) as Array<keyof typeof TYPED_ARRAYS>) {
+    if (value instanceof TYPED_ARRAYS[name]) return name;
+  }
+  return undefined;
+}
+
+/** Encodes a value; typed arrays become binary attachments (copied, so the caller may reuse them). */
+export function encodeMessage(value: unknown): WireMessage {
+  const buffers: ArrayBuffer[] = [];
+  const json = JSON.stringify(value, function (this: unknown, _key, v: unknown) {
+    if (v !== null && typeof v === "object") {
+      if (v instanceof ArrayBuffer) {
+        buffers.push(v.slice(0));
+        return { $bin: buffers.length - 1, type: "ArrayBuffer" };
+      }
+      if (ArrayBuffer.isView(v)) {
+        const name = typedArrayName(v);
+        if (name) {
+          buffers.push(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) as ArrayBuffer);
+          return { $bin: buffers.length - 1, type: name };
+        }
+      }
+    }
+    if (typeof v === "bigint") return { $bigint: v.toString() };
+    return v;
+  });
+  return { json: json ?? "null", buffers };
+}
+
+/** Decodes a message made by `encodeMessage`. */
+export function decodeMessage<T = unknown>(message: WireMessage): T {
+  return JSON.parse(message.json, (_key, v: unknown) => {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      const rec = v as { $bin?: unknown; type?: unknown; $bigint?: unknown };
+      if (typeof rec.$bin === "number" && typeof rec.type === "string") {
+        const buffer = message.buffers[rec.$bin];
+        if (!buffer) throw new Error(`protocol: missing binary attachment ${rec.$bin}`);
+        if (rec.type === "ArrayBuffer") return buffer;
+        const ctor = TYPED_ARRAYS[rec.type as keyof typeof TYPED_ARRAYS];
+        if (!ctor) throw new Error(`protocol: unknown binary type ${rec.type}`);
+        return new ctor(buffer) as AnyTypedArray;
+      }
+      if (typeof rec.$bigint === "string" && Object.keys(rec).length === 1) return BigInt(rec.$bigint);
+    }
+    return v;
+  }) as T;
+}
+
+// ───────────────────────── errors as data ─────────────────────────
+
+/** How an error crosses the boundary (either way). Rebuilt on the other side; no `instanceof` across realms. */
+export interface WireError {
+  /** Stable code from `codes.ts`, e.g. `"SDX3001"`; `"GUEST"` for errors the extension threw itself. */
+  code: string;
+  /** Error class name, e.g. `"PermissionDenied"`, `"ValidationError"`, `"TypeError"`. */
+  name: string;
+  message: string;
+  data?: unknown;
+  stack?: string;
+}
+
+export type WireResult<T = unknown> = { ok: true; value: T } | { ok: false; error: WireError };
+
+// ───────────────────────── the ABI between sandbox and guest ─────────────────────────
+
+/**
+ * Functions the host installs on the guest's `globalThis` before the bundle is evaluated.
+ * Requests and replies are `WireMessage`s of `{ op, payload }` and `WireResult`.
+ */
+export interface HostBindings {
+  /** Asynchronous host operation; the promise settles when the host finishes. */
+  __sdx_call(op: string, json: string, buffers: ArrayBuffer[]): Promise<WireMessage>;
+  /** Synchronous host operation (only ops in `SYNC_OPS`). */
+  __sdx_call_sync(op: string, json: string, buffers: ArrayBuffer[]): WireMessage;
+}
+
+/** What the guest bundle defines on `globalThis.__sdx_guest`. */
+export interface GuestExports {
+  /** Runs one invocation; `json`/`buffers` encode an `Invocation`, the reply a `WireResult`. */
+  invoke(json: string, buffers: ArrayBuffer[]): Promise<WireMessage>;
+  /** Protocol version the guest was built with. */
+  protocolVersion: number;
+}
+
+/** One call from the host into the guest. */
+export type Invocation =
+  | { kind: "job"; name: string; args: unknown[]; context: JobInvocationContext }
+  | { kind: "task"; name: string; args: unknown[]; context: TaskInvocationContext }
+  | { kind: "action_preview"; name: string; args: unknown[]; context: InvocationContextBase }
+  | { kind: "action_execute"; name: string; args: [unknown]; context: InvocationContextBase }
+  | { kind: "hook"; name: string; args: unknown[]; context: InvocationContextBase & { eventId: string } }
+  | { kind: "init"; name: "init"; args: []; context: InvocationContextBase };
+
+export interface InvocationContextBase {
+  extensionId: string;
+  /** The user's settings for this extension. */
+  config: Record<string, unknown>;
+  /** The local device. */
+  deviceUuid: string;
+}
+export interface JobInvocationContext extends InvocationContextBase {
+  jobId: string;
+  /** Last checkpointed state, `null` on a fresh start. */
+  resumeState: unknown;
+}
+export interface TaskInvocationContext extends InvocationContextBase {
+  jobId: string;
+  attempt: number;
+}
+
+// ───────────────────────── the op table ─────────────────────────
+
+const uuid = z.string().min(1).max(64);
+const json: z.ZodType<unknown> = z.unknown();
+const sdPath = z.object({ device: uuid, path: z.string() }).strict();
+const entryKind = z.enum(["image", "video", "audio", "document", "text", "archive", "code", "directory", "unknown"]);
+export const entryDataSchema = z.object({
+  uuid, name: z.string(), extension: z.string().nullable(), kind: entryKind, path: sdPath, locationUuid: uuid,
+  size: z.number(), contentUuid: uuid, modifiedAt: z.string(),
+}).strict();
+const tagTarget = z.union([
+  z.object({ content: uuid }).strict(), z.object({ entry: uuid }).strict(), z.object({ model: uuid }).strict(),
+]);
+const itemRef = tagTarget;
+const modelScope = z.union([
+  z.object({ content: uuid }).strict(), z.object({ entry: uuid }).strict(), z.object({ standalone: z.literal(true) }).strict(),
+]);
+const tag = z.string().min(1).max(256);
+const typedArray = z.custom<ArrayBufferView>((v) => ArrayBuffer.isView(v), "expected a typed array");
+export const tensorSchema = z.object({
+  type: z.enum(["float32", "float64", "int32", "int64", "uint8", "int8", "bool"]),
+  dims: z.array(z.number().int().nonnegative()),
+  data: typedArray,
+}).strict();
+const wireModel = z.object({
+  uuid, modelType: z.string(), version: z.string(), scope: modelScope,
+  data: z.record(z.string(), json),
+  /** Blob fields that were loaded, by field name. Lazy fields not asked for are absent. */
+  blobs: z.record(z.string(), json),
+  createdAt: z.string(), updatedAt: z.string(),
+}).strict();
+const filter = z.object({
+  field: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "field names are identifiers"),
+  op: z.enum(["=", "!=", "<", "<=", ">", ">=", "like", "in"]),
+  value: json,
+}).strict();
+const modelSource = z.union([
+  z.object({ kind: z.literal("bundled"), path: z.string() }).strict(),
+  z.object({ kind: z.literal("download"), url: z.string().url(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),
+  z.object({ kind: z.literal("local"), path: z.string() }).strict(),
+]);
+const modelInfo = z.object({ name: z.string(), category: z.string(), sha256: z.string(), size: z.number(), installed: z.boolean() }).strict();
+const genOptions = z.object({
+  maxTokens: z.number().int().positive().optional(), temperature: z.number().optional(),
+  template: z.string().optional(), variables: z.record(z.string(), json).optional(),
+}).strict();
+const chatMessage = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() }).strict();
+const nothing = z.null();
+
+function op<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
+  return { request, response };
+}
+
+/** Every host operation. The guest calls them by name; the host validates each request. */
+export const ops = {
+  // logging and environment
+  "log": op(z.object({ level: z.enum(["trace", "debug", "info", "warn", "error"]), message: z.string(), data: json.optional() }).strict(), nothing),
+  "crypto.randomBytes": op(z.object({ length: z.number().int().min(0).max(65536) }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict()),
+  "text.encode": op(z.object({ text: z.string() }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict()),
+  "text.decode": op(z.object({ bytes: z.instanceof(Uint8Array), fatal: z.boolean().optional() }).strict(), z.object({ text: z.string() }).strict()),
+
+  // entries
+  "entries.query": op(z.object({
+    location: sdPath.optional(), kinds: z.array(entryKind).optional(), glob: z.string().optional(),
+    contentUuid: uuid.optional(), thisDeviceOnly: z.boolean().optional(), tag: tag.optional(),
+    limit: z.number().int().positive().max(10_000), cursor: z.string().nullable().optional(), countOnly: z.boolean().optional(),
+  }).strict(), z.object({ entries: z.array(entryDataSchema), nextCursor: z.string().nullable(), count: z.number().optional() }).strict()),
+  "entries.get": op(z.object({ entryUuid: uuid }).strict(), z.object({ entry: entryDataSchema.nullable() }).strict()),
+  "entries.read": op(z.object({ entryUuid: uuid }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict()),
+
+  // models
+  "models.create": op(z.object({ modelType: z.string(), scope: modelScope, data: z.record(z.string(), json), blobs: z.record(z.string(), json) }).strict(), z.object({ uuid }).strict()),
+  "models.get": op(z.object({
+    modelType: z.string(), by: z.union([z.object({ uuid }).strict(), z.object({ content: uuid }).strict(), z.object({ entry: uuid }).strict()]),
+  }).strict(), z.object({ model: wireModel.nullable() }).strict()),
+  "models.query": op(z.object({
+    modelType: z.string(), filters: z.array(filter), contentUuid: uuid.optional(), tag: tag.optional(),
+    orderBy: z.object({ field: z.string(), direction: z.enum(["asc", "desc"]) }).strict().optional(),
+    limit: z.number().int().positive().max(100_000).optional(), offset: z.number().int().nonnegative().optional(),
+    inlineOnly: z.boolean(), countOnly: z.boolean().optional(),
+  }).strict(), z.object({ models: z.array(wireModel), count: z.number().optional() }).strict()),
+  "models.loadBlob": op(z.object({ modelUuid: uuid, field: z.string() }).strict(), z.object({ value: json }).strict()),
+  "models.update": op(z.object({ modelType: z.string(), uuid, data: z.record(z.string(), json), blobs: z.record(z.string(), json) }).strict(), nothing),
+  "models.delete": op(z.object({ modelType: z.string(), uuid }).strict(), nothing),
+
+  // tags, collections, sidecars, custom metadata
+  "tags.add": op(z.object({ target: tagTarget, tag }).strict(), nothing),
+  "tags.remove": op(z.object({ target: tagTarget, tag }).strict(), nothing),
+  "tags.list": op(z.object({ target: tagTarget }).strict(), z.object({ tags: z.array(z.string()) }).strict()),
+  "collections.create": op(z.object({ name: z.string().min(1), items: z.array(itemRef) }).strict(), z.object({ uuid }).strict()),
+  "collections.add": op(z.object({ collection: uuid, items: z.array(itemRef) }).strict(), nothing),
+  "collections.get": op(z.object({ collection: uuid }).strict(), z.object({ collection: z.object({ uuid, name: z.string(), items: z.array(itemRef) }).strict().nullable() }).strict()),
+  "sidecars.read": op(z.object({ contentUuid: uuid, kind: z.string() }).strict(), z.object({ data: json }).strict()),
+  "sidecars.write": op(z.object({ contentUuid: uuid, kind: z.string(), data: json }).strict(), nothing),
+  "metadata.setCustom": op(z.object({ target: z.union([z.object({ content: uuid }).strict(), z.object({ entry: uuid }).strict()]), data: json }).strict(), nothing),
+
+  // jobs and tasks
+  "jobs.progress": op(z.object({ jobId: uuid, done: z.number(), total: z.number(), message: z.string().optional() }).strict(), nothing),
+  "jobs.checkpoint": op(z.object({ jobId: uuid, state: json }).strict(), nothing),
+  "jobs.dispatch": op(z.object({ job: z.string(), args: z.array(json) }).strict(), z.object({ jobId: uuid }).strict()),
+  "jobs.status": op(z.object({ jobId: uuid }).strict(), z.object({ cancelled: z.boolean() }).strict()),
+  /** Runs a task through the host: it replays a recorded result, or runs the task with retries and its deadline. */
+  "tasks.run": op(z.object({ jobId: uuid, task: z.string(), args: z.array(json) }).strict(), z.object({ result: json }).strict()),
+
+  // AI
+  "ai.run": op(z.object({ model: z.string(), inputs: z.record(z.string(), tensorSchema) }).strict(), z.object({ outputs: z.record(z.string(), tensorSchema) }).strict()),
+  "ai.generate": op(z.object({ model: z.string(), prompt: z.string(), options: genOptions.optional() }).strict(), z.object({ text: z.string() }).strict()),
+  "ai.chat": op(z.object({ model: z.string(), messages: z.array(chatMessage), options: genOptions.optional() }).strict(), z.object({ message: chatMessage }).strict()),
+  "ai.embed": op(z.object({ model: z.string(), texts: z.array(z.string()) }).strict(), z.object({ embeddings: z.array(z.instanceof(Float32Array)) }).strict()),
+  "ai.imageTensor": op(z.object({
+    source: z.union([z.object({ entry: uuid }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict()]),
+    options: z.object({
+      width: z.number().int().positive().max(8192), height: z.number().int().positive().max(8192),
+      fit: z.enum(["fill", "cover", "contain"]).optional(),
+      mean: z.tuple([z.number(), z.number(), z.number()]).optional(), std: z.tuple([z.number(), z.number(), z.number()]).optional(),
+      scale: z.number().positive().optional(), layout: z.enum(["nchw", "nhwc"]).optional(),
+      crop: z.object({ x: z.number(), y: z.number(), width: z.number().positive(), height: z.number().positive() }).strict().optional(),
+    }).strict(),
+  }).strict(), z.object({ tensor: tensorSchema, width: z.number(), height: z.number() }).strict()),
+  "prompts.render": op(z.object({ template: z.string(), variables: z.record(z.string(), json) }).strict(), z.object({ text: z.string() }).strict()),
+  "registry.register": op(z.object({ name: z.string().min(1), category: z.string().min(1), source: modelSource }).strict(), modelInfo),
+  "registry.get": op(z.object({ name: z.string() }).strict(), z.object({ model: modelInfo.nullable() }).strict()),
+
+  // kernels, devices
+  "kernel.call": op(z.object({ name: z.string(), args: z.array(z.union([z.number(), typedArray])) }).strict(), z.object({ result: json }).strict()),
+  "device.select": op(z.object({ capabilities: z.array(z.string()), preferLocal: z.boolean() }).strict(), z.object({
+    device: z.object({ uuid, name: z.string(), isLocal: z.boolean(), capabilities: z.array(z.string()) }).strict(),
+  }).strict()),
+
+  // agents and memory
+  "agent.trace": op(z.object({ message: z.string(), data: json.optional() }).strict(), nothing),
+  "memory.temporal.append": op(z.object({ field: z.string(), event: json, at: z.string().optional() }).strict(), nothing),
+  "memory.temporal.query": op(z.object({ field: z.string(), from: z.string().optional(), to: z.string().optional(), where: z.record(z.string(), json).optional(), limit: z.number().int().positive().optional() }).strict(), z.object({ events: z.array(z.object({ at: z.string(), event: json }).strict()) }).strict()),
+  "memory.assoc.remember": op(z.object({ field: z.string(), vector: z.instanceof(Float32Array), payload: json }).strict(), z.object({ id: uuid }).strict()),
+  "memory.assoc.query": op(z.object({ field: z.string(), vector: z.instanceof(Float32Array), k: z.number().int().positive().max(1000) }).strict(), z.object({ results: z.array(z.object({ id: uuid, distance: z.number(), payload: json }).strict()) }).strict()),
+  "memory.assoc.link": op(z.object({ field: z.string(), from: uuid, to: uuid, weight: z.number() }).strict(), nothing),
+  "memory.assoc.neighbours": op(z.object({ field: z.string(), id: uuid }).strict(), z.object({ results: z.array(z.object({ id: uuid, weight: z.number(), payload: json }).strict()) }).strict()),
+  "memory.working.get": op(z.object({ field: z.string() }).strict(), z.object({ value: json }).strict()),
+  "memory.working.set": op(z.object({ field: z.string(), value: json }).strict(), nothing),
+  "memory.working.clear": op(z.object({ field: z.string() }).strict(), nothing),
+} as const;
+
+export type OpName = keyof typeof ops;
+export type OpRequest<O extends OpName> = z.input<(typeof ops)[O]["request"]>;
+export type OpResponse<O extends OpName> = z.output<(typeof ops)[O]["response"]>;
+
+/** Ops the guest may call synchronously (cheap, no I/O). */
+export const SYNC_OPS = ["log", "crypto.randomBytes", "text.encode", "text.decode", "agent.trace"] as const satisfies readonly OpName[];
+export type SyncOpName = (typeof SYNC_OPS)[number];
+
+/** Wire type of a model row as the host returns it. */
+export type WireModel = z.output<typeof wireModel>;

@@ -1,0 +1,262 @@
+/**
+ * What a job, task, action, agent hook or init function receives as its first parameter.
+ *
+ * Method names follow the spec in camelCase (`create_model_for_content` → `createModelForContent`).
+ * Model operations take the model class, because TypeScript erases type arguments at run time.
+ * @see docs/api.md
+ */
+import type {
+  ActionChange, Collection, CollectionItemRef, Device, Entry, EntryKind, JsonValue, LogLevel, SdPath,
+  TagTarget, Tensor, Uuid,
+} from "./data.js";
+
+/** A class decorated with `@model`. */
+export type ModelClass<T = object> = new () => T;
+
+/** A job or task method as seen through `this.method`. */
+export type TaskFn<A extends unknown[] = never, R = unknown> = (ctx: TaskContext, ...args: A) => Promise<R>;
+export type JobFn<A extends unknown[] = never> = (ctx: JobContext, ...args: A) => Promise<unknown>;
+
+/** Builds a query over entries the extension is allowed to read. */
+export interface EntryQuery extends AsyncIterable<Entry> {
+  /** Entries under a location or directory. */
+  inLocation(location: SdPath): EntryQuery;
+  /** Only entries of these kinds (from magic bytes and extension). */
+  ofKind(...kinds: EntryKind[]): EntryQuery;
+  /** Only entries whose path matches the glob (picomatch), intersected with the granted scope. */
+  matching(glob: string): EntryQuery;
+  /** Entries that point at this content. */
+  whereContentId(contentUuid: Uuid): EntryQuery;
+  /** Only entries on the local device. */
+  onThisDevice(): EntryQuery;
+  /** Entries carrying this tag (directly or through their content). */
+  withTag(tag: string): EntryQuery;
+  limit(n: number): EntryQuery;
+  collect(): Promise<Entry[]>;
+  first(): Promise<Entry | null>;
+  count(): Promise<number>;
+}
+
+export type FilterOp = "=" | "!=" | "<" | "<=" | ">" | ">=" | "like" | "in";
+
+/** Builds a query over the extension's own models of one type. */
+export interface ModelQuery<T> {
+  /** Filter on an inline (non-blob) field. */
+  where<K extends keyof T & string>(field: K, op: FilterOp, value: JsonValue): ModelQuery<T>;
+  /** Models attached to this content. */
+  forContent(contentUuid: Uuid): ModelQuery<T>;
+  /** Models carrying this tag. */
+  withTag(tag: string): ModelQuery<T>;
+  orderBy<K extends keyof T & string>(field: K, direction?: "asc" | "desc"): ModelQuery<T>;
+  limit(n: number): ModelQuery<T>;
+  offset(n: number): ModelQuery<T>;
+  /** Do not load `@blobData` fields (the fast path: no blob row is read). */
+  selectInlineOnly(): ModelQuery<T>;
+  collect(): Promise<T[]>;
+  first(): Promise<T | null>;
+  count(): Promise<number>;
+}
+
+/** The virtual distributed file system, as the extension's grants let it see it. */
+export interface Vdfs {
+  queryEntries(): EntryQuery;
+  getEntry(entryUuid: Uuid): Promise<Entry | null>;
+
+  /** Creates a content-scoped model (one per content per type); returns its UUID and sets `model.id`. */
+  createModelForContent<T extends object>(contentUuid: Uuid, model: T): Promise<Uuid>;
+  /** Creates an entry-scoped (device-owned) model. */
+  createModelForEntry<T extends object>(entryUuid: Uuid, model: T): Promise<Uuid>;
+  /** Creates a standalone model (not tied to any file). */
+  createModel<T extends object>(model: T): Promise<Uuid>;
+  /** The content-scoped model of this type for the content, lazy blob fields not loaded; `null` if none. */
+  getModelByContent<T extends object>(modelClass: ModelClass<T>, contentUuid: Uuid): Promise<T | null>;
+  getModelByEntry<T extends object>(modelClass: ModelClass<T>, entryUuid: Uuid): Promise<T | null>;
+  getModel<T extends object>(modelClass: ModelClass<T>, modelUuid: Uuid): Promise<T | null>;
+  queryModels<T extends object>(modelClass: ModelClass<T>): ModelQuery<T>;
+  /** Loads a lazy `@blobData` field into the model and returns it. */
+  loadBlob<T extends object, K extends keyof T & string>(model: T, field: K): Promise<T[K]>;
+  /** Saves the model's current fields (by `model.id`). */
+  updateModel<T extends object>(model: T): Promise<void>;
+  deleteModel<T extends object>(modelClass: ModelClass<T>, modelUuid: Uuid): Promise<void>;
+
+  /** Tags the content: every entry pointing at it carries the tag. */
+  addTagToContent(contentUuid: Uuid, tag: string): Promise<void>;
+  addTagToEntry(entryUuid: Uuid, tag: string): Promise<void>;
+  addTagToModel(modelUuid: Uuid, tag: string): Promise<void>;
+  addTag(target: TagTarget, tag: string): Promise<void>;
+  removeTag(target: TagTarget, tag: string): Promise<void>;
+  tagsOf(target: TagTarget): Promise<string[]>;
+
+  createCollection(name: string, items?: CollectionItemRef[]): Promise<Uuid>;
+  addToCollection(collectionUuid: Uuid, items: CollectionItemRef[]): Promise<void>;
+  getCollection(collectionUuid: Uuid): Promise<Collection | null>;
+
+  readSidecar<T = JsonValue>(contentUuid: Uuid, kind: string): Promise<T | null>;
+  writeSidecar(contentUuid: Uuid, kind: string, data: JsonValue): Promise<void>;
+  /** The extension's own key in `user_metadata.custom_data` of the target. */
+  setCustomMetadata(target: { content: Uuid } | { entry: Uuid }, data: JsonValue): Promise<void>;
+}
+
+/** A registered model, reached through `ctx.ai().fromRegistered(name)`. */
+export interface AiModel {
+  /** Runs an ONNX model: named input tensors in, named output tensors out. */
+  run(inputs: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  /** Text generation (language models). */
+  generate(prompt: string, options?: GenerateOptions): Promise<string>;
+  chat(messages: ChatMessage[], options?: GenerateOptions): Promise<ChatMessage>;
+  embed(texts: string[]): Promise<Float32Array[]>;
+}
+
+export interface GenerateOptions {
+  maxTokens?: number;
+  temperature?: number;
+  /** Prompt template in `prompts/` rendered with Jinja before sending. */
+  template?: string;
+  variables?: Record<string, JsonValue>;
+}
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** Host-side image preparation: pixels never cross the boundary as JSON. */
+export interface ImageTensorOptions {
+  width: number;
+  height: number;
+  /** `"fill"` stretches (no letterbox), `"cover"` crops, `"contain"` pads. */
+  fit?: "fill" | "cover" | "contain";
+  /** Per-channel `(v/scale - mean) / std`. */
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  /** Divide pixel values by this first (default 1). */
+  scale?: number;
+  layout?: "nchw" | "nhwc";
+  /** Crop box in original pixels, applied after EXIF orientation. */
+  crop?: { x: number; y: number; width: number; height: number };
+}
+
+export interface Ai {
+  fromRegistered(name: string): AiModel;
+  /** Decodes an entry (or bytes), orients it by EXIF, resizes and normalizes it into a tensor. */
+  imageTensor(source: Entry | Uint8Array, options: ImageTensorOptions): Promise<{ tensor: Tensor; width: number; height: number }>;
+  /** Renders a Jinja template from the extension's `prompts/`. */
+  renderPrompt(template: string, variables: Record<string, JsonValue>): Promise<string>;
+}
+
+export type ModelSource =
+  | { kind: "bundled"; path: string }
+  | { kind: "download"; url: string; sha256: string }
+  | { kind: "local"; path: string };
+
+export interface ModelRegistration {
+  name: string;
+  category: string;
+  source: ModelSource;
+}
+
+export interface RegisteredModelInfo {
+  name: string;
+  category: string;
+  sha256: string;
+  size: number;
+  installed: boolean;
+}
+
+export interface ModelRegistry {
+  register(registration: ModelRegistration): Promise<RegisteredModelInfo>;
+  get(name: string): Promise<RegisteredModelInfo | null>;
+}
+
+/** Fluent device selection (spec §8). */
+export interface DeviceSelector {
+  withCapability(capability: string): DeviceSelector;
+  preferLocal(): DeviceSelector;
+  select(): Promise<Device>;
+}
+
+export interface Logger {
+  log(level: LogLevel, message: string, data?: JsonValue): void;
+  info(message: string, data?: JsonValue): void;
+  warn(message: string, data?: JsonValue): void;
+  error(message: string, data?: JsonValue): void;
+  debug(message: string, data?: JsonValue): void;
+}
+
+/** Available in every context. */
+export interface ExtensionContext {
+  readonly extensionId: string;
+  vdfs(): Vdfs;
+  ai(): Ai;
+  models(): ModelRegistry;
+  /** The user's settings (the `@setting` fields of the config class). */
+  config<T extends object = Record<string, unknown>>(): T;
+  selectDevice(): DeviceSelector;
+  /** Runs `work` on `device`. The host stub has one device, so only the local one is accepted. */
+  executeOn<R>(device: Device, work: () => Promise<R>): Promise<R>;
+  /** Calls an exported function of the extension's AssemblyScript kernels (runs on the host, outside QuickJS). */
+  kernel<R = unknown>(name: string, ...args: Array<number | Float32Array | Float64Array | Int32Array | Uint8Array>): Promise<R>;
+  readonly log: Logger;
+}
+
+export interface TaskContext extends ExtensionContext {
+  readonly taskName: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  readonly jobId: Uuid;
+}
+
+export interface JobContext extends ExtensionContext {
+  readonly jobId: Uuid;
+  readonly jobName: string;
+  /** Runs a `@task` method with retries and its timeout; completed results are recorded and never redone on resume. */
+  run<A extends unknown[], R>(task: (ctx: TaskContext, ...args: A) => Promise<R>, ...args: A): Promise<R>;
+  /** Saves state to resume from after a crash; read it back with `resumeState()`. */
+  checkpoint(state: JsonValue): Promise<void>;
+  /** The last checkpointed state, or `null` on a fresh start. */
+  resumeState<T extends JsonValue = JsonValue>(): T | null;
+  progress(done: number, total: number, message?: string): Promise<void>;
+  /** Queues another of the extension's jobs. Requires `Permission.dispatchJobs`. */
+  dispatchJob<A extends unknown[]>(job: (ctx: JobContext, ...args: A) => Promise<unknown>, ...args: A): Promise<Uuid>;
+  /** True once the user cancelled or paused the job; long loops should check it. */
+  isCancelled(): boolean;
+}
+
+export interface ActionContext extends ExtensionContext {
+  readonly actionName: string;
+  /** `preview` while computing the preview (mutations are recorded, not applied), then `execute`. */
+  readonly phase: "preview" | "execute";
+  /** Mutations recorded so far during preview. */
+  plannedChanges(): ActionChange[];
+}
+
+/** Agent memory field types (spec §4). */
+export interface TemporalMemory<T> {
+  append(event: T, at?: string): Promise<void>;
+  query(options?: { from?: string; to?: string; where?: Partial<Record<keyof T & string, JsonValue>>; limit?: number }): Promise<Array<{ at: string; event: T }>>;
+}
+
+export interface AssociativeMemory<T> {
+  /** Stores a vector with a payload; returns the node id. */
+  remember(vector: Float32Array, payload: T): Promise<Uuid>;
+  /** k nearest neighbours by cosine distance. */
+  querySimilar(vector: Float32Array, k: number): Promise<Array<{ id: Uuid; distance: number; payload: T }>>;
+  link(from: Uuid, to: Uuid, weight: number): Promise<void>;
+  neighbours(id: Uuid): Promise<Array<{ id: Uuid; weight: number; payload: T }>>;
+}
+
+export interface WorkingMemory<T> {
+  get(): Promise<T | null>;
+  set(value: T): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export interface AgentContext extends ExtensionContext {
+  /** Writes to the agent trail (debug logs, never read back by the agent). */
+  trace(message: string, data?: JsonValue): void;
+  /** The extension's `@agentMemory` class, with its fields bound to the host's stores. */
+  memory<M extends object>(memoryClass?: new () => M): M;
+  dispatchJob<A extends unknown[]>(job: (ctx: JobContext, ...args: A) => Promise<unknown>, ...args: A): Promise<Uuid>;
+  /** The id of the event being delivered; stable across redeliveries, for deduplication. */
+  readonly eventId: string;
+}

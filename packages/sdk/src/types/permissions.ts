@@ -1,0 +1,70 @@
+/**
+ * Permissions an extension requests in `@extension({ permissions })`.
+ *
+ * Each builder returns plain data; the codegen reads the calls statically (arguments must be
+ * literals) and writes them into the manifest. At install the user grants each one and scopes it
+ * to locations or paths; the host checks the grant on every operation.
+ *
+ * @see docs/permissions.md
+ */
+
+/** Where a model may run. The user's own preference always wins over the extension's. */
+export type ModelPreference = "local" | "cloud" | "any";
+
+/** One requested permission, as it appears in the manifest. */
+export type PermissionRequest =
+  | { kind: "read_entries"; glob: string }
+  | { kind: "read_sidecars"; kinds: string[] }
+  | { kind: "write_sidecars"; kinds: string[] }
+  | { kind: "write_tags" }
+  | { kind: "write_collections" }
+  | { kind: "write_custom_metadata" }
+  | { kind: "use_model"; category: string; preference: ModelPreference }
+  | { kind: "dispatch_jobs" }
+  | { kind: "use_devices"; capabilities: string[] };
+
+/** The `kind` of every permission, for exhaustive handling on the host. */
+export type PermissionKind = PermissionRequest["kind"];
+
+/** Permission builders. @example `Permission.readEntries({ glob: "**\/*.{jpg,png}" })` */
+export const Permission = {
+  /** Read entries (and their bytes) whose path matches `glob` (picomatch syntax), inside the granted scope. */
+  readEntries(options: { glob: string }): PermissionRequest {
+    return { kind: "read_entries", glob: options.glob };
+  },
+  /** Read sidecars of the given kinds (e.g. `"exif"`, `"ocr"`, `"thumbnail"`). */
+  readSidecars(options: { kinds: string[] }): PermissionRequest {
+    return { kind: "read_sidecars", kinds: [...options.kinds] };
+  },
+  /** Write sidecars of the given kinds for content the extension can read. */
+  writeSidecars(options: { kinds: string[] }): PermissionRequest {
+    return { kind: "write_sidecars", kinds: [...options.kinds] };
+  },
+  /** Add and remove tags on content, entries and models. */
+  writeTags(): PermissionRequest {
+    return { kind: "write_tags" };
+  },
+  /** Create collections and add entries, content or models to them. */
+  writeCollections(): PermissionRequest {
+    return { kind: "write_collections" };
+  },
+  /** Write the extension's own keys in `user_metadata.custom_data`. */
+  writeCustomMetadata(): PermissionRequest {
+    return { kind: "write_custom_metadata" };
+  },
+  /** Run (and register) AI models of one category, e.g. `"face_detection"`, `"llm"`, `"ocr"`. */
+  useModel(options: { category: string; preference?: ModelPreference }): PermissionRequest {
+    return { kind: "use_model", category: options.category, preference: options.preference ?? "local" };
+  },
+  /** Dispatch the extension's own jobs from agents, actions or other jobs. */
+  dispatchJobs(): PermissionRequest {
+    return { kind: "dispatch_jobs" };
+  },
+  /** Select devices with the given capabilities and run work on them. */
+  useDevices(options: { capabilities: string[] }): PermissionRequest {
+    return { kind: "use_devices", capabilities: [...options.capabilities] };
+  },
+} as const;
+
+/** Names of the builders, used by the codegen to recognize calls. */
+export type PermissionBuilderName = keyof typeof Permission;
