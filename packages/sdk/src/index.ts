@@ -13,7 +13,6 @@
  * ```
  * @see docs/getting-started.md
  */
-/// <reference path="./globals.d.ts" />
 
 export { extension, model, agent, agentTrail, agentMemory, settings } from "./decorators/class-decorators.js";
 export { job, task, action, actionExecute, setting, blobData, sync } from "./decorators/member-decorators.js";
