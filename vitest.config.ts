@@ -1,0 +1,30 @@
+import { defineConfig } from "vitest/config";
+import { fileURLToPath } from "node:url";
+
+const src = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.url));
+
+/**
+ * Unit tests import workspace packages from source (no build needed); end-to-end tests in test/
+ * spawn the real `sdx` binary, which runs the built dist/ (built by `npm ci` through `prepare`).
+ */
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@sdx\/sdk$/, replacement: src("sdk/src/index.ts") },
+      { find: /^@sdx\/sdk\/(protocol|manifest|codes|errors)$/, replacement: src("sdk/src/$1.ts") },
+      { find: /^@sdx\/sdk\/guest$/, replacement: src("sdk/src/guest/index.ts") },
+      { find: /^@sdx\/codegen$/, replacement: src("codegen/src/index.ts") },
+      { find: /^@sdx\/bundle$/, replacement: src("bundle/src/index.ts") },
+      { find: /^@sdx\/bundle\/format$/, replacement: src("bundle/src/format/index.ts") },
+      { find: /^@sdx\/host-stub$/, replacement: src("host-stub/src/index.ts") },
+    ],
+  },
+  esbuild: { target: "es2022" },
+  test: {
+    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "test/real-world/**", "**/fixtures/**"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+  },
+});
