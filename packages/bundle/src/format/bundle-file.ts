@@ -1,0 +1,231 @@
+/**
+ * The sdx bundle: ONE real WebAssembly module. Its code is the extension's AssemblyScript kernels
+ * (an empty module when there are none); custom sections carry everything else, so
+ * `WebAssembly.Module.customSections` can read a bundle without running anything.
+ *
+ *   [kernel module: header + sections]            ← WebAssembly.compile(bundle) gives the kernels
+ *   custom "sdx.manifest"        manifest.json (UTF-8)
+ *   custom "sdx.guest"           guest JavaScript (esbuild iife)
+ *   custom "sdx.sql"             schema.sql
+ *   custom "sdx.ui"              ui_manifest.json (optional)
+ *   custom "sdx.prompt/<path>"   one per Jinja template in prompts/ (sorted)
+ *   custom "sdx.asset/<path>"    one per file in assets/ (sorted)
+ *   custom "sdx.integrity"       JSON: BLAKE3 of the code part and of every section, and a digest
+ *                                of every byte before this section. Always last.
+ *
+ * Any changed byte is caught: before the integrity section by the digest, inside it by the JSON
+ * no longer matching. Integrity is not authenticity (there is no signature yet): it guards against
+ * corruption and tampering in transit to the host, not against a malicious builder.
+ * @see docs/bundle-format.md
+ */
+import { blake3 } from "hash-wasm";
+import { parseManifest, type Manifest } from "@sdx/sdk/manifest";
+import { PROTOCOL_VERSION } from "@sdx/sdk/protocol";
+import { encodeCustomSection, readSections, WASM_HEADER } from "./wasm-sections.js";
+
+export const BUNDLE_FORMAT_VERSION = 1;
+export const BUNDLE_EXTENSION = ".sdx.wasm";
+export const SECTIONS = {
+  manifest: "sdx.manifest",
+  guest: "sdx.guest",
+  sql: "sdx.sql",
+  ui: "sdx.ui",
+  promptPrefix: "sdx.prompt/",
+  assetPrefix: "sdx.asset/",
+  integrity: "sdx.integrity",
+} as const;
+
+/** What goes into a bundle. */
+export interface BundleContents {
+  manifestJson: string;
+  guestJs: string;
+  schemaSql: string;
+  uiManifestJson: string | null;
+  prompts: Record<string, string>;
+  assets: Record<string, Uint8Array>;
+  /** The compiled kernels module, or null for an empty module. */
+  kernels: Uint8Array | null;
+}
+
+export interface SectionInfo {
+  name: string;
+  size: number;
+  hash: string;
+}
+
+interface IntegrityRecord {
+  format: number;
+  algorithm: "blake3";
+  code: { size: number; hash: string };
+  sections: SectionInfo[];
+  digest: string;
+}
+
+/** A verified bundle, ready for the host. */
+export interface LoadedBundle {
+  manifest: Manifest;
+  guestJs: string;
+  schemaSql: string;
+  uiManifest: unknown;
+  prompts: Record<string, string>;
+  assets: Record<string, Uint8Array>;
+  /** The whole file; `WebAssembly.compile(bytes)` gives the kernels. */
+  bytes: Uint8Array;
+  /** BLAKE3 of the whole file, hex. */
+  hash: string;
+  size: number;
+  hasKernels: boolean;
+  code: { size: number; hash: string };
+  sections: SectionInfo[];
+}
+
+/** Thrown when a bundle cannot be read or verified. `code` is SDX2004/2005/2006/2009. */
+export class BundleError extends Error {
+  override name = "BundleError";
+  constructor(readonly code: "SDX2004" | "SDX2005" | "SDX2006" | "SDX2009", message: string) {
+    super(message);
+  }
+}
+
+const utf8 = new TextEncoder();
+
+function sortedEntries<T>(record: Record<string, T>): Array<[string, T]> {
+  return Object.keys(record).sort().map((key) => [key, record[key]!]);
+}
+
+/** Assembles a bundle. Deterministic: the same contents give the same bytes. */
+export async function writeBundle(contents: BundleContents): Promise<Uint8Array> {
+  const code = contents.kernels ?? WASM_HEADER;
+  const named: Array<[string, Uint8Array]> = [
+    [SECTIONS.manifest, utf8.encode(contents.manifestJson)],
+    [SECTIONS.guest, utf8.encode(contents.guestJs)],
+    [SECTIONS.sql, utf8.encode(contents.schemaSql)],
+  ];
+  if (contents.uiManifestJson !== null) named.push([SECTIONS.ui, utf8.encode(contents.uiManifestJson)]);
+  for (const [path, text] of sortedEntries(contents.prompts)) named.push([SECTIONS.promptPrefix + path, utf8.encode(text)]);
+  for (const [path, bytes] of sortedEntries(contents.assets)) named.push([SECTIONS.assetPrefix + path, bytes]);
+
+  const parts: Uint8Array[] = [code];
+  const sections: SectionInfo[] = [];
+  for (const [name, payload] of named) {
+    parts.push(encodeCustomSection(name, payload));
+    sections.push({ name, size: payload.length, hash: await blake3(payload) });
+  }
+  const body = concat(parts);
+  const integrity: IntegrityRecord = {
+    format: BUNDLE_FORMAT_VERSION,
+    algorithm: "blake3",
+    code: { size: code.length, hash: await blake3(code) },
+    sections,
+    digest: await blake3(body),
+  };
+  return concat([body, encodeCustomSection(SECTIONS.integrity, utf8.encode(JSON.stringify(integrity)))]);
+}
+
+/**
+ * Reads and verifies a bundle: structure, integrity (before anything is parsed as code), manifest
+ * schema and protocol version. Throws `BundleError` with a stable code and a precise message.
+ */
+export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
+  let all;
+  try {
+    all = readSections(bytes);
+  } catch (error) {
+    throw new BundleError("SDX2004", `not an sdx bundle: ${(error as Error).message}`);
+  }
+  const integritySection = all.at(-1);
+  if (!integritySection || integritySection.name !== SECTIONS.integrity) {
+    throw new BundleError("SDX2004", "not an sdx bundle: the last section is not sdx.integrity");
+  }
+  let integrity: IntegrityRecord;
+  try {
+    integrity = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(integritySection.payload)) as IntegrityRecord;
+  } catch {
+    throw new BundleError("SDX2005", "integrity record is corrupt (sdx.integrity is not valid JSON)");
+  }
+  if (integrity.format !== BUNDLE_FORMAT_VERSION || integrity.algorithm !== "blake3") {
+    throw new BundleError("SDX2004", `unsupported bundle format ${String(integrity.format)}/${String(integrity.algorithm)}`);
+  }
+  const sdxSections = all.filter((s) => s.name?.startsWith("sdx.") && s !== integritySection);
+  const codeEnd = sdxSections[0]?.start ?? integritySection.start;
+  // Recompute the whole record from the bytes and require it to match exactly: this also catches
+  // edits inside the record that keep it valid JSON (a renamed key, a changed hash digit).
+  const expected: IntegrityRecord = {
+    format: BUNDLE_FORMAT_VERSION,
+    algorithm: "blake3",
+    code: { size: codeEnd, hash: await blake3(bytes.subarray(0, codeEnd)) },
+    sections: await Promise.all(sdxSections.map(async (s) => ({ name: s.name!, size: s.payload.length, hash: await blake3(s.payload) }))),
+    digest: await blake3(bytes.subarray(0, integritySection.start)),
+  };
+  const storedText = new TextDecoder().decode(integritySection.payload);
+  if (JSON.stringify(expected) !== storedText) {
+    throw new BundleError("SDX2005", `integrity check failed: ${describeMismatch(integrity, expected)} was modified after it was built`);
+  }
+  if (all.some((s) => s.start >= codeEnd && s !== integritySection && !s.name?.startsWith("sdx."))) {
+    throw new BundleError("SDX2004", "not an sdx bundle: foreign sections after the sdx sections");
+  }
+
+  const text = (name: string): string | null => {
+    const section = sdxSections.find((s) => s.name === name);
+    return section ? new TextDecoder("utf-8", { fatal: true }).decode(section.payload) : null;
+  };
+  const manifestJson = text(SECTIONS.manifest);
+  const guestJs = text(SECTIONS.guest);
+  const schemaSql = text(SECTIONS.sql);
+  if (manifestJson === null || guestJs === null || schemaSql === null) {
+    throw new BundleError("SDX2004", "not an sdx bundle: a required section (manifest, guest or sql) is missing");
+  }
+  let rawManifest: unknown;
+  try {
+    rawManifest = JSON.parse(manifestJson);
+  } catch {
+    throw new BundleError("SDX2006", "manifest is not valid JSON");
+  }
+  const parsed = parseManifest(rawManifest);
+  if (!parsed.ok) {
+    throw new BundleError("SDX2006", `manifest is invalid: ${parsed.issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`);
+  }
+  if (parsed.manifest.protocolVersion !== PROTOCOL_VERSION) {
+    throw new BundleError("SDX2009", `bundle uses protocol ${parsed.manifest.protocolVersion}, this host speaks ${PROTOCOL_VERSION}`);
+  }
+  const uiJson = text(SECTIONS.ui);
+  const prompts: Record<string, string> = {};
+  const assets: Record<string, Uint8Array> = {};
+  for (const section of sdxSections) {
+    if (section.name!.startsWith(SECTIONS.promptPrefix)) prompts[section.name!.slice(SECTIONS.promptPrefix.length)] = text(section.name!)!;
+    if (section.name!.startsWith(SECTIONS.assetPrefix)) assets[section.name!.slice(SECTIONS.assetPrefix.length)] = section.payload.slice();
+  }
+  return {
+    manifest: parsed.manifest,
+    guestJs,
+    schemaSql,
+    uiManifest: uiJson === null ? null : JSON.parse(uiJson),
+    prompts,
+    assets,
+    bytes,
+    hash: await blake3(bytes),
+    size: bytes.length,
+    hasKernels: codeEnd > WASM_HEADER.length,
+    code: integrity.code,
+    sections: integrity.sections,
+  };
+}
+
+function describeMismatch(stored: IntegrityRecord, expected: IntegrityRecord): string {
+  if (stored.code?.hash !== expected.code.hash) return "the kernel code";
+  for (const section of expected.sections) {
+    const recorded = stored.sections?.find((s) => s.name === section.name);
+    if (!recorded || recorded.hash !== section.hash || recorded.size !== section.size) return `section ${section.name}`;
+  }
+  return stored.digest === expected.digest ? "the integrity record" : "the bundle";
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
