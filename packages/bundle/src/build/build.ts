@@ -1,0 +1,125 @@
+/**
+ * The build pipeline: codegen → generated/ → esbuild (guest) → AssemblyScript (kernels) →
+ * prompts, ui_manifest, assets → one bundle at `<project>/dist/<id>-<version>.sdx.wasm`.
+ * Every stage reports diagnostics; the build writes nothing to dist/ unless all stages pass.
+ * A `Builder` keeps the type-checker program and esbuild context warm for rebuilds (`sdx build --watch`).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { CodegenSession, writeArtifacts, type Diagnostic, type GenerateResult } from "@sdx/codegen";
+import type { Manifest } from "@sdx/sdk/manifest";
+import { blake3 } from "hash-wasm";
+import { writeBundle, BUNDLE_EXTENSION } from "../format/index.js";
+import { createGuestBundler, type GuestBundler } from "./guest-bundle.js";
+import { compileKernels } from "./kernels.js";
+import { checkPrompts, listFiles } from "./prompts.js";
+import { checkUiManifest } from "./ui-manifest.js";
+
+export interface BuildOptions {
+  projectDir: string;
+  /** Where the bundle goes; default `<projectDir>/dist`. */
+  outDir?: string;
+}
+
+export interface BuildResult {
+  ok: boolean;
+  diagnostics: Diagnostic[];
+  bundlePath: string | null;
+  bundleSize: number;
+  bundleHash: string | null;
+  manifest: Manifest | null;
+  /** Milliseconds per stage. */
+  timings: Record<string, number>;
+}
+
+export interface Builder {
+  /** Builds; on later calls only `changedFiles` are re-read from disk. */
+  build(changedFiles?: string[]): Promise<BuildResult>;
+  dispose(): Promise<void>;
+}
+
+function timed<T>(timings: Record<string, number>, stage: string, work: () => T): T {
+  const start = performance.now();
+  try {
+    return work();
+  } finally {
+    timings[stage] = Math.round((performance.now() - start) * 10) / 10;
+  }
+}
+
+async function timedAsync<T>(timings: Record<string, number>, stage: string, work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await work();
+  } finally {
+    timings[stage] = Math.round((performance.now() - start) * 10) / 10;
+  }
+}
+
+function failed(diagnostics: Diagnostic[], timings: Record<string, number>, manifest: Manifest | null = null): BuildResult {
+  return { ok: false, diagnostics, bundlePath: null, bundleSize: 0, bundleHash: null, manifest, timings };
+}
+
+export async function createBuilder(options: BuildOptions): Promise<Builder> {
+  const projectDir = options.projectDir;
+  const outDir = options.outDir ?? join(projectDir, "dist");
+  const session = new CodegenSession({ projectDir });
+  let guest: GuestBundler | null = null;
+  let first = true;
+
+  return {
+    async build(changedFiles = []) {
+      const timings: Record<string, number> = {};
+      const generated: GenerateResult = timed(timings, "codegen", () => (first ? session.generate() : session.update(changedFiles)));
+      first = false;
+      const warnings = generated.diagnostics.filter((d) => d.severity !== "error");
+      if (!generated.ok || !generated.artifacts) return failed(generated.diagnostics, timings);
+      const artifacts = generated.artifacts;
+      const manifest = artifacts.manifest;
+      timed(timings, "write-generated", () => writeArtifacts(projectDir, artifacts));
+
+      guest ??= await createGuestBundler(projectDir, join(projectDir, "generated", "entry.ts"));
+      const [guestResult, kernels] = await Promise.all([
+        timedAsync(timings, "esbuild", () => guest!.build()),
+        timedAsync(timings, "kernels", () => compileKernels(projectDir)),
+      ]);
+      const prompts = timed(timings, "prompts", () => checkPrompts(projectDir));
+      const ui = checkUiManifest(projectDir, manifest.actions.map((a) => a.name));
+      const diagnostics = [...warnings, ...guestResult.diagnostics, ...kernels.diagnostics, ...prompts.diagnostics, ...ui.diagnostics];
+      if (diagnostics.some((d) => d.severity === "error") || guestResult.js === null) return failed(diagnostics, timings, manifest);
+
+      const assets: Record<string, Uint8Array> = {};
+      for (const file of listFiles(join(projectDir, "assets"))) {
+        assets[relative(projectDir, file).split(sep).join("/")] = readFileSync(file);
+      }
+      const bytes = await timedAsync(timings, "assemble", () =>
+        writeBundle({
+          manifestJson: artifacts.manifestJson,
+          guestJs: guestResult.js!,
+          schemaSql: artifacts.schemaSql,
+          uiManifestJson: ui.json,
+          prompts: prompts.prompts,
+          assets,
+          kernels: kernels.wasm,
+        }),
+      );
+      mkdirSync(outDir, { recursive: true });
+      const bundlePath = join(outDir, `${manifest.id}-${manifest.version}${BUNDLE_EXTENSION}`);
+      writeFileSync(bundlePath, bytes);
+      return { ok: true, diagnostics, bundlePath, bundleSize: bytes.length, bundleHash: await blake3(bytes), manifest, timings };
+    },
+    async dispose() {
+      await guest?.dispose();
+    },
+  };
+}
+
+/** One-shot build (what `sdx build` and CI run). */
+export async function buildExtension(options: BuildOptions): Promise<BuildResult> {
+  const builder = await createBuilder(options);
+  try {
+    return await builder.build();
+  } finally {
+    await builder.dispose();
+  }
+}

@@ -1,0 +1,93 @@
+/** `sdx build [dir]` (and `--watch`): codegen + bundle, diagnostics rendered like tsc's. */
+import { existsSync, watch } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import pc from "picocolors";
+import { renderDiagnostics, diagnosticsToJson } from "@sdx/codegen";
+import { createBuilder, type BuildResult } from "@sdx/bundle";
+import { UserError } from "../errors.js";
+import { formatBytes, formatMs, type CommandResult } from "../output.js";
+
+export interface BuildSummary {
+  ok: boolean;
+  bundlePath: string | null;
+  bundleSize: number;
+  bundleHash: string | null;
+  id: string | null;
+  version: string | null;
+  timings: Record<string, number>;
+  diagnostics: ReturnType<typeof diagnosticsToJson>;
+}
+
+export function summarize(result: BuildResult, projectDir: string): BuildSummary {
+  return {
+    ok: result.ok,
+    bundlePath: result.bundlePath,
+    bundleSize: result.bundleSize,
+    bundleHash: result.bundleHash,
+    id: result.manifest?.id ?? null,
+    version: result.manifest?.version ?? null,
+    timings: result.timings,
+    diagnostics: diagnosticsToJson(result.diagnostics, projectDir),
+  };
+}
+
+export function renderBuild(result: BuildResult, projectDir: string, totalMs: number): string {
+  const lines: string[] = [];
+  if (result.diagnostics.length) lines.push(renderDiagnostics(result.diagnostics, { color: pc.isColorSupported, cwd: projectDir }));
+  const errors = result.diagnostics.filter((d) => d.severity === "error").length;
+  if (result.ok && result.bundlePath) {
+    lines.push(`${pc.green("✔")} built ${pc.bold(relative(process.cwd(), result.bundlePath) || result.bundlePath)} (${formatBytes(result.bundleSize)}) in ${formatMs(totalMs)}`);
+  } else {
+    lines.push(`${pc.red("✘")} build failed: ${errors} error${errors === 1 ? "" : "s"}`);
+  }
+  return lines.join("\n");
+}
+
+export async function build(dir: string, options: { watch?: boolean; json: boolean }): Promise<CommandResult<BuildSummary>> {
+  const projectDir = resolve(dir);
+  if (!existsSync(projectDir)) throw new UserError(`no such directory: ${projectDir}`);
+  const builder = await createBuilder({ projectDir });
+  const start = performance.now();
+  const result = await builder.build();
+  const total = performance.now() - start;
+  if (!options.watch) {
+    await builder.dispose();
+    return { data: summarize(result, projectDir), human: renderBuild(result, projectDir, total), exitCode: result.ok ? 0 : 1 };
+  }
+  process.stderr.write(`${renderBuild(result, projectDir, total)}\n${pc.dim("watching for changes (Ctrl-C to stop)")}\n`);
+  await watchAndRebuild(projectDir, async (changed) => {
+    const t0 = performance.now();
+    const next = await builder.build(changed);
+    const line = renderBuild(next, projectDir, performance.now() - t0);
+    if (options.json) process.stdout.write(`${JSON.stringify(summarize(next, projectDir))}\n`);
+    else process.stderr.write(`${line}\n`);
+  });
+  await builder.dispose();
+  return { data: summarize(result, projectDir) };
+}
+
+const WATCHED = ["src", "kernels", "prompts", "assets", "ui_manifest.json", "tsconfig.json"];
+
+/** Debounced fs.watch over the project's inputs; resolves on SIGINT. */
+function watchAndRebuild(projectDir: string, rebuild: (changed: string[]) => Promise<void>): Promise<void> {
+  return new Promise((resolveDone) => {
+    const pending = new Set<string>();
+    let timer: NodeJS.Timeout | undefined;
+    let running = Promise.resolve();
+    const watchers = WATCHED.filter((p) => existsSync(join(projectDir, p))).map((p) =>
+      watch(join(projectDir, p), { recursive: true }, (_event, file) => {
+        pending.add(file ? join(projectDir, p, file.toString()) : join(projectDir, p));
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          const changed = [...pending].filter((f) => !f.includes(`${join(projectDir, "generated")}`));
+          pending.clear();
+          running = running.then(() => rebuild(changed));
+        }, 50);
+      }),
+    );
+    process.once("SIGINT", () => {
+      for (const w of watchers) w.close();
+      void running.then(() => resolveDone());
+    });
+  });
+}

@@ -1,0 +1,58 @@
+/** `sdx init <dir>`: a working extension project that builds and tests as created. */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { EXTENSION_ID_PATTERN } from "@sdx/sdk/manifest";
+import { UserError } from "../errors.js";
+import type { CommandResult } from "../output.js";
+
+const TEMPLATE_DIR = fileURLToPath(new URL("../../templates/extension", import.meta.url));
+
+function templateFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? templateFiles(join(dir, d.name)) : [join(dir, d.name)],
+  );
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "extension";
+}
+
+export async function init(dir: string, options: { id?: string; name?: string }): Promise<CommandResult<{ dir: string; id: string; files: string[] }>> {
+  const target = resolve(dir);
+  if (existsSync(target) && readdirSync(target).length > 0) {
+    throw new UserError(`${target} is not empty; choose a new directory`);
+  }
+  const base = slug(basename(target));
+  const id = options.id ?? `org.example.${base.replace(/^[^a-z]+/, "") || "extension"}`;
+  if (!EXTENSION_ID_PATTERN.test(id)) {
+    throw new UserError(`"${id}" is not a valid extension id; use a lower-case reverse-DNS id such as com.example.notes (--id)`, "SDX1003");
+  }
+  const name = options.name ?? base.split("-").map((w) => w[0]!.toUpperCase() + w.slice(1)).join(" ");
+  const className = name.replace(/[^A-Za-z0-9]+/g, " ").trim().split(" ").map((w) => w[0]!.toUpperCase() + w.slice(1)).join("").replace(/^[^A-Za-z]+/, "") || "Extension";
+  const values: Record<string, string> = { id, name, className, packageName: base };
+  const files: string[] = [];
+  for (const source of templateFiles(TEMPLATE_DIR)) {
+    let rel = relative(TEMPLATE_DIR, source).replace(/\.tmpl$/, "");
+    if (rel === "gitignore") rel = ".gitignore"; // npm drops .gitignore files from published packages
+    const text = readFileSync(source, "utf8");
+    const out = source.endsWith(".tmpl") ? text.replace(/\{\{(id|name|className|packageName)\}\}/g, (_, key: string) => values[key]!) : text;
+    const path = join(target, rel);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, out);
+    files.push(rel);
+  }
+  files.sort();
+  return {
+    data: { dir: target, id, files },
+    human: [
+      `Created ${name} (${id}) in ${target}`,
+      ...files.map((f) => `  ${f}`),
+      "",
+      "Next:",
+      `  cd ${relative(process.cwd(), target) || "."}`,
+      "  sdx build",
+      `  sdx run dist/${id}-0.1.0.sdx.wasm countAll --library ./library --param location=<folder with .txt files>`,
+    ].join("\n"),
+  };
+}

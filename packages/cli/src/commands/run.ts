@@ -1,0 +1,114 @@
+/**
+ * `sdx run <bundle|extension-id> <job> --library <dir> [--param key=value]…`
+ *
+ * With a bundle file this is the developer loop: the bundle is verified and installed (or
+ * updated) in the library, granting the permissions it requests scoped to the paths given for its
+ * `SdPath` parameters (the whole library when there are none), and those paths are indexed if
+ * they are not locations yet. The exit status says whether the job completed.
+ */
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import pc from "picocolors";
+import { SingleBar } from "cli-progress";
+import { Host } from "@sdx/host-stub";
+import { readBundle } from "@sdx/bundle/format";
+import type { Manifest } from "@sdx/sdk/manifest";
+import { UserError } from "../errors.js";
+import { formatMs, type CommandResult } from "../output.js";
+import { parseParams } from "./params.js";
+
+export interface RunSummary {
+  jobId: string;
+  extension: string;
+  job: string;
+  state: string;
+  durationMs: number;
+  result: unknown;
+  error: { code: string; name: string; message: string } | null;
+  library: { path: string; models: number; tags: number; entries: number };
+}
+
+function sdPathParams(manifest: Manifest, job: string): string[] {
+  return manifest.jobs.find((j) => j.name === job)?.params.filter((p) => p.sdkType === "SdPath").map((p) => p.name) ?? [];
+}
+
+export async function runCommand(target: string, job: string, options: { library: string; param: string[]; json: boolean }): Promise<CommandResult<RunSummary>> {
+  const params = parseParams(options.param);
+  const libraryDir = resolve(options.library);
+  const logs: string[] = [];
+  const host = await Host.open({
+    libraryDir,
+    onLog: (entry) => {
+      const line = `${pc.dim(`[${entry.extensionId}]`)} ${entry.level === "error" ? pc.red(entry.message) : entry.level === "warn" ? pc.yellow(entry.message) : entry.message}`;
+      logs.push(entry.message);
+      process.stderr.write(`${line}\n`);
+    },
+  });
+  try {
+    let extensionId = target;
+    const asFile = resolve(target);
+    if (existsSync(asFile) && statSync(asFile).isFile()) {
+      const bytes = new Uint8Array(readFileSync(asFile));
+      const bundle = await readBundle(bytes);
+      const manifest = bundle.manifest;
+      if (!manifest.jobs.some((j) => j.name === job)) {
+        throw new UserError(`${manifest.id} has no job "${job}"; jobs: ${manifest.jobs.map((j) => j.name).join(", ") || "none"}`, "SDX3011");
+      }
+      const scopes: string[] = [];
+      for (const name of sdPathParams(manifest, job)) {
+        const value = params[name];
+        if (typeof value !== "string") continue;
+        const dir = resolve(value);
+        if (!existsSync(dir)) throw new UserError(`--param ${name}: no such directory ${dir}`, "SDX3012");
+        scopes.push(realpathSync(dir));
+      }
+      await host.install(bytes, { grants: manifest.permissions.map((_, permission) => ({ permission, scope: scopes })) });
+      for (const dir of scopes) {
+        const summary = await host.index(dir);
+        if (!options.json) process.stderr.write(pc.dim(`indexed ${dir}: ${JSON.stringify(summary)}\n`));
+      }
+      extensionId = manifest.id;
+    }
+
+    const interactive = !options.json && process.stderr.isTTY;
+    const bar = interactive ? new SingleBar({ format: `${job} [{bar}] {value}/{total} {message}`, hideCursor: true, clearOnComplete: true }) : null;
+    let started = false;
+    const outcome = await host.runJob(extensionId, job, params, {
+      onProgress: (p) => {
+        if (!bar) return;
+        if (!started) {
+          bar.start(p.total, p.done, { message: p.message ?? "" });
+          started = true;
+        }
+        bar.setTotal(p.total);
+        bar.update(p.done, { message: p.message ?? "" });
+      },
+    });
+    bar?.stop();
+
+    const db = host.library.db;
+    const count = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+    const summary: RunSummary = {
+      jobId: outcome.jobId,
+      extension: extensionId,
+      job,
+      state: outcome.state,
+      durationMs: Math.round(outcome.durationMs),
+      result: outcome.result ?? null,
+      error: outcome.error ? { code: outcome.error.code, name: outcome.error.name, message: outcome.error.message } : null,
+      library: {
+        path: libraryDir,
+        models: count("SELECT count(*) AS n FROM models WHERE extension_id = ?", extensionId),
+        tags: count("SELECT count(*) AS n FROM tag_links"),
+        entries: count("SELECT count(*) AS n FROM entries"),
+      },
+    };
+    const ok = outcome.state === "completed";
+    const human = ok
+      ? `${pc.green("✔")} ${extensionId}.${job} completed in ${formatMs(summary.durationMs)} — library ${libraryDir}: ${summary.library.models} models, ${summary.library.tags} tag links`
+      : `${pc.red("✘")} ${extensionId}.${job} ${outcome.state}${summary.error ? `: ${pc.bold(summary.error.code)} ${summary.error.message}` : ""}`;
+    return { data: summary, human, exitCode: ok ? 0 : 1 };
+  } finally {
+    await host.close();
+  }
+}

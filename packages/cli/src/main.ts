@@ -1,0 +1,100 @@
+/**
+ * The `sdx` program: commander wiring only. Each command's implementation is lazy-imported from
+ * `commands/<name>.ts`, returns data, and is rendered by `output.ts`; errors go through the one
+ * `handleError`. Exit codes: 0 ok, 1 expected failure (build errors, failed job, refused bundle),
+ * 2 usage error, 3 internal error (a bug).
+ */
+import { Command, CommanderError, Option } from "commander";
+import { readFileSync } from "node:fs";
+import { EXIT, handleError, UsageError } from "./errors.js";
+import { emit, type CommandResult } from "./output.js";
+
+const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+type Runner = (json: boolean) => Promise<CommandResult<unknown>>;
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = new Command("sdx")
+    .description("Build, check and run Spacedrive VDFS extensions written in TypeScript.")
+    .version(version, "-v, --version")
+    .addOption(new Option("--json", "print machine-readable JSON on stdout"))
+    .addOption(new Option("--no-color", "disable colors"))
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  const run = (runner: Runner) => async () => {
+    const json = Boolean(program.opts().json);
+    try {
+      exitCode = emit(await runner(json), json);
+    } catch (error) {
+      exitCode = handleError(error, json);
+    }
+  };
+
+  program
+    .command("init")
+    .description("create a working extension project")
+    .argument("<dir>", "directory to create (must be empty or absent)")
+    .option("--id <id>", "extension id (reverse-DNS); default derived from the directory name")
+    .option("--name <name>", "display name")
+    .action((dir: string, opts: { id?: string; name?: string }) =>
+      run(async () => (await import("./commands/init.js")).init(dir, opts))(),
+    );
+
+  program
+    .command("build")
+    .description("type-check, generate the manifest/SQL/bindings and write one bundle to dist/")
+    .argument("[dir]", "project directory", ".")
+    .option("--watch", "rebuild when sources change (keeps the type checker warm)")
+    .action((dir: string, opts: { watch?: boolean }) =>
+      run(async (json) => (await import("./commands/build.js")).build(dir, { ...opts, json }))(),
+    );
+
+  program
+    .command("validate")
+    .description("check a bundle's integrity and manifest, or build-check a project directory")
+    .argument("<bundle|dir>", "a .sdx.wasm bundle or a project directory")
+    .action((target: string) => run(async (json) => (await import("./commands/validate.js")).validate(target, { json }))());
+
+  program
+    .command("inspect")
+    .description("show what a bundle contains: identity, permissions, models, jobs, sections and sizes")
+    .argument("<bundle>", "a .sdx.wasm bundle")
+    .action((bundle: string) => run(async () => (await import("./commands/inspect.js")).inspect(bundle))());
+
+  program
+    .command("run")
+    .description("run a job of a bundle (or an installed extension) against a library")
+    .argument("<bundle|extension-id>", "a .sdx.wasm bundle (installed for this run with the permissions it requests) or an installed extension id")
+    .argument("<job>", "job name")
+    .requiredOption("--library <dir>", "library directory (created if absent)")
+    .option("--param <key=value>", "job parameter; a path given for an SdPath parameter is converted (repeatable)", collect, [])
+    .action((target: string, job: string, opts: { library: string; param: string[] }) =>
+      run(async (json) => (await import("./commands/run.js")).runCommand(target, job, { ...opts, json }))(),
+    );
+
+  program
+    .command("index")
+    .description("add a directory as a location of the library and index it")
+    .argument("<path>", "directory to index")
+    .requiredOption("--library <dir>", "library directory (created if absent)")
+    .action((path: string, opts: { library: string }) =>
+      run(async (json) => (await import("./commands/index-location.js")).indexCommand(path, { ...opts, json }))(),
+    );
+
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
+      return EXIT.usage;
+    }
+    return handleError(error instanceof Error ? error : new UsageError(String(error)), Boolean(program.opts().json));
+  }
+  return exitCode;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
