@@ -2,9 +2,10 @@
  * The guest↔host protocol, defined once: version, the typed table of host operations (zod schemas
  * for every request and response), the invocation and error shapes, and the binary codec.
  *
- * It is the only code the guest runtime and the host share. The guest imports types, `OP_NAMES`
- * and the codec (zod is tree-shaken out of the guest bundle); the host validates every request
- * against `ops[op].request` before running it.
+ * It is the only code the guest runtime and the host share. The guest imports only types from
+ * here and the codec from `protocol/codec.ts` (re-exported below): this file builds zod schemas at
+ * load, which no bundler can drop, so importing it would put zod in the guest. The host validates
+ * every request against `ops[op].request` before running it.
  *
  * Wire format: a value is encoded as JSON text plus a list of binary attachments. Every typed
  * array or ArrayBuffer in the value is replaced by `{"$bin": index, "type": "Float32Array"}` and
@@ -13,71 +14,9 @@
  */
 import { z } from "zod";
 
-export const PROTOCOL_VERSION = 1;
-
-// ───────────────────────── codec (guest-safe: no zod, no node:*) ─────────────────────────
-
-const TYPED_ARRAYS = {
-  Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array, Uint8ClampedArray,
-} as const;
-export type BinaryTypeName = keyof typeof TYPED_ARRAYS | "ArrayBuffer";
-type AnyTypedArray = InstanceType<(typeof TYPED_ARRAYS)[keyof typeof TYPED_ARRAYS]>;
-
-/** One encoded message: JSON text and its binary attachments. */
-export interface WireMessage {
-  json: string;
-  buffers: ArrayBuffer[];
-}
-
-function typedArrayName(value: object): keyof typeof TYPED_ARRAYS | undefined {
-  for (const name of Object.keys(TYPED_ARRAYS) as Array<keyof typeof TYPED_ARRAYS>) {
-    if (value instanceof TYPED_ARRAYS[name]) return name;
-  }
-  return undefined;
-}
-
-/** Encodes a value; typed arrays become binary attachments (copied, so the caller may reuse them). */
-export function encodeMessage(value: unknown): WireMessage {
-  const buffers: ArrayBuffer[] = [];
-  const json = JSON.stringify(value, function (this: unknown, _key, v: unknown) {
-    if (v !== null && typeof v === "object") {
-      if (v instanceof ArrayBuffer) {
-        buffers.push(v.slice(0));
-        return { $bin: buffers.length - 1, type: "ArrayBuffer" };
-      }
-      if (ArrayBuffer.isView(v)) {
-        const name = typedArrayName(v);
-        if (name) {
-          buffers.push(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength) as ArrayBuffer);
-          return { $bin: buffers.length - 1, type: name };
-        }
-      }
-    }
-    if (typeof v === "bigint") return { $bigint: v.toString() };
-    return v;
-  });
-  return { json: json ?? "null", buffers };
-}
-
-/** Decodes a message made by `encodeMessage`. */
-export function decodeMessage<T = unknown>(message: WireMessage): T {
-  return JSON.parse(message.json, (_key, v: unknown) => {
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-      const rec = v as { $bin?: unknown; type?: unknown; $bigint?: unknown };
-      if (typeof rec.$bin === "number" && typeof rec.type === "string") {
-        const buffer = message.buffers[rec.$bin];
-        if (!buffer) throw new Error(`protocol: missing binary attachment ${rec.$bin}`);
-        if (rec.type === "ArrayBuffer") return buffer;
-        const ctor = TYPED_ARRAYS[rec.type as keyof typeof TYPED_ARRAYS];
-        if (!ctor) throw new Error(`protocol: unknown binary type ${rec.type}`);
-        return new ctor(buffer) as AnyTypedArray;
-      }
-      if (typeof rec.$bigint === "string" && Object.keys(rec).length === 1) return BigInt(rec.$bigint);
-    }
-    return v;
-  }) as T;
-}
+export { PROTOCOL_VERSION, encodeMessage, decodeMessage } from "./protocol/codec.js";
+export type { BinaryTypeName, WireMessage } from "./protocol/codec.js";
+import type { WireMessage } from "./protocol/codec.js";
 
 // ───────────────────────── errors as data ─────────────────────────
 
@@ -98,7 +37,8 @@ export type WireResult<T = unknown> = { ok: true; value: T } | { ok: false; erro
 
 /**
  * Functions the host installs on the guest's `globalThis` before the bundle is evaluated.
- * Requests and replies are `WireMessage`s of `{ op, payload }` and `WireResult`.
+ * The op name is the first argument; `json`/`buffers` are `encodeMessage(payload)`; the reply
+ * decodes to a `WireResult` of the op's response.
  */
 export interface HostBindings {
   /** Asynchronous host operation; the promise settles when the host finishes. */

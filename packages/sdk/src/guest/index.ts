@@ -1,1 +1,10 @@
-export {};
+/**
+ * @module @sdx/sdk/guest
+ *
+ * The guest runtime: runs inside the sandbox (QuickJS, no Node, no DOM) together with the
+ * extension. Only the generated entry imports it. Nothing here may import `node:*` or zod
+ * (a test bundles it and checks).
+ * @see docs/guest-environment.md
+ */
+export { startGuest } from "./start-guest.js";
+export type { GuestBindings, AnyConstructor } from "./bindings.js";

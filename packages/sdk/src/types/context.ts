@@ -6,7 +6,7 @@
  * @see docs/api.md
  */
 import type {
-  ActionChange, Collection, CollectionItemRef, Device, Entry, EntryKind, JsonValue, LogLevel, SdPath,
+  ActionChange, Collection, CollectionItemRef, Device, Entry, EntryKind, JsonValue, LogLevel, ModelScopeRef, SdPath,
   TagTarget, Tensor, Uuid,
 } from "./data.js";
 
@@ -75,6 +75,8 @@ export interface Vdfs {
   queryModels<T extends object>(modelClass: ModelClass<T>): ModelQuery<T>;
   /** Loads a lazy `@blobData` field into the model and returns it. */
   loadBlob<T extends object, K extends keyof T & string>(model: T, field: K): Promise<T[K]>;
+  /** Where a model returned or created by this Vdfs is attached (`{ content }`, `{ entry }` or `{ standalone: true }`); `null` for other objects. */
+  scopeOf(model: object): ModelScopeRef | null;
   /** Saves the model's current fields (by `model.id`). */
   updateModel<T extends object>(model: T): Promise<void>;
   deleteModel<T extends object>(modelClass: ModelClass<T>, modelUuid: Uuid): Promise<void>;

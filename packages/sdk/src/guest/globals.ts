@@ -1,0 +1,45 @@
+/**
+ * Installs the Web APIs the guest environment promises (guest-env.d.ts) on a global object, each
+ * only where absent: QuickJS has none of them, while Node (unit tests) keeps its own.
+ */
+import { createConsole } from "./console.js";
+import { createCrypto } from "./crypto.js";
+import { DOMExceptionImpl } from "./dom-exception.js";
+import { structuredCloneImpl } from "./structured-clone.js";
+import { GuestTextDecoder, GuestTextEncoder, useBulkCodec } from "./text-codec.js";
+import { callHostSync, hostAvailable } from "./host.js";
+import { GuestURL } from "./url.js";
+import { GuestURLSearchParams } from "./url-search-params.js";
+
+type Target = Record<string, unknown>;
+
+function define(target: Target, name: string, value: unknown): void {
+  if (target[name] !== undefined) return;
+  // Non-enumerable like the built-ins, but writable so that an author can still replace them.
+  Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
+}
+
+/** Large one-shot encodes/decodes go to the host's native codec (falling back to JS if it fails). */
+function useHostTextCodec(): void {
+  useBulkCodec({
+    encode: (text) => callHostSync("text.encode", { text }).bytes,
+    decode: (bytes, fatal) => callHostSync("text.decode", { bytes: bytes as Uint8Array<ArrayBuffer>, fatal }).text,
+  });
+}
+
+/** Returns the names it installed (for diagnostics and tests). */
+export function installGlobals(target: object = globalThis): string[] {
+  const t = target as Target;
+  const names = ["TextEncoder", "TextDecoder", "URL", "URLSearchParams", "DOMException", "structuredClone", "console", "crypto"];
+  const missing = names.filter((name) => t[name] === undefined);
+  define(t, "TextEncoder", GuestTextEncoder);
+  define(t, "TextDecoder", GuestTextDecoder);
+  define(t, "URL", GuestURL);
+  define(t, "URLSearchParams", GuestURLSearchParams);
+  define(t, "DOMException", DOMExceptionImpl);
+  define(t, "structuredClone", structuredCloneImpl);
+  define(t, "console", createConsole());
+  define(t, "crypto", createCrypto());
+  if (hostAvailable()) useHostTextCodec();
+  return missing;
+}

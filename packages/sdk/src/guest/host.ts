@@ -1,0 +1,48 @@
+/**
+ * Calls into the host through the two functions it installs on `globalThis` before the bundle is
+ * evaluated (`HostBindings` in protocol.ts). Payloads are typed by the op table; a failed op is
+ * rethrown as the matching `SdxError` subclass so `instanceof PermissionDenied` works in the guest.
+ */
+import { decodeMessage, encodeMessage, type WireMessage } from "../protocol/codec.js";
+import type { HostBindings, OpName, OpRequest, OpResponse, SyncOpName, WireResult } from "../protocol.js";
+import { SdxError, errorFromWire } from "../errors.js";
+
+type HostGlobals = Partial<HostBindings>;
+
+function bindings(): HostGlobals {
+  return globalThis as unknown as HostGlobals;
+}
+
+function unwrap<T>(reply: WireMessage): T {
+  const result = decodeMessage<WireResult<T>>(reply);
+  if (result.ok) return result.value;
+  throw errorFromWire(result.error);
+}
+
+function missing(name: string): SdxError {
+  // Only happens outside a sandbox (or with a host that forgot to install its bindings).
+  return new SdxError("SDX3007", `${name} is not installed: the guest runtime must run inside the sdx sandbox`);
+}
+
+/** Runs an asynchronous host operation. */
+export async function callHost<O extends OpName>(op: O, payload: OpRequest<O>): Promise<OpResponse<O>> {
+  const call = bindings().__sdx_call;
+  if (typeof call !== "function") throw missing("__sdx_call");
+  const request = encodeMessage(payload);
+  const reply = await call(op, request.json, request.buffers);
+  return unwrap<OpResponse<O>>(reply);
+}
+
+/** Runs a synchronous host operation (only the cheap ones listed in `SYNC_OPS`). */
+export function callHostSync<O extends SyncOpName>(op: O, payload: OpRequest<O>): OpResponse<O> {
+  const call = bindings().__sdx_call_sync;
+  if (typeof call !== "function") throw missing("__sdx_call_sync");
+  const request = encodeMessage(payload);
+  return unwrap<OpResponse<O>>(call(op, request.json, request.buffers));
+}
+
+/** True when the host bindings are present (false when the runtime is merely imported). */
+export function hostAvailable(): boolean {
+  const b = bindings();
+  return typeof b.__sdx_call === "function" && typeof b.__sdx_call_sync === "function";
+}

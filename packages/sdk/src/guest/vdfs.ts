@@ -1,0 +1,168 @@
+/**
+ * `ctx.vdfs()`: entries, models, tags, collections, sidecars and custom metadata over host ops.
+ * During an action preview a `ChangePlanner` is given: mutations are then recorded as
+ * `ActionChange`s instead of reaching the host, and resolve with placeholder results, so that a
+ * preview runs the same code as execute without side effects.
+ */
+import type { ModelClass, Vdfs } from "../types/context.js";
+import type { ActionChange, Collection, CollectionItemRef, Entry, JsonValue, ModelScopeRef, TagTarget } from "../types/data.js";
+import { SdxError } from "../errors.js";
+import { EntryQueryImpl, GuestEntry } from "./entries.js";
+import { callHost } from "./host.js";
+import { ModelQueryImpl, type ModelCatalog } from "./models.js";
+
+/** Collects the changes of an action preview. */
+export class ChangePlanner {
+  readonly changes: ActionChange[] = [];
+  #next = 0;
+  record(change: ActionChange): void {
+    this.changes.push(change);
+  }
+  /** A UUID-shaped id for something that will only exist after execute. */
+  placeholderId(): string {
+    return `00000000-0000-4000-8000-${(++this.#next).toString(16).padStart(12, "0")}`;
+  }
+}
+
+function notInPreview(operation: string): SdxError {
+  return new SdxError("SDX3015", `${operation} is not allowed during an action preview (it has no planned-change form); do it in the execute step`);
+}
+
+export class VdfsImpl implements Vdfs {
+  readonly #catalog: ModelCatalog;
+  readonly #planner: ChangePlanner | undefined;
+
+  constructor(catalog: ModelCatalog, planner?: ChangePlanner) {
+    this.#catalog = catalog;
+    this.#planner = planner;
+  }
+
+  queryEntries() {
+    return new EntryQueryImpl();
+  }
+  async getEntry(entryUuid: string): Promise<Entry | null> {
+    const { entry } = await callHost("entries.get", { entryUuid });
+    return entry ? new GuestEntry(entry) : null;
+  }
+
+  async #create(scope: ModelScopeRef, model: object): Promise<string> {
+    const modelType = this.#catalog.typeOfInstance(model);
+    const { data, blobs } = this.#catalog.split(modelType, model);
+    let uuid: string;
+    if (this.#planner) {
+      this.#planner.record({ type: "create_model", modelType, scope, data: data as JsonValue });
+      uuid = this.#planner.placeholderId();
+    } else {
+      uuid = (await callHost("models.create", { modelType, scope, data, blobs })).uuid;
+    }
+    (model as { id?: string }).id = uuid;
+    this.#catalog.rememberScope(model, scope);
+    return uuid;
+  }
+  createModelForContent<T extends object>(contentUuid: string, model: T) {
+    return this.#create({ content: contentUuid }, model);
+  }
+  createModelForEntry<T extends object>(entryUuid: string, model: T) {
+    return this.#create({ entry: entryUuid }, model);
+  }
+  createModel<T extends object>(model: T) {
+    return this.#create({ standalone: true }, model);
+  }
+
+  async #get<T extends object>(cls: ModelClass<T>, by: { uuid: string } | { content: string } | { entry: string }): Promise<T | null> {
+    const { model } = await callHost("models.get", { modelType: this.#catalog.typeOf(cls), by });
+    return model ? this.#catalog.rebuild(cls, model) : null;
+  }
+  getModelByContent<T extends object>(cls: ModelClass<T>, contentUuid: string) {
+    return this.#get(cls, { content: contentUuid });
+  }
+  getModelByEntry<T extends object>(cls: ModelClass<T>, entryUuid: string) {
+    return this.#get(cls, { entry: entryUuid });
+  }
+  getModel<T extends object>(cls: ModelClass<T>, modelUuid: string) {
+    return this.#get(cls, { uuid: modelUuid });
+  }
+  queryModels<T extends object>(cls: ModelClass<T>) {
+    return new ModelQueryImpl<T>(this.#catalog, cls);
+  }
+
+  async loadBlob<T extends object, K extends keyof T & string>(model: T, field: K): Promise<T[K]> {
+    const type = this.#catalog.typeOfInstance(model);
+    if (!this.#catalog.blobFields(type).includes(field)) throw new TypeError(`${type}.${field} is not a @blobData field`);
+    const id = modelId(model, "loadBlob");
+    const { value } = await callHost("models.loadBlob", { modelUuid: id, field });
+    (model as Record<string, unknown>)[field] = value;
+    return value as T[K];
+  }
+  scopeOf(model: object): ModelScopeRef | null {
+    return this.#catalog.scopeOf(model);
+  }
+  async updateModel<T extends object>(model: T): Promise<void> {
+    if (this.#planner) throw notInPreview("updateModel");
+    const modelType = this.#catalog.typeOfInstance(model);
+    const { data, blobs } = this.#catalog.split(modelType, model);
+    await callHost("models.update", { modelType, uuid: modelId(model, "updateModel"), data, blobs });
+  }
+  async deleteModel<T extends object>(cls: ModelClass<T>, modelUuid: string): Promise<void> {
+    const modelType = this.#catalog.typeOf(cls);
+    if (this.#planner) return this.#planner.record({ type: "delete_model", modelType, uuid: modelUuid });
+    await callHost("models.delete", { modelType, uuid: modelUuid });
+  }
+
+  addTagToContent(contentUuid: string, tag: string) {
+    return this.addTag({ content: contentUuid }, tag);
+  }
+  addTagToEntry(entryUuid: string, tag: string) {
+    return this.addTag({ entry: entryUuid }, tag);
+  }
+  addTagToModel(modelUuid: string, tag: string) {
+    return this.addTag({ model: modelUuid }, tag);
+  }
+  async addTag(target: TagTarget, tag: string): Promise<void> {
+    if (this.#planner) return this.#planner.record({ type: "add_tag", target, tag });
+    await callHost("tags.add", { target, tag });
+  }
+  async removeTag(target: TagTarget, tag: string): Promise<void> {
+    if (this.#planner) return this.#planner.record({ type: "remove_tag", target, tag });
+    await callHost("tags.remove", { target, tag });
+  }
+  async tagsOf(target: TagTarget): Promise<string[]> {
+    return (await callHost("tags.list", { target })).tags;
+  }
+
+  async createCollection(name: string, items: CollectionItemRef[] = []): Promise<string> {
+    if (this.#planner) {
+      this.#planner.record({ type: "create_collection", name, items });
+      return this.#planner.placeholderId();
+    }
+    return (await callHost("collections.create", { name, items })).uuid;
+  }
+  async addToCollection(collectionUuid: string, items: CollectionItemRef[]): Promise<void> {
+    if (this.#planner) return this.#planner.record({ type: "add_to_collection", collection: collectionUuid, items });
+    await callHost("collections.add", { collection: collectionUuid, items });
+  }
+  async getCollection(collectionUuid: string): Promise<Collection | null> {
+    return (await callHost("collections.get", { collection: collectionUuid })).collection;
+  }
+
+  async readSidecar<T = JsonValue>(contentUuid: string, kind: string): Promise<T | null> {
+    const { data } = await callHost("sidecars.read", { contentUuid, kind });
+    return (data ?? null) as T | null;
+  }
+  async writeSidecar(contentUuid: string, kind: string, data: JsonValue): Promise<void> {
+    if (this.#planner) throw notInPreview("writeSidecar");
+    await callHost("sidecars.write", { contentUuid, kind, data });
+  }
+  async setCustomMetadata(target: { content: string } | { entry: string }, data: JsonValue): Promise<void> {
+    if (this.#planner) throw notInPreview("setCustomMetadata");
+    await callHost("metadata.setCustom", { target, data });
+  }
+}
+
+function modelId(model: object, operation: string): string {
+  const id = (model as { id?: unknown }).id;
+  if (typeof id !== "string" || id === "") {
+    throw new TypeError(`${operation}: the model has no id; create it first (createModel…) or load it with getModel…`);
+  }
+  return id;
+}
