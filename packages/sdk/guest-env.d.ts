@@ -60,4 +60,8 @@ declare global {
     toJSON(): string;
   }
   function structuredClone<T>(value: T): T;
+  class DOMException extends Error {
+    constructor(message?: string, name?: string);
+    readonly code: number;
+  }
 }

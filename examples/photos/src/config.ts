@@ -1,0 +1,13 @@
+/** User settings (spec §1): rendered as the extension's settings pane. */
+import { setting } from "@sdx/sdk";
+
+export class PhotosConfig {
+  @setting({ label: "Enable Face Recognition", default: true })
+  faceRecognition!: boolean;
+
+  @setting({ label: "Model Preference", default: "local", options: ["local", "cloud"] })
+  modelSelector!: string;
+
+  @setting({ label: "Face detection threshold", default: 0.7, description: "Minimum detector confidence (0–1)." })
+  faceThreshold!: number;
+}

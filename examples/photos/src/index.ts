@@ -1,0 +1,284 @@
+/**
+ * Photos: faces, people, places and moments for the user's photo locations (the spec's
+ * demonstration extension). Face detection runs UltraFace through the model registry; face
+ * grouping runs MobileFaceNet embeddings through an AssemblyScript similarity kernel.
+ */
+import {
+  extension, job, task, action, actionExecute, agent, agentTrail, Permission, ModelSources,
+  type ActionContext, type ActionPreview, type ActionChange, type AgentContext, type Entry, type ExtensionContext,
+  type JobContext, type SdPath, type TaskContext, type Uuid,
+} from "@sdx/sdk";
+import { PhotosConfig } from "./config.js";
+import { PhotosMind } from "./mind.js";
+import { Album, LocalEditState, Moment, PhotoAnalysis, Person, Place, type FaceDetection, type SceneTag } from "./models.js";
+import { decodeFaces, faceCrop, l2normalize, ULTRAFACE_INPUT } from "./faces.js";
+import { clusterPlaces, groupMoments } from "./geo.js";
+
+export { PhotosMind, PhotoAnalysis, Person, Album, Place, Moment, LocalEditState };
+
+/** Cosine similarity above which a face joins an existing person (MobileFaceNet, box crops). */
+const SAME_PERSON = 0.3;
+
+interface ExifSidecar {
+  DateTimeOriginal?: string;
+  latitude?: number;
+  longitude?: number;
+}
+
+export interface AnalyzeSummary {
+  analyzed: number;
+  skipped: number;
+  faces: number;
+  people: number;
+  places: number;
+  moments: number;
+  grouping: boolean;
+}
+
+@extension({
+  id: "com.spacedrive.photos",
+  name: "Photos Manager",
+  version: "1.0.0",
+  description: "Advanced photo organization with faces and places.",
+  minCoreVersion: "2.0.0",
+  requiredFeatures: ["ai_models", "exif_extraction"],
+  permissions: [
+    Permission.readEntries({ glob: "**/*.{jpg,jpeg,png,heic,JPG,JPEG,PNG,HEIC}" }),
+    Permission.readSidecars({ kinds: ["exif"] }),
+    Permission.writeSidecars({ kinds: ["faces", "places"] }),
+    Permission.writeTags(),
+    Permission.writeCollections(),
+    Permission.useModel({ category: "face_detection", preference: "local" }),
+    Permission.useModel({ category: "face_embedding", preference: "local" }),
+    Permission.dispatchJobs(),
+  ],
+})
+@agent()
+@agentTrail({ level: "debug", format: "jsonl" })
+export class Photos {
+  config!: PhotosConfig;
+
+  /** Registers the two models by URL + sha256, so a user online gets them automatically. */
+  async init(ctx: ExtensionContext): Promise<void> {
+    await ctx.models().register({
+      name: "face_detection",
+      category: "face_detection",
+      source: ModelSources.download({
+        url: "https://github.com/Linzaer/Ultra-Light-Fast-Generic-Face-Detector-1MB/raw/master/models/onnx/version-RFB-320.onnx",
+        sha256: "34cd7e60aeff28744c657de7a3dc64e872d506741de66987f3426f2b79f88017",
+      }),
+    });
+    await ctx.models().register({
+      name: "face_embedding",
+      category: "face_embedding",
+      source: ModelSources.download({
+        url: "https://github.com/foamliu/MobileFaceNet/raw/master/weights/MobileFaceNet.onnx",
+        sha256: "b7120c095d60094f28a4a54ba6a8bf51b297a6273fb40ef6350dfec1f63d9507",
+      }),
+    });
+  }
+
+  @task({ retries: 2, timeoutMs: 30_000 })
+  async detectFaces(ctx: TaskContext, entry: Entry, threshold: number): Promise<FaceDetection[]> {
+    const { tensor, width, height } = await ctx.ai().imageTensor(entry, {
+      ...ULTRAFACE_INPUT, fit: "fill", mean: [127, 127, 127], std: [128, 128, 128], layout: "nchw",
+    });
+    const out = await ctx.ai().fromRegistered("face_detection").run({ input: tensor });
+    return decodeFaces(out.scores!.data as Float32Array, out.boxes!.data as Float32Array, width, height, threshold);
+  }
+
+  @task({ retries: 2, timeoutMs: 30_000 })
+  async embedFace(ctx: TaskContext, entry: Entry, box: [number, number, number, number]): Promise<number[]> {
+    const { tensor } = await ctx.ai().imageTensor(entry, {
+      width: 112, height: 112, fit: "fill", crop: faceCrop(box), scale: 255,
+      mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], layout: "nchw",
+    });
+    const out = await ctx.ai().fromRegistered("face_embedding").run({ input0: tensor });
+    return Array.from(l2normalize(out.output0!.data as Float32Array));
+  }
+
+  /** Coarse scene tags from pixel statistics (no scene model is bundled): brightness, colour, orientation. */
+  @task({ retries: 1, timeoutMs: 10_000 })
+  async classifyScene(ctx: TaskContext, entry: Entry): Promise<SceneTag[]> {
+    const { tensor, width, height } = await ctx.ai().imageTensor(entry, { width: 16, height: 16, fit: "fill", layout: "nhwc" });
+    const px = tensor.data as Float32Array;
+    let luma = 0;
+    let chroma = 0;
+    for (let i = 0; i < px.length; i += 3) {
+      const [r, g, b] = [px[i]!, px[i + 1]!, px[i + 2]!];
+      luma += 0.299 * r + 0.587 * g + 0.114 * b;
+      chroma += Math.max(r, g, b) - Math.min(r, g, b);
+    }
+    const n = px.length / 3;
+    luma /= n * 255;
+    chroma /= n * 255;
+    const round = (v: number) => Math.round(v * 100) / 100;
+    return [
+      luma > 0.5 ? { label: "bright", confidence: round(luma) } : { label: "dark", confidence: round(1 - luma) },
+      chroma > 0.25 ? { label: "colorful", confidence: round(Math.min(1, chroma * 2)) } : { label: "muted", confidence: round(1 - chroma) },
+      { label: width >= height ? "landscape" : "portrait", confidence: 1 },
+    ];
+  }
+
+  @job({ parallelism: 4, trigger: "user_initiated" })
+  async analyzePhotos(ctx: JobContext, location: SdPath): Promise<AnalyzeSummary> {
+    const vdfs = ctx.vdfs();
+    const settings = ctx.config<PhotosConfig>();
+    const byContent = new Map<Uuid, Entry>();
+    for await (const entry of vdfs.queryEntries().inLocation(location).ofKind("image")) {
+      if (!byContent.has(entry.contentUuid)) byContent.set(entry.contentUuid, entry);
+    }
+    const todo: Entry[] = [];
+    for (const [contentUuid, entry] of byContent) {
+      if (!(await vdfs.getModelByContent(PhotoAnalysis, contentUuid))) todo.push(entry);
+    }
+    const embedder = settings.faceRecognition ? await ctx.models().get("face_embedding") : null;
+    const grouping = Boolean(embedder?.installed);
+    if (settings.faceRecognition && !grouping) {
+      ctx.log.warn("face grouping is off: no face_embedding model is installed (sdx models add face_embedding --file MobileFaceNet.onnx); faces are still detected");
+    }
+
+    let done = 0;
+    await ctx.progress(0, todo.length, "analyzing");
+    const analyzed = await Promise.all(todo.map(async (entry) => {
+      const faces = settings.faceRecognition ? await ctx.run(this.detectFaces, entry, settings.faceThreshold) : [];
+      const scenes = await ctx.run(this.classifyScene, entry);
+      const embeddings = grouping ? await Promise.all(faces.map((f) => ctx.run(this.embedFace, entry, f.box))) : [];
+      const exif = await entry.sidecar<ExifSidecar>("exif");
+      await ctx.progress(++done, todo.length, entry.name);
+      return { entry, faces, scenes, embeddings, exif };
+    }));
+
+    // Grouping is sequential: each face is compared with the people found so far, by the
+    // AssemblyScript similarity kernel (runs on the host, outside QuickJS).
+    const people = grouping ? await vdfs.queryModels(Person).collect() : [];
+    for (const person of people) await vdfs.loadBlob(person, "embeddings");
+    let faceCount = 0;
+    for (const item of analyzed) {
+      for (const [i, face] of item.faces.entries()) {
+        faceCount++;
+        const embedding = item.embeddings[i];
+        if (embedding) face.personId = await this.assignPerson(ctx, embedding, people);
+      }
+    }
+    for (const person of people) await vdfs.updateModel(person);
+
+    for (const { entry, faces, scenes, exif } of analyzed) {
+      const analysis = Object.assign(new PhotoAnalysis(), {
+        faceCount: faces.length,
+        sceneTags: scenes,
+        identifiedPeople: [...new Set(faces.map((f) => f.personId).filter((id): id is Uuid => Boolean(id)))],
+        detectedFaces: faces,
+        ...(exif?.DateTimeOriginal ? { takenAt: exif.DateTimeOriginal } : {}),
+        ...(typeof exif?.latitude === "number" && typeof exif?.longitude === "number" ? { latitude: exif.latitude, longitude: exif.longitude } : {}),
+      });
+      await vdfs.createModelForContent(entry.contentUuid, analysis);
+      await vdfs.addTagToContent(entry.contentUuid, "#analyzed");
+      for (const scene of scenes) await vdfs.addTagToContent(entry.contentUuid, `#scene:${scene.label}`);
+      for (const personId of analysis.identifiedPeople) await vdfs.addTagToContent(entry.contentUuid, `#person:${personId.slice(0, 8)}`);
+    }
+    const { places, moments } = await this.rebuildPlacesAndMoments(ctx);
+    return { analyzed: analyzed.length, skipped: byContent.size - todo.length, faces: faceCount, people: people.length, places, moments, grouping };
+  }
+
+  /** Puts a face into the most similar person, or a new one, and records the embedding there. */
+  private async assignPerson(ctx: JobContext, embedding: number[], people: Person[]): Promise<Uuid> {
+    const query = Float32Array.from(embedding);
+    let best: Person | undefined;
+    if (people.length > 0) {
+      const centroids = new Float32Array(people.length * query.length);
+      people.forEach((p, row) => centroids.set(centroidOf(p.embeddings ?? []), row * query.length));
+      const row = await ctx.kernel<number>("bestMatchIndex", query, centroids, query.length);
+      const score = await ctx.kernel<number>("cosineAt", query, centroids, query.length, row);
+      if (row >= 0 && score >= SAME_PERSON) best = people[row];
+    }
+    if (!best) {
+      best = Object.assign(new Person(), { photoCount: 0, embeddings: [] as number[][] });
+      await ctx.vdfs().createModel(best);
+      people.push(best);
+    }
+    best.embeddings = [...(best.embeddings ?? []), embedding];
+    best.photoCount += 1;
+    return best.id;
+  }
+
+  private async rebuildPlacesAndMoments(ctx: JobContext): Promise<{ places: number; moments: number }> {
+    const vdfs = ctx.vdfs();
+    const analyses = await vdfs.queryModels(PhotoAnalysis).selectInlineOnly().collect();
+    const located = analyses.filter((a) => typeof a.latitude === "number" && typeof a.longitude === "number")
+      .map((a) => ({ latitude: a.latitude!, longitude: a.longitude!, analysis: a }));
+    for (const old of await vdfs.queryModels(Place).collect()) await vdfs.deleteModel(Place, old.id);
+    for (const old of await vdfs.queryModels(Moment).collect()) await vdfs.deleteModel(Moment, old.id);
+    const clusters = clusterPlaces(located);
+    const placeOf = new Map<PhotoAnalysis, Place>();
+    for (const cluster of clusters) {
+      const place = Object.assign(new Place(), {
+        name: `${cluster.center.latitude.toFixed(2)}, ${cluster.center.longitude.toFixed(2)}`,
+        latitude: cluster.center.latitude, longitude: cluster.center.longitude,
+        radiusMeters: Math.round(cluster.radiusMeters), photoCount: cluster.members.length,
+      });
+      await vdfs.createModel(place);
+      for (const member of cluster.members) placeOf.set(member.analysis, place);
+    }
+    const timed = analyses.filter((a) => a.takenAt).map((a) => ({ takenAt: a.takenAt!, placeKey: placeOf.get(a)?.id ?? null, analysis: a }));
+    const groups = groupMoments(timed);
+    for (const group of groups) {
+      const moment = Object.assign(new Moment(), {
+        title: `${group[0]!.takenAt.slice(0, 10)}${group[0]!.placeKey ? ` at ${placeOf.get(group[0]!.analysis)?.name}` : ""}`,
+        startsAt: group[0]!.takenAt, endsAt: group.at(-1)!.takenAt,
+        contentIds: group.map((g) => contentOf(vdfs, g.analysis)),
+        ...(group[0]!.placeKey ? { placeId: group[0]!.placeKey } : {}),
+      });
+      await vdfs.createModel(moment);
+    }
+    return { places: clusters.length, moments: groups.length };
+  }
+
+  @action({ title: "Organize photos into albums" })
+  async organizePhotos(ctx: ActionContext, location: SdPath): Promise<ActionPreview> {
+    const vdfs = ctx.vdfs();
+    const changes: ActionChange[] = [];
+    const existing = new Set((await vdfs.queryModels(Album).collect()).map((a) => a.name));
+    for (const moment of await vdfs.queryModels(Moment).collect()) {
+      if (existing.has(moment.title) || moment.contentIds.length < 2) continue;
+      changes.push({ type: "create_collection", name: moment.title, items: moment.contentIds.map((content) => ({ content })), description: `album of ${moment.contentIds.length} photos` });
+      changes.push({ type: "create_model", modelType: "Album", scope: { standalone: true }, data: { name: moment.title, contentIds: moment.contentIds } });
+      for (const content of moment.contentIds) changes.push({ type: "add_tag", target: { content }, tag: `#moment:${moment.startsAt.slice(0, 10)}` });
+    }
+    return { title: `Organize photos in ${location.path}`, changes, reversible: true };
+  }
+
+  @actionExecute()
+  async organizePhotosExecute(ctx: ActionContext, preview: ActionPreview): Promise<void> {
+    const vdfs = ctx.vdfs();
+    for (const change of preview.changes) {
+      if (change.type === "create_collection") await vdfs.createCollection(change.name, change.items);
+      else if (change.type === "create_model" && change.modelType === "Album") await vdfs.createModel(Object.assign(new Album(), change.data));
+      else if (change.type === "add_tag") await vdfs.addTag(change.target, change.tag);
+    }
+  }
+
+  /** Agent hook: a new photo was indexed in a granted location. */
+  async onNewPhoto(ctx: AgentContext, photo: Entry): Promise<void> {
+    ctx.trace("New photo added - checking for faces", { entry: photo.uuid });
+    const mind = ctx.memory(PhotosMind);
+    await mind.history.append({ contentId: photo.contentUuid, kind: "seen" });
+    const directory = photo.path.path.slice(0, photo.path.path.lastIndexOf("/")) || "/";
+    await ctx.dispatchJob(this.analyzePhotos, { device: photo.path.device, path: directory });
+    await ctx.vdfs().addTagToContent(photo.contentUuid, "#new-photo");
+  }
+}
+
+function centroidOf(embeddings: number[][]): Float32Array {
+  const sum = new Float32Array(embeddings[0]?.length ?? 0);
+  for (const e of embeddings) e.forEach((v, i) => (sum[i]! += v));
+  const norm = Math.sqrt(sum.reduce((s, v) => s + v * v, 0)) || 1;
+  return sum.map((v) => v / norm);
+}
+
+/** The content a content-scoped model is attached to. */
+function contentOf(vdfs: ReturnType<JobContext["vdfs"]>, model: object): Uuid {
+  const scope = vdfs.scopeOf(model);
+  if (!scope || !("content" in scope)) throw new Error("expected a content-scoped model");
+  return scope.content;
+}

@@ -1,0 +1,76 @@
+/** The Photos extension's data (spec §2): what it stores about photos, people, places and moments. */
+import { model, blobData, type Uuid, type Timestamp } from "@sdx/sdk";
+
+/** A face box in original-image pixels, with the detector's confidence. */
+export interface FaceDetection {
+  box: [number, number, number, number];
+  score: number;
+  /** The Person this face was grouped into, when embeddings are available. */
+  personId?: Uuid;
+}
+
+export interface SceneTag {
+  label: string;
+  confidence: number;
+}
+
+/** Attached to the content: the same photo at different paths has one analysis. */
+@model({ version: "1.0.0", scope: "content", sync: "shared" })
+export class PhotoAnalysis {
+  id!: Uuid;
+  faceCount!: number;
+  sceneTags!: SceneTag[];
+  identifiedPeople!: Uuid[];
+  takenAt?: Timestamp;
+  latitude?: number;
+  longitude?: number;
+  @blobData({ compression: "zstd", lazy: true })
+  detectedFaces?: FaceDetection[];
+}
+
+/** A person, grouped from face embeddings. */
+@model({ version: "1.0.0", scope: "standalone", sync: "shared" })
+export class Person {
+  id!: Uuid;
+  name?: string;
+  photoCount!: number;
+  @blobData({ compression: "zstd", lazy: true })
+  embeddings?: number[][];
+}
+
+/** A user-visible album: references content, so it survives moves and device changes. */
+@model({ version: "1.0.0", scope: "standalone", sync: "shared" })
+export class Album {
+  id!: Uuid;
+  name!: string;
+  contentIds!: Uuid[];
+}
+
+/** A cluster of photo locations. */
+@model({ version: "1.0.0", scope: "standalone", sync: "shared" })
+export class Place {
+  id!: Uuid;
+  name!: string;
+  latitude!: number;
+  longitude!: number;
+  radiusMeters!: number;
+  photoCount!: number;
+}
+
+/** Photos close in time and place. */
+@model({ version: "1.0.0", scope: "standalone", sync: "shared" })
+export class Moment {
+  id!: Uuid;
+  title!: string;
+  startsAt!: Timestamp;
+  endsAt!: Timestamp;
+  placeId?: Uuid;
+  contentIds!: Uuid[];
+}
+
+/** Per-path editing state: device-specific, never synced. */
+@model({ version: "1.0.0", scope: "entry", sync: "device_owned" })
+export class LocalEditState {
+  id!: Uuid;
+  processingState!: string;
+}

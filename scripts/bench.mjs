@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `npm run bench`: runs every benchmark in scripts/bench/*.mjs side by side in one process run,
+// prints the results and rewrites docs/benchmarks.md. Ratios matter more than absolute numbers:
+// this machine is shared and noisy, so each comparison runs its two sides interleaved.
+import { readdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+
+const dir = fileURLToPath(new URL("./bench/", import.meta.url));
+const only = process.argv.slice(2);
+const sections = [];
+for (const file of readdirSync(dir).filter((f) => f.endsWith(".mjs")).sort()) {
+  const name = file.replace(/\.mjs$/, "");
+  if (only.length && !only.includes(name)) continue;
+  process.stderr.write(`bench: ${name}…\n`);
+  const started = Date.now();
+  const { run } = await import(new URL(file, `file://${dir}`).href);
+  const section = await run();
+  section.seconds = Math.round((Date.now() - started) / 100) / 10;
+  sections.push(section);
+  process.stderr.write(`${section.title}\n${section.rows.map((r) => `  ${r.join(" | ")}`).join("\n")}\n`);
+}
+
+const md = [
+  "# Benchmarks",
+  "",
+  "Produced by `npm run bench` (scripts/bench.mjs). Each table is one run on this machine",
+  `(${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}); compare ratios, not absolute times:`,
+  "the two sides of every comparison ran interleaved in the same process run.",
+  "",
+  ...sections.flatMap((s) => [
+    `## ${s.title}`,
+    "",
+    ...(s.description ? [s.description, ""] : []),
+    `| ${s.header.join(" | ")} |`,
+    `| ${s.header.map(() => "---").join(" | ")} |`,
+    ...s.rows.map((r) => `| ${r.join(" | ")} |`),
+    "",
+    ...(s.notes ? [s.notes, ""] : []),
+  ]),
+].join("\n");
+if (!only.length) writeFileSync(fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url)), md);
+else process.stdout.write(md);
