@@ -1,0 +1,166 @@
+/**
+ * entries.*: the library's files as the extension may see them. Every result is filtered through
+ * the read_entries grants (glob and scope); `entries.read` re-canonicalizes the file's path at read
+ * time, so a file replaced by a symlink pointing out of its location or scope is refused.
+ *
+ * Only entries with content (indexed files) cross the wire: directories and files that failed to
+ * index have no content UUID, which `EntryData` requires.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import picomatch from "picomatch";
+import type { EntryData } from "@sdx/sdk";
+import type { OpContext, OpHandlers, OpParsedRequest } from "./types.js";
+import { requireReadableEntry } from "../permissions/access.js";
+import { canonicalPath, isWithin } from "../permissions/paths.js";
+import { ENTRY_COLUMNS, entryAbsolutePath, toEntryData, type EntryRow } from "../store/entries-store.js";
+import { HostOpError, hostFailed, notFound, permissionDenied, validationFailed } from "../store/errors.js";
+import { uuidToBlob } from "../store/uuid.js";
+
+/** Largest file `entries.read` hands to a guest in one piece (the guest has a memory limit). */
+export const MAX_READ_BYTES = 512 * 1024 * 1024;
+
+type QueryRequest = OpParsedRequest<"entries.query">;
+
+interface LocationFilter {
+  id: number;
+  /** Relative path prefix inside the location; "" for the whole location. */
+  prefix: string;
+}
+
+function locationFilter(ctx: OpContext, location: NonNullable<QueryRequest["location"]>): LocationFilter {
+  const local = location.device.toLowerCase() === ctx.library.deviceUuid;
+  const target = local ? canonicalPath(location.path) : path.posix.normalize(location.path);
+  const rows = ctx.library.stmt("SELECT id, path FROM locations WHERE device_uuid = ?").all(uuidToBlob(location.device)) as Array<{ id: number; path: string }>;
+  const match = rows.filter((r) => isWithin(target, r.path)).sort((a, b) => b.path.length - a.path.length)[0];
+  if (!match) throw notFound(`a location containing ${location.path}`);
+  ctx.grants.requireReadEntriesUnder(target);
+  return { id: match.id, prefix: path.relative(match.path, target).split(path.sep).join("/") };
+}
+
+function buildQuery(ctx: OpContext, request: QueryRequest, location: LocationFilter | null): { sql: string; params: unknown[] } {
+  const where = ["e.content_identity_uuid IS NOT NULL", "e.is_dir = 0", "e.id > ?"];
+  const params: unknown[] = [];
+  if (location) {
+    where.push("e.location_id = ?");
+    params.push(location.id);
+    if (location.prefix !== "") {
+      // Range instead of LIKE: no escaping of % and _ in path names ('0' sorts right after '/').
+      where.push("(e.relative_path = ? OR (e.relative_path >= ? AND e.relative_path < ?))");
+      params.push(location.prefix, `${location.prefix}/`, `${location.prefix}0`);
+    }
+  }
+  if (request.kinds) {
+    where.push("e.kind IN (SELECT value FROM json_each(?))");
+    params.push(JSON.stringify(request.kinds));
+  }
+  if (request.contentUuid) {
+    where.push("e.content_identity_uuid = ?");
+    params.push(uuidToBlob(request.contentUuid));
+  }
+  if (request.thisDeviceOnly) {
+    where.push("e.device_uuid = ?");
+    params.push(ctx.library.deviceUuidBlob);
+  }
+  if (request.tag) {
+    // A tag on the content is seen by every entry with that content.
+    where.push(`EXISTS (SELECT 1 FROM tag_links tl JOIN tags t ON t.id = tl.tag_id JOIN user_metadata um ON um.id = tl.metadata_id
+                WHERE t.name = ? AND (um.entry_uuid = e.uuid OR um.content_identity_uuid = e.content_identity_uuid))`);
+    params.push(request.tag);
+  }
+  return {
+    sql: `SELECT ${ENTRY_COLUMNS} FROM entries e JOIN locations l ON l.id = e.location_id WHERE ${where.join(" AND ")} ORDER BY e.id LIMIT ?`,
+    params,
+  };
+}
+
+function parseCursor(cursor: string | null | undefined): number {
+  if (cursor === null || cursor === undefined) return 0;
+  if (!/^\d{1,15}$/.test(cursor)) throw validationFailed("entries.query: cursor is not one this host returned");
+  return Number(cursor);
+}
+
+const BATCH = 512;
+
+export const entryOps: OpHandlers = {
+  "entries.query": (ctx, request) => {
+    ctx.grants.requireReadEntries("query entries");
+    const location = request.location ? locationFilter(ctx, request.location) : null;
+    const glob = request.glob ? picomatch(request.glob, { dot: true }) : null;
+    const globAbsolute = request.glob?.startsWith("/") ?? false;
+    const query = buildQuery(ctx, request, location);
+    const statement = ctx.library.stmt(query.sql);
+    const want = request.countOnly ? Infinity : request.limit;
+    const entries: EntryData[] = [];
+    let count = 0;
+    let after = parseCursor(request.cursor);
+    let more = true;
+    scan: while (count < want) {
+      const rows = statement.all(after, ...query.params, BATCH) as EntryRow[];
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
+        after = row.id;
+        const absolute = entryAbsolutePath(row);
+        if (glob && !glob(globAbsolute ? absolute : row.relative_path)) continue;
+        if (!ctx.grants.canReadEntry(absolute, row.relative_path)) continue;
+        const data = toEntryData(row);
+        if (!data) continue;
+        count += 1;
+        if (!request.countOnly) entries.push(data);
+        if (count >= want) {
+          more = i < rows.length - 1 || rows.length === BATCH;
+          break scan;
+        }
+      }
+      if (rows.length < BATCH) {
+        more = false;
+        break;
+      }
+    }
+    if (request.countOnly) return { entries: [], nextCursor: null, count };
+    return { entries, nextCursor: more ? String(after) : null };
+  },
+
+  "entries.get": (ctx, request) => {
+    const row = requireReadableEntry(ctx, request.entryUuid);
+    return { entry: toEntryData(row) };
+  },
+
+  "entries.read": async (ctx, request) => {
+    const row = requireReadableEntry(ctx, request.entryUuid);
+    if (row.is_dir) throw validationFailed(`entry ${request.entryUuid} is a directory`);
+    const indexed: string | Buffer = row.raw_path
+      ? Buffer.concat([Buffer.from(row.loc_path + path.sep), row.raw_path])
+      : entryAbsolutePath(row);
+    let real: Buffer;
+    try {
+      real = fs.realpathSync.native(indexed, { encoding: "buffer" });
+    } catch {
+      throw notFound(`the file of entry ${request.entryUuid} (it moved or was deleted since it was indexed)`);
+    }
+    const realText = real.toString("utf8");
+    const root = canonicalPath(row.loc_path);
+    const label = `entry ${request.entryUuid}`;
+    if (!isWithin(realText, root)) {
+      throw permissionDenied("read_entries", `${ctx.extensionId} may not read ${label}: its path resolves outside its location (a symlink)`, realText);
+    }
+    ctx.grants.requireReadEntry(realText, row.relative_path, label);
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    } catch (error) {
+      throw hostFailed(`cannot open the file of ${label}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, error);
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) throw validationFailed(`${label} is not a regular file`);
+      if (stat.size > MAX_READ_BYTES) {
+        throw new HostOpError("SDX3014", "ResultTooLarge", `${label} is ${stat.size} bytes; entries.read returns at most ${MAX_READ_BYTES}`);
+      }
+      const bytes = await handle.readFile();
+      return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+    } finally {
+      await handle.close();
+    }
+  },
+};

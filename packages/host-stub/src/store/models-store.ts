@@ -1,0 +1,136 @@
+/**
+ * Writes of the `models` table and what hangs off a model: its own `user_metadata` row (for tags
+ * and collections), its version (`model_versions`) and its blob links (`model_blobs`, with the
+ * reference counts). Synchronous: call inside a transaction, after blobs were prepared.
+ * Every write stamps the sync fields: HLC timestamp, device uuid, sync strategy.
+ */
+import type { Library } from "./library.js";
+import { releaseBlob, storeBlob, type PreparedBlob } from "./blobs.js";
+import { newUuid, uuidToBlob } from "./uuid.js";
+
+/** `models.sync_strategy`: 0 device-owned, 1 shared (the spec's encoding). */
+export function syncStrategyCode(sync: "shared" | "device_owned"): 0 | 1 {
+  return sync === "shared" ? 1 : 0;
+}
+
+export type ModelScopeBlob = { content: Buffer } | { entry: Buffer } | { standalone: true };
+
+export interface NewModel {
+  uuid: string;
+  extensionId: string;
+  modelType: string;
+  version: string;
+  scope: ModelScopeBlob;
+  dataJson: string;
+  sync: "shared" | "device_owned";
+  blobs: ReadonlyMap<string, PreparedBlob>;
+}
+
+/** Creates the model's own user_metadata row (neither entry- nor content-scoped). */
+function insertModelMetadata(library: Library, now: string, hlc: string): number {
+  const result = library
+    .stmt("INSERT INTO user_metadata (uuid, custom_data, hlc_timestamp, created_at, updated_at) VALUES (?, '{}', ?, ?, ?)")
+    .run(uuidToBlob(newUuid()), hlc, now, now);
+  return Number(result.lastInsertRowid);
+}
+
+export function insertModel(library: Library, model: NewModel): void {
+  const now = new Date().toISOString();
+  const hlc = library.hlc.now();
+  const metadataId = insertModelMetadata(library, now, hlc);
+  const uuid = uuidToBlob(model.uuid);
+  const scope = model.scope;
+  library
+    .stmt(
+      `INSERT INTO models (uuid, extension_id, model_type, data, entry_uuid, content_identity_uuid, standalone, metadata_id,
+                           sync_strategy, hlc_timestamp, device_uuid, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      uuid, model.extensionId, model.modelType, model.dataJson,
+      "entry" in scope ? scope.entry : null, "content" in scope ? scope.content : null, "standalone" in scope ? 1 : 0,
+      metadataId, syncStrategyCode(model.sync), hlc, library.deviceUuidBlob, now, now,
+    );
+  library.stmt("INSERT INTO model_versions (model_uuid, version) VALUES (?, ?)").run(uuid, model.version);
+  for (const [key, blob] of model.blobs) linkBlob(library, uuid, key, blob);
+}
+
+function linkBlob(library: Library, modelUuid: Buffer, key: string, blob: PreparedBlob): void {
+  const blobId = storeBlob(library, blob);
+  library.stmt("INSERT INTO model_blobs (model_uuid, blob_key, blob_id) VALUES (?, ?, ?)").run(modelUuid, key, blobId);
+}
+
+export interface ModelUpdate {
+  dataJson: string;
+  version: string;
+  sync: "shared" | "device_owned";
+  /** Blob fields to replace; `null` removes the field. Fields not listed keep their blob. */
+  blobs: ReadonlyMap<string, PreparedBlob | null>;
+}
+
+export function updateModel(library: Library, uuidString: string, update: ModelUpdate): void {
+  const uuid = uuidToBlob(uuidString);
+  const now = new Date().toISOString();
+  library
+    .stmt("UPDATE models SET data = ?, sync_strategy = ?, hlc_timestamp = ?, device_uuid = ?, updated_at = ? WHERE uuid = ?")
+    .run(update.dataJson, syncStrategyCode(update.sync), library.hlc.now(), library.deviceUuidBlob, now, uuid);
+  library.stmt("INSERT INTO model_versions (model_uuid, version) VALUES (?, ?) ON CONFLICT (model_uuid) DO UPDATE SET version = excluded.version").run(uuid, update.version);
+  for (const [key, blob] of update.blobs) {
+    const old = library.stmt("SELECT blob_id FROM model_blobs WHERE model_uuid = ? AND blob_key = ?").get(uuid, key) as { blob_id: number } | undefined;
+    if (blob === null) {
+      if (old) {
+        library.stmt("DELETE FROM model_blobs WHERE model_uuid = ? AND blob_key = ?").run(uuid, key);
+        releaseBlob(library, old.blob_id);
+      }
+      continue;
+    }
+    // Store (or share) the new blob before releasing the old one, so an unchanged value never
+    // drops to zero references in between.
+    const blobId = storeBlob(library, blob);
+    if (old) {
+      library.stmt("UPDATE model_blobs SET blob_id = ? WHERE model_uuid = ? AND blob_key = ?").run(blobId, uuid, key);
+      releaseBlob(library, old.blob_id);
+    } else {
+      library.stmt("INSERT INTO model_blobs (model_uuid, blob_key, blob_id) VALUES (?, ?, ?)").run(uuid, key, blobId);
+    }
+  }
+}
+
+/** Deletes a model with its blob links, collection memberships, tags and its user_metadata row. */
+export function deleteModel(library: Library, uuid: Buffer): void {
+  const row = library.stmt("SELECT metadata_id FROM models WHERE uuid = ?").get(uuid) as { metadata_id: number } | undefined;
+  if (!row) return;
+  const links = library.stmt("SELECT blob_id FROM model_blobs WHERE model_uuid = ?").all(uuid) as Array<{ blob_id: number }>;
+  library.stmt("DELETE FROM model_blobs WHERE model_uuid = ?").run(uuid);
+  for (const link of links) releaseBlob(library, link.blob_id);
+  library.stmt("DELETE FROM collection_items WHERE model_uuid = ?").run(uuid);
+  library.stmt("DELETE FROM models WHERE uuid = ?").run(uuid);
+  deleteMetadataRow(library, row.metadata_id);
+}
+
+/** Deletes a user_metadata row with its tag links (cascade) and blob links. */
+export function deleteMetadataRow(library: Library, metadataId: number): void {
+  const links = library.stmt("SELECT blob_id FROM user_metadata_blobs WHERE metadata_id = ?").all(metadataId) as Array<{ blob_id: number }>;
+  library.stmt("DELETE FROM user_metadata_blobs WHERE metadata_id = ?").run(metadataId);
+  for (const link of links) releaseBlob(library, link.blob_id);
+  library.stmt("DELETE FROM user_metadata WHERE id = ?").run(metadataId);
+}
+
+export interface BlobLinkRow {
+  blob_key: string;
+  blob_data: Buffer;
+  blob_type: string;
+  compression: string | null;
+}
+
+/** Blob rows of one model for the given fields (the only read of `metadata_blobs` for models). */
+export function modelBlobRows(library: Library, uuid: Buffer, keys: readonly string[]): BlobLinkRow[] {
+  if (keys.length === 0) return [];
+  return library
+    .stmt(
+      `SELECT mb.blob_key, b.blob_data, b.blob_type, b.compression
+       FROM model_blobs mb JOIN metadata_blobs b ON b.id = mb.blob_id
+       WHERE mb.model_uuid = ? AND mb.blob_key IN (SELECT value FROM json_each(?))`,
+    )
+    .all(uuid, JSON.stringify(keys)) as BlobLinkRow[];
+}

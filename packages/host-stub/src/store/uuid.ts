@@ -1,0 +1,44 @@
+/**
+ * UUIDs: 16-byte BLOBs in SQLite, lower-case hyphenated strings on the wire.
+ *
+ * Content identities get a deterministic UUID so every device derives the same one for the same
+ * bytes (the spec's "shared via deterministic UUID"): the first 16 bytes of
+ * BLAKE3("sdx:content-identity:v1\0" + hash_kind + "\0" + content_hash), stamped as an RFC 9562
+ * UUIDv8 (version nibble 8, variant 10). v8 is the RFC's slot for custom, hash-based UUIDs; v5
+ * would tie us to SHA-1.
+ */
+import { randomUUID } from "node:crypto";
+import { blake3 } from "hash-wasm";
+import { validationFailed } from "./errors.js";
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isUuid(value: string): boolean {
+  return UUID_RE.test(value.toLowerCase());
+}
+
+/** String → 16-byte Buffer. Throws SDX3002 on a malformed UUID (it came from the guest). */
+export function uuidToBlob(uuid: string): Buffer {
+  const lower = uuid.toLowerCase();
+  if (!UUID_RE.test(lower)) throw validationFailed(`not a UUID: ${JSON.stringify(uuid.slice(0, 64))}`);
+  return Buffer.from(lower.replace(/-/g, ""), "hex");
+}
+
+/** 16-byte BLOB → string. */
+export function blobToUuid(blob: Uint8Array): string {
+  const hex = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function newUuid(): string {
+  return randomUUID();
+}
+
+/** The deterministic content UUID (see the header). */
+export async function contentUuidFor(hashKind: string, contentHash: string): Promise<string> {
+  const digest = await blake3(`sdx:content-identity:v1\0${hashKind}\0${contentHash}`);
+  const bytes = Buffer.from(digest.slice(0, 32), "hex");
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  return blobToUuid(bytes);
+}
