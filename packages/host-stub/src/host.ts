@@ -1,0 +1,204 @@
+/**
+ * The Host: what the CLI (and tests, and later an embedding app) use. It opens a library with its
+ * jobs.db, installs bundles, loads installed extensions into their sandboxes and runs their jobs.
+ *
+ * Loading an extension reads its stored bundle from disk and verifies it (`readBundle`: integrity,
+ * manifest, protocol) and that it is the bundle that was installed (hash), before any of its code
+ * is evaluated. Each loaded extension has its own sandbox instance for jobs and a task pool; every
+ * host call goes through one dispatcher with an `OpContext` naming the extension and its job.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { readBundle, type LoadedBundle } from "@sdx/bundle/format";
+import type { WireResult } from "@sdx/sdk/protocol";
+import { Library } from "./store/library.js";
+import { installExtension, getInstalled, type GrantInput, type InstalledExtension } from "./install/install.js";
+import { indexLocation, type IndexOptions, type IndexSummary } from "./indexer/indexer.js";
+import { createLibraryOpContext } from "./ops/library-context.js";
+import { libraryOps } from "./ops/library-ops.js";
+import { createDispatcher, type Dispatcher } from "./ops/dispatch.js";
+import { createEnvOps, ExtensionLogs, type LogEntry } from "./ops/env.js";
+import { deviceOps } from "./ops/devices.js";
+import { kernelOps } from "./ops/kernels.js";
+import { createJobOps } from "./ops/jobs.js";
+import { memoryOps } from "./ops/memory.js";
+import type { OpContext } from "./ops/types.js";
+import { QuickJSSandbox } from "./sandbox/quickjs-sandbox.js";
+import { preloadQuickJS } from "./sandbox/quickjs-module.js";
+import type { HostCalls, Sandbox, SandboxLimits } from "./sandbox/types.js";
+import { JobStore, JOBS_DB_FILE, type JobProgress, type JobRecord, type JobState } from "./jobs/job-store.js";
+import { JobRunner } from "./jobs/job-runner.js";
+import { TaskPool } from "./jobs/task-pool.js";
+import { bindJobArgs } from "./jobs/job-params.js";
+import type { ExtensionRuntime, JobOutcome } from "./jobs/types.js";
+import { IntegrityError, UserError } from "./errors.js";
+
+export interface HostOptions {
+  libraryDir: string;
+  /** Sandbox limits for every extension (memory, stack, slice, message size). */
+  limits?: Partial<SandboxLimits>;
+  /** Receives every log line of every extension (also kept in memory and in `<library>/logs/`). */
+  onLog?: (entry: { extensionId: string; level: string; message: string }) => void;
+}
+
+export interface RunJobHostOptions {
+  onProgress?: (progress: JobProgress) => void;
+}
+
+interface LoadedExtension extends ExtensionRuntime {
+  readonly bundle: LoadedBundle;
+}
+
+export class Host {
+  private readonly loaded = new Map<string, Promise<LoadedExtension>>();
+
+  private constructor(
+    readonly library: Library,
+    readonly jobs: JobStore,
+    readonly sandbox: Sandbox,
+    private readonly logSink: ExtensionLogs,
+    private readonly runner: JobRunner,
+    private readonly dispatch: Dispatcher,
+  ) {}
+
+  static async open(options: HostOptions): Promise<Host> {
+    const library = Library.open(options.libraryDir);
+    let jobs: JobStore | undefined;
+    try {
+      jobs = JobStore.open(join(library.dir, JOBS_DB_FILE));
+      const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
+      const runner = new JobRunner(jobs);
+      const dispatch = createDispatcher(
+        { ...libraryOps, ...memoryOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner) },
+        // A host bug: the guest gets the message only; the stack is logged for the user.
+        { onInternalError: (ctx, op, stack) => logs.write(ctx.extensionId, "error", `[host] ${op} failed: ${stack}`) },
+      );
+      await preloadQuickJS();
+      return new Host(library, jobs, new QuickJSSandbox(options.limits), logs, runner, dispatch);
+    } catch (error) {
+      jobs?.close();
+      library.close();
+      throw error;
+    }
+  }
+
+  /** Verifies and installs (or upgrades) a bundle; its `init` runs once when it has one. */
+  async install(bundleBytes: Uint8Array, options: { grants: GrantInput[] }): Promise<InstalledExtension> {
+    const bundle = await readBundle(bundleBytes);
+    const installed = installExtension(this.library, bundle, { grants: options.grants });
+    await this.unload(installed.id);
+    if (installed.manifest.hasInit) {
+      const runtime = await this.load(installed.id);
+      const reply = await runtime.main.invoke({
+        kind: "init",
+        name: "init",
+        args: [],
+        context: { extensionId: runtime.extensionId, config: runtime.config, deviceUuid: runtime.deviceUuid },
+      });
+      if (!reply.ok) this.logSink.write(installed.id, "error", `init failed: ${reply.error.code} ${reply.error.message}`);
+    }
+    return installed;
+  }
+
+  /** Runs a job of an installed extension to its end. `args` by name (a record) or position. */
+  async runJob(extensionId: string, job: string, args: unknown[] | Record<string, unknown>, options: RunJobHostOptions = {}): Promise<JobOutcome> {
+    const runtime = await this.load(extensionId);
+    const manifestJob = runtime.manifest.jobs.find((j) => j.name === job);
+    if (!manifestJob) {
+      throw new UserError("SDX3011", `${extensionId} has no job "${job}"; jobs: ${runtime.manifest.jobs.map((j) => j.name).join(", ") || "none"}`);
+    }
+    return this.runner.run(runtime, job, bindJobArgs(manifestJob, args, this.library.deviceUuid), options);
+  }
+
+  /** Runs an unfinished job again from its last checkpoint (completed tasks are replayed). */
+  async resumeJob(jobId: string, options: RunJobHostOptions = {}): Promise<JobOutcome> {
+    const record = this.jobs.get(jobId);
+    if (!record) throw new UserError("SDX3008", `job ${jobId} does not exist`);
+    return this.runner.resume(await this.load(record.extensionId), jobId, options);
+  }
+
+  cancelJob(jobId: string): void {
+    this.runner.cancel(jobId);
+  }
+
+  getJob(jobId: string): JobRecord | null {
+    return this.jobs.get(jobId);
+  }
+
+  listJobs(filter: { extensionId?: string; state?: JobState } = {}): JobRecord[] {
+    return this.jobs.list(filter);
+  }
+
+  /** The last log lines of an extension. */
+  logs(extensionId: string): readonly LogEntry[] {
+    return this.logSink.tail(extensionId);
+  }
+
+  index(dir: string, options: IndexOptions = {}): Promise<IndexSummary> {
+    return indexLocation(this.library, dir, options);
+  }
+
+  private load(extensionId: string): Promise<LoadedExtension> {
+    let pending = this.loaded.get(extensionId);
+    if (!pending) {
+      pending = this.loadNow(extensionId);
+      this.loaded.set(extensionId, pending);
+      pending.catch(() => this.loaded.delete(extensionId));
+    }
+    return pending;
+  }
+
+  private async loadNow(extensionId: string): Promise<LoadedExtension> {
+    const installed = getInstalled(this.library, extensionId);
+    if (!installed) throw new UserError("SDX3010", `extension ${extensionId} is not installed in the library at ${this.library.dir}`);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(installed.bundlePath));
+    } catch (error) {
+      throw new IntegrityError("SDX3010", `the bundle of ${extensionId} is missing (${installed.bundlePath}): ${(error as Error).message}; install it again`);
+    }
+    const bundle = await readBundle(bytes);
+    if (bundle.hash !== installed.bundleHash) {
+      throw new IntegrityError("SDX3010", `the bundle of ${extensionId} at ${installed.bundlePath} is not the one that was installed (hash ${bundle.hash}, installed ${installed.bundleHash}); install it again`);
+    }
+    const base: OpContext = { ...createLibraryOpContext(this.library, extensionId), bundle, modelsDir: join(this.library.dir, "models") };
+    const dispatch = this.dispatch;
+    const calls = (jobId: string | null): HostCalls => {
+      const ctx: OpContext = jobId === null ? base : { ...base, jobId };
+      return {
+        call: (op, payload): Promise<WireResult> => dispatch(ctx, op, payload),
+        callSync: (op, payload): WireResult => dispatch.sync(ctx, op, payload),
+      };
+    };
+    const manifest = bundle.manifest;
+    const defaultCalls = calls(null);
+    const create = (name: string) => this.sandbox.createInstance({ name, guestJs: bundle.guestJs, calls: defaultCalls });
+    const capacity = Math.max(1, ...manifest.jobs.map((j) => j.parallelism));
+    return {
+      extensionId,
+      manifest,
+      bundle,
+      deviceUuid: this.library.deviceUuid,
+      config: Object.fromEntries(manifest.settings.map((s) => [s.name, s.default])),
+      main: create(extensionId),
+      tasks: new TaskPool(() => create(`${extensionId}#task`), capacity),
+      calls,
+    };
+  }
+
+  private async unload(extensionId: string): Promise<void> {
+    const pending = this.loaded.get(extensionId);
+    this.loaded.delete(extensionId);
+    const runtime = await pending?.catch(() => undefined);
+    runtime?.main.dispose();
+    runtime?.tasks.dispose();
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.loaded.keys()]) await this.unload(id);
+    this.logSink.flush();
+    this.jobs.close();
+    this.library.close();
+  }
+}
+

@@ -1,0 +1,54 @@
+/**
+ * @module @sdx/host-stub
+ * The runtime an extension runs against: bundle verification, install, the QuickJS sandbox, host
+ * operations over a real SQLite library, and jobs. `Host` is the facade; the rest is exported for
+ * tools and tests that need one layer (a sandbox without a library, a library without a sandbox).
+ */
+export { Host } from "./host.js";
+export type { HostOptions, RunJobHostOptions } from "./host.js";
+
+// sandbox
+export { QuickJSSandbox } from "./sandbox/quickjs-sandbox.js";
+export { preloadQuickJS } from "./sandbox/quickjs-module.js";
+export { DEFAULT_LIMITS } from "./sandbox/types.js";
+export type { Sandbox, SandboxInstance, SandboxInstanceStats, SandboxLimits, HostCalls, InvokeOptions, InstanceOptions } from "./sandbox/types.js";
+
+// operations
+export { createDispatcher } from "./ops/dispatch.js";
+export type { Dispatcher, DispatcherOptions } from "./ops/dispatch.js";
+export { createEnvOps, ExtensionLogs } from "./ops/env.js";
+export type { LogEntry, LogLevel } from "./ops/env.js";
+export { deviceOps, LOCAL_CAPABILITIES } from "./ops/devices.js";
+export { kernelOps } from "./ops/kernels.js";
+export { createJobOps } from "./ops/jobs.js";
+export { libraryOps, MUTATING_LIBRARY_OPS } from "./ops/library-ops.js";
+export { createLibraryOpContext } from "./ops/library-context.js";
+export { ModelValidators } from "./ops/validators.js";
+export type { OpContext, OpHandler, OpHandlers } from "./ops/types.js";
+
+// jobs
+export { JobStore, JOBS_DB_FILE, FINAL_STATES } from "./jobs/job-store.js";
+export type { JobRecord, JobState, JobProgress, TaskResultRecord } from "./jobs/job-store.js";
+export { JobRunner, hashArgs } from "./jobs/job-runner.js";
+export type { RunJobOptions } from "./jobs/job-runner.js";
+export { TaskPool, Limiter } from "./jobs/task-pool.js";
+export { bindJobArgs } from "./jobs/job-params.js";
+export type { ExtensionRuntime, JobOutcome } from "./jobs/types.js";
+
+// library, install, index
+export { Library, LIBRARY_DB_FILE } from "./store/library.js";
+export { readAudit } from "./store/audit.js";
+export type { AuditRecord, AuditResult } from "./store/audit.js";
+export { HostOpError } from "./store/errors.js";
+export { GrantSet } from "./permissions/grants.js";
+export type { Grant } from "./permissions/grants.js";
+export {
+  installExtension, uninstallExtension, listInstalled, getInstalled, grantsFor, updateGrants, HOST_CORE_VERSION, HOST_FEATURES,
+} from "./install/install.js";
+export type { GrantInput, InstalledExtension, InstalledSummary } from "./install/install.js";
+export { indexLocation } from "./indexer/indexer.js";
+export type { IndexOptions, IndexProgress, IndexSummary } from "./indexer/indexer.js";
+
+// errors
+export { HostError, UserError, SandboxError, IntegrityError, WireFailure, wireError, toWireError } from "./errors.js";
+export type { HostCode } from "./errors.js";

@@ -1,0 +1,70 @@
+/** kernel.call against a real AssemblyScript module compiled the way `sdx build` does. */
+import { beforeAll, describe, expect, it } from "vitest";
+import { readBundle, type LoadedBundle } from "@sdx/bundle/format";
+import { kernelOps } from "./kernels.js";
+import type { OpContext, OpHandler } from "./types.js";
+import { bundleBytes, manifest } from "../jobs/__tests__/fixtures.js";
+
+const SOURCE = `
+export function add(a: i32, b: i32): i32 { return a + b; }
+export function dot(a: Float32Array, b: Float32Array): f32 {
+  let s: f32 = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+export function sumBytes(a: Uint8Array): i32 { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return s; }
+export function mean(a: Float64Array): f64 { let s = 0.0; for (let i = 0; i < a.length; i++) s += a[i]; return s / a.length; }
+export function fail(): i32 { throw new Error("kernel says no"); }
+`;
+
+async function compile(source: string): Promise<Uint8Array> {
+  const asc = await import("assemblyscript/asc");
+  let wasm: Uint8Array | undefined;
+  const { error } = await asc.main(["k.ts", "--outFile", "k.wasm", "-O3", "--exportRuntime", "--noAssert"], {
+    readFile: (name: string) => (name === "k.ts" ? source : null),
+    writeFile: (name: string, contents: Uint8Array) => {
+      if (name.endsWith(".wasm")) wasm = contents;
+    },
+    listFiles: () => [],
+    stdout: asc.createMemoryStream(),
+    stderr: asc.createMemoryStream(),
+  });
+  if (error || !wasm) throw error ?? new Error("no wasm");
+  return wasm;
+}
+
+let ctx: OpContext;
+const call = (name: string, args: Array<number | ArrayBufferView>) =>
+  (kernelOps["kernel.call"] as OpHandler<"kernel.call">)(ctx, { name, args: args as never });
+
+beforeAll(async () => {
+  const kernels = await compile(SOURCE);
+  const bundle: LoadedBundle = await readBundle(await bundleBytes(manifest({ kernels: ["add", "dot", "sumBytes", "mean", "fail"] }), "0", kernels));
+  ctx = { extensionId: "org.test.jobs", bundle } as unknown as OpContext;
+}, 30_000);
+
+describe("kernel.call", () => {
+  it("passes numbers and typed arrays (as real AssemblyScript typed arrays)", async () => {
+    expect(await call("add", [2, 40])).toEqual({ result: 42 });
+    const a = new Float32Array(512).map((_, i) => i / 512);
+    const b = new Float32Array(512).fill(2);
+    const expected = a.reduce((s, v) => s + v * 2, 0);
+    const { result } = await call("dot", [a, b]);
+    expect(result as number).toBeCloseTo(expected, 2);
+    expect(await call("sumBytes", [new Uint8Array([1, 2, 3, 250])])).toEqual({ result: 256 });
+    expect(await call("mean", [new Float64Array([1, 2, 3, 4])])).toEqual({ result: 2.5 });
+    // A view into a larger buffer passes only its own elements.
+    const big = new Uint8Array([9, 9, 1, 1, 9]);
+    expect(await call("sumBytes", [big.subarray(2, 4)])).toEqual({ result: 2 });
+  });
+
+  it("reports an abort as SDX3006 and keeps working afterwards", async () => {
+    await expect(call("fail", [])).rejects.toMatchObject({ code: "SDX3006", message: expect.stringContaining("kernel says no") });
+    expect(await call("add", [1, 1])).toEqual({ result: 2 });
+  });
+
+  it("refuses unknown kernels and runtime exports", async () => {
+    await expect(call("nope", [])).rejects.toMatchObject({ code: "SDX3011" });
+    await expect(call("__new", [1, 1])).rejects.toMatchObject({ code: "SDX3011" });
+  });
+});

@@ -1,0 +1,110 @@
+/** Host calls across the sandbox boundary: real promises, concurrency, binary attachments, sync ops. */
+import { afterAll, describe, expect, it } from "vitest";
+import { QuickJSSandbox } from "./quickjs-sandbox.js";
+import { guest, jobInvocation } from "./__tests__/guests.js";
+import type { HostCalls } from "./types.js";
+import type { WireResult } from "@sdx/sdk/protocol";
+
+const received: Array<{ op: string; payload: unknown }> = [];
+let inFlight = 0;
+let maxInFlight = 0;
+const calls: HostCalls = {
+  async call(op, payload): Promise<WireResult> {
+    received.push({ op, payload });
+    if (op === "slowEcho") {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return { ok: true, value: payload };
+    }
+    if (op === "scale") {
+      const { data, by } = payload as { data: Float32Array; by: number };
+      return { ok: true, value: { data: data.map((v) => v * by), isFloat32: data instanceof Float32Array } };
+    }
+    if (op === "fail") return { ok: false, error: { code: "SDX3001", name: "PermissionDenied", message: "no", data: { permission: "write_tags" } } };
+    if (op === "crash") throw new Error("host bug with /secret/path");
+    return { ok: true, value: payload };
+  },
+  callSync(op, payload) {
+    received.push({ op, payload });
+    return { ok: true, value: { sync: op, payload } };
+  },
+};
+
+const instance = new QuickJSSandbox().createInstance({
+  name: "calls",
+  calls,
+  guestJs: guest(`{
+    async concurrent(ctx, n) {
+      const replies = await Promise.all(Array.from({ length: n }, (_, i) => call("slowEcho", { i })));
+      return replies.every((r, i) => r.i === i) ? n : -1;
+    },
+    async binary() {
+      const data = new Float32Array([1.5, -2.25, 3.125, 1e-3]);
+      const reply = await call("scale", { data, by: 2 });
+      return { isFloat32: reply.isFloat32, back: reply.data instanceof Float32Array, values: Array.from(reply.data) };
+    },
+    async rawAbi() {
+      // The ABI itself: JSON text plus ArrayBuffers, the numbers never in the JSON.
+      const bytes = new Float32Array([0.5, 0.25]).buffer;
+      const reply = await __sdx_call("scale", '{"data":{"$bin":0,"type":"Float32Array"},"by":4}', [bytes]);
+      return { json: reply.json, buffers: reply.buffers.length, isArrayBuffer: reply.buffers[0] instanceof ArrayBuffer, bytes: reply.buffers[0].byteLength,
+               values: Array.from(new Float32Array(reply.buffers[0])) };
+    },
+    async errors() {
+      const out = {};
+      try { await call("fail", {}); } catch (e) { out.fail = [e.code, e.name, e.data.permission]; }
+      try { await call("crash", {}); } catch (e) { out.crash = [e.code, e.message]; }
+      try { await __sdx_call(42, "{}", []); } catch (e) { out.misuse = e instanceof TypeError; }
+      try { await __sdx_call("echo", "{}", [new Uint8Array(2)]); } catch (e) { out.notBuffer = e instanceof TypeError; }
+      const bad = await __sdx_call("echo", "{not json", []);
+      out.badJson = JSON.parse(bad.json).error.code;
+      return out;
+    },
+    sync() {
+      const r = callSync("log", { level: "info", message: "hi" });
+      let notSync;
+      try { callSync("models.create", {}); } catch (e) { notSync = e.code; }
+      return { r, notSync };
+    },
+  }`),
+});
+
+afterAll(() => instance.dispose());
+
+describe("host calls", () => {
+  it("lets the guest await many host calls concurrently", async () => {
+    maxInFlight = 0;
+    expect(await instance.invoke(jobInvocation("concurrent", [200]))).toEqual({ ok: true, value: 200 });
+    expect(maxInFlight).toBe(200);
+  });
+
+  it("round-trips a Float32Array as binary, both ways", async () => {
+    expect(await instance.invoke(jobInvocation("binary"))).toEqual({ ok: true, value: { isFloat32: true, back: true, values: [3, -4.5, 6.25, 0.0020000000949949026] } });
+    const result = await instance.invoke(jobInvocation("rawAbi"));
+    expect(result.ok).toBe(true);
+    const value = (result as { value: { json: string; buffers: number; isArrayBuffer: boolean; bytes: number; values: number[] } }).value;
+    expect(value).toMatchObject({ buffers: 1, isArrayBuffer: true, bytes: 8, values: [2, 1] });
+    expect(value.json).toContain('"$bin":0');
+    expect(value.json).not.toMatch(/[^$a-z"]\s*2\s*,\s*1/);
+    expect(received.find((r) => r.op === "scale")!.payload).toMatchObject({ by: 2 });
+  });
+
+  it("turns host failures into guest errors with their code, and refuses misuse", async () => {
+    expect(await instance.invoke(jobInvocation("errors"))).toEqual({
+      ok: true,
+      value: {
+        fail: ["SDX3001", "PermissionDenied", "write_tags"],
+        crash: ["SDX3020", "host bug with /secret/path"],
+        misuse: true,
+        notBuffer: true,
+        badJson: "SDX3002",
+      },
+    });
+  });
+
+  it("answers sync ops synchronously and refuses async ones there", async () => {
+    expect(await instance.invoke(jobInvocation("sync"))).toEqual({ ok: true, value: { r: { sync: "log", payload: { level: "info", message: "hi" } }, notSync: "SDX3007" } });
+  });
+});

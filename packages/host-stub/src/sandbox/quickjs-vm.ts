@@ -1,0 +1,262 @@
+/**
+ * One QuickJS VM: its own WebAssembly instance, runtime and context, the two host bindings, and the
+ * guest bundle evaluated in it. Input: guest JS, limits, the current `HostCalls`. Output: invocation
+ * replies as `WireResult`s. Must not: let a guest failure escape as a host exception, or run guest
+ * code without the interrupt handler watching the deadline and the slice limit.
+ *
+ * Host calls go through `CallBridge` (call-bridge.ts): `__sdx_call` returns a real QuickJS promise
+ * that the host settles; the job queue is pumped (`executePendingJobs`) once per batch of settled
+ * calls, so a guest awaiting many calls concurrently costs one pump, not one per call.
+ */
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from "quickjs-emscripten-core";
+import { PROTOCOL_VERSION, type Invocation, type WireResult } from "@sdx/sdk/protocol";
+import { failure, toWireError, wireError } from "../errors.js";
+import { newQuickJSModule } from "./quickjs-module.js";
+import { GUEST_HELPER_NAMES, GUEST_HELPERS_SOURCE, NON_ES_GLOBALS } from "./guest-helpers.js";
+import { encodeChecked, type Helpers } from "./marshal.js";
+import { CallBridge } from "./call-bridge.js";
+import { FATAL_MESSAGES, fatalCodeOf, fatalOfHostException, fatalWireError, guestThrownError, type ThrownDescription, type VmFatal } from "./guest-error.js";
+import type { HostCalls, SandboxLimits } from "./types.js";
+import { settleReply } from "./reply.js";
+
+export class QuickJSVm {
+  /** Set once the VM has failed fatally; it is then disposed and must not be used. */
+  fatal: VmFatal | null = null;
+  calls: HostCalls;
+  /** Absolute time (Date.now()) after which running guest code is interrupted. */
+  deadline = Infinity;
+  private sliceStart = 0;
+  private depth = 0;
+  private interrupted: "deadline" | "slice" | null = null;
+  private readonly onDeath = new Set<(fatal: VmFatal) => void>();
+  private readonly bridge = new CallBridge(this);
+  helpers!: Helpers;
+  private guest!: QuickJSHandle;
+  private guestInvoke!: QuickJSHandle;
+  private disposed = false;
+  private broken = false;
+
+  private constructor(
+    readonly name: string,
+    private readonly module: QuickJSWASMModule,
+    readonly runtime: QuickJSRuntime,
+    readonly context: QuickJSContext,
+    readonly limits: Readonly<SandboxLimits>,
+    calls: HostCalls,
+  ) {
+    this.calls = calls;
+  }
+
+  /** Starts a VM and evaluates the bundle. Resolves to the VM, or to the error that stopped it. */
+  static async start(name: string, guestJs: string, limits: Readonly<SandboxLimits>, calls: HostCalls): Promise<QuickJSVm | { error: WireResult<never> }> {
+    const module = await newQuickJSModule(limits.memoryBytes);
+    const runtime = module.newRuntime();
+    runtime.setMemoryLimit(limits.memoryBytes);
+    runtime.setMaxStackSize(limits.stackBytes);
+    const vm = new QuickJSVm(name, module, runtime, runtime.newContext(), limits, calls);
+    runtime.setInterruptHandler(() => vm.shouldInterrupt());
+    const error = vm.setup(guestJs);
+    if (error) {
+      vm.dispose();
+      return { error };
+    }
+    return vm;
+  }
+
+  private shouldInterrupt(): boolean {
+    if (this.interrupted) return true;
+    const now = Date.now();
+    if (now > this.deadline) this.interrupted = "deadline";
+    else if (this.sliceStart !== 0 && now - this.sliceStart > this.limits.maxSliceMs) this.interrupted = "slice";
+    return this.interrupted !== null;
+  }
+
+  /** Runs `fn` as guest time: the slice clock starts, and an exception out of the engine kills the VM. */
+  enter<T>(fn: () => T): T | undefined {
+    if (this.fatal) return undefined;
+    if (this.depth++ === 0) this.sliceStart = Date.now();
+    try {
+      return fn();
+    } catch (error) {
+      // An exception out of the engine (a native stack overflow in its C recursion, a wasm trap)
+      // leaves its C state inconsistent: never call into it again.
+      this.broken = true;
+      this.kill(fatalOfHostException(error));
+      return undefined;
+    } finally {
+      if (--this.depth === 0) this.sliceStart = 0;
+    }
+  }
+
+  private setup(guestJs: string): WireResult<never> | null {
+    const ctx = this.context;
+    const global = ctx.global;
+    for (const name of NON_ES_GLOBALS) {
+      const removed = ctx.evalCode(`delete globalThis[${JSON.stringify(name)}]`);
+      removed.dispose();
+    }
+    const factory = ctx.unwrapResult(ctx.evalCode(GUEST_HELPERS_SOURCE, "sdx:helpers"));
+    const rawCallSync = ctx.newFunction("callSync", (op, json, ...buffers) => this.bridge.syncCall(op, json, buffers));
+    const limit = ctx.newNumber(this.limits.maxMessageBytes);
+    const helpers = ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, rawCallSync, limit));
+    for (const handle of [factory, rawCallSync, limit]) handle.dispose();
+    this.helpers = Object.fromEntries(GUEST_HELPER_NAMES.map((n) => [n, ctx.getProp(helpers, n)])) as Helpers;
+    helpers.dispose();
+
+    const evaluated = this.enter(() => ctx.evalCode(guestJs, `${this.name}.guest.js`));
+    if (!evaluated) return failure(fatalWireError(this.fatal!));
+    if (evaluated.error) {
+      const error = this.thrownToWire(evaluated.error, "evaluating the bundle");
+      evaluated.error.dispose();
+      return failure(error);
+    }
+    evaluated.value.dispose();
+    this.pumpNow();
+    if (this.fatal) return failure(fatalWireError(this.fatal));
+
+    this.guest = ctx.getProp(global, "__sdx_guest");
+    const version = ctx.typeof(this.guest) === "object" ? ctx.getProp(this.guest, "protocolVersion") : undefined;
+    const invoke = ctx.typeof(this.guest) === "object" ? ctx.getProp(this.guest, "invoke") : undefined;
+    const versionNumber = version && ctx.typeof(version) === "number" ? ctx.getNumber(version) : null;
+    version?.dispose();
+    if (!invoke || ctx.typeof(invoke) !== "function") {
+      invoke?.dispose();
+      return failure(wireError("SDX3006", "the bundle did not define globalThis.__sdx_guest.invoke", { name: "SandboxError" }));
+    }
+    this.guestInvoke = invoke;
+    if (versionNumber !== PROTOCOL_VERSION) {
+      return failure(wireError("SDX3009", `the guest speaks protocol ${String(versionNumber)}, this host speaks ${PROTOCOL_VERSION}`, { name: "SandboxError" }));
+    }
+    return null;
+  }
+
+  /** Runs one invocation; resolves with the guest's reply or the error that ended it. */
+  invoke(invocation: Invocation): Promise<WireResult> {
+    if (this.fatal) return Promise.resolve(failure(fatalWireError(this.fatal)));
+    const ctx = this.context;
+    let message;
+    try {
+      message = encodeChecked(invocation, this.limits.maxMessageBytes, "the invocation");
+    } catch (error) {
+      return Promise.resolve(failure(toWireError(error)));
+    }
+    return new Promise<WireResult>((resolve) => {
+      let done = false;
+      const finish = (result: WireResult) => {
+        if (done) return;
+        done = true;
+        this.onDeath.delete(onDeath);
+        resolve(result);
+      };
+      const onDeath = (fatal: VmFatal) => finish(failure(fatalWireError(fatal)));
+      this.onDeath.add(onDeath);
+      this.enter(() => {
+        const json = ctx.newString(message.json);
+        const buffers = ctx.newArray();
+        message.buffers.forEach((buffer, i) => {
+          const handle = ctx.newArrayBuffer(buffer);
+          ctx.setProp(buffers, i, handle);
+          handle.dispose();
+        });
+        const returned = ctx.callFunction(this.guestInvoke, this.guest, json, buffers);
+        json.dispose();
+        buffers.dispose();
+        if (returned.error) {
+          finish(this.rejected(returned.error));
+          return;
+        }
+        settleReply(this, this.helpers, returned.value, finish);
+        returned.value.dispose();
+      });
+      this.pumpNow();
+    });
+  }
+
+  /** The reply when the guest's invoke threw or its promise rejected. */
+  rejected(thrown: QuickJSHandle): WireResult {
+    const error = this.thrownToWire(thrown, "invoke");
+    thrown.dispose();
+    if (this.fatal) return failure(fatalWireError(this.fatal));
+    return failure(error);
+  }
+
+  /** Describes a thrown handle; a fatal one (interrupt, memory, stack) kills the VM. */
+  thrownToWire(thrown: QuickJSHandle, context: string) {
+    if (this.interrupted) {
+      this.kill({ code: "SDX3003", message: this.interrupted === "deadline" ? FATAL_MESSAGES.SDX3003 : `${FATAL_MESSAGES.SDX3003} (ran ${this.limits.maxSliceMs} ms without yielding)` });
+      return fatalWireError(this.fatal!);
+    }
+    const described = this.describe(thrown);
+    const code = fatalCodeOf(described.name, described.message);
+    if (code) {
+      this.kill({ code, message: FATAL_MESSAGES[code] });
+      return fatalWireError(this.fatal!);
+    }
+    return guestThrownError(described, context);
+  }
+
+  private describe(thrown: QuickJSHandle): ThrownDescription {
+    const fallback = { kind: "unknown", name: "", message: "an unprintable value", stack: "" };
+    const result = this.enter(() => this.context.callFunction(this.helpers.describe, this.context.undefined, thrown));
+    if (!result) return fallback;
+    if (result.error) {
+      result.error.dispose();
+      return fallback;
+    }
+    const json = this.context.getString(result.value);
+    result.value.dispose();
+    const [kind, name, message, stack] = JSON.parse(json) as [string, string, string, string];
+    return { kind, name, message, stack };
+  }
+
+  /** Runs the guest's pending jobs (promise reactions) until none are left, then starts its host calls. */
+  pumpNow(): void {
+    while (!this.fatal) {
+      const result = this.enter(() => this.runtime.executePendingJobs(-1));
+      if (!result) return;
+      if (!result.error) {
+        this.bridge.drain();
+        return;
+      }
+      // A job threw past every handler: an interrupt, or the engine's own failure.
+      const error = this.thrownToWire(result.error, "a pending job");
+      result.error.dispose();
+      if (!this.fatal) {
+        try {
+          this.calls.callSync("log", { level: "error", message: `uncaught in a pending job: ${error.name}: ${error.message}` });
+        } catch {
+          // logging is best effort
+        }
+      }
+    }
+  }
+
+  /** Fails the VM for good: pending invocations get the fatal error, resources are released. */
+  kill(fatal: VmFatal): void {
+    if (this.fatal) return;
+    this.fatal = fatal;
+    for (const listener of [...this.onDeath]) listener(fatal);
+    this.onDeath.clear();
+    // Later: the caller may still hold handles to release, or be inside a host callback, and
+    // disposing now would free the engine under its feet.
+    queueMicrotask(() => this.dispose());
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.fatal ??= { code: "SDX3003", message: "the sandbox was disposed" };
+    if (this.broken) return;
+    try {
+      for (const handle of Object.values(this.helpers ?? {})) handle.dispose();
+      this.guestInvoke?.dispose();
+      this.guest?.dispose();
+      this.context.dispose();
+      this.runtime.dispose();
+    } catch {
+      // The engine is broken (e.g. a native stack overflow mid-call); dropping every reference
+      // lets the garbage collector reclaim its WebAssembly memory.
+    }
+    void this.module;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The sandbox seen from the host: something that evaluates one extension's guest JavaScript in
+ * isolation and runs `Invocation`s in it. The host depends on this interface only; QuickJS is one
+ * implementation (`quickjs-sandbox.ts`). A sandbox never throws for what a guest does: every guest
+ * failure (its own error, a deadline, memory, stack, a malformed reply) comes back as a `WireResult`.
+ */
+import type { Invocation, WireResult } from "@sdx/sdk/protocol";
+
+/** Resource limits of one sandbox instance. */
+export interface SandboxLimits {
+  /**
+   * The guest's heap in bytes (default 256 MiB). Enforced by the VM's WebAssembly memory maximum
+   * (16 MiB of engine data and stack + this), so large typed arrays count too.
+   */
+  memoryBytes: number;
+  /** Maximum guest stack in bytes (default 256 KiB: deeper recursion is an error, not a host crash). */
+  stackBytes: number;
+  /**
+   * Longest stretch the guest may run without yielding to the host (awaiting a host call), in ms.
+   * This is what stops `while(true){}` in code that has no deadline of its own (a job).
+   */
+  maxSliceMs: number;
+  /** Largest encoded message (JSON text + attachments) crossing the boundary either way, in bytes. */
+  maxMessageBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
+  memoryBytes: 256 * 1024 * 1024,
+  stackBytes: 256 * 1024,
+  maxSliceMs: 10_000,
+  maxMessageBytes: 64 * 1024 * 1024,
+});
+
+/**
+ * How the guest's host calls are answered. `call` serves `__sdx_call` (async ops), `callSync`
+ * serves `__sdx_call_sync` (only `SYNC_OPS`; it must not return a promise). Payloads arrive
+ * decoded (typed arrays restored); replies are encoded by the sandbox.
+ */
+export interface HostCalls {
+  call(op: string, payload: unknown): Promise<WireResult>;
+  callSync(op: string, payload: unknown): WireResult;
+}
+
+export interface InvokeOptions {
+  /** Wall-clock budget of this invocation in ms, host-call time included. Omit (or Infinity) for none. */
+  deadlineMs?: number;
+  /** Answers host calls made during this invocation (defaults to the instance's `calls`). */
+  calls?: HostCalls;
+}
+
+export interface InstanceOptions {
+  /** Label used in errors and logs (e.g. the extension id). */
+  name: string;
+  /** The guest bundle's JavaScript; it must define `globalThis.__sdx_guest`. */
+  guestJs: string;
+  /** Answers host calls made outside an invocation (e.g. while the bundle is evaluated). */
+  calls: HostCalls;
+  limits?: Partial<SandboxLimits>;
+}
+
+export interface SandboxInstanceStats {
+  /** Invocations completed (any outcome). */
+  invocations: number;
+  /** Times the underlying VM was thrown away after a fatal error and rebuilt. */
+  recycled: number;
+  /** Milliseconds the last VM took to start (module + runtime + bundle evaluation). */
+  lastStartMs: number;
+}
+
+/**
+ * One extension's isolated guest. Invocations run one at a time (later ones queue), so every host
+ * call belongs to exactly one invocation. After a fatal error (deadline, memory, stack) the VM is
+ * discarded and the next invocation starts a fresh one.
+ */
+export interface SandboxInstance {
+  readonly name: string;
+  readonly stats: Readonly<SandboxInstanceStats>;
+  /** Evaluates the bundle now instead of on the first invocation; resolves to the start error, if any. */
+  warm(): Promise<WireResult<null>>;
+  invoke(invocation: Invocation, options?: InvokeOptions): Promise<WireResult>;
+  dispose(): void;
+}
+
+export interface Sandbox {
+  readonly limits: Readonly<SandboxLimits>;
+  createInstance(options: InstanceOptions): SandboxInstance;
+}
