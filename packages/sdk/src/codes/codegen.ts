@@ -33,4 +33,9 @@ export const CODEGEN_CODES = {
   SDX1031: { title: "TypeScript error", hint: "Fix the type error; sdx build type-checks the extension." },
   SDX1032: { title: "Model class must be exported and have a no-argument constructor", hint: "Export the @model class and give it no constructor parameters (the host re-creates instances)." },
   SDX1033: { title: "Invalid useModel permission", hint: "useModel takes { category: string, preference?: \"local\" | \"cloud\" | \"any\" }." },
+  SDX1034: { title: "Decorated class must be exported", hint: "Export the @extension and @agentMemory classes (from the entry module or their own file): the generated entry imports them." },
+  SDX1035: { title: "More than one settings or @agentMemory class", hint: "An extension has at most one settings class (the class with @setting fields) and one @agentMemory class." },
+  SDX1036: { title: "Entry module not found", hint: "Create the entry module (default src/index.ts) or set \"sdx\": { \"entry\": \"…\" } in package.json." },
+  SDX1037: { title: "Generated manifest is invalid (internal error)", hint: "This is a bug in sdx: please report it with the extension source." },
+  SDX1038: { title: "Name is not an ASCII identifier", hint: "Names of models, fields, jobs, tasks, actions, settings and parameters go into the manifest and SQL: use ASCII letters, digits, _ and $." },
 } as const;

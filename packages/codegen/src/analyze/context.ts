@@ -1,0 +1,19 @@
+/**
+ * What every analyzer receives: the checker, the sdk recognizer and the diagnostics collector.
+ */
+import type { ts } from "ts-morph";
+import type { DiagnosticCollector } from "../diagnostics/collector.js";
+import type { SdkSymbols } from "../program/sdk-symbols.js";
+
+export interface AnalyzeContext {
+  readonly program: ts.Program;
+  readonly checker: ts.TypeChecker;
+  readonly sdk: SdkSymbols;
+  readonly diagnostics: DiagnosticCollector;
+  readonly projectDir: string;
+  readonly entryFile: string;
+  /** Symbols of the classes decorated `@model` (nested models are inlined into schemas). */
+  readonly modelClasses: ReadonlySet<ts.Symbol>;
+  /** Files of the author (issues inside them point at the exact declaration). */
+  readonly ownFiles: ReadonlySet<string>;
+}

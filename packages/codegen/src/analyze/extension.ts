@@ -1,0 +1,119 @@
+/**
+ * `@extension({...})`: identity, requirements and permissions of the extension class.
+ *
+ * Input: the decorated class. Output: `ExtensionInfoIR` (null when the options are unreadable).
+ * Reports SDX1003 (id), SDX1004 (versions), SDX1005/1006/1033 (permissions), SDX1028 (features),
+ * SDX1008 (other options), SDX1034 (class not exported), SDX1019 (init's context).
+ * Must not: look at the class's methods beyond `init` (jobs etc. have their own analyzers).
+ */
+import { ts } from "ts-morph";
+import semver from "semver";
+import { EXTENSION_ID_PATTERN } from "@sdx/sdk/manifest";
+import type { ClassRef, ExtensionInfoIR } from "../ir/ir.js";
+import type { DecoratedClass, FoundDecorator } from "../program/discover.js";
+import { spanOf } from "../program/spans.js";
+import { classRef } from "./class-ref.js";
+import type { AnalyzeContext } from "./context.js";
+import { Options } from "./options.js";
+import { checkContextParam } from "./params.js";
+import { readPermissions } from "./permissions.js";
+
+const OPTION_KEYS = ["id", "name", "version", "description", "minCoreVersion", "requiredFeatures", "permissions"];
+
+/** The `CoreFeature` literals, read from the sdk through the decorator's own signature. */
+function coreFeatures(decorator: FoundDecorator, ctx: AnalyzeContext): Set<string> {
+  const call = decorator.node.expression;
+  const callee = ts.isCallExpression(call) ? call.expression : call;
+  const signature = ctx.checker.getTypeAtLocation(callee).getCallSignatures()[0];
+  const optionsParam = signature?.getParameters()[0];
+  const features = new Set<string>();
+  if (!optionsParam) return features;
+  const optionsType = ctx.checker.getTypeOfSymbol(optionsParam);
+  const prop = optionsType.getProperty("requiredFeatures");
+  if (!prop) return features;
+  const arrayType = ctx.checker.getTypeOfSymbol(prop);
+  const element = ctx.checker.isArrayType(arrayType) ? ctx.checker.getTypeArguments(arrayType as ts.TypeReference)[0] : undefined;
+  for (const t of element?.isUnion() ? element.types : element ? [element] : []) {
+    if (t.isStringLiteral()) features.add(t.value);
+  }
+  return features;
+}
+
+export function isSemver(value: string): boolean {
+  return semver.valid(value) === value;
+}
+
+export function checkSemver(options: Options, key: string, ctx: AnalyzeContext): string | undefined {
+  const read = options.string(key, "SDX1004", true);
+  if (!read) return undefined;
+  if (!isSemver(read.value)) {
+    ctx.diagnostics.error("SDX1004", spanOf(read.node), `"${read.value}" is not a semantic version (${key})`);
+    return undefined;
+  }
+  return read.value;
+}
+
+export function fallbackRef(cls: DecoratedClass): ClassRef {
+  return { className: cls.name, module: cls.node.getSourceFile().fileName, exportName: cls.name, span: spanOf(cls.node.name ?? cls.node) };
+}
+
+export function analyzeExtension(cls: DecoratedClass, decorator: FoundDecorator, ctx: AnalyzeContext): ExtensionInfoIR | null {
+  let ref = classRef(cls.node, ctx);
+  if (!ref) {
+    ctx.diagnostics.error("SDX1034", spanOf(cls.node.name ?? cls.node), `The @extension class ${cls.name} is not exported`);
+    ref = fallbackRef(cls);
+  }
+  const options = Options.of(decorator, ctx);
+  if (!decorator.args) ctx.diagnostics.error("SDX1008", spanOf(decorator.node), "@extension needs its options: @extension({ id, name, version, … })");
+  options.rejectUnknown(OPTION_KEYS);
+
+  const id = options.string("id", "SDX1003", true);
+  if (id && !EXTENSION_ID_PATTERN.test(id.value)) {
+    ctx.diagnostics.error("SDX1003", spanOf(id.node), `"${id.value}" is not a lower-case reverse-DNS id`);
+  }
+  const name = options.string("name", "SDX1008", true);
+  if (name && name.value.trim() === "") ctx.diagnostics.error("SDX1008", spanOf(name.node), "The extension name is empty");
+  const version = checkSemver(options, "version", ctx);
+  const minCoreVersion = checkSemver(options, "minCoreVersion", ctx);
+  const description = options.string("description", "SDX1008", true);
+
+  const features: string[] = [];
+  const known = coreFeatures(decorator, ctx);
+  const rawFeatures = options.raw("requiredFeatures");
+  if (!rawFeatures && options.readable) ctx.diagnostics.error("SDX1008", spanOf(options.owner), `Missing option "requiredFeatures"`);
+  if (rawFeatures?.kind === "array") {
+    for (const item of rawFeatures.items) {
+      if (item.kind === "dynamic") continue;
+      if (item.kind !== "string" || !known.has(item.value)) {
+        ctx.diagnostics.error("SDX1028", spanOf(item.node), `Unknown required feature ${item.kind === "string" ? `"${item.value}"` : item.node.getText()}`, {
+          hint: `Use one of: ${[...known].join(", ")}.`,
+        });
+      } else if (!features.includes(item.value)) features.push(item.value);
+    }
+  } else if (rawFeatures && rawFeatures.kind !== "dynamic") {
+    ctx.diagnostics.error("SDX1008", spanOf(rawFeatures.node), `Option "requiredFeatures" must be an array`);
+  }
+
+  const permissions = options.readable ? readPermissions(options.raw("permissions"), options.owner, ctx) : [];
+
+  let hasInit = false;
+  for (const member of cls.node.members) {
+    if (ts.isMethodDeclaration(member) && ts.isIdentifier(member.name) && member.name.text === "init") {
+      hasInit = true;
+      checkContextParam(member, "ExtensionContext", "init()", ctx);
+    }
+  }
+
+  if (!id || !name || !version || !minCoreVersion || !description) return null;
+  return {
+    classRef: ref,
+    id: id.value,
+    name: name.value,
+    version,
+    description: description.value,
+    minCoreVersion,
+    requiredFeatures: features,
+    permissions,
+    hasInit,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * `@job({...})` methods of the extension class.
+ *
+ * Input: a decorated method. Output: `JobIR` with defaults (parallelism 1, trigger
+ * user_initiated). Reports SDX1022 (parallelism), SDX1023 (trigger/event/schedule), SDX1019
+ * (context), SDX1020 (async), SDX1012 (parameters). Must not: look at other methods.
+ */
+import { ts } from "ts-morph";
+import type { JobIR } from "../ir/ir.js";
+import type { DecoratedMember, FoundDecorator } from "../program/discover.js";
+import { spanOf } from "../program/spans.js";
+import type { AnalyzeContext } from "./context.js";
+import { JOB_EVENTS, TRIGGERS } from "./enums.js";
+import { oneOf } from "./model.js";
+import { checkName } from "./names.js";
+import { Options } from "./options.js";
+import { checkAsync, checkContextParam, readParams } from "./params.js";
+
+export function analyzeJob(member: DecoratedMember, decorator: FoundDecorator, ctx: AnalyzeContext): JobIR | null {
+  const method = member.node as ts.MethodDeclaration;
+  const what = `job ${member.name}`;
+  checkName(member.name, method.name, "Job" , ctx);
+  const options = Options.of(decorator, ctx);
+  options.rejectUnknown(["parallelism", "trigger", "event", "everySeconds", "kinds"]);
+
+  const parallelismRead = options.number("parallelism", "SDX1022");
+  let parallelism = 1;
+  if (parallelismRead) {
+    if (!Number.isInteger(parallelismRead.value) || parallelismRead.value < 1 || parallelismRead.value > 64) {
+      ctx.diagnostics.error("SDX1022", spanOf(parallelismRead.node), `parallelism ${parallelismRead.value} is not a whole number from 1 to 64`);
+    } else parallelism = parallelismRead.value;
+  }
+  const trigger = oneOf(options, "trigger", TRIGGERS, "SDX1023", ctx) ?? (options.has("trigger") ? undefined : "user_initiated");
+  const event = oneOf(options, "event", JOB_EVENTS, "SDX1023", ctx);
+  const every = options.number("everySeconds", "SDX1023");
+  const kinds = options.stringArray("kinds");
+  if (trigger === "on_event" && !event && !options.has("event")) {
+    ctx.diagnostics.error("SDX1023", spanOf(options.node("trigger")), `An on_event job needs an event`, { hint: `Add event: "entry_indexed" | "model_created" | "job_completed".` });
+  }
+  if (trigger && trigger !== "on_event" && options.has("event")) {
+    ctx.diagnostics.error("SDX1023", spanOf(options.node("event")), `event only applies to on_event jobs (trigger is "${trigger}")`);
+  }
+  if (trigger === "scheduled" && !options.has("everySeconds")) {
+    ctx.diagnostics.error("SDX1023", spanOf(options.node("trigger")), `A scheduled job needs everySeconds`);
+  }
+  if (trigger && trigger !== "scheduled" && options.has("everySeconds")) {
+    ctx.diagnostics.error("SDX1023", spanOf(options.node("everySeconds")), `everySeconds only applies to scheduled jobs (trigger is "${trigger}")`);
+  }
+  if (every && (!Number.isInteger(every.value) || every.value <= 0)) {
+    ctx.diagnostics.error("SDX1023", spanOf(every.node), `everySeconds ${every.value} is not a whole number > 0`);
+  }
+  if (kinds && event !== "entry_indexed") {
+    ctx.diagnostics.error("SDX1023", spanOf(kinds.node), `kinds only applies to entry_indexed events`);
+  }
+
+  checkContextParam(method, "JobContext", what, ctx);
+  checkAsync(method, what, ctx);
+  const params = readParams(method, ctx, "SDX1012", what);
+  if (!trigger) return null;
+  return {
+    name: member.name,
+    parallelism,
+    trigger,
+    ...(event ? { event } : {}),
+    ...(every ? { everySeconds: every.value } : {}),
+    ...(kinds ? { kinds: kinds.value } : {}),
+    params,
+    span: spanOf(method.name),
+  };
+}

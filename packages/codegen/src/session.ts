@@ -1,0 +1,47 @@
+/**
+ * A codegen session that keeps the ts-morph project between runs (watch mode, the warm build):
+ * `update(changedFiles)` re-reads only those files from disk and lets TypeScript reuse the rest
+ * of the program. A change to tsconfig.json or package.json rebuilds the project.
+ */
+import { existsSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { createProjectSetup, type ProjectOptions, type ProjectSetup, isExcludedFile } from "./program/project.js";
+import { runPipeline, type GenerateResult } from "./pipeline.js";
+
+export type GenerateOptions = ProjectOptions;
+
+export class CodegenSession {
+  private setup: ProjectSetup;
+
+  constructor(private readonly options: GenerateOptions) {
+    this.setup = createProjectSetup(options);
+  }
+
+  generate(): GenerateResult {
+    return runPipeline(this.setup);
+  }
+
+  /** Re-reads `changedFiles` (absolute or relative to the project) and regenerates. */
+  update(changedFiles: string[]): GenerateResult {
+    const projectDir = this.setup.projectDir;
+    const files = changedFiles.map((f) => resolve(projectDir, f));
+    const configChanged = files.some((f) => ["tsconfig.json", "package.json"].includes(basename(f)) && resolve(f, "..") === projectDir);
+    if (configChanged || !this.setup.entryFile) {
+      this.setup = createProjectSetup(this.options);
+      return this.generate();
+    }
+    const project = this.setup.project;
+    for (const file of files) {
+      if (!/\.(c|m)?tsx?$/.test(file) || isExcludedFile(projectDir, file)) continue;
+      const source = project.getSourceFile(file);
+      if (source) {
+        if (existsSync(file)) source.refreshFromFileSystemSync();
+        else project.removeSourceFile(source);
+      } else if (existsSync(file)) {
+        project.addSourceFileAtPath(file);
+      }
+    }
+    project.resolveSourceFileDependencies();
+    return this.generate();
+  }
+}

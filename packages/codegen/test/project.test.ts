@@ -1,0 +1,148 @@
+/**
+ * Projects as users have them: anywhere on disk without node_modules (the sdk resolves from this
+ * sdx installation), with or without tsconfig.json; reruns are byte-identical; a session picks up
+ * edits; the generated files type-check in the author's project.
+ */
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CodegenSession, diagnosticsToJson, generate, writeArtifacts, type GeneratedArtifacts } from "@sdx/codegen";
+import { createProjectSetup } from "../src/program/project.js";
+import { FIXTURES } from "./fixture-harness.js";
+import { tempCopy } from "./temp-project.js";
+
+const expectedManifest = (name: string) => readFileSync(join(FIXTURES, name, "expected/manifest.json"), "utf8");
+const codes = (dir: string, r: ReturnType<typeof generate>) => diagnosticsToJson(r.diagnostics, dir).map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`);
+
+describe("a project outside the repository, without node_modules", () => {
+  it("builds without tsconfig.json (default options, sdk and guest globals from the installation)", () => {
+    const dir = tempCopy("valid-notes");
+    expect(existsSync(join(dir, "..", "node_modules"))).toBe(false);
+    const result = generate({ projectDir: dir });
+    expect(codes(dir, result)).toEqual([]);
+    expect(result.artifacts!.manifestJson).toBe(expectedManifest("valid-notes"));
+  });
+
+  it("builds with an sdx-init style tsconfig.json that includes files outside the extension", () => {
+    const dir = tempCopy("valid-notes");
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { target: "ES2023", module: "ESNext", moduleResolution: "Bundler", strict: true, lib: ["ES2023"], types: ["@sdx/sdk/guest-env"], skipLibCheck: true, noEmit: true },
+        include: ["src", "test"],
+      }),
+    );
+    // A test file the tsconfig includes but the extension never imports: not type-checked as part of it.
+    writeFileSync(join(dir, "src", "notes.test.ts"), `import { it } from "vitest";\nit("counts", () => {});\n`);
+    const result = generate({ projectDir: dir });
+    expect(codes(dir, result)).toEqual([]);
+    expect(result.artifacts!.manifestJson).toBe(expectedManifest("valid-notes"));
+  });
+
+  it("reports type errors of the project's own files at their location", () => {
+    const dir = tempCopy("valid-notes");
+    const file = join(dir, "src/index.ts");
+    writeFileSync(file, readFileSync(file, "utf8").replace("note.words = await", "note.title = await"));
+    const result = generate({ projectDir: dir });
+    expect(result.ok).toBe(false);
+    expect(codes(dir, result)).toEqual(["src/index.ts:19:7 SDX1031"]);
+  });
+
+  it("builds the full example (every decorator) with its package.json entry", () => {
+    const dir = tempCopy("valid-full");
+    const result = generate({ projectDir: dir });
+    expect(codes(dir, result)).toEqual([]);
+    expect(result.artifacts!.manifestJson).toBe(expectedManifest("valid-full"));
+  });
+});
+
+describe("determinism", () => {
+  const all = (a: GeneratedArtifacts) => [a.manifestJson, a.schemaSql, a.bindingsTs, a.entryTs];
+
+  it("gives byte-identical artifacts on reruns and in another directory", () => {
+    const first = generate({ projectDir: join(FIXTURES, "valid-full") }).artifacts!;
+    const second = generate({ projectDir: join(FIXTURES, "valid-full") }).artifacts!;
+    const elsewhere = generate({ projectDir: tempCopy("valid-full") }).artifacts!;
+    expect(all(second)).toEqual(all(first));
+    expect(all(elsewhere)).toEqual(all(first));
+  });
+});
+
+describe("writeArtifacts and the generated TypeScript", () => {
+  it("writes generated/{manifest.json,schema.sql,bindings.ts,entry.ts}, which type-check in the project", () => {
+    const dir = tempCopy("valid-full");
+    const result = generate({ projectDir: dir });
+    const paths = writeArtifacts(dir, result.artifacts!);
+    expect(paths.map((p) => p.slice(dir.length + 1))).toEqual(["generated/manifest.json", "generated/schema.sql", "generated/bindings.ts", "generated/entry.ts"]);
+    expect(readFileSync(paths[0]!, "utf8")).toBe(result.artifacts!.manifestJson);
+
+    // Types flow from the author's class: these assertions only compile if the bindings are exact.
+    writeFileSync(
+      join(dir, "generated/check.ts"),
+      [
+        `import type { JobParams, TaskResults, HookParams, ModelTypes } from "./bindings.js";`,
+        `import { createDispatch, models } from "./bindings.js";`,
+        `import type { Entry, SdPath } from "@sdx/sdk";`,
+        `import type { PersonModel } from "../src/models.js";`,
+        `type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;`,
+        `const a: Equal<JobParams["analyzePhotos"], [location: SdPath, force?: boolean]> = true;`,
+        `const b: Equal<TaskResults["classifyScene"], Array<{ label: string; score: number }>> = true;`,
+        `const c: Equal<HookParams["onNewPhoto"], [entry: Entry]> = true;`,
+        `const d: Equal<ModelTypes["Person"], PersonModel> = true;`,
+        `const e: "f16" = models.PhotoAnalysis.blobFields[0].quantize;`,
+        `const dispatch = createDispatch(async () => undefined);`,
+        `void dispatch.job("analyzePhotos", { device: "d", path: "/p" });`,
+        `// @ts-expect-error: the job takes an SdPath, not a string`,
+        `void dispatch.job("analyzePhotos", "/p");`,
+        `// @ts-expect-error: there is no such task`,
+        `void dispatch.task("nope");`,
+        `void [a, b, c, d, e];`,
+        ``,
+      ].join("\n"),
+    );
+    const setup = createProjectSetup({ projectDir: dir, entry: "generated/check.ts" });
+    setup.project.addSourceFileAtPath(join(dir, "generated/entry.ts"));
+    const generated = setup.project
+      .getPreEmitDiagnostics()
+      .filter((d) => d.getSourceFile()?.getFilePath().includes("/generated/"))
+      .map((d) => `${d.getSourceFile()?.getBaseName()}:${d.getLineNumber()} ${JSON.stringify(d.getMessageText())}`);
+    expect(generated).toEqual([]);
+  });
+});
+
+describe("CodegenSession", () => {
+  it("re-reads changed files and regenerates, reusing the program", () => {
+    const dir = tempCopy("valid-notes");
+    const file = join(dir, "src/index.ts");
+    const original = readFileSync(file, "utf8");
+    const session = new CodegenSession({ projectDir: dir });
+    expect(session.generate().artifacts!.manifest.jobs[0]!.parallelism).toBe(2);
+
+    writeFileSync(file, original.replace("parallelism: 2", "parallelism: 3"));
+    const started = performance.now();
+    const changed = session.update([file]);
+    const warmMs = performance.now() - started;
+    expect(changed.artifacts!.manifest.jobs[0]!.parallelism).toBe(3);
+    expect(warmMs).toBeLessThan(5_000);
+
+    writeFileSync(file, original.replace("retries: 2", "retries: -2"));
+    expect(codes(dir, session.update(["src/index.ts"]))).toEqual(["src/index.ts:11:20 SDX1013"]);
+
+    writeFileSync(file, original);
+    expect(session.update([file]).ok).toBe(true);
+  });
+
+  it("picks up a new module imported by a changed file", () => {
+    const dir = tempCopy("valid-notes");
+    const file = join(dir, "src/index.ts");
+    const session = new CodegenSession({ projectDir: dir });
+    expect(session.generate().ok).toBe(true);
+    writeFileSync(
+      join(dir, "src/tag.ts"),
+      `import { model, type Uuid } from "@sdx/sdk";\n@model({ version: "1.0.0", scope: "standalone" })\nexport class Tag { id!: Uuid; label!: string; }\n`,
+    );
+    writeFileSync(file, `export { Tag } from "./tag.js";\n${readFileSync(file, "utf8")}`);
+    const result = session.update([file, join(dir, "src/tag.ts")]);
+    expect(result.artifacts!.manifest.models.map((m) => m.name)).toEqual(["Note", "Tag"]);
+  });
+});
