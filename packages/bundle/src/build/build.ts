@@ -70,10 +70,15 @@ export async function createBuilder(options: BuildOptions): Promise<Builder> {
   return {
     async build(changedFiles = []) {
       const timings: Record<string, number> = {};
+      // Kernels compile on a worker thread while the main thread type-checks.
+      const kernelsPending = timedAsync(timings, "kernels", () => compileKernels(projectDir));
       const generated: GenerateResult = timed(timings, "codegen", () => (first ? session.generate() : session.update(changedFiles)));
       first = false;
       const warnings = generated.diagnostics.filter((d) => d.severity !== "error");
-      if (!generated.ok || !generated.artifacts) return failed(generated.diagnostics, timings);
+      if (!generated.ok || !generated.artifacts) {
+        await kernelsPending;
+        return failed(generated.diagnostics, timings);
+      }
       const artifacts = generated.artifacts;
       const manifest = artifacts.manifest;
       timed(timings, "write-generated", () => writeArtifacts(projectDir, artifacts));
@@ -81,7 +86,7 @@ export async function createBuilder(options: BuildOptions): Promise<Builder> {
       guest ??= await createGuestBundler(projectDir, join(projectDir, "generated", "entry.ts"));
       const [guestResult, kernels] = await Promise.all([
         timedAsync(timings, "esbuild", () => guest!.build()),
-        timedAsync(timings, "kernels", () => compileKernels(projectDir)),
+        kernelsPending,
       ]);
       const prompts = timed(timings, "prompts", () => checkPrompts(projectDir));
       const ui = checkUiManifest(projectDir, manifest.actions.map((a) => a.name));
