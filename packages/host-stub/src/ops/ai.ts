@@ -1,0 +1,147 @@
+/**
+ * ai.*, prompts.render and registry.*: models registered by extensions, run on the host.
+ *
+ * Every model call checks the caller's use_model grant for the model's category and, for a model
+ * off the machine, the preference and the user's consent (ai/policy.ts) before anything is sent.
+ * Denials (SDX3001, SDX3018) are written to the audit log, and so is every call that did send data
+ * off the machine (with the origin it went to).
+ *
+ * `options.template` on generate/chat: the named prompt template is rendered with `variables` plus
+ * `prompt` (generate: the rendered text replaces the prompt) or `messages` (chat: the rendered text
+ * is sent as a leading system message).
+ */
+import type { OpName } from "@sdx/sdk/protocol";
+import type { OpContext, OpHandler, OpHandlers, OpParsedRequest } from "./types.js";
+import { entryOps } from "./entries.js";
+import { requireNotPreview } from "../permissions/access.js";
+import { HostOpError, isHostOpError, notFound, validationFailed } from "../store/errors.js";
+import { imageTensor } from "../ai/images.js";
+import { loaderFor, type Loader } from "../ai/loaders/index.js";
+import { downloadRefusal, requireModelUse } from "../ai/policy.js";
+import { renderPrompt } from "../ai/prompts.js";
+import type { ModelRecord } from "../ai/registry.js";
+import { inferenceSessions, registryFor } from "../ai/runtime.js";
+
+/** Largest tensor `ai.imageTensor` returns: 16 Mpx (a 4096×4096 float32 RGB tensor is 192 MiB). */
+const MAX_TENSOR_PIXELS = 4096 * 4096;
+
+type GenOptions = NonNullable<OpParsedRequest<"ai.generate">["options"]>;
+
+function toInfo(record: ModelRecord) {
+  return { name: record.name, category: record.category, sha256: record.sha256 ?? "", size: record.size ?? 0, installed: record.installed };
+}
+
+function model(ctx: OpContext, name: string): ModelRecord {
+  const record = registryFor(ctx.modelsDir).get(name);
+  if (!record) throw notFound(`model ${name} (register it with ctx.models().register, or add it with \`sdx models add\`)`);
+  return record;
+}
+
+/** The loader of an endpoint model the caller may use; `origin` is set when the call leaves the machine. */
+function languageModel(ctx: OpContext, op: OpName, name: string): { loader: Loader; origin: string | null } {
+  const record = model(ctx, name);
+  const { origin } = requireModelUse(ctx, record, `${op} with model ${name}`);
+  if (!record.endpoint) {
+    throw validationFailed(`model ${name} is an ONNX file model; call run() with tensors (${op} needs a model served by Ollama or an OpenAI-compatible server)`);
+  }
+  return { loader: loaderFor(record.endpoint), origin };
+}
+
+function settings(options: GenOptions | undefined) {
+  return { maxTokens: options?.maxTokens, temperature: options?.temperature };
+}
+
+function sentOffMachine(ctx: OpContext, op: OpName, name: string, origin: string | null): void {
+  if (origin) ctx.audit(op, `model ${name}`, "ok", { origin, offMachine: true });
+}
+
+const handlers: OpHandlers = {
+  "registry.register": async (ctx, request) => {
+    requireNotPreview(ctx, "registry.register");
+    ctx.grants.requireUseModel(request.category);
+    const registry = registryFor(ctx.modelsDir);
+    const refusal = request.source.kind === "download" ? downloadRefusal(ctx, request.source.url) : null;
+    const record = await registry.register(request, { registeredBy: ctx.extensionId, assets: ctx.bundle?.assets, offline: refusal ?? undefined });
+    ctx.audit("registry.register", `model ${record.name}`, "ok", { category: record.category, sha256: record.sha256, installed: record.installed, source: request.source.kind });
+    return toInfo(record);
+  },
+
+  "registry.get": (ctx, request) => {
+    const record = registryFor(ctx.modelsDir).get(request.name);
+    // Models of categories the extension was not granted are not shown to it.
+    if (!record || !ctx.grants.grants.some((g) => g.permission.kind === "use_model" && g.permission.category === record.category)) return { model: null };
+    return { model: toInfo(record) };
+  },
+
+  "ai.run": async (ctx, request) => {
+    const record = model(ctx, request.model);
+    requireModelUse(ctx, record, `running model ${request.model}`);
+    const registry = registryFor(ctx.modelsDir);
+    const file = await registry.verifiedPath(request.model);
+    return { outputs: await inferenceSessions().run(file, request.inputs, request.model) };
+  },
+
+  "ai.generate": async (ctx, request) => {
+    const { loader, origin } = languageModel(ctx, "ai.generate", request.model);
+    const template = request.options?.template;
+    const prompt = template ? renderPrompt(ctx.bundle?.prompts, template, { ...request.options?.variables, prompt: request.prompt }) : request.prompt;
+    const text = await loader.generate(prompt, settings(request.options));
+    sentOffMachine(ctx, "ai.generate", request.model, origin);
+    return { text };
+  },
+
+  "ai.chat": async (ctx, request) => {
+    const { loader, origin } = languageModel(ctx, "ai.chat", request.model);
+    const template = request.options?.template;
+    const messages = template
+      ? [{ role: "system" as const, content: renderPrompt(ctx.bundle?.prompts, template, { ...request.options?.variables, messages: request.messages }) }, ...request.messages]
+      : request.messages;
+    const message = await loader.chat(messages, settings(request.options));
+    sentOffMachine(ctx, "ai.chat", request.model, origin);
+    return { message };
+  },
+
+  "ai.embed": async (ctx, request) => {
+    const { loader, origin } = languageModel(ctx, "ai.embed", request.model);
+    const embeddings = request.texts.length === 0 ? [] : await loader.embed(request.texts);
+    sentOffMachine(ctx, "ai.embed", request.model, origin);
+    return { embeddings };
+  },
+
+  "ai.imageTensor": async (ctx, request) => {
+    const { width, height } = request.options;
+    if (width * height > MAX_TENSOR_PIXELS) {
+      throw new HostOpError("SDX3014", "ResultTooLarge", `a ${width}×${height} image tensor is over the ${MAX_TENSOR_PIXELS}-pixel limit`);
+    }
+    let bytes: Uint8Array;
+    if ("bytes" in request.source) bytes = request.source.bytes;
+    else {
+      // The entries.read rules exactly: read_entries glob and scope, symlinks re-checked at read time.
+      const read = entryOps["entries.read"] as OpHandler<"entries.read">;
+      bytes = (await read(ctx, { entryUuid: request.source.entry })).bytes;
+    }
+    return imageTensor(bytes, request.options);
+  },
+
+  "prompts.render": (ctx, request) => ({ text: renderPrompt(ctx.bundle?.prompts, request.template, request.variables) }),
+};
+
+/** Writes denials (SDX3001 permission, SDX3018 consent) to the audit log once, then rethrows. */
+function audited<O extends OpName>(op: O, handler: OpHandler<O>): OpHandler<O> {
+  return async (ctx, request) => {
+    try {
+      return await handler(ctx, request);
+    } catch (error) {
+      if (isHostOpError(error) && !error.audited && (error.code === "SDX3001" || error.code === "SDX3018")) {
+        const target = error.auditTarget ?? ("model" in request && typeof request.model === "string" ? `model ${request.model}` : op);
+        ctx.audit(op, target, "denied", { code: error.code, message: error.message });
+        error.audited = true;
+      }
+      throw error;
+    }
+  };
+}
+
+export const aiOps: OpHandlers = Object.fromEntries(
+  Object.entries(handlers).map(([op, handler]) => [op, audited(op as OpName, handler as OpHandler<OpName>)]),
+) as OpHandlers;
