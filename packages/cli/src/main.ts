@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { EXIT, handleError, UsageError } from "./errors.js";
 import { emit, type CommandResult } from "./output.js";
 
@@ -20,11 +21,14 @@ export async function main(argv: string[]): Promise<number> {
     .version(version, "-v, --version")
     .addOption(new Option("--json", "print machine-readable JSON on stdout"))
     .addOption(new Option("--no-color", "disable colors"))
+    .addOption(new Option("--models-dir <dir>", "AI models directory (default: $SDX_MODELS_DIR, then ~/.spacedrive/models)"))
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
   const run = (runner: Runner) => async () => {
     const json = Boolean(program.opts().json);
+    const modelsDir = program.opts().modelsDir as string | undefined;
+    if (modelsDir) process.env.SDX_MODELS_DIR = resolve(modelsDir);
     try {
       exitCode = emit(await runner(json), json);
     } catch (error) {
@@ -81,6 +85,38 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption("--library <dir>", "library directory (created if absent)")
     .action((path: string, opts: { library: string }) =>
       run(async (json) => (await import("./commands/index-location.js")).indexCommand(path, { ...opts, json }))(),
+    );
+
+  program
+    .command("install")
+    .description("verify a bundle and install it in a library; asks which permissions to grant")
+    .argument("<bundle>", "a .sdx.wasm bundle")
+    .requiredOption("--library <dir>", "library directory (created if absent)")
+    .option("--grant <path>", "limit path-scoped permissions to this folder (repeatable)", collect, [])
+    .option("--yes", "grant every requested permission without asking (CI)")
+    .action((bundle: string, opts: { library: string; grant: string[]; yes?: boolean }) =>
+      run(async () => (await import("./commands/install.js")).installCommand(bundle, opts))(),
+    );
+
+  program
+    .command("uninstall")
+    .description("remove an installed extension (its models stay unless --purge)")
+    .argument("<extension-id>")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--purge", "also delete the extension's models")
+    .action((id: string, opts: { library: string; purge?: boolean }) =>
+      run(async () => (await import("./commands/install.js")).uninstallCommand(id, opts))(),
+    );
+
+  program
+    .command("grants")
+    .description("list installed extensions and their grants, or change an extension's grants")
+    .argument("[extension-id]")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--grant <path>", "grant the requested permissions, path-scoped ones limited to this folder (repeatable)", collect, [])
+    .option("--revoke <index>", "revoke the permission with this index (see the list; repeatable)", collect, [])
+    .action((id: string | undefined, opts: { library: string; grant: string[]; revoke: string[] }) =>
+      run(async () => (await import("./commands/install.js")).grantsCommand(id, opts))(),
     );
 
   try {

@@ -22,6 +22,8 @@ import { deviceOps } from "./ops/devices.js";
 import { kernelOps } from "./ops/kernels.js";
 import { createJobOps } from "./ops/jobs.js";
 import { memoryOps } from "./ops/memory.js";
+import { aiOps } from "./ops/ai.js";
+import { closeAi, resolveModelsDir } from "./ai/index.js";
 import type { OpContext } from "./ops/types.js";
 import { QuickJSSandbox } from "./sandbox/quickjs-sandbox.js";
 import { preloadQuickJS } from "./sandbox/quickjs-module.js";
@@ -37,6 +39,8 @@ export interface HostOptions {
   libraryDir: string;
   /** Sandbox limits for every extension (memory, stack, slice, message size). */
   limits?: Partial<SandboxLimits>;
+  /** The models directory (registry); default `SDX_MODELS_DIR`, then `~/.spacedrive/models`. */
+  modelsDir?: string;
   /** Receives every log line of every extension (also kept in memory and in `<library>/logs/`). */
   onLog?: (entry: { extensionId: string; level: string; message: string }) => void;
 }
@@ -59,6 +63,8 @@ export class Host {
     private readonly logSink: ExtensionLogs,
     private readonly runner: JobRunner,
     private readonly dispatch: Dispatcher,
+    /** Where registered AI models are stored (shared by every library on the machine). */
+    readonly modelsDir: string,
   ) {}
 
   static async open(options: HostOptions): Promise<Host> {
@@ -69,12 +75,12 @@ export class Host {
       const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
       const runner = new JobRunner(jobs);
       const dispatch = createDispatcher(
-        { ...libraryOps, ...memoryOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner) },
+        { ...libraryOps, ...memoryOps, ...aiOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner) },
         // A host bug: the guest gets the message only; the stack is logged for the user.
         { onInternalError: (ctx, op, stack) => logs.write(ctx.extensionId, "error", `[host] ${op} failed: ${stack}`) },
       );
       await preloadQuickJS();
-      return new Host(library, jobs, new QuickJSSandbox(options.limits), logs, runner, dispatch);
+      return new Host(library, jobs, new QuickJSSandbox(options.limits), logs, runner, dispatch, resolveModelsDir(options.modelsDir));
     } catch (error) {
       jobs?.close();
       library.close();
@@ -161,7 +167,7 @@ export class Host {
     if (bundle.hash !== installed.bundleHash) {
       throw new IntegrityError("SDX3010", `the bundle of ${extensionId} at ${installed.bundlePath} is not the one that was installed (hash ${bundle.hash}, installed ${installed.bundleHash}); install it again`);
     }
-    const base: OpContext = { ...createLibraryOpContext(this.library, extensionId), bundle, modelsDir: join(this.library.dir, "models") };
+    const base: OpContext = { ...createLibraryOpContext(this.library, extensionId), bundle, modelsDir: this.modelsDir };
     const dispatch = this.dispatch;
     const calls = (jobId: string | null): HostCalls => {
       const ctx: OpContext = jobId === null ? base : { ...base, jobId };
@@ -197,6 +203,7 @@ export class Host {
   async close(): Promise<void> {
     for (const id of [...this.loaded.keys()]) await this.unload(id);
     this.logSink.flush();
+    await closeAi();
     this.jobs.close();
     this.library.close();
   }

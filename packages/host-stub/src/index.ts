@@ -43,7 +43,7 @@ export { HostOpError } from "./store/errors.js";
 export { GrantSet } from "./permissions/grants.js";
 export type { Grant } from "./permissions/grants.js";
 export {
-  installExtension, uninstallExtension, listInstalled, getInstalled, grantsFor, updateGrants, HOST_CORE_VERSION, HOST_FEATURES,
+  installExtension, uninstallExtension, listInstalled, getInstalled, grantsFor, updateGrants, checkCompatibility, HOST_CORE_VERSION, HOST_FEATURES,
 } from "./install/install.js";
 export type { GrantInput, InstalledExtension, InstalledSummary } from "./install/install.js";
 export { indexLocation } from "./indexer/indexer.js";
@@ -52,3 +52,4 @@ export type { IndexOptions, IndexProgress, IndexSummary } from "./indexer/indexe
 // errors
 export { HostError, UserError, SandboxError, IntegrityError, WireFailure, wireError, toWireError } from "./errors.js";
 export type { HostCode } from "./errors.js";
+
