@@ -26,6 +26,7 @@ interface ExifSidecar {
 }
 
 export interface AnalyzeSummary {
+  detecting: boolean;
   analyzed: number;
   skipped: number;
   faces: number;
@@ -132,16 +133,20 @@ export class Photos {
     for (const [contentUuid, entry] of byContent) {
       if (!(await vdfs.getModelByContent(PhotoAnalysis, contentUuid))) todo.push(entry);
     }
-    const embedder = settings.faceRecognition ? await ctx.models().get("face_embedding") : null;
+    const detector = settings.faceRecognition ? await ctx.models().get("face_detection") : null;
+    const detecting = Boolean(detector?.installed);
+    const embedder = detecting ? await ctx.models().get("face_embedding") : null;
     const grouping = Boolean(embedder?.installed);
-    if (settings.faceRecognition && !grouping) {
+    if (settings.faceRecognition && !detecting) {
+      ctx.log.warn("face detection is off: the face_detection model is not installed (sdx models add face_detection --file version-RFB-320.onnx)");
+    } else if (settings.faceRecognition && !grouping) {
       ctx.log.warn("face grouping is off: no face_embedding model is installed (sdx models add face_embedding --file MobileFaceNet.onnx); faces are still detected");
     }
 
     let done = 0;
     await ctx.progress(0, todo.length, "analyzing");
     const analyzed = await Promise.all(todo.map(async (entry) => {
-      const faces = settings.faceRecognition ? await ctx.run(this.detectFaces, entry, settings.faceThreshold) : [];
+      const faces = detecting ? await ctx.run(this.detectFaces, entry, settings.faceThreshold) : [];
       const scenes = await ctx.run(this.classifyScene, entry);
       const embeddings = grouping ? await Promise.all(faces.map((f) => ctx.run(this.embedFace, entry, f.box))) : [];
       const exif = await entry.sidecar<ExifSidecar>("exif");
@@ -169,7 +174,7 @@ export class Photos {
         sceneTags: scenes,
         identifiedPeople: [...new Set(faces.map((f) => f.personId).filter((id): id is Uuid => Boolean(id)))],
         detectedFaces: faces,
-        ...(exif?.DateTimeOriginal ? { takenAt: exif.DateTimeOriginal } : {}),
+        ...(exifTime(exif?.DateTimeOriginal) ? { takenAt: exifTime(exif?.DateTimeOriginal)! } : {}),
         ...(typeof exif?.latitude === "number" && typeof exif?.longitude === "number" ? { latitude: exif.latitude, longitude: exif.longitude } : {}),
       });
       await vdfs.createModelForContent(entry.contentUuid, analysis);
@@ -178,7 +183,7 @@ export class Photos {
       for (const personId of analysis.identifiedPeople) await vdfs.addTagToContent(entry.contentUuid, `#person:${personId.slice(0, 8)}`);
     }
     const { places, moments } = await this.rebuildPlacesAndMoments(ctx);
-    return { analyzed: analyzed.length, skipped: byContent.size - todo.length, faces: faceCount, people: people.length, places, moments, grouping };
+    return { detecting, analyzed: analyzed.length, skipped: byContent.size - todo.length, faces: faceCount, people: people.length, places, moments, grouping };
   }
 
   /** Puts a face into the most similar person, or a new one, and records the embedding there. */
@@ -267,6 +272,18 @@ export class Photos {
     await ctx.dispatchJob(this.analyzePhotos, { device: photo.path.device, path: directory });
     await ctx.vdfs().addTagToContent(photo.contentUuid, "#new-photo");
   }
+}
+
+/**
+ * EXIF `DateTimeOriginal` ("YYYY:MM:DD HH:MM:SS", local time without a zone) as an ISO timestamp.
+ * The zone is unknown, so it is written as UTC: moments group by gaps, which a fixed zone keeps.
+ * Trailing junk (e.g. "2009:09:09 20:27:09.60:04:00") is ignored; anything else gives undefined.
+ */
+function exifTime(value: unknown): string | undefined {
+  const match = typeof value === "string" ? /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(value) : null;
+  if (!match) return undefined;
+  const iso = `${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:${match[6]}Z`;
+  return Number.isNaN(Date.parse(iso)) ? undefined : iso;
 }
 
 function centroidOf(embeddings: number[][]): Float32Array {

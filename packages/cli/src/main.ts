@@ -119,6 +119,32 @@ export async function main(argv: string[]): Promise<number> {
       run(async () => (await import("./commands/install.js")).grantsCommand(id, opts))(),
     );
 
+  const models = program.command("models").description("the AI model registry (see --models-dir)");
+  models
+    .command("list")
+    .description("registered models, where they come from and whether they are installed")
+    .action(() => run(async () => (await import("./commands/models.js")).modelsList())());
+  models
+    .command("add")
+    .description("install a model from a local file (works offline for a model registered by URL)")
+    .argument("<name>", "model name, e.g. face_detection")
+    .requiredOption("--file <path>", "the model file (e.g. .onnx)")
+    .option("--category <category>", "category when the model is new, e.g. face_detection")
+    .option("--sha256 <hex>", "refuse the file unless it has this sha256")
+    .action((name: string, opts: { file: string; category?: string; sha256?: string }) =>
+      run(async () => (await import("./commands/models.js")).modelsAdd(name, opts))(),
+    );
+  models
+    .command("remove")
+    .description("remove a model from the registry")
+    .argument("<name>")
+    .action((name: string) => run(async () => (await import("./commands/models.js")).modelsRemove(name))());
+  models
+    .command("install-dir")
+    .description("install every file in a directory whose sha256 matches a registered model")
+    .argument("<dir>")
+    .action((dir: string) => run(async () => (await import("./commands/models.js")).modelsInstallDir(dir))());
+
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -53,3 +53,7 @@ export type { IndexOptions, IndexProgress, IndexSummary } from "./indexer/indexe
 export { HostError, UserError, SandboxError, IntegrityError, WireFailure, wireError, toWireError } from "./errors.js";
 export type { HostCode } from "./errors.js";
 
+
+// AI infrastructure (used by `sdx models`)
+export { ModelRegistry, resolveModelsDir, MODELS_DIR_ENV, policyStore, AiPolicyStore } from "./ai/index.js";
+export type { ModelRecord } from "./ai/index.js";
