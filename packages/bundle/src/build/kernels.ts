@@ -71,6 +71,7 @@ export async function compileKernels(projectDir: string): Promise<KernelResult> 
     const blocks = stderr.split(/\n(?=\S)/).filter((block) => /ERROR/.test(block));
     const diagnostics = (blocks.length > 0 ? blocks : [error]).map((block) => {
       const location = ASC_LOCATION.exec(block);
+      // eslint-disable-next-line no-control-regex -- strips ANSI colour codes from asc's output
       const message = (block.split("\n")[0] ?? block).replace(/\u001b\[[0-9;]*m/g, "").trim();
       return bundleDiagnostic(
         "SDX2003",

@@ -3,6 +3,11 @@ import { readBundle, writeBundle, BundleError, type BundleContents } from "./ind
 import { MANIFEST_VERSION, type Manifest } from "@sdx/sdk/manifest";
 import { PROTOCOL_VERSION } from "@sdx/sdk/protocol";
 
+// @types/node declares WebAssembly's types but not the global value; this is the part used here.
+const { WebAssembly: wasm } = globalThis as unknown as {
+  WebAssembly: { compile(bytes: Uint8Array): Promise<object>; Module: { customSections(module: object, name: string): ArrayBuffer[] } };
+};
+
 const manifest: Manifest = {
   manifestVersion: MANIFEST_VERSION, protocolVersion: PROTOCOL_VERSION, id: "org.example.notes", name: "Notes",
   version: "0.1.0", description: "d", minCoreVersion: "2.0.0", requiredFeatures: [], permissions: [{ kind: "write_tags" }],
@@ -27,8 +32,8 @@ describe("bundle format", () => {
     expect([...loaded.assets["icon.png"]!]).toEqual([1, 2, 3]);
     expect(loaded.uiManifest).toEqual({ views: [] });
     expect(loaded.hasKernels).toBe(false);
-    const module = await WebAssembly.compile(bytes);
-    const [manifestSection] = WebAssembly.Module.customSections(module, "sdx.manifest");
+    const module = await wasm.compile(bytes);
+    const [manifestSection] = wasm.Module.customSections(module, "sdx.manifest");
     expect(JSON.parse(new TextDecoder().decode(manifestSection))).toMatchObject({ id: "org.example.notes" });
   });
 

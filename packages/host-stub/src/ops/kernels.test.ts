@@ -22,8 +22,8 @@ async function compile(source: string): Promise<Uint8Array> {
   let wasm: Uint8Array | undefined;
   const { error } = await asc.main(["k.ts", "--outFile", "k.wasm", "-O3", "--exportRuntime", "--noAssert"], {
     readFile: (name: string) => (name === "k.ts" ? source : null),
-    writeFile: (name: string, contents: Uint8Array) => {
-      if (name.endsWith(".wasm")) wasm = contents;
+    writeFile: (name: string, contents: string | Uint8Array) => {
+      if (name.endsWith(".wasm") && typeof contents !== "string") wasm = contents;
     },
     listFiles: () => [],
     stdout: asc.createMemoryStream(),
