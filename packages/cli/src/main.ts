@@ -145,6 +145,44 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<dir>")
     .action((dir: string) => run(async () => (await import("./commands/models.js")).modelsInstallDir(dir))());
 
+  program
+    .command("trail")
+    .description("print an agent's debug trail (JSON lines under <library>/logs/extension/<id>/)")
+    .argument("<extension-id>")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--follow", "keep printing new records (Ctrl-C to stop)")
+    .action((id: string, opts: { library: string; follow?: boolean }) =>
+      run(async (json) => (await import("./commands/trail.js")).trailCommand(id, { ...opts, json }))(),
+    );
+
+  const consent = program.command("consent").description("which extensions may send data to which off-machine AI endpoints");
+  consent
+    .command("list")
+    .requiredOption("--library <dir>", "library directory")
+    .action((opts: { library: string }) => run(async () => (await import("./commands/consent.js")).consentList(opts))());
+  consent
+    .command("grant")
+    .argument("<extension-id>")
+    .argument("<endpoint>", "endpoint URL or origin, e.g. https://api.openai.com")
+    .requiredOption("--library <dir>", "library directory")
+    .action((id: string, endpoint: string, opts: { library: string }) => run(async () => (await import("./commands/consent.js")).consentGrant(id, endpoint, opts))());
+  consent
+    .command("revoke")
+    .argument("<extension-id>")
+    .argument("[endpoint]", "only this endpoint (default: all of the extension's)")
+    .requiredOption("--library <dir>", "library directory")
+    .action((id: string, endpoint: string | undefined, opts: { library: string }) => run(async () => (await import("./commands/consent.js")).consentRevoke(id, endpoint, opts))());
+
+  program
+    .command("prefs")
+    .description("show or set where models of a category may run: local, cloud, any (the user's choice wins over the extension's)")
+    .argument("[category]", "model category, e.g. llm; omitted = the default for all categories")
+    .argument("[preference]", "local | cloud | any | unset")
+    .requiredOption("--library <dir>", "library directory")
+    .action((category: string | undefined, value: string | undefined, opts: { library: string }) =>
+      run(async () => (await import("./commands/consent.js")).prefsCommand(category, value, opts))(),
+    );
+
   try {
     await program.parseAsync(argv);
   } catch (error) {

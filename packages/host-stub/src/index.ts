@@ -57,3 +57,7 @@ export type { HostCode } from "./errors.js";
 // AI infrastructure (used by `sdx models`)
 export { ModelRegistry, resolveModelsDir, MODELS_DIR_ENV, policyStore, AiPolicyStore } from "./ai/index.js";
 export type { ModelRecord } from "./ai/index.js";
+
+// agent trail (used by `sdx trail`)
+export { readTrail } from "./memory/trail-reader.js";
+export type { TrailRecord } from "./memory/trail.js";
