@@ -57,6 +57,10 @@ describe("sdx init → build → run", () => {
     const tagged = db.prepare(`SELECT count(DISTINCT e.uuid) AS n FROM entries e JOIN user_metadata um ON um.content_identity_uuid = e.content_identity_uuid
       JOIN tag_links tl ON tl.metadata_id = um.id JOIN tags t ON t.id = tl.tag_id WHERE t.name = '#counted'`).get() as { n: number };
     expect(tagged.n).toBe(3); // every entry whose content was tagged sees the tag
+    // The extension's schema.sql registered its model type and a view over the model's fields.
+    const view = db.prepare("SELECT name FROM sqlite_master WHERE type = 'view' AND name LIKE 'ext_%Note'").get() as { name: string };
+    const words = db.prepare(`SELECT words FROM "${view.name}" ORDER BY words`).all() as Array<{ words: number }>;
+    expect(words.map((w) => w.words)).toEqual([4, 6]);
     db.close();
   });
 

@@ -213,3 +213,12 @@ CREATE TABLE extension_model_types (
     PRIMARY KEY (extension_id, model_type, version)
 );
 `;
+
+/**
+ * Section markers of an extension's generated `schema.sql`: the codegen writes them, the host's
+ * install applies only what follows `registrations` (the core additions are a library migration).
+ */
+export const SCHEMA_SECTIONS = {
+  coreAdditions: "-- sdx:section core-additions",
+  registrations: "-- sdx:section registrations",
+} as const;

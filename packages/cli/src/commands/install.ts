@@ -2,18 +2,17 @@
  * `sdx install <bundle> --library <dir> [--grant <path>…] [--yes]`, `sdx uninstall <id>`,
  * `sdx grants [<id>] [--grant <path>…] [--revoke <n>…]`.
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import pc from "picocolors";
 import { Host, listInstalled, grantsFor, getInstalled, updateGrants, uninstallExtension, Library } from "@sdx/host-stub";
-import { readBundle } from "@sdx/bundle/format";
+import { loadBundleFile } from "./load-bundle.js";
 import { UserError } from "../errors.js";
 import type { CommandResult } from "../output.js";
 import { askGrants, canonicalPaths, describePermission, grantAll, isPathScoped } from "./grant-prompts.js";
 
 export async function installCommand(bundlePath: string, options: { library: string; grant: string[]; yes?: boolean }): Promise<CommandResult<unknown>> {
-  const bytes = new Uint8Array(readFileSync(resolve(bundlePath)));
-  const bundle = await readBundle(bytes);
+  const bundle = await loadBundleFile(bundlePath);
+  const bytes = bundle.bytes;
   const grants = options.yes || options.grant.length > 0 && !process.stdin.isTTY ? grantAll(bundle.manifest, options.grant) : await askGrants(bundle.manifest, options.grant);
   const host = await Host.open({ libraryDir: resolve(options.library) });
   try {

@@ -2,7 +2,7 @@
  * The extension part of a bundle's `schema.sql`, applied safely.
  *
  * The file starts with the core additions (already in the library as migration v2) and continues
- * after the marker line `-- sdx:extension-registrations` with the extension's own statements:
+ * after the marker line `-- sdx:section registrations` (`SCHEMA_SECTIONS` in @sdx/sdk/core-schema) with the extension's own statements:
  * model registrations and views or expression indexes over `models`. That text comes from a
  * bundle, so it is never run against the library directly: it runs in a scratch in-memory
  * database with the same schema, and only its permitted effects are carried over: registration
@@ -12,10 +12,11 @@
  */
 import Database from "better-sqlite3";
 import type { Manifest } from "@sdx/sdk/manifest";
+import { SCHEMA_SECTIONS } from "@sdx/sdk/core-schema";
 import { hostFailed, HostOpError } from "../store/errors.js";
 import { migrate } from "../store/migrations.js";
 
-export const REGISTRATIONS_MARKER = "-- sdx:extension-registrations";
+export const REGISTRATIONS_MARKER = SCHEMA_SECTIONS.registrations;
 
 export interface Registration {
   extension_id: string;
@@ -57,8 +58,8 @@ function incompatible(manifest: Manifest, message: string): HostOpError {
 /** Runs the extension part in a scratch database and returns what may be applied to the library. */
 export function extensionSchema(manifest: Manifest, schemaSql: string): ExtensionSchema {
   const registrations = registrationsFromManifest(manifest);
-  const markerAt = schemaSql.search(/^-- sdx:extension-registrations[ \t]*$/m);
-  if (markerAt < 0) return { registrations, objects: [] };
+  const markerAt = schemaSql.indexOf(`\n${REGISTRATIONS_MARKER}\n`) + 1;
+  if (markerAt === 0) return { registrations, objects: [] };
   const part = schemaSql.slice(markerAt + REGISTRATIONS_MARKER.length);
   // Statements that reach outside the scratch database (files, extensions, settings) are refused outright.
   const code = part.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "");

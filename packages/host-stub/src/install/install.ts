@@ -26,12 +26,12 @@ import { extensionSchema, type SchemaObject } from "./extension-sql.js";
 export const HOST_CORE_VERSION = "2.0.0";
 
 /**
- * Features this host provides: ONNX models (ai/), EXIF and thumbnails (indexer/), durable jobs
- * (jobs/). Not yet: "ocr" (no core OCR pass), "vector_search" and "agents" (no memory ops),
+ * Features this host provides: ONNX models (ai/), EXIF and thumbnails (indexer/), OCR (ocr/, run
+ * by the indexer), durable jobs (jobs/). Not yet: "vector_search" and "agents" (no memory ops),
  * "actions" (no preview/execute runner), "sync" (writes are stamped for sync, nothing syncs).
  * Add a feature here when it lands; a host embedding more passes its own list to install.
  */
-export const HOST_FEATURES: readonly string[] = ["ai_models", "exif_extraction", "thumbnails", "jobs"];
+export const HOST_FEATURES: readonly string[] = ["ai_models", "exif_extraction", "ocr", "thumbnails", "jobs"];
 
 /** What install needs of a bundle (a `LoadedBundle` from `readBundle`, already verified). */
 export type InstallableBundle = Pick<LoadedBundle, "manifest" | "schemaSql" | "bytes" | "hash">;

@@ -192,7 +192,7 @@ describe("adversarial extension", () => {
       "INSERT INTO extension_model_types VALUES ('org.example.granted', 'Note', '9.9.9', 'content', 'shared', '{}', '[]');",
       "INSERT INTO extensions VALUES ('org.example.evil', '0.1.0', '{}', '', '', '[]', '', ''); INSERT INTO extension_grants VALUES ('org.example.evil', 0, '{}', '[]', '');",
     ]) {
-      const bundle = await makeBundle(manifest, `-- core additions…\n-- sdx:extension-registrations\n${sql}`);
+      const bundle = await makeBundle(manifest, `-- core additions…\n-- sdx:section registrations\n${sql}`);
       const attempt = () => installExtension(library, bundle, { grants: [] });
       if (sql.includes("INSERT INTO extension_grants")) {
         attempt(); // runs in the scratch database only: nothing reaches the library

@@ -6,7 +6,7 @@
  */
 import type { ModelClass, Vdfs } from "../types/context.js";
 import type { ActionChange, Collection, CollectionItemRef, Entry, JsonValue, ModelScopeRef, TagTarget } from "../types/data.js";
-import { SdxError } from "../errors.js";
+import { NotFound, SdxError } from "../errors.js";
 import { EntryQueryImpl, GuestEntry } from "./entries.js";
 import { callHost } from "./host.js";
 import { ModelQueryImpl, type ModelCatalog } from "./models.js";
@@ -41,8 +41,14 @@ export class VdfsImpl implements Vdfs {
     return new EntryQueryImpl();
   }
   async getEntry(entryUuid: string): Promise<Entry | null> {
-    const { entry } = await callHost("entries.get", { entryUuid });
-    return entry ? new GuestEntry(entry) : null;
+    try {
+      const { entry } = await callHost("entries.get", { entryUuid });
+      return entry ? new GuestEntry(entry) : null;
+    } catch (error) {
+      // A missing entry is an answer, not a failure; a denied one still throws PermissionDenied.
+      if (error instanceof NotFound) return null;
+      throw error;
+    }
   }
 
   async #create(scope: ModelScopeRef, model: object): Promise<string> {
