@@ -61,3 +61,6 @@ export type { ModelRecord } from "./ai/index.js";
 // agent trail (used by `sdx trail`)
 export { readTrail } from "./memory/trail-reader.js";
 export type { TrailRecord } from "./memory/trail.js";
+
+// user settings of extensions (used by `sdx settings`)
+export { readSettings, writeSettings } from "./store/settings.js";

@@ -1,0 +1,60 @@
+/**
+ * The user's values for an extension's `@setting` fields (the settings pane), kept in
+ * `library.db`. Every invocation receives the defaults from the manifest overridden by these.
+ * Values are validated against the manifest's settings schema when written; values left over
+ * from an older version that no longer fit are ignored on read (the default applies).
+ */
+import type { Manifest, ManifestSetting } from "@sdx/sdk/manifest";
+import type { Library } from "./library.js";
+import { HostOpError } from "./errors.js";
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS extension_settings (
+    extension_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (extension_id, name)
+)`;
+
+function fits(setting: ManifestSetting, value: unknown): boolean {
+  switch (setting.type) {
+    case "boolean": return typeof value === "boolean";
+    case "number": return typeof value === "number" && Number.isFinite(value);
+    case "string": return typeof value === "string" && (!setting.options || setting.options.includes(value));
+    case "string[]": return Array.isArray(value) && value.every((v) => typeof v === "string" && (!setting.options || setting.options.includes(v)));
+  }
+}
+
+/** Defaults overridden by the user's stored values. */
+export function readSettings(library: Library, manifest: Manifest): Record<string, unknown> {
+  library.db.exec(SCHEMA);
+  const stored = new Map(
+    (library.db.prepare("SELECT name, value FROM extension_settings WHERE extension_id = ?").all(manifest.id) as Array<{ name: string; value: string }>)
+      .map((row) => [row.name, JSON.parse(row.value) as unknown]),
+  );
+  return Object.fromEntries(manifest.settings.map((s) => {
+    const value = stored.get(s.name);
+    return [s.name, value !== undefined && fits(s, value) ? value : s.default];
+  }));
+}
+
+/** Validates and stores values (by setting name); throws SDX3002 naming the bad setting. */
+export function writeSettings(library: Library, manifest: Manifest, values: Record<string, unknown>): Record<string, unknown> {
+  library.db.exec(SCHEMA);
+  for (const [name, value] of Object.entries(values)) {
+    const setting = manifest.settings.find((s) => s.name === name);
+    if (!setting) {
+      throw new HostOpError("SDX3002", "ValidationError", `${manifest.id} has no setting "${name}"; settings: ${manifest.settings.map((s) => s.name).join(", ") || "none"}`);
+    }
+    if (!fits(setting, value)) {
+      throw new HostOpError("SDX3002", "ValidationError", `setting "${name}" expects ${setting.type}${setting.options ? ` (one of ${setting.options.join(", ")})` : ""}, got ${JSON.stringify(value)}`);
+    }
+  }
+  const now = new Date().toISOString();
+  const upsert = library.db.prepare(`INSERT INTO extension_settings (extension_id, name, value, updated_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (extension_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
+  library.db.transaction(() => {
+    for (const [name, value] of Object.entries(values)) upsert.run(manifest.id, name, JSON.stringify(value), now);
+  })();
+  return readSettings(library, manifest);
+}
