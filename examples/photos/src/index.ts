@@ -4,7 +4,7 @@
  * grouping runs MobileFaceNet embeddings through an AssemblyScript similarity kernel.
  */
 import {
-  extension, job, task, action, actionExecute, agent, agentTrail, Permission, ModelSources,
+  extension, job, task, action, actionExecute, agent, agentTrail, Permission, ModelSources, TaskFailed,
   type ActionContext, type ActionPreview, type ActionChange, type AgentContext, type Entry, type ExtensionContext,
   type JobContext, type SdPath, type TaskContext, type Uuid,
 } from "@sdx/sdk";
@@ -13,11 +13,9 @@ import { PhotosMind } from "./mind.js";
 import { Album, LocalEditState, Moment, PhotoAnalysis, Person, Place, type FaceDetection, type SceneTag } from "./models.js";
 import { decodeFaces, faceCrop, l2normalize, ULTRAFACE_INPUT } from "./faces.js";
 import { clusterPlaces, groupMoments } from "./geo.js";
+import { groupable, PeopleGrouper } from "./people.js";
 
 export { PhotosMind, PhotoAnalysis, Person, Album, Place, Moment, LocalEditState };
-
-/** Cosine similarity above which a face joins an existing person (MobileFaceNet, box crops). */
-const SAME_PERSON = 0.3;
 
 interface ExifSidecar {
   DateTimeOriginal?: string;
@@ -34,6 +32,8 @@ export interface AnalyzeSummary {
   places: number;
   moments: number;
   grouping: boolean;
+  /** Photos whose pixels could not be analyzed (e.g. an undecodable HEIC), with the reason. */
+  problems: Array<{ name: string; message: string }>;
 }
 
 @extension({
@@ -144,31 +144,45 @@ export class Photos {
     }
 
     let done = 0;
+    const problems: AnalyzeSummary["problems"] = [];
     await ctx.progress(0, todo.length, "analyzing");
     const analyzed = await Promise.all(todo.map(async (entry) => {
-      const faces = detecting ? await ctx.run(this.detectFaces, entry, settings.faceThreshold) : [];
-      const scenes = await ctx.run(this.classifyScene, entry);
-      const embeddings = grouping ? await Promise.all(faces.map((f) => ctx.run(this.embedFace, entry, f.box))) : [];
+      let faces: FaceDetection[] = [];
+      let scenes: SceneTag[] = [];
+      let embeddings: Array<number[] | null> = [];
+      let problem: string | undefined;
+      try {
+        faces = detecting ? await ctx.run(this.detectFaces, entry, settings.faceThreshold) : [];
+        scenes = await ctx.run(this.classifyScene, entry);
+        // Small faces are counted but not embedded (see people.ts); one failed crop leaves one face ungrouped.
+        embeddings = grouping ? await Promise.all(faces.map((f) => groupable(f.box) ? ctx.run(this.embedFace, entry, f.box).catch(unlessTaskFailed(null)) : null)) : [];
+      } catch (error) {
+        // A photo whose pixels cannot be read is reported and still gets its EXIF time and place.
+        if (!(error instanceof TaskFailed)) throw error;
+        problem = error.message;
+        problems.push({ name: entry.name, message: problem });
+        ctx.log.warn(`${entry.name}: not analyzed: ${problem}`);
+      }
       const exif = await entry.sidecar<ExifSidecar>("exif");
       await ctx.progress(++done, todo.length, entry.name);
-      return { entry, faces, scenes, embeddings, exif };
+      return { entry, faces, scenes, embeddings, exif, problem };
     }));
 
     // Grouping is sequential: each face is compared with the people found so far, by the
     // AssemblyScript similarity kernel (runs on the host, outside QuickJS).
-    const people = grouping ? await vdfs.queryModels(Person).collect() : [];
-    for (const person of people) await vdfs.loadBlob(person, "embeddings");
+    const grouper = grouping ? await PeopleGrouper.load(ctx) : null;
     let faceCount = 0;
     for (const item of analyzed) {
+      const inPhoto = new Set<Uuid>();
       for (const [i, face] of item.faces.entries()) {
         faceCount++;
         const embedding = item.embeddings[i];
-        if (embedding) face.personId = await this.assignPerson(ctx, embedding, people);
+        if (grouper && embedding) inPhoto.add((face.personId = await grouper.assign(embedding, inPhoto)));
       }
     }
-    for (const person of people) await vdfs.updateModel(person);
+    await grouper?.save();
 
-    for (const { entry, faces, scenes, exif } of analyzed) {
+    for (const { entry, faces, scenes, exif, problem } of analyzed) {
       const analysis = Object.assign(new PhotoAnalysis(), {
         faceCount: faces.length,
         sceneTags: scenes,
@@ -176,6 +190,7 @@ export class Photos {
         detectedFaces: faces,
         ...(exifTime(exif?.DateTimeOriginal) ? { takenAt: exifTime(exif?.DateTimeOriginal)! } : {}),
         ...(typeof exif?.latitude === "number" && typeof exif?.longitude === "number" ? { latitude: exif.latitude, longitude: exif.longitude } : {}),
+        ...(problem ? { problem } : {}),
       });
       await vdfs.createModelForContent(entry.contentUuid, analysis);
       await vdfs.addTagToContent(entry.contentUuid, "#analyzed");
@@ -183,28 +198,7 @@ export class Photos {
       for (const personId of analysis.identifiedPeople) await vdfs.addTagToContent(entry.contentUuid, `#person:${personId.slice(0, 8)}`);
     }
     const { places, moments } = await this.rebuildPlacesAndMoments(ctx);
-    return { detecting, analyzed: analyzed.length, skipped: byContent.size - todo.length, faces: faceCount, people: people.length, places, moments, grouping };
-  }
-
-  /** Puts a face into the most similar person, or a new one, and records the embedding there. */
-  private async assignPerson(ctx: JobContext, embedding: number[], people: Person[]): Promise<Uuid> {
-    const query = Float32Array.from(embedding);
-    let best: Person | undefined;
-    if (people.length > 0) {
-      const centroids = new Float32Array(people.length * query.length);
-      people.forEach((p, row) => centroids.set(centroidOf(p.embeddings ?? []), row * query.length));
-      const row = await ctx.kernel<number>("bestMatchIndex", query, centroids, query.length);
-      const score = await ctx.kernel<number>("cosineAt", query, centroids, query.length, row);
-      if (row >= 0 && score >= SAME_PERSON) best = people[row];
-    }
-    if (!best) {
-      best = Object.assign(new Person(), { photoCount: 0, embeddings: [] as number[][] });
-      await ctx.vdfs().createModel(best);
-      people.push(best);
-    }
-    best.embeddings = [...(best.embeddings ?? []), embedding];
-    best.photoCount += 1;
-    return best.id;
+    return { detecting, analyzed: analyzed.length, skipped: byContent.size - todo.length, faces: faceCount, people: grouper?.people.length ?? 0, places, moments, grouping, problems };
   }
 
   private async rebuildPlacesAndMoments(ctx: JobContext): Promise<{ places: number; moments: number }> {
@@ -221,9 +215,17 @@ export class Photos {
         name: `${cluster.center.latitude.toFixed(2)}, ${cluster.center.longitude.toFixed(2)}`,
         latitude: cluster.center.latitude, longitude: cluster.center.longitude,
         radiusMeters: Math.round(cluster.radiusMeters), photoCount: cluster.members.length,
+        contentIds: cluster.members.map((m) => contentOf(vdfs, m.analysis)),
       });
       await vdfs.createModel(place);
       for (const member of cluster.members) placeOf.set(member.analysis, place);
+    }
+    // `#place:` tags follow the clusters, whose centres (and so names) move as photos are added.
+    for (const analysis of located.map((l) => l.analysis)) {
+      const content = contentOf(vdfs, analysis);
+      const tag = `#place:${placeOf.get(analysis)!.name.replace(", ", ",")}`;
+      for (const old of await vdfs.tagsOf({ content })) if (old.startsWith("#place:") && old !== tag) await vdfs.removeTag({ content }, old);
+      await vdfs.addTagToContent(content, tag);
     }
     const timed = analyses.filter((a) => a.takenAt).map((a) => ({ takenAt: a.takenAt!, placeKey: placeOf.get(a)?.id ?? null, analysis: a }));
     const groups = groupMoments(timed);
@@ -286,11 +288,12 @@ function exifTime(value: unknown): string | undefined {
   return Number.isNaN(Date.parse(iso)) ? undefined : iso;
 }
 
-function centroidOf(embeddings: number[][]): Float32Array {
-  const sum = new Float32Array(embeddings[0]?.length ?? 0);
-  for (const e of embeddings) e.forEach((v, i) => (sum[i]! += v));
-  const norm = Math.sqrt(sum.reduce((s, v) => s + v * v, 0)) || 1;
-  return sum.map((v) => v / norm);
+/** A `.catch` handler: a failed task gives `fallback`; anything else (cancellation, a bug) still throws. */
+function unlessTaskFailed<T>(fallback: T): (error: unknown) => T {
+  return (error) => {
+    if (error instanceof TaskFailed) return fallback;
+    throw error;
+  };
 }
 
 /** The content a content-scoped model is attached to. */

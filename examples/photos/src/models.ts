@@ -24,6 +24,8 @@ export class PhotoAnalysis {
   takenAt?: Timestamp;
   latitude?: number;
   longitude?: number;
+  /** Why the pixels were not analyzed (e.g. an undecodable HEIC); time and place still come from EXIF. */
+  problem?: string;
   @blobData({ compression: "zstd", lazy: true })
   detectedFaces?: FaceDetection[];
 }
@@ -55,6 +57,8 @@ export class Place {
   longitude!: number;
   radiusMeters!: number;
   photoCount!: number;
+  /** The photos in this place (content ids, so copies of a photo count once). */
+  contentIds!: Uuid[];
 }
 
 /** Photos close in time and place. */
