@@ -6,7 +6,13 @@ import { deviceOps } from "./devices.js";
 import { HostOpError } from "../store/errors.js";
 import type { OpContext, OpHandlers } from "./types.js";
 
-const ctx = { extensionId: "org.test.ops", deviceUuid: "11111111-2222-3333-4444-555555555555", jobId: null } as unknown as OpContext;
+// Grants that allow selecting devices with "cpu" or "gpu" and deny anything else, as GrantSet does.
+const grants = {
+  requireUseDevices(capabilities: readonly string[]) {
+    if (capabilities.some((c) => c !== "cpu" && c !== "gpu")) throw new HostOpError("SDX3001", "PermissionDenied", "no such device grant", { permission: "use_devices" });
+  },
+};
+const ctx = { extensionId: "org.test.ops", deviceUuid: "11111111-2222-3333-4444-555555555555", jobId: null, grants } as unknown as OpContext;
 const internal: string[] = [];
 const logs = new ExtensionLogs(null);
 const handlers: OpHandlers = {
@@ -64,5 +70,6 @@ describe("dispatch", () => {
       ok: true, value: { device: { uuid: ctx.deviceUuid, isLocal: true, capabilities: ["cpu"] } },
     });
     expect(await dispatch(ctx, "device.select", { capabilities: ["gpu"], preferLocal: true })).toMatchObject({ ok: false, error: { code: "SDX3008", name: "NotFound" } });
+    expect(await dispatch(ctx, "device.select", { capabilities: ["tpu"], preferLocal: true })).toMatchObject({ ok: false, error: { code: "SDX3001", data: { permission: "use_devices" } } });
   });
 });
