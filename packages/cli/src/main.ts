@@ -183,6 +183,63 @@ export async function main(argv: string[]): Promise<number> {
       run(async () => (await import("./commands/consent.js")).prefsCommand(category, value, opts))(),
     );
 
+  const jobs = program.command("jobs").description("the jobs of a library: list, show, resume, pause, cancel");
+  jobs
+    .command("list")
+    .description("every job with its id, extension, name, state and progress")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--extension <id>", "only this extension's jobs")
+    .option("--state <state>", "only jobs in this state (queued, running, paused, completed, failed, cancelled)")
+    .action((opts: { library: string; extension?: string; state?: string }) => run(async () => (await import("./commands/jobs.js")).jobsList(opts))());
+  jobs
+    .command("show")
+    .description("a job's state, progress, tasks, checkpoint, result and history")
+    .argument("<job-id>")
+    .requiredOption("--library <dir>", "library directory")
+    .action((id: string, opts: { library: string }) => run(async () => (await import("./commands/jobs.js")).jobsShow(id, opts))());
+  jobs
+    .command("resume")
+    .description("run an unfinished job here from its last checkpoint (finished tasks are not redone); exits 0 when it completes")
+    .argument("<job-id>")
+    .requiredOption("--library <dir>", "library directory")
+    .action((id: string, opts: { library: string }) => run(async (json) => (await import("./commands/jobs.js")).jobsResume(id, { ...opts, json }))());
+  for (const verb of ["pause", "cancel"] as const) {
+    jobs
+      .command(verb)
+      .description(verb === "pause" ? "pause a job (it stops at its next host call, even in another process; continue with resume)" : "cancel a job (it stops at its next host call, even in another process)")
+      .argument("<job-id>")
+      .requiredOption("--library <dir>", "library directory")
+      .action((id: string, opts: { library: string }) => run(async () => (await import("./commands/jobs.js")).jobsControl(verb, id, opts))());
+  }
+
+  program
+    .command("action")
+    .description("preview an action of an installed extension, confirm, and apply exactly the previewed changes")
+    .argument("<extension.action>", "e.g. com.example.photos.organizePhotos")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--param <key=value>", "action parameter (repeatable)", collect, [])
+    .option("--yes", "apply without asking (CI); without a terminal and without --yes nothing is applied")
+    .action((target: string, opts: { library: string; param: string[]; yes?: boolean }) =>
+      run(async (json) => (await import("./commands/action.js")).actionCommand(target, { ...opts, json }))(),
+    );
+  const actions = program.command("actions").description("the actions applied to a library: list, show, undo");
+  actions
+    .command("list")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--extension <id>", "only this extension's actions")
+    .action((opts: { library: string; extension?: string }) => run(async () => (await import("./commands/action.js")).actionsList(opts))());
+  actions
+    .command("show")
+    .argument("<action-id>")
+    .requiredOption("--library <dir>", "library directory")
+    .action((id: string, opts: { library: string }) => run(async () => (await import("./commands/action.js")).actionsShow(id, opts))());
+  actions
+    .command("undo")
+    .description("restore the library as it was before a reversible action (refused if it changed since)")
+    .argument("<action-id>")
+    .requiredOption("--library <dir>", "library directory")
+    .action((id: string, opts: { library: string }) => run(async () => (await import("./commands/action.js")).actionsUndo(id, opts))());
+
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -10,7 +10,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readBundle, type LoadedBundle } from "@sdx/bundle/format";
-import type { WireResult } from "@sdx/sdk/protocol";
 import { Library } from "./store/library.js";
 import { installExtension, getInstalled, type GrantInput, type InstalledExtension } from "./install/install.js";
 import { indexLocation, type IndexOptions, type IndexSummary } from "./indexer/indexer.js";
@@ -24,15 +23,21 @@ import { createJobOps } from "./ops/jobs.js";
 import { memoryOps } from "./ops/memory.js";
 import { aiOps } from "./ops/ai.js";
 import { closeAi, resolveModelsDir } from "./ai/index.js";
-import type { OpContext } from "./ops/types.js";
+import type { OpContext, OpHandlers } from "./ops/types.js";
 import { QuickJSSandbox } from "./sandbox/quickjs-sandbox.js";
 import { preloadQuickJS } from "./sandbox/quickjs-module.js";
-import type { HostCalls, Sandbox, SandboxLimits } from "./sandbox/types.js";
+import type { Sandbox, SandboxLimits } from "./sandbox/types.js";
 import { JobStore, JOBS_DB_FILE, type JobProgress, type JobRecord, type JobState } from "./jobs/job-store.js";
 import { JobRunner } from "./jobs/job-runner.js";
 import { TaskPool } from "./jobs/task-pool.js";
 import { bindJobArgs } from "./jobs/job-params.js";
-import type { ExtensionRuntime, JobOutcome } from "./jobs/types.js";
+import { JobScheduler } from "./jobs/scheduler.js";
+import { scopedCalls } from "./jobs/call-router.js";
+import { entryHighWater, queueEntryIndexedJobs } from "./jobs/event-triggers.js";
+import { NO_SCOPE, type ExtensionRuntime, type JobOutcome } from "./jobs/types.js";
+import { ActionRunner, type ActionOutcome, type ActionTarget } from "./actions/action-runner.js";
+import { ActionStore, type ActionRecord } from "./actions/action-store.js";
+import { WriteGate } from "./actions/write-gate.js";
 import { IntegrityError, UserError } from "./errors.js";
 
 export interface HostOptions {
@@ -43,6 +48,19 @@ export interface HostOptions {
   modelsDir?: string;
   /** Receives every log line of every extension (also kept in memory and in `<library>/logs/`). */
   onLog?: (entry: { extensionId: string; level: string; message: string }) => void;
+  /**
+   * Run, in the background, the jobs nobody is running: those a killed process left `running`
+   * (resumed from their last checkpoint) and queued ones (dispatched, event-triggered, or
+   * suspended by a closing host). Default true; `sdx jobs list` and friends open with false.
+   */
+  recover?: boolean;
+  /** Receives the outcome of every job run in the background. */
+  onJobOutcome?: (outcome: JobOutcome) => void;
+  /**
+   * TESTS AND BENCHMARKS ONLY: handlers that replace host ops (e.g. an `ai.generate` that just
+   * waits 20 ms, to measure parallelism on inference-bound work without a model).
+   */
+  testOps?: OpHandlers;
 }
 
 export interface RunJobHostOptions {
@@ -51,11 +69,16 @@ export interface RunJobHostOptions {
 
 interface LoadedExtension extends ExtensionRuntime {
   readonly bundle: LoadedBundle;
+  /** The extension's op context (no job), for action steps. */
+  readonly context: OpContext;
 }
 
 export class Host {
   private readonly loaded = new Map<string, Promise<LoadedExtension>>();
-
+  private readonly gate = new WriteGate();
+  private readonly scheduler: JobScheduler;
+  private readonly actionRunner: ActionRunner;
+  private readonly actionStore: ActionStore;
   private constructor(
     readonly library: Library,
     readonly jobs: JobStore,
@@ -65,7 +88,17 @@ export class Host {
     private readonly dispatch: Dispatcher,
     /** Where registered AI models are stored (shared by every library on the machine). */
     readonly modelsDir: string,
-  ) {}
+    options: HostOptions,
+  ) {
+    this.scheduler = new JobScheduler(jobs, runner, (id) => this.load(id), options.onJobOutcome);
+    this.actionStore = new ActionStore(jobs.db);
+    this.actionStore.settleInterrupted(library);
+    this.actionRunner = new ActionRunner(this.actionStore, library, dispatch, this.gate);
+    if (options.recover !== false) {
+      runner.onQueued = () => this.scheduler.kick();
+      this.scheduler.kick();
+    }
+  }
 
   static async open(options: HostOptions): Promise<Host> {
     const library = Library.open(options.libraryDir);
@@ -75,12 +108,12 @@ export class Host {
       const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
       const runner = new JobRunner(jobs);
       const dispatch = createDispatcher(
-        { ...libraryOps, ...memoryOps, ...aiOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner) },
+        { ...libraryOps, ...memoryOps, ...aiOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner), ...options.testOps },
         // A host bug: the guest gets the message only; the stack is logged for the user.
         { onInternalError: (ctx, op, stack) => logs.write(ctx.extensionId, "error", `[host] ${op} failed: ${stack}`) },
       );
       await preloadQuickJS();
-      return new Host(library, jobs, new QuickJSSandbox(options.limits), logs, runner, dispatch, resolveModelsDir(options.modelsDir));
+      return new Host(library, jobs, new QuickJSSandbox(options.limits), logs, runner, dispatch, resolveModelsDir(options.modelsDir), options);
     } catch (error) {
       jobs?.close();
       library.close();
@@ -123,8 +156,59 @@ export class Host {
     return this.runner.resume(await this.load(record.extensionId), jobId, options);
   }
 
-  cancelJob(jobId: string): void {
-    this.runner.cancel(jobId);
+  /** Cancels a job (running here or in another process: it stops at its next host call). */
+  cancelJob(jobId: string): JobState {
+    return this.runner.cancel(jobId);
+  }
+
+  /** Pauses a queued or running job; it stops at its next host call and continues with `resumeJob`. */
+  pauseJob(jobId: string): JobState {
+    return this.runner.pause(jobId);
+  }
+
+  /** A job's history: started, checkpoints, task attempts and replays, state changes. */
+  jobEvents(jobId: string, kinds?: readonly string[]): Array<{ at: string; kind: string; detail: unknown }> {
+    return this.jobs.events(jobId, kinds);
+  }
+
+  /** Resolves when no job is left running in the background (recovered, queued, event-triggered). */
+  idle(): Promise<void> {
+    return this.scheduler.idle();
+  }
+
+  /** Runs an action's preview step: what it would change, with nothing changed. `args` by name or position. */
+  async previewAction(extensionId: string, action: string, args: unknown[] | Record<string, unknown>): Promise<ActionOutcome> {
+    const runtime = await this.load(extensionId);
+    const manifestAction = runtime.manifest.actions.find((a) => a.name === action);
+    if (!manifestAction) {
+      throw new UserError("SDX3011", `${extensionId} has no action "${action}"; actions: ${runtime.manifest.actions.map((a) => a.name).join(", ") || "none"}`);
+    }
+    return this.actionRunner.preview(this.actionTarget(runtime), action, bindJobArgs(manifestAction, args, this.library.deviceUuid));
+  }
+
+  /** Applies a previewed action: exactly the previewed changes, verified, or nothing (stale: SDX3016). */
+  async executeAction(actionId: string): Promise<ActionOutcome> {
+    const record = this.actionStore.get(actionId);
+    if (!record) throw new UserError("SDX3008", `action ${actionId} does not exist`);
+    return this.actionRunner.execute(this.actionTarget(await this.load(record.extensionId)), actionId);
+  }
+
+  /** Action steps run in a task instance: the main one may be busy with a long job. */
+  private actionTarget(runtime: LoadedExtension): ActionTarget {
+    return { ...runtime, invoke: (invocation, options) => runtime.tasks.use((instance) => instance.invoke(invocation, options)) };
+  }
+
+  /** Restores the library as it was before a reversible action (refused with SDX3016 if it changed since). */
+  undoAction(actionId: string): Promise<ActionOutcome> {
+    return this.actionRunner.undo(actionId);
+  }
+
+  getAction(actionId: string): ActionRecord | null {
+    return this.actionStore.get(actionId);
+  }
+
+  listActions(filter: { extensionId?: string } = {}): ActionRecord[] {
+    return this.actionStore.list(filter);
   }
 
   getJob(jobId: string): JobRecord | null {
@@ -140,8 +224,11 @@ export class Host {
     return this.logSink.tail(extensionId);
   }
 
-  index(dir: string, options: IndexOptions = {}): Promise<IndexSummary> {
-    return indexLocation(this.library, dir, options);
+  /** Indexes a directory, then queues the `entry_indexed` jobs for its new entries (`triggeredJobs`). */
+  async index(dir: string, options: IndexOptions = {}): Promise<IndexSummary & { triggeredJobs: string[] }> {
+    const since = entryHighWater(this.library);
+    const summary = await indexLocation(this.library, dir, options);
+    return { ...summary, triggeredJobs: queueEntryIndexedJobs(this.library, this.runner, since) };
   }
 
   private load(extensionId: string): Promise<LoadedExtension> {
@@ -168,16 +255,9 @@ export class Host {
       throw new IntegrityError("SDX3010", `the bundle of ${extensionId} at ${installed.bundlePath} is not the one that was installed (hash ${bundle.hash}, installed ${installed.bundleHash}); install it again`);
     }
     const base: OpContext = { ...createLibraryOpContext(this.library, extensionId), bundle, modelsDir: this.modelsDir };
-    const dispatch = this.dispatch;
-    const calls = (jobId: string | null): HostCalls => {
-      const ctx: OpContext = jobId === null ? base : { ...base, jobId };
-      return {
-        call: (op, payload): Promise<WireResult> => dispatch(ctx, op, payload),
-        callSync: (op, payload): WireResult => dispatch.sync(ctx, op, payload),
-      };
-    };
+    const router = { dispatch: this.dispatch, runner: this.runner, gate: this.gate };
     const manifest = bundle.manifest;
-    const defaultCalls = calls(null);
+    const defaultCalls = scopedCalls(router, base, NO_SCOPE);
     const create = (name: string) => this.sandbox.createInstance({ name, guestJs: bundle.guestJs, calls: defaultCalls });
     const capacity = Math.max(1, ...manifest.jobs.map((j) => j.parallelism));
     return {
@@ -188,7 +268,8 @@ export class Host {
       config: Object.fromEntries(manifest.settings.map((s) => [s.name, s.default])),
       main: create(extensionId),
       tasks: new TaskPool(() => create(`${extensionId}#task`), capacity),
-      calls,
+      calls: (scope) => scopedCalls(router, base, scope),
+      context: base,
     };
   }
 
@@ -200,7 +281,11 @@ export class Host {
     runtime?.tasks.dispose();
   }
 
+  /** Stops background jobs at their next host call (they resume when a host opens the library again), then closes. */
   async close(): Promise<void> {
+    this.scheduler.stop();
+    await this.runner.close();
+    await this.scheduler.idle();
     for (const id of [...this.loaded.keys()]) await this.unload(id);
     this.logSink.flush();
     await closeAi();

@@ -8,13 +8,16 @@ import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { ManifestJob, ManifestParam } from "@sdx/sdk/manifest";
+
+/** A job or an action: something with named parameters. */
+type Callable = Pick<ManifestJob, "name" | "params">;
 import { UserError } from "../errors.js";
 
-function paramError(job: ManifestJob, param: string, message: string): UserError {
+function paramError(job: Callable, param: string, message: string): UserError {
   return new UserError("SDX3012", `${job.name}: parameter "${param}" ${message}`, { param });
 }
 
-function convert(job: ManifestJob, param: ManifestParam, value: unknown, deviceUuid: string): unknown {
+function convert(job: Callable, param: ManifestParam, value: unknown, deviceUuid: string): unknown {
   if (param.sdkType === "SdPath" && typeof value === "string") {
     try {
       return { device: deviceUuid, path: realpathSync(resolve(value)) };
@@ -25,7 +28,7 @@ function convert(job: ManifestJob, param: ManifestParam, value: unknown, deviceU
   return value;
 }
 
-function check(job: ManifestJob, param: ManifestParam, value: unknown): void {
+function check(job: Callable, param: ManifestParam, value: unknown): void {
   let schema: z.ZodType;
   try {
     schema = z.fromJSONSchema(param.schema as Parameters<typeof z.fromJSONSchema>[0]);
@@ -39,8 +42,8 @@ function check(job: ManifestJob, param: ManifestParam, value: unknown): void {
   }
 }
 
-/** The positional arguments of `job` for `args` (names → positions when `args` is a record). */
-export function bindJobArgs(job: ManifestJob, args: unknown[] | Record<string, unknown>, deviceUuid: string): unknown[] {
+/** The positional arguments of `job` (or an action) for `args` (names → positions when `args` is a record). */
+export function bindJobArgs(job: Callable, args: unknown[] | Record<string, unknown>, deviceUuid: string): unknown[] {
   let values: unknown[];
   if (Array.isArray(args)) {
     if (args.length > job.params.length) throw new UserError("SDX3012", `${job.name} takes ${job.params.length} parameter(s), got ${args.length}`);

@@ -11,6 +11,9 @@ import { createJobOps } from "../ops/jobs.js";
 import type { OpContext } from "../ops/types.js";
 import { QuickJSSandbox } from "../sandbox/quickjs-sandbox.js";
 import type { HostCalls } from "../sandbox/types.js";
+import { WriteGate } from "../actions/write-gate.js";
+import { scopedCalls } from "./call-router.js";
+import { NO_SCOPE, type CallScope } from "./types.js";
 import { guest } from "../sandbox/__tests__/guests.js";
 import { JobStore } from "./job-store.js";
 import { JobRunner } from "./job-runner.js";
@@ -76,28 +79,33 @@ beforeAll(() => {
     validators: ModelValidators.fromManifest(MANIFEST), deviceUuid: library.deviceUuid, jobId: null, phase: "normal",
     audit: () => undefined,
   };
-  const calls = (jobId: string | null): HostCalls => ({
-    async call(op, payload) {
-      if (op === "sleep") {
-        peak = Math.max(peak, ++active);
-        await new Promise((resolve) => setTimeout(resolve, (payload as { ms: number }).ms));
-        active--;
-        return { ok: true, value: null };
-      }
-      return dispatch({ ...base, jobId }, op, payload);
-    },
-    callSync: (op, payload) => dispatch.sync({ ...base, jobId }, op, payload),
-  });
+  const router = { dispatch, runner, gate: new WriteGate() };
+  const calls = (scope: CallScope): HostCalls => {
+    const routed = scopedCalls(router, base, scope);
+    return {
+      async call(op, payload) {
+        if (op === "sleep") {
+          peak = Math.max(peak, ++active);
+          await new Promise((resolve) => setTimeout(resolve, (payload as { ms: number }).ms));
+          active--;
+          return { ok: true, value: null };
+        }
+        return routed.call(op, payload);
+      },
+      callSync: routed.callSync,
+    };
+  };
   const sandbox = new QuickJSSandbox({ maxSliceMs: 2_000 });
   runtime = {
     extensionId: MANIFEST.id, manifest: MANIFEST, deviceUuid: library.deviceUuid, config: {},
-    main: sandbox.createInstance({ name: "main", guestJs: GUEST, calls: calls(null) }),
-    tasks: new TaskPool(() => sandbox.createInstance({ name: "task", guestJs: GUEST, calls: calls(null) }), 2),
+    main: sandbox.createInstance({ name: "main", guestJs: GUEST, calls: calls(NO_SCOPE) }),
+    tasks: new TaskPool(() => sandbox.createInstance({ name: "task", guestJs: GUEST, calls: calls(NO_SCOPE) }), 2),
     calls,
   };
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await runner.close();
   runtime.main.dispose();
   runtime.tasks.dispose();
   store.close();
@@ -120,8 +128,8 @@ describe("job runner", () => {
   it("replays completed task results instead of running them again", async () => {
     const first = await runner.run(runtime, "runTwice", [5]);
     const before = ranDouble();
-    // What a crash leaves behind: a job still marked running.
-    store.db.prepare("UPDATE jobs SET state = 'running' WHERE id = ?").run(first.jobId);
+    // What a crash leaves behind: a job still marked running, by a process that is gone.
+    store.db.prepare("UPDATE jobs SET state = 'running', owner_pid = 2147483646, owner_host = 'elsewhere', owner_token = 'dead', heartbeat_at = '2000-01-01T00:00:00Z' WHERE id = ?").run(first.jobId);
     const resumed = await runner.resume(runtime, first.jobId);
     expect(resumed).toMatchObject({ jobId: first.jobId, state: "completed", result: { a: 10, b: 10, resumed: { after: "both" } } });
     expect(ranDouble()).toBe(before);

@@ -1,48 +1,70 @@
 /**
  * Runs jobs and their tasks. A job is an invocation of kind "job" in the extension's main sandbox
- * instance, tracked by a row in jobs.db. The guest's `ctx.run(task, args)` arrives as the op
- * `tasks.run`: the runner looks the task up in the manifest, replays a recorded result for the same
- * (job, task, args hash, occurrence) or runs it as an invocation of kind "task" in a task instance
- * (at most `parallelism` at once per job), with the task's `timeoutMs` as the sandbox deadline,
+ * instance, tracked by a row in jobs.db that names this runner as its owner while it runs. The
+ * guest's `ctx.run(task, args)` arrives as the op `tasks.run`: the runner replays a recorded
+ * result for the same (job, task, args hash, occurrence) or runs the task in a task instance (at
+ * most `parallelism` at once per job), with the task's `timeoutMs` as the sandbox deadline,
  * retrying `retries` times with exponential backoff from `backoffMs`.
  *
- * Not yet (issue 4): resuming after a crash on start-up, pause, queued jobs actually running, and
- * on_event triggers. `resume(jobId)` re-runs a job with its last checkpoint and replays its tasks,
- * which is the mechanism they will build on.
+ * Durability: the recorded task results are the automatic checkpoint taken at every task
+ * boundary; `ctx.checkpoint(state)` adds the guest's own state. Resuming runs the job function
+ * again with that state as `resumeState`, completed tasks answer from the record, and repeated
+ * writes are idempotent (write-keys.ts). Work redone after a kill is therefore at most the tasks
+ * that were in flight.
+ *
+ * Control: pausing, cancelling and closing the host are states in jobs.db (so another process,
+ * e.g. `sdx jobs pause`, can ask), read at every host call of the job (`stopReason`). A paused job
+ * stops at its next host call and lets tasks already running finish (their results are kept); a
+ * cancelled job also stops its tasks at their next host call.
  */
-import { createHash, randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
-import { encodeMessage, type Invocation, type WireError } from "@sdx/sdk/protocol";
+import { randomUUID } from "node:crypto";
+import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
 import type { ManifestJob } from "@sdx/sdk/manifest";
-import { HostError, WireFailure, wireError } from "../errors.js";
+import { HostError, wireError } from "../errors.js";
 import type { OpContext } from "../ops/types.js";
-import { FINAL_STATES, type JobProgress, type JobRecord, type JobStore } from "./job-store.js";
+import { FINAL_STATES, type JobProgress, type JobRecord, type JobState, type JobStore } from "./job-store.js";
+import { HEARTBEAT_MS, newOwner, retireOwner } from "./owner.js";
+import { hashArgs } from "./task-hash.js";
 import { Limiter } from "./task-pool.js";
 import type { ExtensionRuntime, JobOutcome } from "./types.js";
+import { WriteScope } from "./write-keys.js";
+import { runAttempts } from "./task-attempts.js";
+
+export { hashArgs } from "./task-hash.js";
 
 export interface RunJobOptions {
   onProgress?: (progress: JobProgress) => void;
 }
 
-interface RunningJob {
+export interface RunningJob {
   runtime: ExtensionRuntime;
   limiter: Limiter;
   /** How often each (task, args) was asked for so far in this run: the replay key's occurrence. */
   occurrences: Map<string, number>;
+  /** Task attempts still running; the run ends only after them. */
+  inFlight: Set<Promise<unknown>>;
+  /** Whether a host call of this run was refused because the job had to stop. */
+  stopped: boolean;
   onProgress?: (progress: JobProgress) => void;
 }
 
-export function hashArgs(args: unknown[]): string {
-  const message = encodeMessage(args);
-  const hash = createHash("sha256").update(message.json);
-  for (const buffer of message.buffers) hash.update(new Uint8Array(buffer));
-  return hash.digest("hex");
-}
+const stopped = (message: string): WireError => wireError("SDX3019", message);
 
 export class JobRunner {
   private readonly running = new Map<string, RunningJob>();
+  private readonly active = new Set<Promise<unknown>>();
+  readonly owner = newOwner();
+  private closing = false;
+  private readonly heartbeat: NodeJS.Timeout;
+  /** Called when a job was queued (by `jobs.dispatch`); the scheduler runs it. */
+  onQueued: () => void = () => undefined;
 
-  constructor(readonly store: JobStore) {}
+  constructor(readonly store: JobStore) {
+    this.heartbeat = setInterval(() => {
+      if (this.running.size > 0 && store.db.open) store.heartbeat(this.owner);
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
 
   private jobOf(runtime: ExtensionRuntime, name: string): ManifestJob {
     const job = runtime.manifest.jobs.find((j) => j.name === name);
@@ -52,27 +74,53 @@ export class JobRunner {
     return job;
   }
 
-  /** Creates a job row and runs it to its end. */
-  run(runtime: ExtensionRuntime, name: string, args: unknown[], options: RunJobOptions = {}): Promise<JobOutcome> {
-    this.jobOf(runtime, name);
-    const record = this.store.create({ id: randomUUID(), extensionId: runtime.extensionId, name, params: args, state: "running" });
-    return this.execute(runtime, record, options);
+  isRunning(jobId: string): boolean {
+    return this.running.has(jobId);
   }
 
-  /** Runs an existing, unfinished job again from its last checkpoint; finished tasks are replayed. */
+  /** Creates a job row owned by this runner and runs it to its end (or until it is stopped). */
+  run(runtime: ExtensionRuntime, name: string, args: unknown[], options: RunJobOptions = {}): Promise<JobOutcome> {
+    this.jobOf(runtime, name);
+    if (this.closing) throw new HostError("SDX3019", "the host is closing");
+    const record = this.store.create({ id: randomUUID(), extensionId: runtime.extensionId, name, params: args, owner: this.owner });
+    return this.track(this.execute(runtime, record, options));
+  }
+
+  /** Queues a job; a host's scheduler runs it. */
+  enqueue(extensionId: string, name: string, args: unknown[], options: { parentJobId?: string | null; trigger?: unknown } = {}): string {
+    const id = randomUUID();
+    this.store.create({ id, extensionId, name, params: args, parentJobId: options.parentJobId ?? null, trigger: options.trigger });
+    this.onQueued();
+    return id;
+  }
+
+  /**
+   * Runs an unfinished job (queued, paused, or left running by a process that died) from its last
+   * checkpoint; completed tasks are replayed.
+   */
   resume(runtime: ExtensionRuntime, jobId: string, options: RunJobOptions = {}): Promise<JobOutcome> {
     const record = this.store.get(jobId);
     if (!record || record.extensionId !== runtime.extensionId) throw new HostError("SDX3008", `job ${jobId} does not exist`);
     if (FINAL_STATES.has(record.state)) throw new HostError("SDX3012", `job ${jobId} is ${record.state} and cannot be resumed`);
-    if (this.running.has(jobId)) throw new HostError("SDX3012", `job ${jobId} is already running`);
-    this.store.setState(jobId, "running");
-    return this.execute(runtime, record, options);
+    if (this.closing) throw new HostError("SDX3019", "the host is closing");
+    if (this.running.has(jobId) || !this.store.claim(jobId, this.owner)) {
+      const owner = this.store.get(jobId)?.owner;
+      throw new HostError("SDX3012", `job ${jobId} is already running${owner ? ` (process ${owner.pid} on ${owner.host})` : ""}`);
+    }
+    return this.track(this.execute(runtime, this.store.get(jobId)!, options));
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.active.add(promise);
+    void promise.finally(() => this.active.delete(promise)).catch(() => undefined);
+    return promise;
   }
 
   private async execute(runtime: ExtensionRuntime, record: JobRecord, options: RunJobOptions): Promise<JobOutcome> {
     const started = performance.now();
     const job = this.jobOf(runtime, record.name);
-    this.running.set(record.id, { runtime, limiter: new Limiter(job.parallelism), occurrences: new Map(), onProgress: options.onProgress });
+    const run: RunningJob = { runtime, limiter: new Limiter(job.parallelism), occurrences: new Map(), inFlight: new Set(), stopped: false, onProgress: options.onProgress };
+    this.running.set(record.id, run);
     try {
       const invocation: Invocation = {
         kind: "job",
@@ -80,18 +128,65 @@ export class JobRunner {
         args: record.params,
         context: { extensionId: runtime.extensionId, config: runtime.config, deviceUuid: runtime.deviceUuid, jobId: record.id, resumeState: record.checkpoint ?? null },
       };
-      const reply = await runtime.main.invoke(invocation, { calls: runtime.calls(record.id) });
-      const cancelled = this.store.state(record.id) === "cancelled" || (!reply.ok && reply.error.code === "SDX3019");
-      const state = cancelled ? "cancelled" : reply.ok ? "completed" : "failed";
-      if (reply.ok) this.store.setState(record.id, state, { result: reply.value });
-      else this.store.setState(record.id, state, { error: reply.error });
-      const outcome: JobOutcome = { jobId: record.id, state, durationMs: performance.now() - started };
-      if (reply.ok) outcome.result = reply.value;
-      else outcome.error = reply.error;
-      return outcome;
+      const reply = await runtime.main.invoke(invocation, { calls: runtime.calls({ jobId: record.id, kind: "job", writes: WriteScope.job(record.id) }) });
+      // A job that threw while tasks were still running (Promise.all) ends after them.
+      await Promise.allSettled([...run.inFlight]);
+      return this.finish(record.id, reply, run.stopped, performance.now() - started);
     } finally {
       this.running.delete(record.id);
     }
+  }
+
+  /** Decides how the run ended from the guest's reply and what was asked of the job meanwhile. */
+  private finish(jobId: string, reply: WireResult, stopped: boolean, durationMs: number): JobOutcome {
+    const current = this.store.state(jobId);
+    const outcome = (state: JobOutcome["state"]): JobOutcome => {
+      const result: JobOutcome = { jobId, state, durationMs };
+      if (reply.ok) result.result = reply.value;
+      else result.error = reply.error;
+      return result;
+    };
+    if (current === "cancelled") return outcome("cancelled");
+    // A job that caught the refusals of a pause or shutdown and returned anyway did not do its work.
+    if (reply.ok && !stopped) {
+      this.store.setState(jobId, "completed", { result: reply.value });
+      return outcome("completed");
+    }
+    if (current === "paused") {
+      this.store.event(jobId, "stopped", { reason: "paused" });
+      return outcome("paused");
+    }
+    if (this.closing) {
+      this.store.setState(jobId, "queued", { detail: { reason: "the host closed; resumes when a host opens the library" } });
+      return outcome("queued");
+    }
+    // Stopped because another host took the job over: its run decides the state.
+    if (stopped || reply.ok) return outcome("queued");
+    const state = reply.error.code === "SDX3019" ? "cancelled" : "failed";
+    this.store.setState(jobId, state, { error: reply.error });
+    return outcome(state);
+  }
+
+  /**
+   * Why the calls of `jobId` must stop now, or null. `starting` is true for the job's own calls
+   * and before a task attempt starts: those stop when the job is paused too.
+   */
+  stopReason(jobId: string, starting: boolean): WireError | null {
+    const reason = this.computeStop(jobId, starting);
+    if (reason) {
+      const run = this.running.get(jobId);
+      if (run) run.stopped = true;
+    }
+    return reason;
+  }
+
+  private computeStop(jobId: string, starting: boolean): WireError | null {
+    if (this.closing) return stopped("the host is closing; the job resumes when a host opens the library again");
+    const row = this.store.stmt("SELECT state, owner_token FROM jobs WHERE id = ?").get(jobId) as { state: JobState; owner_token: string | null } | undefined;
+    if (!row || row.state === "cancelled") return stopped("the job was cancelled");
+    if (row.state === "paused") return starting ? stopped("the job was paused; resume it with `sdx jobs resume`") : null;
+    if (row.owner_token !== this.owner.token) return stopped("the job is no longer run by this host");
+    return null;
   }
 
   /** The running job `jobId` of the calling extension. */
@@ -108,14 +203,27 @@ export class JobRunner {
     return record;
   }
 
+  /** `jobs.status`: true once the job should stop (cancelled, paused, or its host is closing). */
   isCancelled(ctx: OpContext, jobId: string): boolean {
-    return this.ownRecord(ctx, jobId).state === "cancelled";
+    this.ownRecord(ctx, jobId);
+    return this.stopReason(jobId, true) !== null;
   }
 
-  cancel(jobId: string): void {
+  cancel(jobId: string): JobState {
     const state = this.store.state(jobId);
     if (state === null) throw new HostError("SDX3008", `job ${jobId} does not exist`);
-    if (!FINAL_STATES.has(state)) this.store.setState(jobId, "cancelled", { error: wireError("SDX3019", "the job was cancelled") });
+    if (FINAL_STATES.has(state)) return state;
+    this.store.setState(jobId, "cancelled", { error: wireError("SDX3019", "the job was cancelled") });
+    return "cancelled";
+  }
+
+  /** Pauses a queued or running job (in any process); it resumes with `resume`. */
+  pause(jobId: string): JobState {
+    const state = this.store.state(jobId);
+    if (state === null) throw new HostError("SDX3008", `job ${jobId} does not exist`);
+    if (FINAL_STATES.has(state) || state === "paused") return state;
+    this.store.setState(jobId, "paused");
+    return "paused";
   }
 
   progress(ctx: OpContext, jobId: string, progress: JobProgress): void {
@@ -129,19 +237,16 @@ export class JobRunner {
     this.store.setCheckpoint(jobId, state);
   }
 
-  /** Queues a job of the calling extension (it runs when a scheduler picks it up; see issue 4). */
+  /** Queues a job of the calling extension (`jobs.dispatch`). */
   dispatch(ctx: OpContext, name: string, args: unknown[], parentJobId: string | null): string {
     if (!ctx.manifest.jobs.some((j) => j.name === name)) throw new HostError("SDX3011", `${ctx.extensionId} has no job "${name}"`);
-    const id = randomUUID();
-    this.store.create({ id, extensionId: ctx.extensionId, name, params: args, state: "queued", parentJobId });
-    return id;
+    return this.enqueue(ctx.extensionId, name, args, { parentJobId, trigger: { dispatchedBy: parentJobId } });
   }
 
   async runTask(ctx: OpContext, jobId: string, name: string, args: unknown[]): Promise<{ result: unknown }> {
     const job = this.runningJob(ctx, jobId);
-    const { runtime } = job;
-    const task = runtime.manifest.tasks.find((t) => t.name === name);
-    if (!task) throw new HostError("SDX3011", `${runtime.extensionId} has no task "${name}"; tasks: ${runtime.manifest.tasks.map((t) => t.name).join(", ") || "none"}`);
+    const task = job.runtime.manifest.tasks.find((t) => t.name === name);
+    if (!task) throw new HostError("SDX3011", `${job.runtime.extensionId} has no task "${name}"; tasks: ${job.runtime.manifest.tasks.map((t) => t.name).join(", ") || "none"}`);
     const argsHash = hashArgs(args);
     const counter = `${name}\u0000${argsHash}`;
     const occurrence = job.occurrences.get(counter) ?? 0;
@@ -152,34 +257,17 @@ export class JobRunner {
       this.store.event(jobId, "task_replayed", { task: name, occurrence });
       return { result: recorded.result };
     }
+    const attempts = runAttempts({ store: this.store, stopReason: (id, starting) => this.stopReason(id, starting) }, job, key, args);
+    job.inFlight.add(attempts);
+    void attempts.finally(() => job.inFlight.delete(attempts)).catch(() => undefined);
+    return attempts;
+  }
 
-    const started = performance.now();
-    let lastError: WireError = wireError("SDX3020", `task ${name} did not run`);
-    const attempts = task.retries + 1;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (this.store.state(jobId) === "cancelled") throw new HostError("SDX3019", `job ${jobId} was cancelled`);
-      const invocation: Invocation = {
-        kind: "task",
-        name,
-        args,
-        context: { extensionId: runtime.extensionId, config: runtime.config, deviceUuid: runtime.deviceUuid, jobId, attempt },
-      };
-      const reply = await job.limiter.run(() => runtime.tasks.use((instance) => instance.invoke(invocation, { deadlineMs: task.timeoutMs, calls: runtime.calls(jobId) })));
-      if (reply.ok) {
-        const result = reply.value ?? null;
-        this.store.recordTaskResult({ ...key, state: "completed", result, error: null, attempts: attempt, durationMs: performance.now() - started });
-        return { result };
-      }
-      lastError = reply.error;
-      this.store.event(jobId, "task_attempt_failed", { task: name, attempt, code: lastError.code, message: lastError.message });
-      if (attempt < attempts && task.backoffMs > 0) await sleep(task.backoffMs * 2 ** (attempt - 1));
-    }
-    this.store.recordTaskResult({ ...key, state: "failed", result: null, error: lastError, attempts, durationMs: performance.now() - started });
-    throw new WireFailure({
-      code: lastError.code,
-      name: "TaskFailed",
-      message: `task ${name} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${lastError.message}`,
-      data: { task: name, attempts, cause: lastError },
-    });
+  /** Stops every job of this runner at its next host call and waits for them to end (they stay resumable). */
+  async close(): Promise<void> {
+    this.closing = true;
+    while (this.active.size > 0) await Promise.allSettled([...this.active]);
+    clearInterval(this.heartbeat);
+    retireOwner(this.owner);
   }
 }

@@ -3,8 +3,22 @@
  * runs (host.ts); tests can build one around hand-written guests.
  */
 import type { Manifest } from "@sdx/sdk/manifest";
+import type { WireError } from "@sdx/sdk/protocol";
 import type { HostCalls, SandboxInstance } from "../sandbox/types.js";
 import type { TaskPool } from "./task-pool.js";
+import type { WriteScope } from "./write-keys.js";
+
+/** On whose behalf a guest's host calls are made. */
+export interface CallScope {
+  /** The job the calls belong to (`OpContext.jobId`), if any. */
+  jobId: string | null;
+  /** The job's own invocation, or one of its tasks (they stop for different reasons, see `JobRunner.stopReason`). */
+  kind: "job" | "task" | "none";
+  /** Where the writes of this invocation get their keys (see write-keys.ts); none outside jobs. */
+  writes: WriteScope | null;
+}
+
+export const NO_SCOPE: CallScope = { jobId: null, kind: "none", writes: null };
 
 export interface ExtensionRuntime {
   readonly extensionId: string;
@@ -12,19 +26,19 @@ export interface ExtensionRuntime {
   readonly deviceUuid: string;
   /** The user's settings for the extension (defaults from the manifest for now). */
   readonly config: Record<string, unknown>;
-  /** Where jobs run (one invocation at a time). */
+  /** Where jobs (and action steps) run, one invocation at a time. */
   readonly main: SandboxInstance;
   /** Where tasks run. */
   readonly tasks: TaskPool;
-  /** Host calls made on behalf of `jobId` (it becomes `OpContext.jobId`). */
-  calls(jobId: string | null): HostCalls;
+  /** Host calls made within `scope`. */
+  calls(scope: CallScope): HostCalls;
 }
 
-/** How a job ended. */
+/** How a run of a job ended: finished, or stopped to be resumed later (`paused`, or `queued` when its host closed). */
 export interface JobOutcome {
   jobId: string;
-  state: "completed" | "failed" | "cancelled";
-  error?: import("@sdx/sdk/protocol").WireError;
+  state: "completed" | "failed" | "cancelled" | "paused" | "queued";
+  error?: WireError;
   result?: unknown;
   durationMs: number;
 }

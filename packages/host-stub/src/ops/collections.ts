@@ -33,9 +33,15 @@ export const collectionOps: OpHandlers = {
     requireNotPreview(ctx, "collections.create");
     ctx.grants.requireWriteCollections();
     const items = request.items.map((item) => resolveTarget(ctx, "collections.create", item));
-    const uuid = newUuid();
+    const uuid = ctx.writeUuid ?? newUuid();
     ctx.library.transaction(() => {
       const now = new Date().toISOString();
+      // A repeated write of a resumed job (see OpContext.writeUuid): the collection exists.
+      const existing = ctx.writeUuid ? (ctx.library.stmt("SELECT id FROM collections WHERE uuid = ?").get(uuidToBlob(uuid)) as { id: number } | undefined) : undefined;
+      if (existing) {
+        addItems(ctx, existing.id, items);
+        return;
+      }
       const result = ctx.library.stmt("INSERT INTO collections (uuid, name, created_at, updated_at) VALUES (?, ?, ?, ?)").run(uuidToBlob(uuid), request.name, now, now);
       const added = addItems(ctx, Number(result.lastInsertRowid), items);
       ctx.audit("collections.create", `collection ${uuid}`, "ok", { name: request.name, items: added });

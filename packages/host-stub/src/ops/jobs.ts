@@ -1,7 +1,9 @@
 /**
- * The job ops: progress, checkpoints, cancellation status, dispatching another job, and
- * `tasks.run` (the host side of `ctx.run`). They act only on jobs of the calling extension; any
- * other job id is NotFound. Dispatching needs the `dispatch_jobs` permission.
+ * The job ops: progress, checkpoints, stop status, dispatching another job, and `tasks.run` (the
+ * host side of `ctx.run`). They act only on jobs of the calling extension; any other job id is
+ * NotFound. Dispatching needs the `dispatch_jobs` permission; the dispatched job is queued and
+ * run by the host's scheduler. `jobs.status` answers `cancelled: true` once the job should stop
+ * (cancelled, paused, or its host closing): the guest's `ctx.isCancelled()`.
  */
 import { HostError } from "../errors.js";
 import type { JobRunner } from "../jobs/job-runner.js";

@@ -114,7 +114,10 @@ export const modelOps: OpHandlers = {
         ctx.audit("models.create", `${model.name} ${uuid}`, "ok", { scope: scope.label, upsert: true });
         return { uuid };
       }
-      const uuid = newUuid();
+      const uuid = ctx.writeUuid ?? newUuid();
+      if (ctx.writeUuid && ctx.library.stmt("SELECT 1 FROM models WHERE uuid = ? AND extension_id = ?").get(uuidToBlob(uuid), ctx.extensionId)) {
+        return { uuid }; // a repeated write of a resumed job: the row exists (see OpContext.writeUuid)
+      }
       const present = new Map([...blobs].filter((pair): pair is [string, PreparedBlob] => pair[1] !== null));
       insertModel(ctx.library, { uuid, extensionId: ctx.extensionId, modelType: model.name, version: model.version, scope: scope.blob, dataJson, sync: model.sync, blobs: present });
       ctx.audit("models.create", `${model.name} ${uuid}`, "ok", { scope: scope.label });
@@ -183,6 +186,8 @@ export const modelOps: OpHandlers = {
   "models.delete": (ctx, request) => {
     requireNotPreview(ctx, "models.delete");
     const model = ctx.validators.requireModel(request.modelType);
+    // A repeated delete of a resumed job: already gone (see OpContext.writeUuid).
+    if (ctx.writeUuid && !ctx.library.stmt("SELECT 1 FROM models WHERE uuid = ?").get(uuidToBlob(request.uuid))) return null;
     const row = requireOwnModel(ctx, "models.delete", request.uuid, model.name);
     ctx.library.transaction(() => {
       deleteModel(ctx.library, row.uuid);

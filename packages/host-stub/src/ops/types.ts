@@ -27,6 +27,13 @@ export interface OpContext {
   readonly jobId: string | null;
   /** During an action preview, mutating handlers must not be reached (the guest records them). */
   readonly phase: "normal" | "preview";
+  /**
+   * Set on writes made inside a job or task, and on the writes of an action's apply: the UUID a
+   * create made by this call gets. Inside jobs it is derived from the write's key (jobs/write-keys.ts),
+   * so a resumed job that repeats a create finds the row it made before and gets its UUID back
+   * instead of a duplicate, and deleting a model that is already gone succeeds.
+   */
+  readonly writeUuid?: string;
   /** The verified bundle of the calling extension (prompts, assets, kernels); set by the runtime. */
   readonly bundle?: LoadedBundle;
   /** The models directory (registry); set by the runtime. */

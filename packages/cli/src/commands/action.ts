@@ -1,0 +1,155 @@
+/**
+ * `sdx action <extension>.<action> --library <dir> [--param key=value]… [--yes]`: previews an
+ * action (nothing changes), shows its changes as a table, asks for confirmation and executes it.
+ * Without a terminal to ask on, it refuses unless `--yes` is given (CI). The exit status says
+ * whether the action was applied.
+ *
+ * `sdx actions list|show|undo`: the actions of a library; undo restores the state before a
+ * reversible action (refused if the library changed since).
+ */
+import pc from "picocolors";
+import Table from "cli-table3";
+import type { ActionChange, ActionPreview } from "@sdx/sdk";
+import type { Host } from "@sdx/host-stub";
+import { UsageError, UserError } from "../errors.js";
+import type { CommandResult } from "../output.js";
+import { openLibrary } from "./jobs.js";
+import { parseParams } from "./params.js";
+
+type ActionOutcome = Awaited<ReturnType<Host["previewAction"]>>;
+type ActionRecord = NonNullable<ReturnType<Host["getAction"]>>;
+
+export interface ActionSummary {
+  actionId: string;
+  extension: string;
+  action: string;
+  state: string;
+  preview: ActionPreview | null;
+  error: { code: string; message: string } | null;
+}
+
+function refText(ref: object): string {
+  return Object.entries(ref).map(([kind, id]) => `${kind} ${String(id)}`).join(", ");
+}
+
+function describe(change: ActionChange): [string, string, string] {
+  switch (change.type) {
+    case "add_tag":
+    case "remove_tag":
+      return [change.type === "add_tag" ? "add tag" : "remove tag", refText(change.target), change.tag];
+    case "create_collection":
+      return ["create collection", change.name, `${change.items.length} item(s)`];
+    case "add_to_collection":
+      return ["add to collection", change.collection, `${change.items.length} item(s)`];
+    case "create_model":
+      return ["create model", `${change.modelType} (${"standalone" in change.scope ? "standalone" : refText(change.scope)})`, JSON.stringify(change.data).slice(0, 80)];
+    case "delete_model":
+      return ["delete model", `${change.modelType} ${change.uuid}`, ""];
+  }
+}
+
+export function previewTable(preview: ActionPreview): string {
+  const table = new Table({ head: ["#", "change", "target", "detail"], style: { head: [], border: [] }, wordWrap: true });
+  preview.changes.forEach((c, i) => table.push([String(i + 1), describe(c)[0], describe(c)[1], c.description ? `${describe(c)[2]} — ${c.description}` : describe(c)[2]]));
+  const header = `${pc.bold(preview.title)} — ${preview.changes.length} change(s), ${preview.reversible ? "reversible" : pc.yellow("not reversible")}`;
+  return preview.changes.length ? `${header}\n${table.toString()}` : `${header}\nnothing to change`;
+}
+
+function summary(outcome: ActionOutcome, extension: string, action: string): ActionSummary {
+  return {
+    actionId: outcome.actionId, extension, action, state: outcome.state, preview: outcome.preview,
+    error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null,
+  };
+}
+
+function splitTarget(target: string): { extension: string; action: string } {
+  const dot = target.lastIndexOf(".");
+  if (dot <= 0 || dot === target.length - 1) throw new UsageError(`expected <extension>.<action>, e.g. com.example.photos.organizePhotos (got "${target}")`);
+  return { extension: target.slice(0, dot), action: target.slice(dot + 1) };
+}
+
+async function confirmApply(preview: ActionPreview): Promise<boolean> {
+  const { confirm } = await import("@inquirer/prompts");
+  return confirm({ message: `Apply ${preview.changes.length === 1 ? "this change" : `these ${preview.changes.length} changes`}?`, default: false });
+}
+
+export async function actionCommand(target: string, options: { library: string; param: string[]; yes?: boolean; json: boolean }): Promise<CommandResult<ActionSummary>> {
+  const { extension, action } = splitTarget(target);
+  const params = parseParams(options.param);
+  const host = await openLibrary(options.library);
+  try {
+    const previewed = await host.previewAction(extension, action, params);
+    if (previewed.state !== "previewed" || !previewed.preview) {
+      const error = previewed.error;
+      return { data: summary(previewed, extension, action), human: `${pc.red("✘")} the preview of ${target} failed${error ? `: ${pc.bold(error.code)} ${error.message}` : ""}`, exitCode: 1 };
+    }
+    const shown = previewTable(previewed.preview);
+    if (!options.yes) {
+      if (options.json || !process.stdin.isTTY || !process.stdout.isTTY) {
+        if (!options.json) process.stdout.write(`${shown}\n`);
+        throw new UserError(`not applied: there is no terminal to confirm on; review the preview and pass --yes to apply it (action ${previewed.actionId})`);
+      }
+      process.stdout.write(`${shown}\n`);
+      if (!(await confirmApply(previewed.preview))) {
+        return { data: { ...summary(previewed, extension, action), state: "declined" }, human: "not applied", exitCode: 1 };
+      }
+    } else if (!options.json) {
+      process.stdout.write(`${shown}\n`);
+    }
+    const outcome = await host.executeAction(previewed.actionId);
+    const ok = outcome.state === "executed";
+    const human = ok
+      ? `${pc.green("✔")} applied ${previewed.preview.changes.length} change(s) (action ${outcome.actionId})${previewed.preview.reversible ? `; undo with sdx actions undo ${outcome.actionId} --library ${options.library}` : ""}`
+      : `${pc.red("✘")} ${target} ${outcome.state}${outcome.error ? `: ${pc.bold(outcome.error.code)} ${outcome.error.message}` : ""}`;
+    return { data: summary(outcome, extension, action), human, exitCode: ok ? 0 : 1 };
+  } finally {
+    await host.close();
+  }
+}
+
+function recordSummary(a: ActionRecord) {
+  return {
+    actionId: a.id, extension: a.extensionId, action: a.name, state: a.state, undoable: a.undoable, preview: a.preview,
+    error: a.error ? { code: a.error.code, message: a.error.message } : null, createdAt: a.createdAt, executedAt: a.executedAt, undoneAt: a.undoneAt,
+  };
+}
+
+export async function actionsList(options: { library: string; extension?: string }): Promise<CommandResult<unknown>> {
+  const host = await openLibrary(options.library);
+  try {
+    const actions = host.listActions({ extensionId: options.extension }).map(recordSummary);
+    if (actions.length === 0) return { data: { actions }, human: "no actions" };
+    const table = new Table({ head: ["id", "action", "state", "changes", "created"], style: { head: [], border: [] } });
+    for (const a of actions) table.push([a.actionId, `${a.extension}.${a.action}`, a.state + (a.undoable ? pc.dim(" (undoable)") : ""), String(a.preview?.changes.length ?? "-"), a.createdAt]);
+    return { data: { actions }, human: table.toString() };
+  } finally {
+    await host.close();
+  }
+}
+
+export async function actionsShow(id: string, options: { library: string }): Promise<CommandResult<unknown>> {
+  const host = await openLibrary(options.library);
+  try {
+    const action = host.getAction(id);
+    if (!action) throw new UserError(`no action ${id} in this library (see sdx actions list)`, "SDX3008");
+    const data = recordSummary(action);
+    const lines = [`${pc.bold(`${action.extensionId}.${action.name}`)} ${action.id}: ${action.state}${action.undoable ? " (undoable)" : ""}`];
+    if (action.preview) lines.push(previewTable(action.preview));
+    if (action.error) lines.push(`${pc.red(action.error.code)} ${action.error.message}`);
+    return { data, human: lines.join("\n") };
+  } finally {
+    await host.close();
+  }
+}
+
+export async function actionsUndo(id: string, options: { library: string }): Promise<CommandResult<unknown>> {
+  const host = await openLibrary(options.library);
+  try {
+    const outcome = await host.undoAction(id);
+    const ok = outcome.state === "undone";
+    const human = ok ? `${pc.green("✔")} undone: the library is as it was before action ${id}` : `${pc.red("✘")} not undone: ${outcome.error?.code} ${outcome.error?.message}`;
+    return { data: { actionId: id, state: outcome.state, error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null }, human, exitCode: ok ? 0 : 1 };
+  } finally {
+    await host.close();
+  }
+}

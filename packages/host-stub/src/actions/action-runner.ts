@@ -1,0 +1,200 @@
+/**
+ * Actions: preview → (user confirms) → execute → verify, and undo. Every step is written to the
+ * library's audit log (`action.preview`, `action.execute`, `action.undo`, and each refused call).
+ *
+ * - preview: the `@action` method runs with read-only host calls (action-calls.ts); its reads and
+ *   the state of each change's target are recorded (read-set.ts). Nothing is written.
+ * - execute: refused with SDX3016 if a recorded read answers differently now (stale preview).
+ *   The `@actionExecute` step runs with its writes recorded and matched against the preview
+ *   (execute-recorder.ts); only if it made exactly the previewed changes does the host apply them:
+ *   under the write gate, in one `BEGIN IMMEDIATE` transaction that re-checks the reads, runs the
+ *   recorded calls through the ordinary handlers (permissions, validation, audit), verifies every
+ *   change (verify.ts), and for a reversible action captures the undo log (change-capture.ts).
+ *   Any failure rolls everything back.
+ * - undo: restores the captured rows, refused (SDX3016) if they changed since.
+ */
+import { randomUUID } from "node:crypto";
+import type { ActionPreview } from "@sdx/sdk";
+import type { Manifest } from "@sdx/sdk/manifest";
+import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
+import { HostError, WireFailure, toWireError, wireError } from "../errors.js";
+import type { Dispatcher } from "../ops/dispatch.js";
+import type { OpContext } from "../ops/types.js";
+import type { InvokeOptions } from "../sandbox/types.js";
+import type { Library } from "../store/library.js";
+import { writeAudit } from "../store/audit.js";
+import { executeCalls, previewCalls } from "./action-calls.js";
+import type { ActionRecord, ActionState, ActionStore } from "./action-store.js";
+import { ChangeCapture, undoRowChanges } from "./change-capture.js";
+import { replaceIds } from "./canonical.js";
+import { ExecuteRecorder } from "./execute-recorder.js";
+import { parsePreview } from "./preview-schema.js";
+import { ReadSet, firstChangedRead, type RecordedRead } from "./read-set.js";
+import { verifyChanges } from "./verify.js";
+import type { WriteGate } from "./write-gate.js";
+
+/** What the runner needs of a loaded extension. */
+export interface ActionTarget {
+  readonly extensionId: string;
+  readonly manifest: Manifest;
+  readonly config: Record<string, unknown>;
+  readonly deviceUuid: string;
+  /** Runs one of the action's steps in a sandbox instance (the Host uses a task instance, so a long job does not hold it up). */
+  invoke(invocation: Invocation, options: InvokeOptions): Promise<WireResult>;
+  /** The extension's op context (normal phase, no job). */
+  readonly context: OpContext;
+}
+
+export interface ActionOutcome {
+  actionId: string;
+  state: ActionState;
+  preview: ActionPreview | null;
+  error?: WireError;
+}
+
+export class ActionRunner {
+  constructor(
+    private readonly store: ActionStore,
+    private readonly library: Library,
+    private readonly dispatch: Dispatcher,
+    private readonly gate: WriteGate,
+  ) {}
+
+  private audit(record: { extensionId: string; name: string }, op: string, result: "ok" | "denied" | "error", detail: unknown): void {
+    writeAudit(this.library, record.extensionId, op, `action ${record.name}`, result, detail);
+  }
+
+  private invocationContext(target: ActionTarget) {
+    return { extensionId: target.extensionId, config: target.config, deviceUuid: target.deviceUuid };
+  }
+
+  /** Computes the preview; nothing is written to the library. */
+  async preview(target: ActionTarget, name: string, args: unknown[]): Promise<ActionOutcome> {
+    if (!target.manifest.actions.some((a) => a.name === name)) {
+      throw new HostError("SDX3011", `${target.extensionId} has no action "${name}"; actions: ${target.manifest.actions.map((a) => a.name).join(", ") || "none"}`);
+    }
+    const id = randomUUID();
+    const ctx: OpContext = { ...target.context, phase: "preview" };
+    const reads = new ReadSet();
+    const refused: string[] = [];
+    const calls = previewCalls(this.dispatch, ctx, reads, (op) => {
+      refused.push(op);
+      this.audit({ extensionId: target.extensionId, name }, op, "denied", { actionId: id, phase: "preview" });
+    });
+    const reply = await target.invoke({ kind: "action_preview", name, args, context: this.invocationContext(target) }, { calls });
+    const base = { id, extensionId: target.extensionId, name, params: args };
+    const fail = (error: WireError): ActionOutcome => {
+      this.store.create({ ...base, state: "failed", preview: null, reads: [], error });
+      this.audit(base, "action.preview", "error", { actionId: id, code: error.code, message: error.message });
+      return { actionId: id, state: "failed", preview: null, error };
+    };
+    // Even when the guest caught the refusal: a preview that tried to write is not trusted.
+    if (refused.length > 0) return fail(wireError("SDX3015", `the preview of ${name} tried to change the library (${[...new Set(refused)].join(", ")}); nothing was changed`));
+    if (!reply.ok) return fail(reply.error);
+    let preview: ActionPreview;
+    try {
+      preview = parsePreview(reply.value, name);
+    } catch (error) {
+      return fail(toWireError(error));
+    }
+    await reads.recordTargets(this.dispatch, ctx, preview.changes);
+    this.store.create({ ...base, state: "previewed", preview, reads: reads.reads });
+    this.audit(base, "action.preview", "ok", { actionId: id, title: preview.title, changes: preview.changes.length, reversible: preview.reversible });
+    return { actionId: id, state: "previewed", preview };
+  }
+
+  private requireRecord(target: ActionTarget, actionId: string): ActionRecord {
+    const record = this.store.get(actionId);
+    if (!record || record.extensionId !== target.extensionId) throw new HostError("SDX3008", `action ${actionId} does not exist`);
+    return record;
+  }
+
+  private settle(record: ActionRecord, state: ActionState, error: WireError): ActionOutcome {
+    this.store.setState(record.id, state, error);
+    this.audit(record, "action.execute", "error", { actionId: record.id, code: error.code, message: error.message });
+    return { actionId: record.id, state, preview: record.preview, error };
+  }
+
+  /** Applies a previewed action: exactly its changes, or nothing. */
+  async execute(target: ActionTarget, actionId: string): Promise<ActionOutcome> {
+    const record = this.requireRecord(target, actionId);
+    if (record.state !== "previewed" || !record.preview) {
+      throw new HostError("SDX3012", `action ${actionId} is ${record.state}; only a previewed action can be executed (preview it again)`);
+    }
+    const preview = record.preview;
+    const reads = this.store.reads(actionId);
+    const readCtx: OpContext = { ...target.context, phase: "preview" };
+    const changed = await firstChangedRead(this.dispatch, readCtx, reads);
+    if (changed) return this.settle(record, "stale", staleError(changed));
+
+    const recorder = new ExecuteRecorder(preview.changes);
+    const reply = await target.invoke(
+      { kind: "action_execute", name: record.name, args: [preview], context: this.invocationContext(target) },
+      { calls: executeCalls(this.dispatch, readCtx, recorder) },
+    );
+    if (!reply.ok) return this.settle(record, "failed", reply.error);
+    const mismatch = recorder.mismatch();
+    if (mismatch) return this.settle(record, "failed", wireError("SDX3015", `${mismatch}; nothing was applied`, { name: "PreviewMismatch" }));
+
+    try {
+      await this.gate.exclusive(() => this.apply(target, record, preview, reads, recorder));
+    } catch (error) {
+      const wire = error instanceof WireFailure ? error.wire : toWireError(error);
+      return this.settle(record, wire.code === "SDX3016" ? "stale" : "failed", wire);
+    }
+    this.store.setState(actionId, "executed");
+    return { actionId, state: "executed", preview };
+  }
+
+  private async apply(target: ActionTarget, record: ActionRecord, preview: ActionPreview, reads: readonly RecordedRead[], recorder: ExecuteRecorder): Promise<void> {
+    const db = this.library.db;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const changed = await firstChangedRead(this.dispatch, { ...target.context, phase: "preview" }, reads);
+      if (changed) throw new WireFailure(staleError(changed));
+      const capture = preview.reversible ? ChangeCapture.start(db) : null;
+      const actual = new Map<string, string>();
+      for (const write of recorder.writes) {
+        const ctx: OpContext = write.uuid === null ? target.context : { ...target.context, writeUuid: write.uuid };
+        const result = await this.dispatch(ctx, write.op, replaceIds(write.request, actual));
+        if (!result.ok) throw new WireFailure(result.error);
+        // A content-scoped create replaces the existing row and keeps its UUID.
+        const stored = (result.value as { uuid?: string } | null)?.uuid;
+        if (write.uuid !== null && stored && stored !== write.uuid) actual.set(write.uuid, stored);
+      }
+      await verifyChanges(this.dispatch, target.context, recorder.applied(actual));
+      const undo = capture?.finish() ?? null;
+      this.store.setApplying(record.id, undo);
+      this.audit(record, "action.execute", "ok", { actionId: record.id, changes: preview.changes.length, rows: undo?.length ?? null });
+      db.exec("COMMIT");
+    } catch (error) {
+      // Also removes the capture's temporary triggers and log, created inside this transaction.
+      if (db.inTransaction) db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** Restores the library as it was before the action. */
+  async undo(actionId: string): Promise<ActionOutcome> {
+    const record = this.store.get(actionId);
+    if (!record) throw new HostError("SDX3008", `action ${actionId} does not exist`);
+    const log = this.store.undoLog(actionId);
+    if (record.state !== "executed" || !record.preview?.reversible || log === null) {
+      const why = record.state !== "executed" ? `it is ${record.state}` : "its preview said it is not reversible";
+      throw new HostError("SDX3012", `action ${actionId} cannot be undone: ${why}`);
+    }
+    try {
+      await this.gate.exclusive(async () => undoRowChanges(this.library.db, log, () => this.audit(record, "action.undo", "ok", { actionId, rows: log.length })));
+    } catch (error) {
+      const wire = toWireError(error);
+      this.audit(record, "action.undo", "error", { actionId, code: wire.code, message: wire.message });
+      return { actionId, state: record.state, preview: record.preview, error: wire };
+    }
+    this.store.setState(actionId, "undone");
+    return { actionId, state: "undone", preview: record.preview };
+  }
+}
+
+function staleError(read: RecordedRead): WireError {
+  return wireError("SDX3016", `the library changed since the preview (${read.op} ${JSON.stringify(read.request).slice(0, 160)} answers differently now); preview the action again`, { name: "StalePreview" });
+}

@@ -1,0 +1,58 @@
+/**
+ * `@job({ trigger: "on_event", event: "entry_indexed", kinds })`: after indexing, each installed
+ * extension's entry_indexed jobs are queued for the entries that are new in this run, of the
+ * job's kinds, and readable under the extension's grants (an extension never hears about files it
+ * may not see). A job whose first parameter is `Entry[]` gets them all in one job; one whose first
+ * parameter is an `Entry` gets one job per entry; a job without parameters is queued once.
+ *
+ * Not yet: `model_created` and `job_completed` events (a job creating models would trigger itself;
+ * that needs a loop guard first).
+ */
+import type { EntryData } from "@sdx/sdk";
+import type { ManifestJob } from "@sdx/sdk/manifest";
+import { listInstalled, getInstalled } from "../install/install.js";
+import { GrantSet } from "../permissions/grants.js";
+import { ENTRY_COLUMNS, entryAbsolutePath, toEntryData, type EntryRow } from "../store/entries-store.js";
+import type { Library } from "../store/library.js";
+import type { JobRunner } from "./job-runner.js";
+
+/** The highest entry row id now; entries indexed later have larger ids. */
+export function entryHighWater(library: Library): number {
+  return (library.stmt("SELECT coalesce(max(id), 0) AS n FROM entries").get() as { n: number }).n;
+}
+
+function argsFor(job: ManifestJob, entries: EntryData[]): unknown[][] {
+  const first = job.params[0];
+  if (!first) return [[]];
+  if (first.sdkType !== "Entry") return [];
+  const isList = (first.schema as { type?: unknown }).type === "array";
+  return isList ? [[entries]] : entries.map((entry) => [entry]);
+}
+
+/** Queues the entry_indexed jobs for entries added since `since`; returns the new job ids. */
+export function queueEntryIndexedJobs(library: Library, runner: JobRunner, since: number): string[] {
+  const rows = library
+    .stmt(`SELECT ${ENTRY_COLUMNS} FROM entries e JOIN locations l ON l.id = e.location_id
+           WHERE e.id > ? AND e.is_dir = 0 AND e.content_identity_uuid IS NOT NULL ORDER BY e.id`)
+    .all(since) as EntryRow[];
+  if (rows.length === 0) return [];
+  const queued: string[] = [];
+  for (const { id: extensionId } of listInstalled(library)) {
+    const manifest = getInstalled(library, extensionId)?.manifest;
+    const jobs = manifest?.jobs.filter((j) => j.trigger === "on_event" && j.event === "entry_indexed") ?? [];
+    if (jobs.length === 0) continue;
+    const grants = GrantSet.load(library, extensionId);
+    const visible = rows.filter((row) => grants.canReadEntry(entryAbsolutePath(row), row.relative_path));
+    for (const job of jobs) {
+      const entries = visible
+        .filter((row) => !job.kinds || job.kinds.includes(row.kind))
+        .map(toEntryData)
+        .filter((e): e is EntryData => e !== null);
+      if (entries.length === 0) continue;
+      for (const args of argsFor(job, entries)) {
+        queued.push(runner.enqueue(extensionId, job.name, args, { trigger: { event: "entry_indexed", entries: entries.length } }));
+      }
+    }
+  }
+  return queued;
+}

@@ -1,0 +1,146 @@
+/**
+ * `jobs.db`: the job runtime's own SQLite file beside `library.db`, shared by every extension of
+ * the library and keyed by extension id. This file owns its schema and migrations; `JobStore`
+ * (jobs, their history, task results) and `ActionStore` (action previews, executions, undo logs)
+ * read and write it.
+ *
+ *   v1  jobs, job_events, task_results
+ *   v2  job ownership (pid, host, token, heartbeat) so a job left `running` by a killed process is
+ *       recognised and resumed; the actions table
+ *
+ * Values that may hold binary data (parameters, checkpoints, results) are stored in the protocol's
+ * wire form: JSON text plus attachments packed in one BLOB (see `packMessage`).
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { decodeMessage, encodeMessage } from "@sdx/sdk/protocol";
+
+export const JOBS_DB_FILE = "jobs.db";
+export const JOBS_SCHEMA_VERSION = 2;
+
+const V1 = `
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  extension_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued','running','paused','completed','failed','cancelled')),
+  params_json TEXT NOT NULL,
+  params_bin BLOB,
+  progress_done REAL,
+  progress_total REAL,
+  progress_message TEXT,
+  checkpoint_json TEXT,
+  checkpoint_bin BLOB,
+  result_json TEXT,
+  result_bin BLOB,
+  error_json TEXT,
+  parent_job_id TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_extension_state ON jobs(extension_id, state);
+CREATE TABLE IF NOT EXISTS job_events (
+  id INTEGER PRIMARY KEY,
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  at TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  detail_json TEXT
+);
+CREATE INDEX IF NOT EXISTS job_events_job ON job_events(job_id, id);
+CREATE TABLE IF NOT EXISTS task_results (
+  job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  task TEXT NOT NULL,
+  args_hash TEXT NOT NULL,
+  occurrence INTEGER NOT NULL CHECK (occurrence >= 0),
+  state TEXT NOT NULL CHECK (state IN ('completed','failed')),
+  result_json TEXT,
+  result_bin BLOB,
+  error_json TEXT,
+  attempts INTEGER NOT NULL,
+  duration_ms REAL NOT NULL,
+  finished_at TEXT NOT NULL,
+  PRIMARY KEY (job_id, task, args_hash, occurrence)
+);
+`;
+
+const V2 = `
+ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
+ALTER TABLE jobs ADD COLUMN owner_host TEXT;
+ALTER TABLE jobs ADD COLUMN owner_token TEXT;
+ALTER TABLE jobs ADD COLUMN heartbeat_at TEXT;
+ALTER TABLE jobs ADD COLUMN runs INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE actions (
+  id TEXT PRIMARY KEY,
+  extension_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('previewed','applying','executed','failed','stale','undone')),
+  params_json TEXT NOT NULL,
+  params_bin BLOB,
+  preview_json TEXT,
+  read_set_json TEXT,
+  read_set_bin BLOB,
+  undo_json TEXT,
+  error_json TEXT,
+  created_at TEXT NOT NULL,
+  executed_at TEXT,
+  undone_at TEXT,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX actions_extension ON actions(extension_id, created_at);
+`;
+
+/** Opens (creating or migrating) a jobs.db. A file from a newer sdx is refused. */
+export function openJobsDb(file: string): Database.Database {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma("journal_mode = WAL");
+    // Durable across a killed process (SIGKILL) in WAL mode, without an fsync per task result.
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version > JOBS_SCHEMA_VERSION) throw new Error(`${file} was written by a newer sdx (jobs schema ${version})`);
+    if (version < JOBS_SCHEMA_VERSION) {
+      db.transaction(() => {
+        if (version < 1) db.exec(V1);
+        if (version < 2) db.exec(V2);
+        db.pragma(`user_version = ${JOBS_SCHEMA_VERSION}`);
+      }).immediate();
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Packs a value's wire form: JSON text, and its attachments as one BLOB (u32 count, u32 sizes, bytes). */
+export function packMessage(value: unknown): { json: string; bin: Buffer | null } {
+  const message = encodeMessage(value);
+  if (message.buffers.length === 0) return { json: message.json, bin: null };
+  const header = Buffer.alloc(4 + 4 * message.buffers.length);
+  header.writeUInt32LE(message.buffers.length, 0);
+  message.buffers.forEach((b, i) => header.writeUInt32LE(b.byteLength, 4 + 4 * i));
+  return { json: message.json, bin: Buffer.concat([header, ...message.buffers.map((b) => new Uint8Array(b))]) };
+}
+
+export function unpackMessage(json: string | null, bin: Buffer | null): unknown {
+  if (json === null) return null;
+  const buffers: ArrayBuffer[] = [];
+  if (bin) {
+    const count = bin.readUInt32LE(0);
+    let offset = 4 + 4 * count;
+    for (let i = 0; i < count; i++) {
+      const size = bin.readUInt32LE(4 + 4 * i);
+      buffers.push(new Uint8Array(bin.subarray(offset, offset + size)).slice().buffer);
+      offset += size;
+    }
+  }
+  return decodeMessage({ json, buffers });
+}
+
+export const nowIso = (): string => new Date().toISOString();
