@@ -6,13 +6,15 @@
  * copy-and-delete, by content; a moved entry keeps its UUID, tags and entry-scoped models.
  * Bad files (zero-byte, unreadable, non-UTF-8 names, symlink loops, broken links, FIFOs,
  * undecodable images, broken EXIF) are recorded as per-entry errors and the run goes on.
- * Last, images get EXIF and thumbnail sidecars (media.ts).
+ * Last, images get EXIF and thumbnail sidecars (media.ts), and document images an OCR sidecar
+ * (ocr-step.ts).
  */
 import fs from "node:fs";
 import path from "node:path";
 import { ContentHasher, type FileHash } from "./hashing.js";
 import { detectKind, extensionOf, kindFromExtension } from "./kinds.js";
 import { processMedia } from "./media.js";
+import { ocrImages } from "./ocr-step.js";
 import { walk, type WalkItem } from "./walk.js";
 import { canonicalPath } from "../permissions/paths.js";
 import { deleteEntryCascade } from "../store/entries-store.js";
@@ -30,6 +32,12 @@ export interface IndexOptions {
   onProgress?: (progress: IndexProgress) => void;
   /** EXIF and thumbnails for images (default true). */
   media?: boolean;
+  /**
+   * Text of images into "ocr" sidecars (ocr-step.ts). `true`: every image; `false`: none; unset
+   * (default): images that look like pages (scans, screenshots of text), and only when `media`
+   * is on. Only new or changed content is read.
+   */
+  ocr?: boolean;
   /** Sampled identity for files over 10 MiB (default true). */
   sampledHashing?: boolean;
   /** Files read concurrently (default 4). */
@@ -53,6 +61,8 @@ export interface IndexSummary {
   hashedBytes: number;
   exif: number;
   thumbnails: number;
+  /** "ocr" sidecars written. */
+  ocr: number;
   durationMs: number;
   problems: Array<{ path: string; error: string }>;
 }
@@ -122,7 +132,7 @@ export async function indexLocation(library: Library, dir: string, options: Inde
   const location = ensureLocation(library, root);
   const summary: IndexSummary = {
     locationUuid: location.uuid, locationPath: root, added: 0, updated: 0, moved: 0, deleted: 0, unchanged: 0, errors: 0,
-    directories: 0, skipped: 0, hashedBytes: 0, exif: 0, thumbnails: 0, durationMs: 0, problems: [],
+    directories: 0, skipped: 0, hashedBytes: 0, exif: 0, thumbnails: 0, ocr: 0, durationMs: 0, problems: [],
   };
   const items = await walk(root);
   const existingRows = library
@@ -267,6 +277,7 @@ export async function indexLocation(library: Library, dir: string, options: Inde
     summary.exif = counts.exif;
     summary.thumbnails = counts.thumbnails;
   }
+  summary.ocr = await ocrImages(library, media, options.ocr ?? ((options.media ?? true) ? "documents" : false), problem);
   summary.durationMs = Math.round(performance.now() - started);
   return summary;
 }
