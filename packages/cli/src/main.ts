@@ -240,6 +240,16 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption("--library <dir>", "library directory")
     .action((id: string, opts: { library: string }) => run(async () => (await import("./commands/action.js")).actionsUndo(id, opts))());
 
+  program
+    .command("settings")
+    .description("show or change an installed extension's settings (its @setting fields)")
+    .argument("<extension-id>")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--set <name=value>", "set a setting; values are JSON when they parse as JSON (repeatable)", collect, [])
+    .action((id: string, opts: { library: string; set: string[] }) =>
+      run(async () => (await import("./commands/settings.js")).settingsCommand(id, opts))(),
+    );
+
   try {
     await program.parseAsync(argv);
   } catch (error) {

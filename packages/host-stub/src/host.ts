@@ -39,6 +39,7 @@ import { ActionRunner, type ActionOutcome, type ActionTarget } from "./actions/a
 import { ActionStore, type ActionRecord } from "./actions/action-store.js";
 import { WriteGate } from "./actions/write-gate.js";
 import { IntegrityError, UserError } from "./errors.js";
+import { readSettings } from "./store/settings.js";
 
 export interface HostOptions {
   libraryDir: string;
@@ -265,7 +266,7 @@ export class Host {
       manifest,
       bundle,
       deviceUuid: this.library.deviceUuid,
-      config: Object.fromEntries(manifest.settings.map((s) => [s.name, s.default])),
+      config: readSettings(this.library, manifest),
       main: create(extensionId),
       tasks: new TaskPool(() => create(`${extensionId}#task`), capacity),
       calls: (scope) => scopedCalls(router, base, scope),

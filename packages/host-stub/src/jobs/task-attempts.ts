@@ -19,13 +19,19 @@ export interface AttemptDeps {
   stopReason(jobId: string, starting: boolean): WireError | null;
 }
 
+/**
+ * Host refusals that a retry cannot change (permission denied, invalid payload, not found,
+ * mutation during preview): the attempt fails at once instead of burning retries with backoff.
+ */
+const NOT_RETRIED: ReadonlySet<string> = new Set(["SDX3001", "SDX3002", "SDX3008", "SDX3015"]);
+
 export async function runAttempts(deps: AttemptDeps, job: RunningJob, key: TaskResultKey, args: unknown[]): Promise<{ result: unknown }> {
   const { runtime } = job;
   const { jobId, task: name } = key;
   const task = runtime.manifest.tasks.find((t) => t.name === name)!;
   const started = performance.now();
   let lastError: WireError = wireError("SDX3020", `task ${name} did not run`);
-  const attempts = task.retries + 1;
+  let attempts = task.retries + 1;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const invocation: Invocation = {
       kind: "task",
@@ -51,6 +57,10 @@ export async function runAttempts(deps: AttemptDeps, job: RunningJob, key: TaskR
     if (stop) throw new WireFailure(stop);
     lastError = reply.error;
     deps.store.event(jobId, "task_attempt_failed", { task: name, attempt, code: lastError.code, message: lastError.message });
+    if (NOT_RETRIED.has(lastError.code)) {
+      attempts = attempt; // the same call would be refused the same way
+      break;
+    }
     if (attempt < attempts && task.backoffMs > 0) await sleep(task.backoffMs * 2 ** (attempt - 1));
   }
   deps.store.recordTaskResult({ ...key, state: "failed", result: null, error: lastError, attempts, durationMs: performance.now() - started });
