@@ -34,7 +34,9 @@ function describe(metadata) {
 async function handle(message) {
   if (message.op === "load") {
     const started = performance.now();
-    const options = { logSeverityLevel: 3, graphOptimizationLevel: "all" };
+    // No spin-waiting between ops: with parallel jobs the spinning threads steal the cores that
+    // image decoding needs (measured: 42 ms vs 7 ms per UltraFace run inside a 4-way job).
+    const options = { logSeverityLevel: 3, graphOptimizationLevel: "all", extra: { session: { "intra_op.allow_spinning": "0", "inter_op.allow_spinning": "0" } } };
     if (message.threads > 0) options.intraOpNumThreads = message.threads;
     const session = await ort.InferenceSession.create(message.path, options);
     sessions.set(message.key, session);
