@@ -59,7 +59,11 @@ export interface AnalyzeSummary {
 export class Photos {
   config!: PhotosConfig;
 
-  /** Registers the two models by URL + sha256, so a user online gets them automatically. */
+  /**
+   * Registers the two models by URL + sha256. The host downloads them once the user consents to that
+   * origin (`sdx consent grant com.spacedrive.photos https://github.com`); offline, `sdx models add`
+   * or `sdx models install-dir` installs them from files with the same sha256.
+   */
   async init(ctx: ExtensionContext): Promise<void> {
     await ctx.models().register({
       name: "face_detection",
