@@ -60,9 +60,10 @@ export class Photos {
   config!: PhotosConfig;
 
   /**
-   * Registers the two models by URL + sha256. The host downloads them once the user consents to that
-   * origin (`sdx consent grant com.spacedrive.photos https://github.com`); offline, `sdx models add`
-   * or `sdx models install-dir` installs them from files with the same sha256.
+   * Registers the two models by URL + sha256. The host downloads them at install when the user has
+   * consented to that origin (`sdx consent grant com.spacedrive.photos https://github.com`), or later
+   * with `sdx models download <name>`; offline, `sdx models add` / `sdx models install-dir` install
+   * them from files with the same sha256.
    */
   async init(ctx: ExtensionContext): Promise<void> {
     await ctx.models().register({

@@ -140,6 +140,11 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<name>")
     .action((name: string) => run(async () => (await import("./commands/models.js")).modelsRemove(name))());
   models
+    .command("download")
+    .description("download a model an extension registered by URL (verified by its sha256)")
+    .argument("<name>")
+    .action((name: string) => run(async () => (await import("./commands/models.js")).modelsDownload(name))());
+  models
     .command("install-dir")
     .description("install every file in a directory whose sha256 matches a registered model")
     .argument("<dir>")

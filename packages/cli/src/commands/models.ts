@@ -58,3 +58,14 @@ export async function modelsInstallDir(dir: string): Promise<CommandResult<unkno
     registry.close();
   }
 }
+
+/** A download the user starts: no extension consent involved, the user is the one asking. */
+export async function modelsDownload(name: string): Promise<CommandResult<unknown>> {
+  const registry = open();
+  try {
+    const record = await registry.download(name);
+    return { data: record, human: `${pc.green("✔")} ${describe(record)}` };
+  } finally {
+    registry.close();
+  }
+}
