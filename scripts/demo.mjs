@@ -6,7 +6,7 @@
 // install face models from --models (files matched by sha256), index, run analyzePhotos, preview
 // organizePhotos, and print a summary with the next commands to try.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -87,11 +87,8 @@ const run = sdx(["run", EXTENSION, "analyzePhotos", "--library", library, "--par
 if (run.state !== "completed") throw new Error(`analyzePhotos ${run.state}: ${run.error?.message}`);
 
 say("7. preview organizePhotos");
-let preview = null;
-const actionHelp = spawnSync(process.execPath, [SDX, "action", "--help"], { encoding: "utf8" });
-if (actionHelp.status === 0 && actionHelp.stdout.includes("--preview")) {
-  preview = sdx(["action", `${EXTENSION}.organizePhotos`, "--library", library, "--param", `location=${photos}`, "--preview"], { capture: true });
-}
+const preview = sdx(["action", `${EXTENSION}.organizePhotos`, "--library", library, "--param", `location=${photos}`, "--preview"], { capture: true });
+say(`   ${preview.preview?.changes?.length ?? 0} changes previewed (albums per moment, moment tags); nothing applied`);
 
 const db = new Database(join(library, "library.db"), { readonly: true });
 const one = (sql, ...p) => Object.values(db.prepare(sql).get(...p))[0];
@@ -108,7 +105,7 @@ const summary = {
   tags: one("SELECT count(DISTINCT t.name) FROM tags t JOIN tag_links l ON l.tag_id = t.id"),
   faceDetection: Boolean(run.result?.detecting),
   faceGrouping: Boolean(run.result?.grouping),
-  previewChanges: preview?.changes?.length ?? null,
+  previewChanges: preview.preview?.changes?.length ?? 0,
   durationMs: run.durationMs,
 };
 db.close();
@@ -126,13 +123,14 @@ Photos demo — library ${summary.library}
   faces       ${summary.faces}${summary.faceDetection ? "" : " (face detection off: no face_detection model installed)"}
   people      ${summary.people}${summary.faceGrouping ? "" : " (grouping off: no face_embedding model installed)"}
   tags        ${summary.tags}
+  organize    ${summary.previewChanges} changes previewed by organizePhotos (not applied)
 
 Next:
   npx sdx inspect ${bundle}
+  npx sdx action ${EXTENSION}.organizePhotos --library ${library} --param location=${photos}
   npx sdx grants --library ${library}
   npx sdx models list --models-dir ${modelsDir}
   npx sdx models add face_detection --file version-RFB-320.onnx --models-dir ${modelsDir}
   sqlite3 ${join(library, "library.db")} "select model_type, data from models limit 5"
   npm run demo -- --photos ~/Pictures --models <dir with version-RFB-320.onnx and MobileFaceNet.onnx>`);
 }
-void readdirSync;

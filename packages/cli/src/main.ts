@@ -224,7 +224,8 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption("--library <dir>", "library directory")
     .option("--param <key=value>", "action parameter (repeatable)", collect, [])
     .option("--yes", "apply without asking (CI); without a terminal and without --yes nothing is applied")
-    .action((target: string, opts: { library: string; param: string[]; yes?: boolean }) =>
+    .option("--preview", "only show the preview (nothing is applied; exit 0)")
+    .action((target: string, opts: { library: string; param: string[]; yes?: boolean; preview?: boolean }) =>
       run(async (json) => (await import("./commands/action.js")).actionCommand(target, { ...opts, json }))(),
     );
   const actions = program.command("actions").description("the actions applied to a library: list, show, undo");
@@ -254,6 +255,14 @@ export async function main(argv: string[]): Promise<number> {
     .action((id: string, opts: { library: string; set: string[] }) =>
       run(async () => (await import("./commands/settings.js")).settingsCommand(id, opts))(),
     );
+
+  program
+    .command("events")
+    .description("agent events and their delivery to each hook: state, attempts, last error")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--extension <id>", "only this extension's deliveries")
+    .option("--state <state>", "only deliveries in this state (pending, running, delivered, failed, skipped)")
+    .action((opts: { library: string; extension?: string; state?: string }) => run(async () => (await import("./commands/events.js")).eventsCommand(opts))());
 
   try {
     await program.parseAsync(argv);

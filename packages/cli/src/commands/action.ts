@@ -73,7 +73,7 @@ async function confirmApply(preview: ActionPreview): Promise<boolean> {
   return confirm({ message: `Apply ${preview.changes.length === 1 ? "this change" : `these ${preview.changes.length} changes`}?`, default: false });
 }
 
-export async function actionCommand(target: string, options: { library: string; param: string[]; yes?: boolean; json: boolean }): Promise<CommandResult<ActionSummary>> {
+export async function actionCommand(target: string, options: { library: string; param: string[]; yes?: boolean; preview?: boolean; json: boolean }): Promise<CommandResult<ActionSummary>> {
   const { extension, action } = splitTarget(target);
   const params = parseParams(options.param);
   const host = await openLibrary(options.library);
@@ -84,6 +84,10 @@ export async function actionCommand(target: string, options: { library: string; 
       return { data: summary(previewed, extension, action), human: `${pc.red("✘")} the preview of ${target} failed${error ? `: ${pc.bold(error.code)} ${error.message}` : ""}`, exitCode: 1 };
     }
     const shown = previewTable(previewed.preview);
+    if (options.preview) {
+      // Preview only: nothing applied, exit 0; the preview is in the JSON for scripts.
+      return { data: summary(previewed, extension, action), human: `${shown}\n${pc.dim(`not applied (--preview); apply with: sdx action ${target} --library ${options.library} --yes`)}` };
+    }
     if (!options.yes) {
       if (options.json || !process.stdin.isTTY || !process.stdout.isTTY) {
         if (!options.json) process.stdout.write(`${shown}\n`);

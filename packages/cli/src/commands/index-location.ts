@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { SingleBar } from "cli-progress";
 import pc from "picocolors";
-import { Host } from "@sdx/host-stub";
+import { Host, type IndexSummary } from "@sdx/host-stub";
 import { UserError } from "../errors.js";
 import type { CommandResult } from "../output.js";
 
@@ -26,8 +26,19 @@ export async function indexCommand(path: string, options: { library: string; jso
       },
     });
     bar?.stop();
-    return { data: summary, human: `${pc.green("✔")} indexed ${dir}: ${JSON.stringify(summary)}` };
+    // The jobs and agent hooks the new entries triggered run before the command exits (a hook
+    // retry waiting out its backoff is left to the next host that opens the library).
+    await host.idle();
+    return { data: summary, human: `${pc.green("✔")} ${describeIndex(dir, summary)}` };
   } finally {
     await host.close();
   }
+}
+
+/** One line for people; `--json` has every count. */
+export function describeIndex(dir: string, s: IndexSummary): string {
+  const parts = [`${s.added} added`, `${s.updated} updated`, `${s.moved} moved`, `${s.deleted} deleted`, `${s.unchanged} unchanged`];
+  const media = [`EXIF ${s.exif}`, `thumbnails ${s.thumbnails}`, `OCR ${s.ocr}`].join(", ");
+  const errors = s.errors > 0 ? pc.yellow(`, ${s.errors} file(s) with errors (see --json problems)`) : "";
+  return `indexed ${dir} in ${s.durationMs} ms: ${parts.join(", ")}; ${media}${errors}`;
 }

@@ -16,6 +16,7 @@ import type { Manifest } from "@sdx/sdk/manifest";
 import { UserError } from "../errors.js";
 import { formatMs, type CommandResult } from "../output.js";
 import { parseParams } from "./params.js";
+import { describeIndex } from "./index-location.js";
 
 export interface RunSummary {
   jobId: string;
@@ -65,7 +66,7 @@ export async function runCommand(target: string, job: string, options: { library
       await host.install(bytes, { grants: manifest.permissions.map((_, permission) => ({ permission, scope: scopes })) });
       for (const dir of scopes) {
         const summary = await host.index(dir);
-        if (!options.json) process.stderr.write(pc.dim(`indexed ${dir}: ${JSON.stringify(summary)}\n`));
+        if (!options.json) process.stderr.write(pc.dim(`${describeIndex(dir, summary)}\n`));
       }
       extensionId = manifest.id;
     }
