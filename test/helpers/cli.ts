@@ -1,5 +1,5 @@
 /** Runs the real `sdx` binary (built dist/) as a child process, the way a user or CI does. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,4 +36,23 @@ export function sdxJson<T = Record<string, unknown>>(args: string[], options: { 
 
 export function tempDir(prefix = "sdx-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Like `sdxJson`, without blocking this process (for tests that serve something the CLI calls). */
+export function sdxJsonAsync<T = Record<string, unknown>>(args: string[]): Promise<{ status: number; json: T; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SDX_BIN, "--json", ...args], { env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      try {
+        resolve({ status: status ?? -1, json: JSON.parse(stdout) as T, stderr });
+      } catch {
+        reject(new Error(`sdx ${args.join(" ")} printed no JSON (exit ${status}).\nstdout: ${stdout}\nstderr: ${stderr}`));
+      }
+    });
+  });
 }

@@ -10,4 +10,7 @@ export class PhotosConfig {
 
   @setting({ label: "Face detection threshold", default: 0.7, description: "Minimum detector confidence (0–1)." })
   faceThreshold!: number;
+
+  @setting({ label: "Write captions", default: true, description: "Uses the language model registered as \"caption\" (sdx models add-endpoint); off when there is none." })
+  captions!: boolean;
 }

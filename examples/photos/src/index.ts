@@ -23,6 +23,14 @@ interface ExifSidecar {
   longitude?: number;
 }
 
+/** What prompts/caption.jinja takes. */
+export interface CaptionVariables {
+  place: string | null;
+  taken_at: string | null;
+  people: string[];
+  scene: string[];
+}
+
 export interface AnalyzeSummary {
   detecting: boolean;
   analyzed: number;
@@ -51,6 +59,7 @@ export interface AnalyzeSummary {
     Permission.writeCollections(),
     Permission.useModel({ category: "face_detection", preference: "local" }),
     Permission.useModel({ category: "face_embedding", preference: "local" }),
+    Permission.useModel({ category: "llm", preference: "local" }),
     Permission.dispatchJobs(),
   ],
 })
@@ -126,6 +135,13 @@ export class Photos {
     ];
   }
 
+  /** One caption from the user's language model, through the bundled Jinja template prompts/caption.jinja. */
+  @task({ retries: 2, timeoutMs: 120_000 })
+  async captionPhoto(ctx: TaskContext, variables: CaptionVariables): Promise<string> {
+    const text = await ctx.ai().fromRegistered("caption").generate("", { template: "caption.jinja", variables: { ...variables }, maxTokens: 60 });
+    return text.trim();
+  }
+
   @job({ parallelism: 4, trigger: "user_initiated" })
   async analyzePhotos(ctx: JobContext, location: SdPath): Promise<AnalyzeSummary> {
     const vdfs = ctx.vdfs();
@@ -187,7 +203,19 @@ export class Photos {
     }
     await grouper?.save();
 
-    for (const { entry, faces, scenes, exif, problem } of analyzed) {
+    // Captions only when the user configured a language model named "caption" (sdx models add-endpoint).
+    const captioner = settings.captions ? await ctx.models().get("caption") : null;
+    const captions = captioner?.installed
+      ? await Promise.all(analyzed.map(({ faces, scenes, exif, problem }) => problem ? undefined : ctx.run(this.captionPhoto, {
+        place: typeof exif?.latitude === "number" && typeof exif?.longitude === "number" ? `${exif.latitude.toFixed(2)}, ${exif.longitude.toFixed(2)}` : null,
+        taken_at: exifTime(exif?.DateTimeOriginal)?.slice(0, 10) ?? null,
+        people: [...new Set(faces.map((f) => f.personId).filter((id): id is Uuid => Boolean(id)))].map((id) => `person ${id.slice(0, 8)}`),
+        scene: scenes.map((s) => s.label),
+      })))
+      : [];
+
+    for (const [index, { entry, faces, scenes, exif, problem }] of analyzed.entries()) {
+      const caption = captions[index];
       const analysis = Object.assign(new PhotoAnalysis(), {
         faceCount: faces.length,
         sceneTags: scenes,
@@ -196,6 +224,7 @@ export class Photos {
         ...(exifTime(exif?.DateTimeOriginal) ? { takenAt: exifTime(exif?.DateTimeOriginal)! } : {}),
         ...(typeof exif?.latitude === "number" && typeof exif?.longitude === "number" ? { latitude: exif.latitude, longitude: exif.longitude } : {}),
         ...(problem ? { problem } : {}),
+        ...(caption ? { caption } : {}),
       });
       await vdfs.createModelForContent(entry.contentUuid, analysis);
       await vdfs.addTagToContent(entry.contentUuid, "#analyzed");

@@ -26,6 +26,8 @@ export class PhotoAnalysis {
   longitude?: number;
   /** Why the pixels were not analyzed (e.g. an undecodable HEIC); time and place still come from EXIF. */
   problem?: string;
+  /** From the user's language model, when one is configured. */
+  caption?: string;
   @blobData({ compression: "zstd", lazy: true })
   detectedFaces?: FaceDetection[];
 }

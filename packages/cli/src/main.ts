@@ -140,6 +140,18 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<name>")
     .action((name: string) => run(async () => (await import("./commands/models.js")).modelsRemove(name))());
   models
+    .command("add-endpoint")
+    .description("register a language model served by Ollama or an OpenAI-compatible API")
+    .argument("<name>", "model name extensions ask for, e.g. caption")
+    .requiredOption("--kind <kind>", "ollama | openai")
+    .requiredOption("--url <baseUrl>", "e.g. http://127.0.0.1:11434 (Ollama) or https://api.example.com/v1")
+    .requiredOption("--model <model>", "the model's name on that server, e.g. llama3.2")
+    .requiredOption("--category <category>", "e.g. llm")
+    .option("--api-key-env <VAR>", "environment variable holding the bearer token (never stored)")
+    .action((name: string, opts: { kind: string; url: string; model: string; category: string; apiKeyEnv?: string }) =>
+      run(async () => (await import("./commands/models.js")).modelsAddEndpoint(name, opts))(),
+    );
+  models
     .command("download")
     .description("download a model an extension registered by URL (verified by its sha256)")
     .argument("<name>")

@@ -69,3 +69,17 @@ export async function modelsDownload(name: string): Promise<CommandResult<unknow
     registry.close();
   }
 }
+
+/** Registers a language model served by Ollama or an OpenAI-compatible API. */
+export async function modelsAddEndpoint(name: string, options: { kind: string; url: string; model: string; category: string; apiKeyEnv?: string }): Promise<CommandResult<unknown>> {
+  const registry = open();
+  try {
+    const record = registry.addEndpoint(name, {
+      kind: options.kind as "ollama" | "openai", baseUrl: options.url, model: options.model, category: options.category,
+      ...(options.apiKeyEnv ? { apiKeyEnv: options.apiKeyEnv } : {}),
+    });
+    return { data: record, human: `${pc.green("✔")} ${describe(record)}` };
+  } finally {
+    registry.close();
+  }
+}
