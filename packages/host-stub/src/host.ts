@@ -6,6 +6,10 @@
  * manifest, protocol) and that it is the bundle that was installed (hash), before any of its code
  * is evaluated. Each loaded extension has its own sandbox instance for jobs and a task pool; every
  * host call goes through one dispatcher with an `OpContext` naming the extension and its job.
+ *
+ * Agents (agents/): events (new entries, models created, jobs ended, schedules) are recorded in
+ * jobs.db when they happen and delivered to hooks in the background, in a hook instance of each
+ * extension, at least once, parallel to jobs; `idle()` waits for both.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,6 +43,9 @@ import { ActionRunner, type ActionOutcome, type ActionTarget } from "./actions/a
 import { ActionStore, type ActionRecord } from "./actions/action-store.js";
 import { WriteGate } from "./actions/write-gate.js";
 import { IntegrityError, UserError } from "./errors.js";
+import { Agents } from "./agents/agents.js";
+import type { AgentDeliveryRecord, AgentEventFilter, AgentOptions } from "./agents/types.js";
+import type { HostCalls, SandboxInstance } from "./sandbox/types.js";
 import { readSettings } from "./store/settings.js";
 
 export interface HostOptions {
@@ -57,6 +64,8 @@ export interface HostOptions {
   recover?: boolean;
   /** Receives the outcome of every job run in the background. */
   onJobOutcome?: (outcome: JobOutcome) => void;
+  /** Agent hooks: their deadline (`hookTimeoutMs`, default 30 s), retries and concurrency. */
+  agents?: AgentOptions;
   /**
    * TESTS AND BENCHMARKS ONLY: handlers that replace host ops (e.g. an `ai.generate` that just
    * waits 20 ms, to measure parallelism on inference-bound work without a model).
@@ -72,6 +81,9 @@ interface LoadedExtension extends ExtensionRuntime {
   readonly bundle: LoadedBundle;
   /** The extension's op context (no job), for action steps. */
   readonly context: OpContext;
+  /** Where agent hooks run (null without `@agent`): never behind a job, and its own VM to lose at a deadline. */
+  readonly agent: SandboxInstance | null;
+  hookCalls(depth: number): HostCalls;
 }
 
 export class Host {
@@ -80,6 +92,7 @@ export class Host {
   private readonly scheduler: JobScheduler;
   private readonly actionRunner: ActionRunner;
   private readonly actionStore: ActionStore;
+  private readonly agents: Agents;
   private constructor(
     readonly library: Library,
     readonly jobs: JobStore,
@@ -91,13 +104,21 @@ export class Host {
     readonly modelsDir: string,
     options: HostOptions,
   ) {
-    this.scheduler = new JobScheduler(jobs, runner, (id) => this.load(id), options.onJobOutcome);
+    this.agents = new Agents(library, jobs, options.agents, {
+      load: (id) => this.load(id),
+      log: (id, level, message) => logSink.write(id, level, message),
+    });
+    this.scheduler = new JobScheduler(jobs, runner, (id) => this.load(id), (outcome) => {
+      this.agents.kick(); // the job's end was recorded as a job_completed event
+      options.onJobOutcome?.(outcome);
+    });
     this.actionStore = new ActionStore(jobs.db);
     this.actionStore.settleInterrupted(library);
     this.actionRunner = new ActionRunner(this.actionStore, library, dispatch, this.gate);
     if (options.recover !== false) {
       runner.onQueued = () => this.scheduler.kick();
       this.scheduler.kick();
+      this.agents.start();
     }
   }
 
@@ -127,6 +148,7 @@ export class Host {
     const bundle = await readBundle(bundleBytes);
     const installed = installExtension(this.library, bundle, { grants: options.grants });
     await this.unload(installed.id);
+    this.agents.refreshSchedules();
     if (installed.manifest.hasInit) {
       const runtime = await this.load(installed.id);
       const reply = await runtime.main.invoke({
@@ -147,19 +169,30 @@ export class Host {
     if (!manifestJob) {
       throw new UserError("SDX3011", `${extensionId} has no job "${job}"; jobs: ${runtime.manifest.jobs.map((j) => j.name).join(", ") || "none"}`);
     }
-    return this.runner.run(runtime, job, bindJobArgs(manifestJob, args, this.library.deviceUuid), options);
+    return this.afterJob(this.runner.run(runtime, job, bindJobArgs(manifestJob, args, this.library.deviceUuid), options));
+  }
+
+  /** A job that ended here may have a job_completed hook to call. */
+  private async afterJob(run: Promise<JobOutcome>): Promise<JobOutcome> {
+    try {
+      return await run;
+    } finally {
+      this.agents.kick();
+    }
   }
 
   /** Runs an unfinished job again from its last checkpoint (completed tasks are replayed). */
   async resumeJob(jobId: string, options: RunJobHostOptions = {}): Promise<JobOutcome> {
     const record = this.jobs.get(jobId);
     if (!record) throw new UserError("SDX3008", `job ${jobId} does not exist`);
-    return this.runner.resume(await this.load(record.extensionId), jobId, options);
+    return this.afterJob(this.runner.resume(await this.load(record.extensionId), jobId, options));
   }
 
   /** Cancels a job (running here or in another process: it stops at its next host call). */
   cancelJob(jobId: string): JobState {
-    return this.runner.cancel(jobId);
+    const state = this.runner.cancel(jobId);
+    this.agents.kick();
+    return state;
   }
 
   /** Pauses a queued or running job; it stops at its next host call and continues with `resumeJob`. */
@@ -172,9 +205,20 @@ export class Host {
     return this.jobs.events(jobId, kinds);
   }
 
-  /** Resolves when no job is left running in the background (recovered, queued, event-triggered). */
-  idle(): Promise<void> {
-    return this.scheduler.idle();
+  /**
+   * Resolves when no job is left running in the background (recovered, queued, event-triggered)
+   * and no hook delivery is running or due (retries waiting out their backoff stay pending).
+   * Jobs and hooks feed each other (a hook dispatches a job, a job's end calls a hook): it waits
+   * until a round finds both quiet.
+   */
+  async idle(): Promise<void> {
+    do await this.scheduler.idle();
+    while (await this.agents.idle());
+  }
+
+  /** Agent event deliveries: one row per event and hook, with state, attempts and last error. */
+  agentEvents(filter: AgentEventFilter = {}): AgentDeliveryRecord[] {
+    return this.agents.list(filter);
   }
 
   /** Runs an action's preview step: what it would change, with nothing changed. `args` by name or position. */
@@ -225,11 +269,15 @@ export class Host {
     return this.logSink.tail(extensionId);
   }
 
-  /** Indexes a directory, then queues the `entry_indexed` jobs for its new entries (`triggeredJobs`). */
-  async index(dir: string, options: IndexOptions = {}): Promise<IndexSummary & { triggeredJobs: string[] }> {
+  /**
+   * Indexes a directory, then queues the `entry_indexed` jobs for its new entries (`triggeredJobs`)
+   * and records their `entry_indexed` events for agent hooks (`hookDeliveries`: deliveries added).
+   */
+  async index(dir: string, options: IndexOptions = {}): Promise<IndexSummary & { triggeredJobs: string[]; hookDeliveries: number }> {
     const since = entryHighWater(this.library);
     const summary = await indexLocation(this.library, dir, options);
-    return { ...summary, triggeredJobs: queueEntryIndexedJobs(this.library, this.runner, since) };
+    const triggeredJobs = queueEntryIndexedJobs(this.library, this.runner, since);
+    return { ...summary, triggeredJobs, hookDeliveries: this.agents.afterIndex() };
   }
 
   private load(extensionId: string): Promise<LoadedExtension> {
@@ -255,7 +303,9 @@ export class Host {
     if (bundle.hash !== installed.bundleHash) {
       throw new IntegrityError("SDX3010", `the bundle of ${extensionId} at ${installed.bundlePath} is not the one that was installed (hash ${bundle.hash}, installed ${installed.bundleHash}); install it again`);
     }
-    const base: OpContext = { ...createLibraryOpContext(this.library, extensionId), bundle, modelsDir: this.modelsDir };
+    const library: OpContext = { ...createLibraryOpContext(this.library, extensionId), bundle, modelsDir: this.modelsDir };
+    // Each kind of invocation audits through the agents, which notice the events its calls cause.
+    const base = this.agents.observe(library, { kind: "other" });
     const router = { dispatch: this.dispatch, runner: this.runner, gate: this.gate };
     const manifest = bundle.manifest;
     const defaultCalls = scopedCalls(router, base, NO_SCOPE);
@@ -269,8 +319,10 @@ export class Host {
       config: readSettings(this.library, manifest),
       main: create(extensionId),
       tasks: new TaskPool(() => create(`${extensionId}#task`), capacity),
-      calls: (scope) => scopedCalls(router, base, scope),
+      calls: (scope) => scopedCalls(router, scope.jobId === null ? base : this.agents.observe(library, { kind: "job", jobId: scope.jobId }), scope),
       context: base,
+      agent: manifest.agent && manifest.agent.hooks.length > 0 ? create(`${extensionId}#agent`) : null,
+      hookCalls: (depth) => scopedCalls(router, this.agents.observe(library, { kind: "hook", extensionId, depth }), NO_SCOPE),
     };
   }
 
@@ -280,11 +332,17 @@ export class Host {
     const runtime = await pending?.catch(() => undefined);
     runtime?.main.dispose();
     runtime?.tasks.dispose();
+    runtime?.agent?.dispose();
   }
 
-  /** Stops background jobs at their next host call (they resume when a host opens the library again), then closes. */
+  /**
+   * Stops background jobs and hooks at their next host call (they resume, or are delivered again,
+   * when a host opens the library again), then closes.
+   */
   async close(): Promise<void> {
+    this.agents.stop();
     this.scheduler.stop();
+    await this.agents.close();
     await this.runner.close();
     await this.scheduler.idle();
     for (const id of [...this.loaded.keys()]) await this.unload(id);

@@ -35,6 +35,9 @@ export { TaskPool, Limiter } from "./jobs/task-pool.js";
 export { bindJobArgs } from "./jobs/job-params.js";
 export type { ExtensionRuntime, JobOutcome } from "./jobs/types.js";
 
+// agents (used by `sdx events`)
+export type { AgentDeliveryRecord, AgentEventFilter, AgentEventType, AgentOptions, DeliveryState } from "./agents/types.js";
+
 // library, install, index
 export { Library, LIBRARY_DB_FILE } from "./store/library.js";
 export { readAudit } from "./store/audit.js";

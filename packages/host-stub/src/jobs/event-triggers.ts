@@ -5,8 +5,8 @@
  * may not see). A job whose first parameter is `Entry[]` gets them all in one job; one whose first
  * parameter is an `Entry` gets one job per entry; a job without parameters is queued once.
  *
- * Not yet: `model_created` and `job_completed` events (a job creating models would trigger itself;
- * that needs a loop guard first).
+ * Not yet: `model_created` and `job_completed` job triggers (a job creating models would trigger
+ * itself). Agent hooks do get those events, with a loop guard (agents/recorder.ts).
  */
 import type { EntryData } from "@sdx/sdk";
 import type { ManifestJob } from "@sdx/sdk/manifest";
@@ -29,12 +29,17 @@ function argsFor(job: ManifestJob, entries: EntryData[]): unknown[][] {
   return isList ? [[entries]] : entries.map((entry) => [entry]);
 }
 
+/** The file entries with a row id in (since, upTo]: what indexing added (also read by agents/recorder.ts). */
+export function newEntryRows(library: Library, since: number, upTo = Number.MAX_SAFE_INTEGER): EntryRow[] {
+  return library
+    .stmt(`SELECT ${ENTRY_COLUMNS} FROM entries e JOIN locations l ON l.id = e.location_id
+           WHERE e.id > ? AND e.id <= ? AND e.is_dir = 0 AND e.content_identity_uuid IS NOT NULL ORDER BY e.id`)
+    .all(since, upTo) as EntryRow[];
+}
+
 /** Queues the entry_indexed jobs for entries added since `since`; returns the new job ids. */
 export function queueEntryIndexedJobs(library: Library, runner: JobRunner, since: number): string[] {
-  const rows = library
-    .stmt(`SELECT ${ENTRY_COLUMNS} FROM entries e JOIN locations l ON l.id = e.location_id
-           WHERE e.id > ? AND e.is_dir = 0 AND e.content_identity_uuid IS NOT NULL ORDER BY e.id`)
-    .all(since) as EntryRow[];
+  const rows = newEntryRows(library, since);
   if (rows.length === 0) return [];
   const queued: string[] = [];
   for (const { id: extensionId } of listInstalled(library)) {

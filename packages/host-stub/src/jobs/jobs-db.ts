@@ -7,6 +7,9 @@
  *   v1  jobs, job_events, task_results
  *   v2  job ownership (pid, host, token, heartbeat) so a job left `running` by a killed process is
  *       recognised and resumed; the actions table
+ *   v3  agent events and their deliveries to hooks (agents/event-store.ts), the cursor of entries
+ *       already turned into events, the cascade depth of jobs dispatched by hooks, and a trigger
+ *       that records `job_completed` in the same statement that gives a job its final state
  *
  * Values that may hold binary data (parameters, checkpoints, results) are stored in the protocol's
  * wire form: JSON text plus attachments packed in one BLOB (see `packMessage`).
@@ -17,7 +20,7 @@ import Database from "better-sqlite3";
 import { decodeMessage, encodeMessage } from "@sdx/sdk/protocol";
 
 export const JOBS_DB_FILE = "jobs.db";
-export const JOBS_SCHEMA_VERSION = 2;
+export const JOBS_SCHEMA_VERSION = 3;
 
 const V1 = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -92,6 +95,56 @@ CREATE TABLE actions (
 CREATE INDEX actions_extension ON actions(extension_id, created_at);
 `;
 
+// A random v4 UUID in SQL (the trigger below has no other source of ids).
+const SQL_UUID = `lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-'
+  || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))`;
+
+const V3 = `
+CREATE TABLE agent_events (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  key TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL CHECK (type IN ('entry_indexed','model_created','job_completed','schedule')),
+  source_extension_id TEXT,
+  depth INTEGER NOT NULL DEFAULT 0,
+  payload_json TEXT NOT NULL,
+  subject_json TEXT,
+  fanned_out INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX agent_events_unfanned ON agent_events(fanned_out) WHERE fanned_out = 0;
+CREATE TABLE agent_deliveries (
+  event_id TEXT NOT NULL REFERENCES agent_events(id) ON DELETE CASCADE,
+  extension_id TEXT NOT NULL,
+  hook TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending','running','delivered','failed','skipped')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error_json TEXT,
+  next_attempt_at INTEGER NOT NULL,
+  owner_pid INTEGER,
+  owner_host TEXT,
+  owner_token TEXT,
+  heartbeat_at TEXT,
+  duration_ms REAL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  delivered_at TEXT,
+  PRIMARY KEY (event_id, extension_id, hook)
+);
+CREATE INDEX agent_deliveries_due ON agent_deliveries(state, extension_id, next_attempt_at);
+CREATE TABLE agent_job_depths (job_id TEXT PRIMARY KEY, depth INTEGER NOT NULL);
+CREATE TABLE agent_cursors (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TRIGGER agent_job_completed AFTER UPDATE OF state ON jobs
+WHEN NEW.state IN ('completed','failed','cancelled') AND OLD.state NOT IN ('completed','failed','cancelled')
+BEGIN
+  INSERT OR IGNORE INTO agent_events (id, key, type, source_extension_id, depth, payload_json, fanned_out, created_at)
+  VALUES (${SQL_UUID}, 'job_completed:' || NEW.id, 'job_completed', NEW.extension_id,
+    coalesce((SELECT depth FROM agent_job_depths WHERE job_id = NEW.id), 0),
+    json_object('jobId', NEW.id, 'extension', NEW.extension_id, 'name', NEW.name, 'state', NEW.state),
+    0, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+END;
+`;
+
 /** Opens (creating or migrating) a jobs.db. A file from a newer sdx is refused. */
 export function openJobsDb(file: string): Database.Database {
   mkdirSync(dirname(file), { recursive: true });
@@ -108,6 +161,7 @@ export function openJobsDb(file: string): Database.Database {
       db.transaction(() => {
         if (version < 1) db.exec(V1);
         if (version < 2) db.exec(V2);
+        if (version < 3) db.exec(V3);
         db.pragma(`user_version = ${JOBS_SCHEMA_VERSION}`);
       }).immediate();
     }
