@@ -66,6 +66,7 @@ let runtime: ExtensionRuntime;
 let logs: ExtensionLogs;
 let active = 0;
 let peak = 0;
+let baseContext: OpContext;
 
 beforeAll(() => {
   const dir = tempDir();
@@ -79,6 +80,7 @@ beforeAll(() => {
     validators: ModelValidators.fromManifest(MANIFEST), deviceUuid: library.deviceUuid, jobId: null, phase: "normal",
     audit: () => undefined,
   };
+  baseContext = base;
   const router = { dispatch, runner, gate: new WriteGate() };
   const calls = (scope: CallScope): HostCalls => {
     const routed = scopedCalls(router, base, scope);
@@ -164,6 +166,14 @@ describe("job runner", () => {
   it("refuses dispatching without the permission and touching another job", async () => {
     expect(await runner.run(runtime, "dispatcher", [])).toMatchObject({ result: "SDX3001" });
     expect(await runner.run(runtime, "foreign", [])).toMatchObject({ result: "SDX3008" });
+  });
+
+  it("coalesces a dispatch into the same job already queued with the same arguments", () => {
+    const first = runner.dispatch(baseContext, "runTwice", [7], null);
+    expect(runner.dispatch(baseContext, "runTwice", [7], null)).toBe(first);
+    const other = runner.dispatch(baseContext, "runTwice", [8], null);
+    expect(other).not.toBe(first);
+    expect(store.list({ extensionId: MANIFEST.id, state: "queued" }).filter((j) => j.name === "runTwice").map((j) => j.params)).toEqual([[7], [8]]);
   });
 
   it("refuses unknown jobs", () => {

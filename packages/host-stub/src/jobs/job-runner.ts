@@ -240,6 +240,14 @@ export class JobRunner {
   /** Queues a job of the calling extension (`jobs.dispatch`). */
   dispatch(ctx: OpContext, name: string, args: unknown[], parentJobId: string | null): string {
     if (!ctx.manifest.jobs.some((j) => j.name === name)) throw new HostError("SDX3011", `${ctx.extensionId} has no job "${name}"`);
+    // The same job with the same arguments already waiting will do this work: coalesce, so a hook
+    // firing once per new photo queues one analysis, not one per photo (at most one runs, one waits).
+    const wanted = JSON.stringify(args);
+    const waiting = this.store.list({ extensionId: ctx.extensionId, state: "queued" }).find((j) => j.name === name && JSON.stringify(j.params) === wanted);
+    if (waiting) {
+      this.store.event(waiting.id, "dispatch_coalesced", { dispatchedBy: parentJobId });
+      return waiting.id;
+    }
     return this.enqueue(ctx.extensionId, name, args, { parentJobId, trigger: { dispatchedBy: parentJobId } });
   }
 
