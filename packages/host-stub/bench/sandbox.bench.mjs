@@ -55,7 +55,8 @@ const bytes = await writeBundle({ manifestJson: JSON.stringify(manifest), guestJ
 
 const logs = new ExtensionLogs(null);
 const dispatch = createDispatcher({ ...createEnvOps(logs), ...deviceOps });
-const ctx = { extensionId: manifest.id, manifest, deviceUuid: "bench", jobId: null, phase: "normal", audit() {} };
+// The measured op is device.select, which checks the use_devices grant: this bench grants it.
+const ctx = { extensionId: manifest.id, manifest, deviceUuid: "bench", jobId: null, phase: "normal", audit() {}, grants: { requireUseDevices() {} } };
 const calls = { call: (op, payload) => dispatch(ctx, op, payload), callSync: (op, payload) => dispatch.sync(ctx, op, payload) };
 const invocation = (name, args = []) => ({ kind: "job", name, args, context: { extensionId: manifest.id, config: {}, deviceUuid: "bench", jobId: "bench", resumeState: null } });
 
