@@ -158,7 +158,7 @@ describe("Photos on the real fixtures (sdx build → install → models install-
       expect(run.result!.detecting).toBe(true);
       expect(run.result!.grouping).toBe(EMBEDDINGS);
     }
-    console.log(`analyzePhotos: faces/ ${JSON.stringify({ ...runs.faces.result, problems: runs.faces.result!.problems.length })}; exif/ ${JSON.stringify({ ...runs.exif.result, problems: runs.exif.result!.problems.map((p) => p.name) })}`);
+    console.log(`analyzePhotos (explicit runs after indexing; the onNewPhoto hook's jobs did most work): faces/ ${JSON.stringify(runs.faces.result)}; exif/ ${JSON.stringify(runs.exif.result)}`);
   });
 
   it("finds the faces of expected_faces.json on every photo (count, and boxes within max(4 px, 10% of the face))", () => {
@@ -228,14 +228,18 @@ describe("Photos on the real fixtures (sdx build → install → models install-
   });
 
   it("analyzes or reports the broken-EXIF and undecodable photos without failing the job", () => {
-    const problems = new Map(runs.exif.result!.problems.map((p) => [p.name, p.message]));
+    // The Photos agent's onNewPhoto hook already ran analyzePhotos during `sdx index`, so the
+    // problems are read from the PhotoAnalysis rows, whichever job wrote them.
+    const problems = new Map<string, string>();
     for (const file of expectedExif.filter((e) => e.path.startsWith("exif/bad/") || e.path.startsWith("exif/formats/"))) {
       const analysis = analysisOf.get(contentOf.get(file.path)!);
       expect(analysis, `${file.path} has a PhotoAnalysis`).toBeTruthy();
-      const name = file.path.split("/").at(-1)!;
       // Either its pixels were analyzed, or the job reported why (e.g. a HEIC without an HEVC decoder).
-      expect(analysis!.problem === undefined ? !problems.has(name) : problems.get(name) === analysis!.problem, file.path).toBe(true);
-      if (file.gpsLatitude !== null) expect(analysis!.latitude).toBeCloseTo(file.gpsLatitude, 5);
+      if (analysis!.problem !== undefined) {
+        expect(analysis!.problem.length, file.path).toBeGreaterThan(0);
+        problems.set(file.path.split("/").at(-1)!, analysis!.problem);
+      }
+    if (file.gpsLatitude !== null) expect(analysis!.latitude).toBeCloseTo(file.gpsLatitude, 5);
     }
     // GPS IFD with unusable coordinates: no position rather than a wrong one.
     expect(analysisOf.get(contentOf.get("exif/bad/broken1.jpg")!)?.latitude).toBeUndefined();
