@@ -27,11 +27,11 @@ export const HOST_CORE_VERSION = "2.0.0";
 
 /**
  * Features this host provides: ONNX models (ai/), EXIF and thumbnails (indexer/), OCR (ocr/, run
- * by the indexer), durable jobs (jobs/). Not yet: "vector_search" and "agents" (no memory ops),
- * "actions" (no preview/execute runner), "sync" (writes are stamped for sync, nothing syncs).
- * Add a feature here when it lands; a host embedding more passes its own list to install.
+ * by the indexer), durable jobs (jobs/), actions (actions/), agents with hooks and memory (agents/,
+ * memory/), vector search (sqlite-vec, memory/associative.ts). Not yet: "sync" (writes are stamped
+ * for sync, nothing syncs). A host embedding more passes its own list to install.
  */
-export const HOST_FEATURES: readonly string[] = ["ai_models", "exif_extraction", "ocr", "thumbnails", "jobs"];
+export const HOST_FEATURES: readonly string[] = ["ai_models", "exif_extraction", "ocr", "thumbnails", "jobs", "actions", "agents", "vector_search"];
 
 /** What install needs of a bundle (a `LoadedBundle` from `readBundle`, already verified). */
 export type InstallableBundle = Pick<LoadedBundle, "manifest" | "schemaSql" | "bytes" | "hash">;
