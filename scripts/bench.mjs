@@ -12,9 +12,10 @@ const sections = [];
 for (const file of readdirSync(dir).filter((f) => f.endsWith(".mjs")).sort()) {
   const name = file.replace(/\.mjs$/, "");
   if (only.length && !only.includes(name)) continue;
-  process.stderr.write(`bench: ${name}…\n`);
   const started = Date.now();
   const { run } = await import(new URL(file, `file://${dir}`).href);
+  if (typeof run !== "function") continue; // a helper module (util.mjs), not a benchmark
+  process.stderr.write(`bench: ${name}…\n`);
   const section = await run();
   section.seconds = Math.round((Date.now() - started) / 100) / 10;
   sections.push(section);
