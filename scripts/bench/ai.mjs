@@ -233,12 +233,11 @@ export async function run() {
       "second decode), the EXIF sidecar read, a PhotoAnalysis model and tags written (no face_embedding model: no " +
       "grouping). The raw side is a sequential loop: sharp decode/resize (same kernel) + normalization + " +
       "`InferenceSession.run` on the main thread + the same NMS. The photos have no faces; the detector runs the same graph.",
-    "Why the sandboxed side is slower here: the job overlaps four photos, so the inference worker's onnxruntime threads " +
-      "compete with sharp's decodes for the 2 cores, and onnxruntime's intra-op threads spin-wait. Measured while writing " +
-      "this: UltraFace's run inside the worker took ~42 ms (median) during the job vs ~7 ms in the quiet raw loop; with " +
-      "one intra-op thread ~24 ms; with spinning off (`intra_op.allow_spinning = 0` in the worker's session options, not " +
-      "applied: ai/onnx-worker-source.ts) ~19 ms and the ratio 1.1–1.4×. This machine is shared and noisy: the raw loop " +
-      "alone ranged 13–37 ms per photo between runs.",
+    "Why the sandboxed side is slower here: it is the whole job (a second decode for classifyScene, the writes), and it " +
+      "overlaps four photos, so the inference worker's onnxruntime threads compete with sharp's decodes for the 2 cores. " +
+      "Spin-waiting of onnxruntime's threads is off in the worker (ai/onnx-worker-source.ts), which took the ratio from " +
+      "~1.6–1.8× to ~1.1–1.5× in runs while writing this; a detection-only job would be the fairer comparison. This " +
+      "machine is shared and noisy: the raw loop alone ranged 13–37 ms per photo between runs.",
     `Cold load: median of 3, each in a fresh session cache (a new worker thread); "with worker start" is the wall time of the first \`info()\`.`,
     `Machine: ${cpus().length} cores.`,
   );

@@ -1,7 +1,7 @@
 /** `sdx index <path> --library <dir>`: add a location and index it, with a progress bar. */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { SingleBar } from "cli-progress";
+import { progressBar } from "../progress.js";
 import pc from "picocolors";
 import { Host, type IndexSummary } from "@sdx/host-stub";
 import { UserError } from "../errors.js";
@@ -11,21 +11,10 @@ export async function indexCommand(path: string, options: { library: string; jso
   const dir = resolve(path);
   if (!existsSync(dir)) throw new UserError(`no such directory: ${dir}`);
   const host = await Host.open({ libraryDir: resolve(options.library) });
-  const bar = !options.json && process.stderr.isTTY ? new SingleBar({ format: "indexing [{bar}] {value}/{total} {file}", hideCursor: true, clearOnComplete: true }) : null;
-  let started = false;
+  const bar = progressBar("indexing", options.json);
   try {
-    const summary = await host.index(dir, {
-      onProgress: (p: { done: number; total: number; path: string }) => {
-        if (!bar) return;
-        if (!started) {
-          bar.start(p.total, p.done, { file: "" });
-          started = true;
-        }
-        bar.setTotal(p.total);
-        bar.update(p.done, { file: p.path.slice(-40) });
-      },
-    });
-    bar?.stop();
+    const summary = await host.index(dir, { onProgress: (p) => bar.update({ done: p.done, total: p.total, message: p.path.slice(-40) }) });
+    bar.stop();
     // The jobs and agent hooks the new entries triggered run before the command exits (a hook
     // retry waiting out its backoff is left to the next host that opens the library).
     await host.idle();

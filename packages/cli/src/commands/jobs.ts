@@ -8,10 +8,10 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pc from "picocolors";
 import Table from "cli-table3";
-import { SingleBar } from "cli-progress";
 import { Host, type JobProgress, type JobRecord } from "@sdx/host-stub";
 import { UserError } from "../errors.js";
 import { formatMs, type CommandResult } from "../output.js";
+import { progressBar } from "../progress.js";
 
 export interface JobSummary {
   id: string;
@@ -99,21 +99,9 @@ export async function jobsShow(id: string, options: { library: string }): Promis
 export async function jobsResume(id: string, options: { library: string; json: boolean }): Promise<CommandResult<unknown>> {
   return withHost(options.library, async (host) => {
     const job = requireJob(host, id);
-    const interactive = !options.json && process.stderr.isTTY;
-    const bar = interactive ? new SingleBar({ format: `${job.name} [{bar}] {value}/{total} {message}`, hideCursor: true, clearOnComplete: true }) : null;
-    let started = false;
-    const outcome = await host.resumeJob(id, {
-      onProgress: (p) => {
-        if (!bar) return;
-        if (!started) {
-          bar.start(p.total, p.done, { message: p.message ?? "" });
-          started = true;
-        }
-        bar.setTotal(p.total);
-        bar.update(p.done, { message: p.message ?? "" });
-      },
-    });
-    bar?.stop();
+    const bar = progressBar(job.name, options.json);
+    const outcome = await host.resumeJob(id, { onProgress: (p) => bar.update(p) });
+    bar.stop();
     const data = {
       jobId: id, extension: job.extensionId, job: job.name, state: outcome.state, durationMs: Math.round(outcome.durationMs),
       result: outcome.result ?? null, error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null,

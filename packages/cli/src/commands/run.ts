@@ -9,12 +9,12 @@
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import pc from "picocolors";
-import { SingleBar } from "cli-progress";
 import { Host } from "@sdx/host-stub";
 import { readBundle } from "@sdx/bundle/format";
 import type { Manifest } from "@sdx/sdk/manifest";
 import { UserError } from "../errors.js";
 import { formatMs, type CommandResult } from "../output.js";
+import { progressBar } from "../progress.js";
 import { parseParams } from "./params.js";
 import { describeIndex } from "./index-location.js";
 
@@ -71,21 +71,9 @@ export async function runCommand(target: string, job: string, options: { library
       extensionId = manifest.id;
     }
 
-    const interactive = !options.json && process.stderr.isTTY;
-    const bar = interactive ? new SingleBar({ format: `${job} [{bar}] {value}/{total} {message}`, hideCursor: true, clearOnComplete: true }) : null;
-    let started = false;
-    const outcome = await host.runJob(extensionId, job, params, {
-      onProgress: (p) => {
-        if (!bar) return;
-        if (!started) {
-          bar.start(p.total, p.done, { message: p.message ?? "" });
-          started = true;
-        }
-        bar.setTotal(p.total);
-        bar.update(p.done, { message: p.message ?? "" });
-      },
-    });
-    bar?.stop();
+    const bar = progressBar(job, options.json);
+    const outcome = await host.runJob(extensionId, job, params, { onProgress: (p) => bar.update(p) });
+    bar.stop();
 
     const db = host.library.db;
     const count = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
