@@ -173,7 +173,7 @@ describe("job runner", () => {
     expect(runner.dispatch(baseContext, "runTwice", [7], null)).toBe(first);
     const other = runner.dispatch(baseContext, "runTwice", [8], null);
     expect(other).not.toBe(first);
-    expect(store.list({ extensionId: MANIFEST.id, state: "queued" }).filter((j) => j.name === "runTwice").map((j) => j.params)).toEqual([[7], [8]]);
+    expect(store.list({ extensionId: MANIFEST.id, state: "queued" }).filter((j) => j.name === "runTwice").map((j) => j.params[0]).sort()).toEqual([7, 8]);
   });
 
   it("refuses unknown jobs", () => {
