@@ -37,7 +37,7 @@ import { TaskPool } from "./jobs/task-pool.js";
 import { bindJobArgs } from "./jobs/job-params.js";
 import { JobScheduler } from "./jobs/scheduler.js";
 import { scopedCalls } from "./jobs/call-router.js";
-import { entryHighWater, queueEntryIndexedJobs } from "./jobs/event-triggers.js";
+import { entryHighWater, queueEntryIndexedJobs, queueModelCreatedJobs } from "./jobs/event-triggers.js";
 import { NO_SCOPE, type ExtensionRuntime, type JobOutcome } from "./jobs/types.js";
 import { ActionRunner, type ActionOutcome, type ActionTarget } from "./actions/action-runner.js";
 import { ActionStore, type ActionRecord } from "./actions/action-store.js";
@@ -107,6 +107,7 @@ export class Host {
     this.agents = new Agents(library, jobs, options.agents, {
       load: (id) => this.load(id),
       log: (id, level, message) => logSink.write(id, level, message),
+      queueModelJobs: (id, manifest, model, origin) => queueModelCreatedJobs(runner, jobs, id, manifest, model, origin),
     });
     this.scheduler = new JobScheduler(jobs, runner, (id) => this.load(id), (outcome) => {
       this.agents.kick(); // the job's end was recorded as a job_completed event

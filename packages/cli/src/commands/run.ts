@@ -74,6 +74,8 @@ export async function runCommand(target: string, job: string, options: { library
     const bar = progressBar(job, options.json);
     const outcome = await host.runJob(extensionId, job, params, { onProgress: (p) => bar.update(p) });
     bar.stop();
+    // Work the job triggered (on_event jobs, agent hooks) runs before the command exits.
+    await host.idle();
 
     const db = host.library.db;
     const count = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;

@@ -49,8 +49,9 @@ export function analyzeJob(member: DecoratedMember, decorator: FoundDecorator, c
   if (every && (!Number.isInteger(every.value) || every.value <= 0)) {
     ctx.diagnostics.error("SDX1023", spanOf(every.node), `everySeconds ${every.value} is not a whole number > 0`);
   }
-  if (kinds && event !== "entry_indexed") {
-    ctx.diagnostics.error("SDX1023", spanOf(kinds.node), `kinds only applies to entry_indexed events`);
+  // kinds: entry kinds for entry_indexed, model types for model_created.
+  if (kinds && event !== "entry_indexed" && event !== "model_created") {
+    ctx.diagnostics.error("SDX1023", spanOf(kinds.node), `kinds only applies to entry_indexed (entry kinds) and model_created (model types) events`);
   }
 
   checkContextParam(method, "JobContext", what, ctx);

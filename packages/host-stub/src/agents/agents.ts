@@ -14,13 +14,15 @@ import type { Library } from "../store/library.js";
 import { AgentDelivery, type HookRuntime } from "./delivery.js";
 import { AgentEventStore } from "./event-store.js";
 import { observedContext, type ObserveDeps } from "./observe.js";
-import { EventRecorder } from "./recorder.js";
+import { EventRecorder, MAX_EVENT_DEPTH } from "./recorder.js";
 import { ScheduleTimers } from "./schedule.js";
 import { DEFAULT_AGENT_OPTIONS, type AgentDeliveryRecord, type AgentEventFilter, type AgentOptions, type CallOrigin } from "./types.js";
 
 export interface AgentsDeps {
   load(extensionId: string): Promise<HookRuntime>;
   log(extensionId: string, level: "warn" | "error", message: string): void;
+  /** Queues the extension's `model_created` jobs for a new model; returns their ids. */
+  queueModelJobs?(extensionId: string, manifest: OpContext["manifest"], model: { uuid: string; modelType: string }, origin: CallOrigin): string[];
 }
 
 export class Agents {
@@ -39,7 +41,20 @@ export class Agents {
     this.schedules = new ScheduleTimers(library, (id, every) => {
       if (this.recorder.schedule(id, every)) this.delivery.kick();
     });
-    this.observeDeps = { recorder: this.recorder, onRecorded: () => this.delivery.kick(), onError: (id, message) => deps.log(id, "warn", message) };
+    this.observeDeps = {
+      recorder: this.recorder,
+      onRecorded: () => this.delivery.kick(),
+      onError: (id, message) => deps.log(id, "warn", message),
+      // Jobs started by a model carry the cascade depth on, so the loop guard covers them too.
+      onModelCreated: deps.queueModelJobs && ((extensionId, manifest, model, origin) => {
+        const depth = (origin.kind === "hook" ? origin.depth : origin.kind === "job" ? this.store.jobDepth(origin.jobId) : 0) + 1;
+        if (depth > MAX_EVENT_DEPTH) {
+          deps.log(extensionId, "warn", `model_created jobs not started for ${model.modelType} ${model.uuid}: ${depth} levels of triggered work deep (limit ${MAX_EVENT_DEPTH})`);
+          return;
+        }
+        for (const jobId of deps.queueModelJobs!(extensionId, manifest, model, origin)) this.store.setJobDepth(jobId, depth);
+      }),
+    };
   }
 
   /**

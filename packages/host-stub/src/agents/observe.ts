@@ -18,6 +18,8 @@ export interface ObserveDeps {
   onRecorded: () => void;
   /** Where a failure to record is reported (it never fails the guest's op). */
   onError: (extensionId: string, message: string) => void;
+  /** A model was created: `on_event` jobs with `event: "model_created"` may start. */
+  onModelCreated?: (extensionId: string, manifest: OpContext["manifest"], model: { uuid: string; modelType: string }, origin: CallOrigin) => void;
 }
 
 function observe(deps: ObserveDeps, ctx: OpContext, origin: CallOrigin, op: string, target: string, detail: unknown): void {
@@ -27,6 +29,7 @@ function observe(deps: ObserveDeps, ctx: OpContext, origin: CallOrigin, op: stri
     const space = target.lastIndexOf(" ");
     const model = { uuid: target.slice(space + 1), modelType: target.slice(0, space) };
     if (deps.recorder.modelCreated(ctx.extensionId, ctx.manifest, model, origin)) deps.onRecorded();
+    deps.onModelCreated?.(ctx.extensionId, ctx.manifest, model, origin);
   } else if (op === "jobs.dispatch" && typeof info.jobId === "string") {
     deps.recorder.jobDispatched(info.jobId, origin);
   }

@@ -5,11 +5,18 @@
  * may not see). A job whose first parameter is `Entry[]` gets them all in one job; one whose first
  * parameter is an `Entry` gets one job per entry; a job without parameters is queued once.
  *
- * Not yet: `model_created` and `job_completed` job triggers (a job creating models would trigger
- * itself). Agent hooks do get those events, with a loop guard (agents/recorder.ts).
+ *
+ * `@job({ trigger: "on_event", event: "model_created", kinds? })`: queued when the extension creates a
+ * model (of a type in `kinds`, when given); a job whose first parameter is a string gets the model's
+ * UUID. A job's own models never start that same job again, and the agents' depth limit stops longer
+ * cycles (agents/agents.ts). Queued jobs with the same arguments coalesce (JobRunner.dispatch rules).
+ *
+ * Not yet: `job_completed` and `scheduled` job triggers; agent hooks do get those events.
  */
 import type { EntryData } from "@sdx/sdk";
-import type { ManifestJob } from "@sdx/sdk/manifest";
+import type { Manifest, ManifestJob } from "@sdx/sdk/manifest";
+import type { CallOrigin } from "../agents/types.js";
+import type { JobStore } from "./job-store.js";
 import { listInstalled, getInstalled } from "../install/install.js";
 import { GrantSet } from "../permissions/grants.js";
 import { ENTRY_COLUMNS, entryAbsolutePath, toEntryData, type EntryRow } from "../store/entries-store.js";
@@ -58,6 +65,23 @@ export function queueEntryIndexedJobs(library: Library, runner: JobRunner, since
         queued.push(runner.enqueue(extensionId, job.name, args, { trigger: { event: "entry_indexed", entries: entries.length } }));
       }
     }
+  }
+  return queued;
+}
+
+/** Queues the extension's model_created jobs for a model it just created; returns the new job ids. */
+export function queueModelCreatedJobs(
+  runner: JobRunner, jobs: JobStore, extensionId: string, manifest: Manifest,
+  model: { uuid: string; modelType: string }, origin: CallOrigin,
+): string[] {
+  const creator = origin.kind === "job" ? jobs.get(origin.jobId)?.name : undefined;
+  const queued: string[] = [];
+  for (const job of manifest.jobs) {
+    if (job.trigger !== "on_event" || job.event !== "model_created" || job.name === creator) continue;
+    if (job.kinds && !job.kinds.includes(model.modelType)) continue;
+    const first = job.params[0];
+    if (first && (first.schema as { type?: unknown }).type !== "string") continue;
+    queued.push(runner.enqueue(extensionId, job.name, first ? [model.uuid] : [], { trigger: { event: "model_created", model } }));
   }
   return queued;
 }

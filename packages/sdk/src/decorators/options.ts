@@ -85,7 +85,7 @@ export interface JobOptions {
   event?: HostEvent;
   /** For `scheduled` jobs: interval in seconds. */
   everySeconds?: number;
-  /** For `entry_indexed` events: only entries of these kinds. */
+  /** For `entry_indexed` events: only entries of these kinds; for `model_created`: only these model types. */
   kinds?: string[];
 }
 
