@@ -6,10 +6,13 @@ import { describe, expect, it } from "vitest";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { Host } from "@sdx/host-stub";
 import { sdx, sdxJson, tempDir } from "./helpers/cli.js";
 
-describe("model_created job trigger", () => {
-  it("runs once per created model, with its uuid, without re-triggering itself", () => {
+let ticks: { library: string; bundle: string };
+
+describe("event and scheduled job triggers", () => {
+  it("model_created runs once per created model with its uuid and never re-triggers itself", () => {
     const work = tempDir("sdx-model-trigger-");
     const project = join(work, "summarizer");
     expect(sdx(["init", project]).status).toBe(0);
@@ -32,6 +35,16 @@ export class Summary {
     summary.words = note?.words ?? -1;
     await ctx.vdfs().createModel(summary); // a model of this job: must not start summarize again
   }
+
+  @job({ trigger: "on_event", event: "job_completed" })
+  async afterJob(ctx: JobContext, done: { jobId: string; name: string; state: string }): Promise<void> {
+    console.log(\`after \${done.name} \${done.state}\`); // its own completions never start it again
+  }
+
+  @job({ trigger: "scheduled", everySeconds: 1 })
+  async tick(ctx: JobContext): Promise<void> {
+    console.log("tick");
+  }
 }
 `);
     writeFileSync(file, source);
@@ -52,5 +65,29 @@ export class Summary {
     const rows = db.prepare("SELECT json_extract(data, '$.words') AS words FROM models WHERE model_type = 'Summary' ORDER BY words").all() as Array<{ words: number }>;
     db.close();
     expect(rows.map((r) => r.words)).toEqual([2, 3]);
+
+    // scheduled: queued every second while a host is open, never two at once.
+    // (A Host in this process, as an app embedding sdx would keep one open.)
+    ticks = { library, bundle: build.json.bundlePath };
+  });
+
+  it("scheduled jobs run every everySeconds while a host is open; job_completed follows every other job", async () => {
+    const host = await Host.open({ libraryDir: ticks.library });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 3_300));
+      await host.idle();
+      // A tick may be starting right now: count the completed ones.
+      const done = host.listJobs({ extensionId: "org.example.summarizer" }).filter((j) => j.name === "tick" && j.state === "completed");
+      expect(done.length).toBeGreaterThanOrEqual(2);
+      // job_completed: one afterJob per other job that ended (countAll, both summarize, the ticks), none for itself.
+      const all = host.listJobs({ extensionId: "org.example.summarizer" });
+      const after = all.filter((j) => j.name === "afterJob").map((j) => (j.params[0] as { name: string; jobId: string }));
+      expect(after.every((d) => d.name !== "afterJob")).toBe(true);
+      const earlier = all.filter((j) => j.name === "countAll" || j.name === "summarize").map((j) => j.id);
+      expect(earlier).toHaveLength(3);
+      for (const id of earlier) expect(after.filter((d) => d.jobId === id)).toHaveLength(1);
+    } finally {
+      await host.close();
+    }
   });
 });

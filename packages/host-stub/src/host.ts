@@ -37,7 +37,8 @@ import { TaskPool } from "./jobs/task-pool.js";
 import { bindJobArgs } from "./jobs/job-params.js";
 import { JobScheduler } from "./jobs/scheduler.js";
 import { scopedCalls } from "./jobs/call-router.js";
-import { entryHighWater, queueEntryIndexedJobs, queueModelCreatedJobs } from "./jobs/event-triggers.js";
+import { entryHighWater, queueEntryIndexedJobs, queueJobCompletedJobs, queueModelCreatedJobs } from "./jobs/event-triggers.js";
+import { ScheduledJobs } from "./jobs/scheduled-triggers.js";
 import { NO_SCOPE, type ExtensionRuntime, type JobOutcome } from "./jobs/types.js";
 import { ActionRunner, type ActionOutcome, type ActionTarget } from "./actions/action-runner.js";
 import { ActionStore, type ActionRecord } from "./actions/action-store.js";
@@ -93,6 +94,7 @@ export class Host {
   private readonly actionRunner: ActionRunner;
   private readonly actionStore: ActionStore;
   private readonly agents: Agents;
+  private readonly scheduledJobs: ScheduledJobs;
   private constructor(
     readonly library: Library,
     readonly jobs: JobStore,
@@ -108,7 +110,9 @@ export class Host {
       load: (id) => this.load(id),
       log: (id, level, message) => logSink.write(id, level, message),
       queueModelJobs: (id, manifest, model, origin) => queueModelCreatedJobs(runner, jobs, id, manifest, model, origin),
+      queueJobCompletedJobs: (id, manifest, payload) => queueJobCompletedJobs(runner, id, manifest, payload),
     });
+    this.scheduledJobs = new ScheduledJobs(library, jobs, runner);
     this.scheduler = new JobScheduler(jobs, runner, (id) => this.load(id), (outcome) => {
       this.agents.kick(); // the job's end was recorded as a job_completed event
       options.onJobOutcome?.(outcome);
@@ -120,6 +124,7 @@ export class Host {
       runner.onQueued = () => this.scheduler.kick();
       this.scheduler.kick();
       this.agents.start();
+      this.scheduledJobs.refresh();
     }
   }
 
@@ -150,6 +155,7 @@ export class Host {
     const installed = installExtension(this.library, bundle, { grants: options.grants });
     await this.unload(installed.id);
     this.agents.refreshSchedules();
+    this.scheduledJobs.refresh();
     if (installed.manifest.hasInit) {
       const runtime = await this.load(installed.id);
       const reply = await runtime.main.invoke({
@@ -341,6 +347,7 @@ export class Host {
    * when a host opens the library again), then closes.
    */
   async close(): Promise<void> {
+    this.scheduledJobs.stop();
     this.agents.stop();
     this.scheduler.stop();
     await this.agents.close();

@@ -21,6 +21,8 @@ import { DEFAULT_AGENT_OPTIONS, type AgentDeliveryRecord, type AgentEventFilter,
 export interface AgentsDeps {
   load(extensionId: string): Promise<HookRuntime>;
   log(extensionId: string, level: "warn" | "error", message: string): void;
+  /** Queues the extension's `job_completed` jobs for a finished job; returns their ids. */
+  queueJobCompletedJobs?(extensionId: string, manifest: OpContext["manifest"] | null | undefined, payload: unknown): string[];
   /** Queues the extension's `model_created` jobs for a new model; returns their ids. */
   queueModelJobs?(extensionId: string, manifest: OpContext["manifest"], model: { uuid: string; modelType: string }, origin: CallOrigin): string[];
 }
@@ -36,6 +38,7 @@ export class Agents {
     this.store = new AgentEventStore(jobs);
     this.recorder = new EventRecorder(library, this.store);
     this.recorder.initCursor();
+    if (deps.queueJobCompletedJobs) this.recorder.queueJobCompletedJobs = (id, manifest, payload) => deps.queueJobCompletedJobs!(id, manifest, payload);
     const resolved = { ...DEFAULT_AGENT_OPTIONS, ...options };
     this.delivery = new AgentDelivery({ library, store: this.store, recorder: this.recorder, load: deps.load, log: deps.log, options: resolved });
     this.schedules = new ScheduleTimers(library, (id, every) => {

@@ -52,6 +52,9 @@ function loopGuard(depth: number): WireError | null {
 }
 
 export class EventRecorder {
+  /** Queues the extension's `job_completed` jobs for a finished job (set by the host); returns their ids. */
+  queueJobCompletedJobs?: (extensionId: string, manifest: Manifest | null | undefined, payload: unknown) => string[];
+
   constructor(
     private readonly library: Library,
     readonly store: AgentEventStore,
@@ -149,6 +152,10 @@ export class EventRecorder {
         let count = 0;
         for (const h of hooks) if (this.store.addDelivery(event.id, owner!, h.name, guard)) count++;
         if (!guard) added += count;
+        // on_event job_completed jobs, in the same jobs.db transaction as the event's fan-out.
+        if (event.type === "job_completed" && owner !== null && this.queueJobCompletedJobs && event.depth + 1 <= MAX_EVENT_DEPTH) {
+          for (const jobId of this.queueJobCompletedJobs(owner, manifestOf(owner), event.payload)) this.store.setJobDepth(jobId, event.depth + 1);
+        }
         this.store.settleFanOut(event.id, count);
       }
     });

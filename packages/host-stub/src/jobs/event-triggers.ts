@@ -11,7 +11,10 @@
  * UUID. A job's own models never start that same job again, and the agents' depth limit stops longer
  * cycles (agents/agents.ts). Queued jobs with the same arguments coalesce (JobRunner.dispatch rules).
  *
- * Not yet: `job_completed` and `scheduled` job triggers; agent hooks do get those events.
+ *
+ * `@job({ trigger: "on_event", event: "job_completed" })`: queued when another job of the extension
+ * ends (its own completions never start it again); a first parameter gets `{ jobId, name, state }`.
+ * `@job({ trigger: "scheduled", everySeconds })`: jobs/scheduled-triggers.ts.
  */
 import type { EntryData } from "@sdx/sdk";
 import type { Manifest, ManifestJob } from "@sdx/sdk/manifest";
@@ -82,6 +85,18 @@ export function queueModelCreatedJobs(
     const first = job.params[0];
     if (first && (first.schema as { type?: unknown }).type !== "string") continue;
     queued.push(runner.enqueue(extensionId, job.name, first ? [model.uuid] : [], { trigger: { event: "model_created", model } }));
+  }
+  return queued;
+}
+
+/** Queues the extension's job_completed jobs for a job that ended; returns the new job ids. */
+export function queueJobCompletedJobs(runner: JobRunner, extensionId: string, manifest: Manifest | null | undefined, payload: unknown): string[] {
+  const done = payload as { jobId?: string; name?: string; state?: string };
+  const queued: string[] = [];
+  for (const job of manifest?.jobs ?? []) {
+    if (job.trigger !== "on_event" || job.event !== "job_completed" || job.name === done.name) continue;
+    const args = job.params.length > 0 ? [{ jobId: done.jobId, name: done.name, state: done.state }] : [];
+    queued.push(runner.enqueue(extensionId, job.name, args, { trigger: { event: "job_completed", job: done.jobId } }));
   }
   return queued;
 }
