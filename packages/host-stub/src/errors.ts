@@ -76,30 +76,12 @@ export function failure(error: WireError): WireResult<never> {
   return { ok: false, error };
 }
 
-/** Errors thrown by op handlers (`HostOpError` in permissions/) carry `code`, `wireName` and `data`. */
-interface HostOpErrorLike {
-  code: string;
-  wireName: string;
-  message: string;
-  data?: unknown;
-}
-
-export function isHostOpErrorLike(error: unknown): error is HostOpErrorLike {
-  if (!(error instanceof Error)) return false;
-  const rec = error as unknown as Record<string, unknown>;
-  return typeof rec.code === "string" && /^SDX\d{4}$/.test(rec.code) && typeof rec.wireName === "string";
-}
-
 /**
  * Turns anything thrown host-side into a `WireError`. Known errors keep their code; unknown ones
  * become SDX3020 with the message only (their stack goes to `logStack`, never to the guest).
  */
 export function toWireError(error: unknown, logStack?: (stack: string) => void): WireError {
-  if (isHostOpErrorLike(error)) {
-    const wire: WireError = { code: error.code, name: error.wireName, message: error.message };
-    if (error.data !== undefined) wire.data = error.data;
-    return wire;
-  }
+  // HostOpError (store/errors.ts) is a HostError that names its own wire class.
   if (error instanceof HostError) return error.toWire();
   if (error instanceof WireFailure) return error.wire;
   const message = error instanceof Error ? error.message : String(error);

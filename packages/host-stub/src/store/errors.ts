@@ -4,9 +4,9 @@
  * Codes are the stable SDX3xxx codes of `@sdx/sdk/codes`.
  */
 import type { WireError } from "@sdx/sdk/protocol";
-import type { Code } from "@sdx/sdk/codes";
+import { HostError, type HostCode } from "../errors.js";
 
-export type HostCode = Extract<Code, `SDX3${string}`>;
+export type { HostCode };
 
 export interface ValidationIssue {
   /** Dotted path into the payload, `""` for the root. */
@@ -14,7 +14,8 @@ export interface ValidationIssue {
   message: string;
 }
 
-export class HostOpError extends Error {
+/** A `HostError` raised by an op handler, naming the guest-side class it becomes (`wireName`). */
+export class HostOpError extends HostError {
   override name = "HostOpError";
   /**
    * What the audit log records as the target of a denied call. Kept off the wire: it may hold a
@@ -25,18 +26,18 @@ export class HostOpError extends Error {
   audited = false;
 
   constructor(
-    readonly code: HostCode,
+    code: HostCode,
     /** Error class name the guest sees (`WireError.name`). */
     readonly wireName: string,
     message: string,
-    readonly data?: unknown,
+    data?: unknown,
     auditTarget?: string,
   ) {
-    super(message);
+    super(code, message, data);
     this.auditTarget = auditTarget;
   }
 
-  toWire(): WireError {
+  override toWire(): WireError {
     return this.data === undefined
       ? { code: this.code, name: this.wireName, message: this.message }
       : { code: this.code, name: this.wireName, message: this.message, data: this.data };
