@@ -16,7 +16,7 @@ export default defineConfig({
       { find: /^@sdx\/codegen$/, replacement: src("codegen/src/index.ts") },
       { find: /^@sdx\/bundle$/, replacement: src("bundle/src/index.ts") },
       { find: /^@sdx\/bundle\/format$/, replacement: src("bundle/src/format/index.ts") },
-      { find: /^@sdx\/host-stub$/, replacement: src("host-stub/src/index.ts") },
+      { find: /^@sdx\/host$/, replacement: src("host/src/index.ts") },
     ],
   },
   esbuild: { target: "es2022" },

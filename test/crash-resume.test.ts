@@ -1,6 +1,6 @@
 /**
  * Crash injection. A child host process (test/fixtures/crash-extension/child.mjs, the built
- * packages/host-stub/dist) runs a 500-task job of a real extension built with `sdx build`, and is
+ * packages/host/dist) runs a 500-task job of a real extension built with `sdx build`, and is
  * SIGKILLed at random points — while starting, installing, recovering, replaying, writing — at
  * least 20 times per test run. Each next child resumes the job on `Host.open`. Every run must end
  * with a library identical to an uninterrupted run's (same models, data, blob hashes, tags and
@@ -13,7 +13,7 @@ import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { canonicalDump, type CanonicalDump } from "../packages/host-stub/src/jobs/__tests__/library-dump.js";
+import { canonicalDump, type CanonicalDump } from "../packages/host/src/jobs/__tests__/library-dump.js";
 import { sdxJson, tempDir } from "./helpers/cli.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/crash-extension/", import.meta.url));

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { Host } from "@sdx/host-stub";
+import { Host } from "@sdx/host";
 import { sdx, sdxJson, tempDir } from "./helpers/cli.js";
 
 let ticks: { library: string; bundle: string };

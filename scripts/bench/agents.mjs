@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Host } from "../../packages/host-stub/dist/index.js";
+import { Host } from "../../packages/host/dist/index.js";
 import { median, ms } from "./util.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clearTimeout, setTimeout } from "node:timers";
-import { Host } from "../../packages/host-stub/dist/index.js";
+import { Host } from "../../packages/host/dist/index.js";
 import { interleaved, median, ms, ratio, time } from "./util.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));

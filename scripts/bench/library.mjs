@@ -12,11 +12,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createBLAKE3 } from "hash-wasm";
-import { Host } from "../../packages/host-stub/dist/index.js";
-import { Library } from "../../packages/host-stub/dist/store/library.js";
-import { indexLocation } from "../../packages/host-stub/dist/indexer/indexer.js";
-import { ContentHasher } from "../../packages/host-stub/dist/indexer/hashing.js";
-import { prepareBlob, decodeStoredBlob } from "../../packages/host-stub/dist/store/blobs.js";
+import { Host } from "../../packages/host/dist/index.js";
+import { Library } from "../../packages/host/dist/store/library.js";
+import { indexLocation } from "../../packages/host/dist/indexer/indexer.js";
+import { ContentHasher } from "../../packages/host/dist/indexer/hashing.js";
+import { prepareBlob, decodeStoredBlob } from "../../packages/host/dist/store/blobs.js";
 import { median, ms, ratio, time } from "./util.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));

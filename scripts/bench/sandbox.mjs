@@ -1,13 +1,13 @@
 // Issue 2: sandbox cold start (load + verify + instantiate + evaluate, goal ≤ 30 ms) and host-call
 // throughput, sync and async (goal ≥ 100k calls/s async). The measurements are those of
-// packages/host-stub/bench/sandbox.bench.mjs, run as it is meant to be run (a fresh process that
+// packages/host/bench/sandbox.bench.mjs, run as it is meant to be run (a fresh process that
 // prints JSON, so "first in process" really is the first start); this file runs it RUNS times and
 // keeps the median of every number. Needs the built dist/.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { median, ms } from "./util.mjs";
 
-const BENCH = fileURLToPath(new URL("../../packages/host-stub/bench/sandbox.bench.mjs", import.meta.url));
+const BENCH = fileURLToPath(new URL("../../packages/host/bench/sandbox.bench.mjs", import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 /** The median of each numeric leaf over the runs (same shape as one run's JSON). */
@@ -31,7 +31,7 @@ export async function run() {
   const goal = (ok) => (ok ? "met" : "**not met**");
   return {
     title: "Sandbox: cold start and host-call throughput",
-    description: `\`node scripts/bench.mjs sandbox\` runs packages/host-stub/bench/sandbox.bench.mjs ${RUNS} times (fresh processes) and reports medians. The guest is a synthetic ${Math.round(r.guestJsBytes / 1000)} kB bundle shaped like a built extension (bundle ${Math.round(r.bundleBytes / 1000)} kB).`,
+    description: `\`node scripts/bench.mjs sandbox\` runs packages/host/bench/sandbox.bench.mjs ${RUNS} times (fresh processes) and reports medians. The guest is a synthetic ${Math.round(r.guestJsBytes / 1000)} kB bundle shaped like a built extension (bundle ${Math.round(r.bundleBytes / 1000)} kB).`,
     header: ["measure", "result", "breakdown", "goal"],
     rows: [
       ["start an extension (verify + instantiate QuickJS + evaluate + first invoke), median of 5 in a warm process", ms(startMs),

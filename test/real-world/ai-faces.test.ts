@@ -11,12 +11,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES } from "./fixtures.js";
-import { Library } from "../../packages/host-stub/src/store/library.js";
-import { cleanupTempDirs, installTest, tempDir } from "../../packages/host-stub/src/store/__tests__/fixture.js";
-import { createDispatcher } from "../../packages/host-stub/src/ops/dispatch.js";
-import { aiOps } from "../../packages/host-stub/src/ops/ai.js";
-import type { OpContext } from "../../packages/host-stub/src/ops/types.js";
-import { closeAi, inferenceSessions } from "../../packages/host-stub/src/ai/runtime.js";
+import { Library } from "../../packages/host/src/store/library.js";
+import { cleanupTempDirs, installTest, tempDir } from "../../packages/host/src/store/__tests__/fixture.js";
+import { createDispatcher } from "../../packages/host/src/ops/dispatch.js";
+import { aiOps } from "../../packages/host/src/ops/ai.js";
+import type { OpContext } from "../../packages/host/src/ops/types.js";
+import { closeAi, inferenceSessions } from "../../packages/host/src/ai/runtime.js";
 
 type Box = [number, number, number, number];
 interface Expected {

@@ -4,7 +4,7 @@
  * matched by sha256 into a temp models dir) → index faces/ and exif/ → run analyzePhotos on each.
  *
  * Results are read back from library.db with better-sqlite3. `detectedFaces` is a lazy zstd blob:
- * it is decoded with the host's own blob codec from packages/host-stub/dist — the code that wrote
+ * it is decoded with the host's own blob codec from packages/host/dist — the code that wrote
  * it through the CLI — so the test checks the stored boxes and person ids, not only `faceCount`.
  */
 import { existsSync, readFileSync, realpathSync, rmSync } from "node:fs";
@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeStoredBlob, type StoredBlobRow } from "../../packages/host-stub/dist/store/blobs.js";
+import { decodeStoredBlob, type StoredBlobRow } from "../../packages/host/dist/store/blobs.js";
 import { FIXTURES } from "./fixtures.js";
 import { sdx, tempDir } from "../helpers/cli.js";
 

@@ -1,5 +1,5 @@
 /**
- * @module @sdx/host-stub
+ * @module @sdx/host
  * The runtime an extension runs against: bundle verification, install, the QuickJS sandbox, host
  * operations over a real SQLite library, and jobs. `Host` is the facade; the rest is exported for
  * tools and tests that need one layer (a sandbox without a library, a library without a sandbox).

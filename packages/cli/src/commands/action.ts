@@ -10,7 +10,7 @@
 import pc from "picocolors";
 import Table from "cli-table3";
 import type { ActionChange, ActionPreview } from "@sdx/sdk";
-import type { Host } from "@sdx/host-stub";
+import type { Host } from "@sdx/host";
 import { UsageError, UserError } from "../errors.js";
 import type { CommandResult } from "../output.js";
 import { openLibrary } from "./jobs.js";

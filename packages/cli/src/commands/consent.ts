@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import pc from "picocolors";
-import { Library, policyStore } from "@sdx/host-stub";
+import { Library, policyStore } from "@sdx/host";
 import { UsageError } from "../errors.js";
 import type { CommandResult } from "../output.js";
 

@@ -5,7 +5,7 @@
  */
 import pc from "picocolors";
 import Table from "cli-table3";
-import type { AgentDeliveryRecord, DeliveryState } from "@sdx/host-stub";
+import type { AgentDeliveryRecord, DeliveryState } from "@sdx/host";
 import { UserError } from "../errors.js";
 import type { CommandResult } from "../output.js";
 import { openLibrary } from "./jobs.js";

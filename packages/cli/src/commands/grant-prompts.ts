@@ -5,7 +5,7 @@
 import { realpathSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Manifest, ManifestPermission } from "@sdx/sdk/manifest";
-import type { GrantInput } from "@sdx/host-stub";
+import type { GrantInput } from "@sdx/host";
 import { UserError, UsageError } from "../errors.js";
 
 export function describePermission(p: ManifestPermission): string {

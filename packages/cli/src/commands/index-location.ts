@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { progressBar } from "../progress.js";
 import pc from "picocolors";
-import { Host, type IndexSummary } from "@sdx/host-stub";
+import { Host, type IndexSummary } from "@sdx/host";
 import { UserError } from "../errors.js";
 import type { CommandResult } from "../output.js";
 

@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import pc from "picocolors";
-import { Host, listInstalled, grantsFor, getInstalled, updateGrants, uninstallExtension, Library } from "@sdx/host-stub";
+import { Host, listInstalled, grantsFor, getInstalled, updateGrants, uninstallExtension, Library } from "@sdx/host";
 import { loadBundleFile } from "./load-bundle.js";
 import { UserError } from "../errors.js";
 import type { CommandResult } from "../output.js";

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pc from "picocolors";
 import Table from "cli-table3";
-import { Host, type JobProgress, type JobRecord } from "@sdx/host-stub";
+import { Host, type JobProgress, type JobRecord } from "@sdx/host";
 import { UserError } from "../errors.js";
 import { formatMs, type CommandResult } from "../output.js";
 import { progressBar } from "../progress.js";

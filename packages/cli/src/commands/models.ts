@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import pc from "picocolors";
-import { ModelRegistry, resolveModelsDir, type ModelRecord } from "@sdx/host-stub";
+import { ModelRegistry, resolveModelsDir, type ModelRecord } from "@sdx/host";
 import { UserError } from "../errors.js";
 import { formatBytes, type CommandResult } from "../output.js";
 

@@ -1,7 +1,7 @@
 /** `sdx settings <extension-id> --library <dir> [--set name=value]…`: the extension's settings pane. */
 import { resolve } from "node:path";
 import pc from "picocolors";
-import { Library, getInstalled, readSettings, writeSettings } from "@sdx/host-stub";
+import { Library, getInstalled, readSettings, writeSettings } from "@sdx/host";
 import { UserError } from "../errors.js";
 import type { CommandResult } from "../output.js";
 import { parseParams } from "./params.js";

@@ -1,7 +1,7 @@
 /** `sdx trail <extension> --library <dir> [--follow]`: the agent's debug trail (JSON lines). */
 import { resolve } from "node:path";
 import pc from "picocolors";
-import { readTrail, type TrailRecord } from "@sdx/host-stub";
+import { readTrail, type TrailRecord } from "@sdx/host";
 import type { CommandResult } from "../output.js";
 
 function render(record: TrailRecord): string {

@@ -1,7 +1,7 @@
 /**
  * TEST DOUBLE of the host, for the guest runtime's unit tests only: a small in-memory
  * implementation of the host ops, installed as `globalThis.__sdx_call` / `__sdx_call_sync` so the
- * runtime can run in Node without the sandbox. The real host is packages/host-stub (QuickJS +
+ * runtime can run in Node without the sandbox. The real host is packages/host (QuickJS +
  * SQLite). Every request and reply is checked against the protocol's zod schemas, so the runtime
  * cannot drift from the contract unnoticed.
  */
