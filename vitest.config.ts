@@ -16,6 +16,8 @@ export default defineConfig({
       { find: /^@sdx\/codegen$/, replacement: src("codegen/src/index.ts") },
       { find: /^@sdx\/bundle$/, replacement: src("bundle/src/index.ts") },
       { find: /^@sdx\/bundle\/format$/, replacement: src("bundle/src/format/index.ts") },
+      { find: /^@sdx\/sandbox$/, replacement: src("sandbox/src/index.ts") },
+      { find: /^@sdx\/sandbox\/testing$/, replacement: src("sandbox/src/testing.ts") },
       { find: /^@sdx\/host$/, replacement: src("host/src/index.ts") },
     ],
   },

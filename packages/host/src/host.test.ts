@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Host } from "./host.js";
-import { guest } from "./sandbox/__tests__/guests.js";
+import { guest } from "@sdx/sandbox/testing";
 import { bundleBytes, job, manifest, removeTempDirs, sdPathParam, task, tempDir } from "./jobs/__tests__/fixtures.js";
 
 const NOTES = manifest({

@@ -28,9 +28,9 @@ import { memoryOps } from "./ops/memory.js";
 import { aiOps } from "./ops/ai.js";
 import { closeAi, resolveModelsDir } from "./ai/index.js";
 import type { OpContext, OpHandlers } from "./ops/types.js";
-import { QuickJSSandbox } from "./sandbox/quickjs-sandbox.js";
-import { preloadQuickJS } from "./sandbox/quickjs-module.js";
-import type { Sandbox, SandboxLimits } from "./sandbox/types.js";
+import { QuickJSSandbox } from "@sdx/sandbox";
+import { preloadQuickJS } from "@sdx/sandbox";
+import type { Sandbox, SandboxLimits } from "@sdx/sandbox";
 import { JobStore, JOBS_DB_FILE, type JobProgress, type JobRecord, type JobState } from "./jobs/job-store.js";
 import { JobRunner } from "./jobs/job-runner.js";
 import { TaskPool } from "./jobs/task-pool.js";
@@ -46,7 +46,7 @@ import { WriteGate } from "./actions/write-gate.js";
 import { IntegrityError, UserError } from "./errors.js";
 import { Agents } from "./agents/agents.js";
 import type { AgentDeliveryRecord, AgentEventFilter, AgentOptions } from "./agents/types.js";
-import type { HostCalls, SandboxInstance } from "./sandbox/types.js";
+import type { HostCalls, SandboxInstance } from "@sdx/sandbox";
 import { readSettings } from "./store/settings.js";
 
 export interface HostOptions {

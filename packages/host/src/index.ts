@@ -8,10 +8,10 @@ export { Host } from "./host.js";
 export type { HostOptions, RunJobHostOptions } from "./host.js";
 
 // sandbox
-export { QuickJSSandbox } from "./sandbox/quickjs-sandbox.js";
-export { preloadQuickJS } from "./sandbox/quickjs-module.js";
-export { DEFAULT_LIMITS } from "./sandbox/types.js";
-export type { Sandbox, SandboxInstance, SandboxInstanceStats, SandboxLimits, HostCalls, InvokeOptions, InstanceOptions } from "./sandbox/types.js";
+export { QuickJSSandbox } from "@sdx/sandbox";
+export { preloadQuickJS } from "@sdx/sandbox";
+export { DEFAULT_LIMITS } from "@sdx/sandbox";
+export type { Sandbox, SandboxInstance, SandboxInstanceStats, SandboxLimits, HostCalls, InvokeOptions, InstanceOptions } from "@sdx/sandbox";
 
 // operations
 export { createDispatcher } from "./ops/dispatch.js";

@@ -7,8 +7,7 @@
  * SDX3014 errors, malformed requests SDX3002.
  */
 import type { QuickJSHandle } from "quickjs-emscripten-core";
-import { SYNC_OPS, type WireMessage, type WireResult } from "@sdx/sdk/protocol";
-import { failure, toWireError, wireError } from "../errors.js";
+import { SYNC_OPS, failure, toWireError, wireError, type WireMessage, type WireResult } from "@sdx/sdk/protocol";
 import { SEP } from "./guest-helpers.js";
 import { decodeFast, encodeChecked, lengthOf, writeMessage } from "./marshal.js";
 import type { QuickJSVm } from "./quickjs-vm.js";

@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { QuickJSSandbox } from "./quickjs-sandbox.js";
-import { guest, jobInvocation, recordingCalls } from "./__tests__/guests.js";
+import { guest, jobInvocation, recordingCalls } from "./testing.js";
 import type { WireResult } from "@sdx/sdk/protocol";
 
 const sandbox = new QuickJSSandbox({ memoryBytes: 48 * 1024 * 1024, maxSliceMs: 250, maxMessageBytes: 1024 * 1024 });

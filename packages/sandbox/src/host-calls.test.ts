@@ -1,7 +1,7 @@
 /** Host calls across the sandbox boundary: real promises, concurrency, binary attachments, sync ops. */
 import { afterAll, describe, expect, it } from "vitest";
 import { QuickJSSandbox } from "./quickjs-sandbox.js";
-import { guest, jobInvocation } from "./__tests__/guests.js";
+import { guest, jobInvocation } from "./testing.js";
 import type { HostCalls } from "./types.js";
 import type { WireResult } from "@sdx/sdk/protocol";
 

@@ -5,7 +5,7 @@
  */
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { decodeMessage, encodeMessage, type WireMessage } from "@sdx/sdk/protocol";
-import { SandboxError } from "../errors.js";
+import { SandboxError } from "@sdx/sdk/errors";
 import type { GuestHelperName } from "./guest-helpers.js";
 
 export type Helpers = Record<GuestHelperName, QuickJSHandle>;

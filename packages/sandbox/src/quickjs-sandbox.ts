@@ -4,8 +4,7 @@
  * guest code runs, a timer while it waits on the host) and replaces the VM after a fatal error, so
  * the next invocation starts clean while the rest of the host keeps running.
  */
-import type { Invocation, WireResult } from "@sdx/sdk/protocol";
-import { failure, wireError } from "../errors.js";
+import { failure, wireError, type Invocation, type WireResult } from "@sdx/sdk/protocol";
 import { FATAL_MESSAGES } from "./guest-error.js";
 import { QuickJSVm } from "./quickjs-vm.js";
 import {

@@ -5,8 +5,7 @@
  * throw in the host.
  */
 import type { QuickJSHandle } from "quickjs-emscripten-core";
-import { decodeMessage, type WireError, type WireResult } from "@sdx/sdk/protocol";
-import { failure, toWireError, wireError } from "../errors.js";
+import { decodeMessage, failure, toWireError, wireError, type WireError, type WireResult } from "@sdx/sdk/protocol";
 import { fatalOfWireError, fatalWireError } from "./guest-error.js";
 import { ProtocolMisuse, readMessage, type Helpers } from "./marshal.js";
 import type { QuickJSVm } from "./quickjs-vm.js";

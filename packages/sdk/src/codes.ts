@@ -7,12 +7,15 @@
 import { CODEGEN_CODES } from "./codes/codegen.js";
 import { BUNDLE_CODES } from "./codes/bundle.js";
 import { HOST_CODES } from "./codes/host.js";
+import type { ErrorClassName } from "./errors.js";
 
 export interface CodeInfo {
   /** Short title of the problem. */
   readonly title: string;
   /** How to fix it. */
   readonly hint: string;
+  /** The class of the error tree (errors.ts) the code is raised as; absent for SDX1xxx, which are build diagnostics. */
+  readonly error?: ErrorClassName;
 }
 
 export const CODES = { ...CODEGEN_CODES, ...BUNDLE_CODES, ...HOST_CODES } as const satisfies Record<string, CodeInfo>;

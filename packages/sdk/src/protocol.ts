@@ -16,6 +16,7 @@ import { z } from "zod";
 
 export { PROTOCOL_VERSION, encodeMessage, decodeMessage } from "./protocol/codec.js";
 export type { BinaryTypeName, WireMessage } from "./protocol/codec.js";
+export { errorClassOf, sdxError, wireError, failure, toWireError } from "./protocol/errors.js";
 import type { WireMessage } from "./protocol/codec.js";
 
 // ───────────────────────── errors as data ─────────────────────────

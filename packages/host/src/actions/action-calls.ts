@@ -11,7 +11,7 @@ import { failure, wireError } from "../errors.js";
 import type { Dispatcher } from "../ops/dispatch.js";
 import { MUTATING_LIBRARY_OPS } from "../ops/library-ops.js";
 import type { OpContext } from "../ops/types.js";
-import type { HostCalls } from "../sandbox/types.js";
+import type { HostCalls } from "@sdx/sandbox";
 import type { ExecuteRecorder } from "./execute-recorder.js";
 import { LIBRARY_READS, type ReadSet } from "./read-set.js";
 

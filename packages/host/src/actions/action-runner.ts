@@ -20,7 +20,7 @@ import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
 import { HostError, WireFailure, toWireError, wireError } from "../errors.js";
 import type { Dispatcher } from "../ops/dispatch.js";
 import type { OpContext } from "../ops/types.js";
-import type { InvokeOptions } from "../sandbox/types.js";
+import type { InvokeOptions } from "@sdx/sandbox";
 import type { Library } from "../store/library.js";
 import { writeAudit } from "../store/audit.js";
 import { executeCalls, previewCalls } from "./action-calls.js";

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Host } from "../host.js";
 import { readAudit } from "../store/audit.js";
-import { guest } from "../sandbox/__tests__/guests.js";
+import { guest } from "@sdx/sandbox/testing";
 import { bundleBytes, job, manifest, removeTempDirs, tempDir } from "../jobs/__tests__/fixtures.js";
 import { exactDump } from "../jobs/__tests__/library-dump.js";
 

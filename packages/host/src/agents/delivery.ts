@@ -17,7 +17,7 @@ import { getInstalled } from "../install/install.js";
 import { HEARTBEAT_MS, newOwner, retireOwner } from "../jobs/owner.js";
 import { Limiter } from "../jobs/task-pool.js";
 import { GrantSet } from "../permissions/grants.js";
-import type { HostCalls, SandboxInstance } from "../sandbox/types.js";
+import type { HostCalls, SandboxInstance } from "@sdx/sandbox";
 import type { Library } from "../store/library.js";
 import type { AgentEventStore, ClaimedDelivery } from "./event-store.js";
 import { closingGuard } from "./observe.js";

@@ -8,7 +8,7 @@
  */
 import { failure, wireError } from "../errors.js";
 import type { OpContext } from "../ops/types.js";
-import type { HostCalls } from "../sandbox/types.js";
+import type { HostCalls } from "@sdx/sandbox";
 import type { EventRecorder } from "./recorder.js";
 import type { CallOrigin } from "./types.js";
 

@@ -11,7 +11,7 @@ import { failure } from "../errors.js";
 import type { Dispatcher } from "../ops/dispatch.js";
 import { MUTATING_LIBRARY_OPS } from "../ops/library-ops.js";
 import type { OpContext } from "../ops/types.js";
-import type { HostCalls } from "../sandbox/types.js";
+import type { HostCalls } from "@sdx/sandbox";
 import type { WriteGate } from "../actions/write-gate.js";
 import { READ_ONLY_OPS } from "../actions/action-calls.js";
 import type { JobRunner } from "./job-runner.js";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Host } from "../host.js";
 import type { GrantInput } from "../install/install.js";
-import { guest } from "../sandbox/__tests__/guests.js";
+import { guest } from "@sdx/sandbox/testing";
 import { bundleBytes, job, manifest, removeTempDirs, task, tempDir } from "./__tests__/fixtures.js";
 import { canonicalDump } from "./__tests__/library-dump.js";
 

@@ -4,7 +4,7 @@
  * the job's VM with it. Instances are created on demand up to `capacity` and reused; `Limiter`
  * caps how many tasks one job has in flight (its `parallelism`).
  */
-import type { SandboxInstance } from "../sandbox/types.js";
+import type { SandboxInstance } from "@sdx/sandbox";
 
 export class TaskPool {
   private readonly all: SandboxInstance[] = [];

@@ -4,7 +4,7 @@
  */
 import type { Manifest } from "@sdx/sdk/manifest";
 import type { WireError } from "@sdx/sdk/protocol";
-import type { HostCalls, SandboxInstance } from "../sandbox/types.js";
+import type { HostCalls, SandboxInstance } from "@sdx/sandbox";
 import type { TaskPool } from "./task-pool.js";
 import type { WriteScope } from "./write-keys.js";
 

@@ -19,7 +19,7 @@
  */
 import type { LoadedBundle } from "@sdx/bundle/format";
 import { HostError } from "../errors.js";
-import { wasm, type WasmImports, type WasmInstance, type WasmMemory } from "../sandbox/webassembly.js";
+import { wasm, type WasmImports, type WasmInstance, type WasmMemory } from "./webassembly.js";
 import type { OpHandlers } from "./types.js";
 
 type TypedArray =

@@ -4,7 +4,7 @@
  * typed arrays as binary attachments), with handlers given as JS source. Handlers whose name
  * starts with `raw` let their exceptions escape `invoke`, to test what the host does with them.
  */
-import type { HostCalls } from "../types.js";
+import type { HostCalls } from "./types.js";
 import type { WireResult } from "@sdx/sdk/protocol";
 
 const PRELUDE = String.raw`

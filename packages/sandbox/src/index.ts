@@ -1,0 +1,11 @@
+/**
+ * @module @sdx/sandbox
+ * Guest VMs behind a small interface (`Sandbox`, `SandboxInstance`, `HostCalls`): evaluate one
+ * extension's guest bundle in isolation, run `Invocation`s in it, answer its host calls through the
+ * `HostCalls` the host hands in. It knows the protocol (`@sdx/sdk/protocol`) and QuickJS, nothing
+ * else of the host: no library, no jobs, no permissions.
+ */
+export { QuickJSSandbox } from "./quickjs-sandbox.js";
+export { preloadQuickJS } from "./quickjs-module.js";
+export { DEFAULT_LIMITS } from "./types.js";
+export type { Sandbox, SandboxInstance, SandboxInstanceStats, SandboxLimits, HostCalls, InvokeOptions, InstanceOptions } from "./types.js";
