@@ -15,7 +15,7 @@ export default defineConfig({
       { find: /^@sdx\/sdk\/guest$/, replacement: src("sdk/src/guest/index.ts") },
       { find: /^@sdx\/codegen$/, replacement: src("codegen/src/index.ts") },
       { find: /^@sdx\/bundle$/, replacement: src("bundle/src/index.ts") },
-      { find: /^@sdx\/bundle\/format$/, replacement: src("bundle/src/format/index.ts") },
+      { find: /^@sdx\/bundle-format$/, replacement: src("bundle-format/src/index.ts") },
       { find: /^@sdx\/sandbox$/, replacement: src("sandbox/src/index.ts") },
       { find: /^@sdx\/sandbox\/testing$/, replacement: src("sandbox/src/testing.ts") },
       { find: /^@sdx\/host$/, replacement: src("host/src/index.ts") },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readBundle, writeBundle, BundleError, type BundleContents } from "./index.js";
+import { SdxError } from "@sdx/sdk/errors";
+import { readBundle, writeBundle, type BundleContents } from "./index.js";
 import { MANIFEST_VERSION, type Manifest } from "@sdx/sdk/manifest";
 import { PROTOCOL_VERSION } from "@sdx/sdk/protocol";
 
@@ -49,7 +50,7 @@ describe("bundle format", () => {
     for (let i = 0; i < bytes.length; i++) {
       const copy = bytes.slice();
       copy[i] = copy[i]! ^ 0x01;
-      await expect(readBundle(copy)).rejects.toBeInstanceOf(BundleError);
+      await expect(readBundle(copy)).rejects.toBeInstanceOf(SdxError);
       refused++;
     }
     expect(refused).toBe(bytes.length);

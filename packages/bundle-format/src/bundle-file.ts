@@ -20,7 +20,8 @@
  */
 import { blake3 } from "hash-wasm";
 import { parseManifest, type Manifest } from "@sdx/sdk/manifest";
-import { PROTOCOL_VERSION } from "@sdx/sdk/protocol";
+import { PROTOCOL_VERSION, sdxError } from "@sdx/sdk/protocol";
+import type { SdxError } from "@sdx/sdk/errors";
 import { encodeCustomSection, readSections, WASM_HEADER } from "./wasm-sections.js";
 
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -79,12 +80,9 @@ export interface LoadedBundle {
   sections: SectionInfo[];
 }
 
-/** Thrown when a bundle cannot be read or verified. `code` is SDX2004/2005/2006/2009. */
-export class BundleError extends Error {
-  override name = "BundleError";
-  constructor(readonly code: "SDX2004" | "SDX2005" | "SDX2006" | "SDX2009", message: string) {
-    super(message);
-  }
+/** Why a bundle cannot be read or verified: an `IntegrityError` (SDX2005) or a `UserError` (SDX2004/2006/2009). */
+function bundleError(code: "SDX2004" | "SDX2005" | "SDX2006" | "SDX2009", message: string): SdxError {
+  return sdxError(code, message);
 }
 
 const utf8 = new TextEncoder();
@@ -124,27 +122,27 @@ export async function writeBundle(contents: BundleContents): Promise<Uint8Array>
 
 /**
  * Reads and verifies a bundle: structure, integrity (before anything is parsed as code), manifest
- * schema and protocol version. Throws `BundleError` with a stable code and a precise message.
+ * schema and protocol version. Throws an `SdxError` (`IntegrityError` or `UserError`) with a stable code and a precise message.
  */
 export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
   let all;
   try {
     all = readSections(bytes);
   } catch (error) {
-    throw new BundleError("SDX2004", `not an sdx bundle: ${(error as Error).message}`);
+    throw bundleError("SDX2004", `not an sdx bundle: ${(error as Error).message}`);
   }
   const integritySection = all.at(-1);
   if (!integritySection || integritySection.name !== SECTIONS.integrity) {
-    throw new BundleError("SDX2004", "not an sdx bundle: the last section is not sdx.integrity");
+    throw bundleError("SDX2004", "not an sdx bundle: the last section is not sdx.integrity");
   }
   let integrity: IntegrityRecord;
   try {
     integrity = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(integritySection.payload)) as IntegrityRecord;
   } catch {
-    throw new BundleError("SDX2005", "integrity record is corrupt (sdx.integrity is not valid JSON)");
+    throw bundleError("SDX2005", "integrity record is corrupt (sdx.integrity is not valid JSON)");
   }
   if (integrity.format !== BUNDLE_FORMAT_VERSION || integrity.algorithm !== "blake3") {
-    throw new BundleError("SDX2004", `unsupported bundle format ${String(integrity.format)}/${String(integrity.algorithm)}`);
+    throw bundleError("SDX2004", `unsupported bundle format ${String(integrity.format)}/${String(integrity.algorithm)}`);
   }
   const sdxSections = all.filter((s) => s.name?.startsWith("sdx.") && s !== integritySection);
   const codeEnd = sdxSections[0]?.start ?? integritySection.start;
@@ -159,10 +157,10 @@ export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
   };
   const storedText = new TextDecoder().decode(integritySection.payload);
   if (JSON.stringify(expected) !== storedText) {
-    throw new BundleError("SDX2005", `integrity check failed: ${describeMismatch(integrity, expected)} was modified after it was built`);
+    throw bundleError("SDX2005", `integrity check failed: ${describeMismatch(integrity, expected)} was modified after it was built`);
   }
   if (all.some((s) => s.start >= codeEnd && s !== integritySection && !s.name?.startsWith("sdx."))) {
-    throw new BundleError("SDX2004", "not an sdx bundle: foreign sections after the sdx sections");
+    throw bundleError("SDX2004", "not an sdx bundle: foreign sections after the sdx sections");
   }
 
   const text = (name: string): string | null => {
@@ -173,20 +171,20 @@ export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
   const guestJs = text(SECTIONS.guest);
   const schemaSql = text(SECTIONS.sql);
   if (manifestJson === null || guestJs === null || schemaSql === null) {
-    throw new BundleError("SDX2004", "not an sdx bundle: a required section (manifest, guest or sql) is missing");
+    throw bundleError("SDX2004", "not an sdx bundle: a required section (manifest, guest or sql) is missing");
   }
   let rawManifest: unknown;
   try {
     rawManifest = JSON.parse(manifestJson);
   } catch {
-    throw new BundleError("SDX2006", "manifest is not valid JSON");
+    throw bundleError("SDX2006", "manifest is not valid JSON");
   }
   const parsed = parseManifest(rawManifest);
   if (!parsed.ok) {
-    throw new BundleError("SDX2006", `manifest is invalid: ${parsed.issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`);
+    throw bundleError("SDX2006", `manifest is invalid: ${parsed.issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`);
   }
   if (parsed.manifest.protocolVersion !== PROTOCOL_VERSION) {
-    throw new BundleError("SDX2009", `bundle uses protocol ${parsed.manifest.protocolVersion}, this host speaks ${PROTOCOL_VERSION}`);
+    throw bundleError("SDX2009", `bundle uses protocol ${parsed.manifest.protocolVersion}, this host speaks ${PROTOCOL_VERSION}`);
   }
   const uiJson = text(SECTIONS.ui);
   const prompts: Record<string, string> = {};

@@ -6,7 +6,7 @@
  * dispatcher with a guest-side codec. Prints one JSON object on stdout.
  */
 import { QuickJSSandbox, createDispatcher, createEnvOps, deviceOps, ExtensionLogs } from "../dist/index.js";
-import { readBundle, writeBundle } from "@sdx/bundle/format";
+import { readBundle, writeBundle } from "@sdx/bundle-format";
 
 const N_SYNC = 100_000;
 const N_ASYNC = 100_000;

@@ -13,7 +13,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readBundle, type LoadedBundle } from "@sdx/bundle/format";
+import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
 import { Library } from "./store/library.js";
 import { installExtension, getInstalled, type GrantInput, type InstalledExtension } from "./install/install.js";
 import { indexLocation, type IndexOptions, type IndexSummary } from "./indexer/indexer.js";

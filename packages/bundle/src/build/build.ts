@@ -9,7 +9,7 @@ import { join, relative, sep } from "node:path";
 import { CodegenSession, writeArtifacts, type Diagnostic, type GenerateResult } from "@sdx/codegen";
 import type { Manifest } from "@sdx/sdk/manifest";
 import { blake3 } from "hash-wasm";
-import { writeBundle, BUNDLE_EXTENSION } from "../format/index.js";
+import { writeBundle, BUNDLE_EXTENSION } from "@sdx/bundle-format";
 import { createGuestBundler, type GuestBundler } from "./guest-bundle.js";
 import { compileKernels } from "./kernels.js";
 import { checkPrompts, listFiles } from "./prompts.js";

@@ -1,7 +1,7 @@
 /** Reads a bundle file from disk and verifies it, turning file errors into user errors. */
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { readBundle, type LoadedBundle } from "@sdx/bundle/format";
+import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
 import { UserError } from "../errors.js";
 
 export async function loadBundleFile(path: string): Promise<LoadedBundle> {

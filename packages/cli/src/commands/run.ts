@@ -10,7 +10,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import pc from "picocolors";
 import { Host } from "@sdx/host";
-import { readBundle } from "@sdx/bundle/format";
+import { readBundle } from "@sdx/bundle-format";
 import type { Manifest } from "@sdx/sdk/manifest";
 import { UserError } from "../errors.js";
 import { formatMs, type CommandResult } from "../output.js";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readBundle, writeBundle } from "@sdx/bundle/format";
+import { readBundle, writeBundle } from "@sdx/bundle-format";
 import { CORE_SCHEMA_ADDITIONS_SQL } from "@sdx/sdk/core-schema";
 import { getInstalled, grantsFor, HOST_CORE_VERSION, installExtension, listInstalled, uninstallExtension, updateGrants } from "./install.js";
 import { REGISTRATIONS_MARKER } from "./extension-sql.js";

@@ -11,7 +11,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import semver from "semver";
-import type { LoadedBundle } from "@sdx/bundle/format";
+import type { LoadedBundle } from "@sdx/bundle-format";
 import { parseManifest, type Manifest } from "@sdx/sdk/manifest";
 import { writeAudit } from "../store/audit.js";
 import { HostOpError, validationFailed } from "../store/errors.js";

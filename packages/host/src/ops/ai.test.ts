@@ -2,7 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readBundle, writeBundle, type LoadedBundle } from "@sdx/bundle/format";
+import { readBundle, writeBundle, type LoadedBundle } from "@sdx/bundle-format";
 import { decodeMessage, encodeMessage, type WireResult } from "@sdx/sdk/protocol";
 import type { ManifestPermission } from "@sdx/sdk/manifest";
 import { aiOps } from "./ai.js";

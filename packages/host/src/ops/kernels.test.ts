@@ -1,6 +1,6 @@
 /** kernel.call against a real AssemblyScript module compiled the way `sdx build` does. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { readBundle, type LoadedBundle } from "@sdx/bundle/format";
+import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
 import { kernelOps } from "./kernels.js";
 import type { OpContext, OpHandler } from "./types.js";
 import { bundleBytes, manifest } from "../jobs/__tests__/fixtures.js";

@@ -17,9 +17,9 @@
  *   string); typed arrays passed in are inputs only: changes the kernel makes are not copied back.
  * A trap (unreachable, out of bounds, `abort`) is SDX3006 and discards the instance.
  */
-import type { LoadedBundle } from "@sdx/bundle/format";
+import type { LoadedBundle } from "@sdx/bundle-format";
 import { HostError } from "../errors.js";
-import { wasm, type WasmImports, type WasmInstance, type WasmMemory } from "./webassembly.js";
+import { wasm, type WasmImports, type WasmInstance, type WasmMemory } from "@sdx/sandbox";
 import type { OpHandlers } from "./types.js";
 
 type TypedArray =

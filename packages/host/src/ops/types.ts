@@ -12,7 +12,7 @@ import type { z } from "zod";
 import type { Library } from "../store/library.js";
 import type { GrantSet } from "../permissions/grants.js";
 import type { ModelValidators } from "./validators.js";
-import type { LoadedBundle } from "@sdx/bundle/format";
+import type { LoadedBundle } from "@sdx/bundle-format";
 
 /** Who is calling and in what situation; built by the runtime for each guest invocation. */
 export interface OpContext {

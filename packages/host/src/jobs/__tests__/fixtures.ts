@@ -2,7 +2,7 @@
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeBundle } from "@sdx/bundle/format";
+import { writeBundle } from "@sdx/bundle-format";
 import type { Manifest, ManifestJob, ManifestParam, ManifestTask } from "@sdx/sdk/manifest";
 import { PROTOCOL_VERSION } from "@sdx/sdk/protocol";
 
