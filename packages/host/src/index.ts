@@ -4,8 +4,8 @@
  * operations over a real SQLite library, and jobs. `Host` is the facade; the rest is exported for
  * tools and tests that need one layer (a sandbox without a library, a library without a sandbox).
  */
-export { Host } from "./host.js";
-export type { HostOptions, RunJobHostOptions } from "./host.js";
+export { Host } from "./host/host.js";
+export type { HostOptions, RunJobHostOptions } from "./host/host.js";
 
 // sandbox
 export { QuickJSSandbox } from "@sdx/sandbox";
@@ -23,12 +23,12 @@ export { kernelOps } from "./ops/kernels.js";
 export { createJobOps } from "./ops/jobs.js";
 export { libraryOps, MUTATING_LIBRARY_OPS } from "./ops/library-ops.js";
 export { createLibraryOpContext } from "./ops/library-context.js";
-export { ModelValidators } from "./ops/validators.js";
-export type { OpContext, OpHandler, OpHandlers } from "./ops/types.js";
+export { ModelValidators } from "./extensions/validators.js";
+export type { OpContext, OpHandler, OpHandlers } from "./ops/context.js";
 
 // jobs
-export { JobStore, JOBS_DB_FILE, FINAL_STATES } from "./jobs/job-store.js";
-export type { JobRecord, JobState, JobProgress, TaskResultRecord } from "./jobs/job-store.js";
+export { JobStore, JOBS_DB_FILE, FINAL_STATES } from "./store/job-store.js";
+export type { JobRecord, JobState, JobProgress, TaskResultRecord } from "./store/job-store.js";
 export { JobRunner, hashArgs } from "./jobs/job-runner.js";
 export type { RunJobOptions } from "./jobs/job-runner.js";
 export { TaskPool, Limiter } from "./jobs/task-pool.js";
@@ -43,14 +43,14 @@ export { Library, LIBRARY_DB_FILE } from "./store/library.js";
 export { readAudit } from "./store/audit.js";
 export type { AuditRecord, AuditResult } from "./store/audit.js";
 export { HostOpError } from "./store/errors.js";
-export { GrantSet } from "./permissions/grants.js";
-export type { Grant } from "./permissions/grants.js";
+export { GrantSet } from "./extensions/grants.js";
+export type { Grant } from "./extensions/grants.js";
 export {
   installExtension, uninstallExtension, listInstalled, getInstalled, grantsFor, updateGrants, checkCompatibility, HOST_CORE_VERSION, HOST_FEATURES,
-} from "./install/install.js";
-export type { GrantInput, InstalledExtension, InstalledSummary } from "./install/install.js";
-export { indexLocation } from "./indexer/indexer.js";
-export type { IndexOptions, IndexProgress, IndexSummary } from "./indexer/indexer.js";
+} from "./extensions/install.js";
+export type { GrantInput, InstalledExtension, InstalledSummary } from "./extensions/install.js";
+export { indexLocation } from "./core/indexer/indexer.js";
+export type { IndexOptions, IndexProgress, IndexSummary } from "./core/indexer/indexer.js";
 
 // errors
 export { HostError, UserError, SandboxError, IntegrityError, WireFailure, wireError, toWireError } from "./errors.js";
@@ -58,12 +58,12 @@ export type { HostCode } from "./errors.js";
 
 
 // AI infrastructure (used by `sdx models`)
-export { ModelRegistry, resolveModelsDir, MODELS_DIR_ENV, policyStore, AiPolicyStore } from "./ai/index.js";
-export type { ModelRecord } from "./ai/index.js";
+export { ModelRegistry, resolveModelsDir, MODELS_DIR_ENV, policyStore, AiPolicyStore } from "./core/ai/index.js";
+export type { ModelRecord } from "./core/ai/index.js";
 
 // agent trail (used by `sdx trail`)
-export { readTrail } from "./memory/trail-reader.js";
-export type { TrailRecord } from "./memory/trail.js";
+export { readTrail } from "./core/memory/trail-reader.js";
+export type { TrailRecord } from "./core/memory/trail.js";
 
 // user settings of extensions (used by `sdx settings`)
 export { readSettings, writeSettings } from "./store/settings.js";

@@ -10,7 +10,7 @@ import type { OpName } from "@sdx/sdk/protocol";
 import { failure, wireError } from "../errors.js";
 import type { Dispatcher } from "../ops/dispatch.js";
 import { MUTATING_LIBRARY_OPS } from "../ops/library-ops.js";
-import type { OpContext } from "../ops/types.js";
+import type { OpContext } from "../ops/context.js";
 import type { HostCalls } from "@sdx/sandbox";
 import type { ExecuteRecorder } from "./execute-recorder.js";
 import { LIBRARY_READS, type ReadSet } from "./read-set.js";

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Host } from "../host.js";
+import { Host } from "../host/host.js";
 import { readAudit } from "../store/audit.js";
 import { guest } from "@sdx/sandbox/testing";
 import { bundleBytes, job, manifest, removeTempDirs, tempDir } from "../jobs/__tests__/fixtures.js";

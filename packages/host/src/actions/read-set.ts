@@ -10,8 +10,8 @@
 import type { ActionChange } from "@sdx/sdk";
 import type { WireResult } from "@sdx/sdk/protocol";
 import type { Dispatcher } from "../ops/dispatch.js";
-import type { OpContext } from "../ops/types.js";
-import { hashArgs } from "../jobs/task-hash.js";
+import type { OpContext } from "../ops/context.js";
+import { hashArgs } from "../ops/request-hash.js";
 
 /** Reads whose answers a preview is based on. */
 export const LIBRARY_READS: ReadonlySet<string> = new Set([

@@ -7,7 +7,7 @@ import type { ActionChange } from "@sdx/sdk";
 import type { WireResult } from "@sdx/sdk/protocol";
 import { HostError } from "../errors.js";
 import type { Dispatcher } from "../ops/dispatch.js";
-import type { OpContext } from "../ops/types.js";
+import type { OpContext } from "../ops/context.js";
 import { canonical } from "./canonical.js";
 import { describeChange } from "./preview-schema.js";
 

@@ -8,11 +8,11 @@
  * as variables, e.g. `renderPrompt("recent", { seen: await mind.history.query({ limit: 20 }) })`
  * with `{% for item in seen %}{{ item.event.name }}{% endfor %}` (test/agents.test.ts).
  */
-import type { JobStore } from "../jobs/job-store.js";
-import type { OpContext } from "../ops/types.js";
+import type { JobStore } from "../store/job-store.js";
+import type { OpContext } from "../ops/context.js";
 import type { Library } from "../store/library.js";
 import { AgentDelivery, type HookRuntime } from "./delivery.js";
-import { AgentEventStore } from "./event-store.js";
+import { AgentEventStore } from "../store/agent-events.js";
 import { observedContext, type ObserveDeps } from "./observe.js";
 import { EventRecorder, MAX_EVENT_DEPTH } from "./recorder.js";
 import { ScheduleTimers } from "./schedule.js";

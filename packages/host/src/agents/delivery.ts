@@ -13,13 +13,13 @@
 import type { Manifest } from "@sdx/sdk/manifest";
 import type { WireError } from "@sdx/sdk/protocol";
 import { toWireError, wireError } from "../errors.js";
-import { getInstalled } from "../install/install.js";
+import { getInstalled } from "../extensions/install.js";
 import { HEARTBEAT_MS, newOwner, retireOwner } from "../jobs/owner.js";
 import { Limiter } from "../jobs/task-pool.js";
-import { GrantSet } from "../permissions/grants.js";
+import { GrantSet } from "../extensions/grants.js";
 import type { HostCalls, SandboxInstance } from "@sdx/sandbox";
 import type { Library } from "../store/library.js";
-import type { AgentEventStore, ClaimedDelivery } from "./event-store.js";
+import type { AgentEventStore, ClaimedDelivery } from "../store/agent-events.js";
 import { closingGuard } from "./observe.js";
 import type { EntrySubject, EventRecorder } from "./recorder.js";
 import type { AgentOptions } from "./types.js";

@@ -7,7 +7,7 @@
  * stay unaware of agents.
  */
 import { failure, wireError } from "../errors.js";
-import type { OpContext } from "../ops/types.js";
+import type { OpContext } from "../ops/context.js";
 import type { HostCalls } from "@sdx/sandbox";
 import type { EventRecorder } from "./recorder.js";
 import type { CallOrigin } from "./types.js";

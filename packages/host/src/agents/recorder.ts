@@ -23,12 +23,12 @@
 import type { Manifest, ManifestHook } from "@sdx/sdk/manifest";
 import type { WireError } from "@sdx/sdk/protocol";
 import { wireError } from "../errors.js";
-import { getInstalled, listInstalled } from "../install/install.js";
+import { getInstalled, listInstalled } from "../extensions/install.js";
 import { entryHighWater, newEntryRows } from "../jobs/event-triggers.js";
-import { GrantSet } from "../permissions/grants.js";
+import { GrantSet } from "../extensions/grants.js";
 import { entryAbsolutePath, toEntryData } from "../store/entries-store.js";
 import type { Library } from "../store/library.js";
-import type { AgentEventStore, NewEvent } from "./event-store.js";
+import type { AgentEventStore, NewEvent } from "../store/agent-events.js";
 import type { AgentEventType, CallOrigin } from "./types.js";
 
 /** Deepest cascade of hook-caused events still delivered. */

@@ -3,7 +3,7 @@
  * `scheduleEverySeconds` gets a `schedule` event every that many seconds (the first one after one
  * interval). The timers are unref'd: an open host does not keep a CLI process alive for them.
  */
-import { getInstalled, listInstalled } from "../install/install.js";
+import { getInstalled, listInstalled } from "../extensions/install.js";
 import type { Library } from "../store/library.js";
 import { hooksOf } from "./recorder.js";
 

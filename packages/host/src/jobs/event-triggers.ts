@@ -19,9 +19,9 @@
 import type { EntryData } from "@sdx/sdk";
 import type { Manifest, ManifestJob } from "@sdx/sdk/manifest";
 import type { CallOrigin } from "../agents/types.js";
-import type { JobStore } from "./job-store.js";
-import { listInstalled, getInstalled } from "../install/install.js";
-import { GrantSet } from "../permissions/grants.js";
+import type { JobStore } from "../store/job-store.js";
+import { listInstalled, getInstalled } from "../extensions/install.js";
+import { GrantSet } from "../extensions/grants.js";
 import { ENTRY_COLUMNS, entryAbsolutePath, toEntryData, type EntryRow } from "../store/entries-store.js";
 import type { Library } from "../store/library.js";
 import type { JobRunner } from "./job-runner.js";

@@ -21,16 +21,16 @@ import { randomUUID } from "node:crypto";
 import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
 import type { ManifestJob } from "@sdx/sdk/manifest";
 import { HostError, wireError } from "../errors.js";
-import type { OpContext } from "../ops/types.js";
-import { FINAL_STATES, type JobProgress, type JobRecord, type JobState, type JobStore } from "./job-store.js";
+import type { OpContext } from "../ops/context.js";
+import { FINAL_STATES, type JobProgress, type JobRecord, type JobState, type JobStore } from "../store/job-store.js";
 import { HEARTBEAT_MS, newOwner, retireOwner } from "./owner.js";
-import { hashArgs } from "./task-hash.js";
+import { hashArgs } from "../ops/request-hash.js";
 import { Limiter } from "./task-pool.js";
 import type { ExtensionRuntime, JobOutcome } from "./types.js";
 import { WriteScope } from "./write-keys.js";
 import { runAttempts } from "./task-attempts.js";
 
-export { hashArgs } from "./task-hash.js";
+export { hashArgs } from "../ops/request-hash.js";
 
 export interface RunJobOptions {
   onProgress?: (progress: JobProgress) => void;

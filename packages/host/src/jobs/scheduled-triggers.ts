@@ -3,10 +3,10 @@
  * each such job is queued every `everySeconds` (the first time after one interval), unless one is
  * still queued or running. Timers are unref'd, so an open host does not keep a CLI process alive.
  */
-import { getInstalled, listInstalled } from "../install/install.js";
+import { getInstalled, listInstalled } from "../extensions/install.js";
 import type { Library } from "../store/library.js";
 import type { JobRunner } from "./job-runner.js";
-import type { JobStore } from "./job-store.js";
+import type { JobStore } from "../store/job-store.js";
 
 export class ScheduledJobs {
   private readonly timers: NodeJS.Timeout[] = [];

@@ -6,7 +6,7 @@
  */
 import { toWireError } from "../errors.js";
 import type { JobRunner } from "./job-runner.js";
-import type { JobStore } from "./job-store.js";
+import type { JobStore } from "../store/job-store.js";
 import type { ExtensionRuntime, JobOutcome } from "./types.js";
 
 export class JobScheduler {

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
 import { WireFailure, wireError } from "../errors.js";
 import type { RunningJob } from "./job-runner.js";
-import type { JobStore, TaskResultKey } from "./job-store.js";
+import type { JobStore, TaskResultKey } from "../store/job-store.js";
 import { WriteScope } from "./write-keys.js";
 
 export interface AttemptDeps {

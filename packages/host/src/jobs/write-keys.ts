@@ -21,7 +21,7 @@
  * resume count again from 0 in the new run, so they map onto the earliest rows: never duplicated.
  */
 import { createHash } from "node:crypto";
-import { hashArgs } from "./task-hash.js";
+import { hashArgs } from "../ops/request-hash.js";
 
 export class WriteScope {
   private readonly counts = new Map<string, number>();

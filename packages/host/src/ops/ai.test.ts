@@ -7,16 +7,16 @@ import { decodeMessage, encodeMessage, type WireResult } from "@sdx/sdk/protocol
 import type { ManifestPermission } from "@sdx/sdk/manifest";
 import { aiOps } from "./ai.js";
 import { createDispatcher } from "./dispatch.js";
-import type { OpContext } from "./types.js";
-import { indexLocation } from "../indexer/indexer.js";
+import type { OpContext } from "./context.js";
+import { indexLocation } from "../core/indexer/indexer.js";
 import { Library } from "../store/library.js";
 import { readAudit } from "../store/audit.js";
 import { blobToUuid } from "../store/uuid.js";
 import { cleanupTempDirs, installTest, makeManifest, tempDir, writeTree } from "../store/__tests__/fixture.js";
-import { closeAi, registryFor } from "../ai/runtime.js";
-import { policyStore } from "../ai/policy.js";
-import { linearModel } from "../ai/testing/onnx-writer.js";
-import { peerReply, startLlmPeer, type LlmPeer } from "../ai/testing/llm-peers.js";
+import { closeAi, registryFor } from "../core/ai/runtime.js";
+import { policyStore } from "../core/ai/policy.js";
+import { linearModel } from "../core/ai/testing/onnx-writer.js";
+import { peerReply, startLlmPeer, type LlmPeer } from "../core/ai/testing/llm-peers.js";
 
 const dispatch = createDispatcher(aiOps);
 const W = Float32Array.from([1, 0, -1, 2, 0.5, 3]); // [3, 2]

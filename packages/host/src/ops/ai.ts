@@ -11,16 +11,16 @@
  * is sent as a leading system message).
  */
 import type { OpName } from "@sdx/sdk/protocol";
-import type { OpContext, OpHandler, OpHandlers, OpParsedRequest } from "./types.js";
+import type { OpContext, OpHandler, OpHandlers, OpParsedRequest } from "./context.js";
 import { entryOps } from "./entries.js";
-import { requireNotPreview } from "../permissions/access.js";
+import { requireNotPreview } from "./access.js";
 import { HostOpError, isHostOpError, notFound, validationFailed } from "../store/errors.js";
-import { imageTensor } from "../ai/images.js";
-import { loaderFor, type Loader } from "../ai/loaders/index.js";
-import { downloadRefusal, requireModelUse } from "../ai/policy.js";
-import { renderPrompt } from "../ai/prompts.js";
-import type { ModelRecord } from "../ai/registry.js";
-import { inferenceSessions, registryFor } from "../ai/runtime.js";
+import { imageTensor } from "../core/ai/images.js";
+import { loaderFor, type Loader } from "../core/ai/loaders/index.js";
+import { downloadRefusal, requireModelUse } from "../core/ai/policy.js";
+import { renderPrompt } from "../core/ai/prompts.js";
+import type { ModelRecord } from "../core/ai/registry.js";
+import { inferenceSessions, registryFor } from "../core/ai/runtime.js";
 
 /** Largest tensor `ai.imageTensor` returns: 16 Mpx (a 4096×4096 float32 RGB tensor is 192 MiB). */
 const MAX_TENSOR_PIXELS = 4096 * 4096;

@@ -3,9 +3,9 @@
  * `collection_items`). Creating and adding need write_collections and items the extension can
  * see; reading a collection shows only the items the extension can see.
  */
-import type { OpContext, OpHandlers } from "./types.js";
+import type { OpContext, OpHandlers } from "./context.js";
 import { resolveTarget, targetVisible, type ResolvedTarget, type TargetRef } from "./library-targets.js";
-import { requireNotPreview } from "../permissions/access.js";
+import { requireNotPreview } from "./access.js";
 import { notFound } from "../store/errors.js";
 import { blobToUuid, newUuid, uuidToBlob } from "../store/uuid.js";
 

@@ -7,7 +7,7 @@
  */
 import { hostname } from "node:os";
 import { HostError } from "../errors.js";
-import type { OpHandlers } from "./types.js";
+import type { OpHandlers } from "./context.js";
 
 export const LOCAL_CAPABILITIES: readonly string[] = ["cpu"];
 

@@ -4,7 +4,7 @@ import { createDispatcher } from "./dispatch.js";
 import { createEnvOps, ExtensionLogs } from "./env.js";
 import { deviceOps } from "./devices.js";
 import { HostOpError } from "../store/errors.js";
-import type { OpContext, OpHandlers } from "./types.js";
+import type { OpContext, OpHandlers } from "./context.js";
 
 // Grants that allow selecting devices with "cpu" or "gpu" and deny anything else, as GrantSet does.
 const grants = {

@@ -9,7 +9,7 @@
  */
 import { ops, type OpName, type WireResult } from "@sdx/sdk/protocol";
 import { failure, toWireError, wireError } from "../errors.js";
-import type { OpContext, OpHandler, OpHandlers } from "./types.js";
+import type { OpContext, OpHandler, OpHandlers } from "./context.js";
 
 export interface Dispatcher {
   /** Runs an op; the promise always resolves (failures are `{ ok: false }`). */

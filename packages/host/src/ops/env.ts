@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { HostError } from "../errors.js";
-import type { OpHandlers } from "./types.js";
+import type { OpHandlers } from "./context.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 

@@ -7,7 +7,7 @@
  */
 import { HostError } from "../errors.js";
 import type { JobRunner } from "../jobs/job-runner.js";
-import type { OpHandlers } from "./types.js";
+import type { OpHandlers } from "./context.js";
 
 export function createJobOps(runner: JobRunner): OpHandlers {
   return {

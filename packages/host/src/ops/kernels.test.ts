@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
 import { kernelOps } from "./kernels.js";
-import type { OpContext, OpHandler } from "./types.js";
+import type { OpContext, OpHandler } from "./context.js";
 import { bundleBytes, manifest } from "../jobs/__tests__/fixtures.js";
 
 const SOURCE = `

@@ -20,7 +20,7 @@
 import type { LoadedBundle } from "@sdx/bundle-format";
 import { HostError } from "../errors.js";
 import { wasm, type WasmImports, type WasmInstance, type WasmMemory } from "@sdx/sandbox";
-import type { OpHandlers } from "./types.js";
+import type { OpHandlers } from "./context.js";
 
 type TypedArray =
   | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array

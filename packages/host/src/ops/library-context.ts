@@ -3,10 +3,10 @@
  * validators, and an audit writer. The runtime builds one per invocation (adding the job id);
  * tests call the library handlers with it directly.
  */
-import type { OpContext } from "./types.js";
-import { ModelValidators } from "./validators.js";
-import { GrantSet } from "../permissions/grants.js";
-import { getInstalled } from "../install/install.js";
+import type { OpContext } from "./context.js";
+import { ModelValidators } from "../extensions/validators.js";
+import { GrantSet } from "../extensions/grants.js";
+import { getInstalled } from "../extensions/install.js";
 import { writeAudit } from "../store/audit.js";
 import { HostOpError } from "../store/errors.js";
 import type { Library } from "../store/library.js";

@@ -6,7 +6,7 @@
  * inside their transaction. `HostOpError.audited` tells the dispatcher not to audit again.
  */
 import type { OpName } from "@sdx/sdk/protocol";
-import type { OpContext, OpHandler, OpHandlers } from "./types.js";
+import type { OpContext, OpHandler, OpHandlers } from "./context.js";
 import { collectionOps } from "./collections.js";
 import { entryOps } from "./entries.js";
 import { metadataOps } from "./metadata.js";

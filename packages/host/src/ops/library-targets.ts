@@ -4,8 +4,8 @@
  * content and entries get one on first use (content-scoped, so every entry with that content
  * sees its tags), a model has its own from creation.
  */
-import type { OpContext } from "./types.js";
-import { contentVisible, requireOwnModel, requireReadableEntry, requireVisibleContent } from "../permissions/access.js";
+import type { OpContext } from "./context.js";
+import { contentVisible, requireOwnModel, requireReadableEntry, requireVisibleContent } from "./access.js";
 import { entryAbsolutePath, entryByUuid } from "../store/entries-store.js";
 import { newUuid, uuidToBlob } from "../store/uuid.js";
 

@@ -2,8 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OpContext } from "./types.js";
-import { indexLocation } from "../indexer/indexer.js";
+import type { OpContext } from "./context.js";
+import { indexLocation } from "../core/indexer/indexer.js";
 import type { Library } from "../store/library.js";
 import { readAudit } from "../store/audit.js";
 import { uuidToBlob } from "../store/uuid.js";

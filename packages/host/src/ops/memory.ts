@@ -10,14 +10,14 @@
  * `agent.trace` appends a `debug` record to the trail when the manifest has `agent.trail` at
  * `debug` or `trace` level, and is a no-op otherwise; it never fails the guest for a full disk.
  */
-import type { OpContext, OpHandlers } from "./types.js";
-import { requireNotPreview } from "../permissions/access.js";
-import { AssociativeStore } from "../memory/associative.js";
-import { resolveField } from "../memory/fields.js";
-import { memoryStore } from "../memory/store.js";
-import { TemporalStore } from "../memory/temporal.js";
-import { WorkingStore } from "../memory/working.js";
-import { appendTrail, TRACE_LEVEL, trailLevelOf } from "../memory/trail.js";
+import type { OpContext, OpHandlers } from "./context.js";
+import { requireNotPreview } from "./access.js";
+import { AssociativeStore } from "../core/memory/associative.js";
+import { resolveField } from "../core/memory/fields.js";
+import { memoryStore } from "../core/memory/store.js";
+import { TemporalStore } from "../core/memory/temporal.js";
+import { WorkingStore } from "../core/memory/working.js";
+import { appendTrail, TRACE_LEVEL, trailLevelOf } from "../core/memory/trail.js";
 
 const temporal = (ctx: OpContext, field: string) =>
   new TemporalStore(memoryStore(ctx.library), ctx.extensionId, resolveField(ctx.manifest, field, "temporal"));

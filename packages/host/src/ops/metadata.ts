@@ -3,10 +3,10 @@
  * entry (`custom_data["<extension id>"] = data`; `null` removes the key). Other extensions' keys
  * are untouched. Needs write_custom_metadata and a target the extension can see.
  */
-import type { OpHandlers } from "./types.js";
+import type { OpHandlers } from "./context.js";
 import { toStoredJson } from "./models.js";
 import { metadataIdOf, resolveTarget } from "./library-targets.js";
-import { requireNotPreview } from "../permissions/access.js";
+import { requireNotPreview } from "./access.js";
 
 export const metadataOps: OpHandlers = {
   "metadata.setCustom": (ctx, request) => {

@@ -4,10 +4,10 @@
  * parameters, operators come from a fixed table. The statement reads `models` (and `tag_links`
  * for a tag filter) only; blob rows are read afterwards, and only when blob fields are asked for.
  */
-import type { OpParsedRequest } from "./types.js";
+import type { OpParsedRequest } from "./context.js";
 import { validationFailed } from "../store/errors.js";
 import { uuidToBlob } from "../store/uuid.js";
-import { MODEL_COLUMNS } from "../permissions/access.js";
+import { MODEL_COLUMNS } from "./access.js";
 
 type QueryRequest = OpParsedRequest<"models.query">;
 type Filter = QueryRequest["filters"][number];

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { OpContext } from "./types.js";
-import { indexLocation } from "../indexer/indexer.js";
+import type { OpContext } from "./context.js";
+import { indexLocation } from "../core/indexer/indexer.js";
 import { Library } from "../store/library.js";
 import { collectGarbage } from "../store/blobs.js";
 import { readAudit } from "../store/audit.js";

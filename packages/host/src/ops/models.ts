@@ -15,9 +15,9 @@
  */
 import type { ManifestModel } from "@sdx/sdk/manifest";
 import type { WireModel } from "@sdx/sdk/protocol";
-import type { OpContext, OpHandlers, OpParsedRequest } from "./types.js";
+import type { OpContext, OpHandlers, OpParsedRequest } from "./context.js";
 import { buildModelQuery } from "./model-query.js";
-import { MODEL_COLUMNS, requireOwnModel, requireNotPreview, requireReadableEntry, requireVisibleContent, type ModelRow } from "../permissions/access.js";
+import { MODEL_COLUMNS, requireOwnModel, requireNotPreview, requireReadableEntry, requireVisibleContent, type ModelRow } from "./access.js";
 import { decodeStoredBlob, prepareBlob, type PreparedBlob } from "../store/blobs.js";
 import { validationFailed, isHostOpError } from "../store/errors.js";
 import { deleteModel, insertModel, modelBlobRows, updateModel, type ModelScopeBlob } from "../store/models-store.js";

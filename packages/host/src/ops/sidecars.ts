@@ -4,9 +4,9 @@
  * the extension can see. A sidecar belongs to its writer: core's and another extension's
  * sidecars cannot be overwritten, and another extension's sidecars read as absent.
  */
-import type { OpHandlers } from "./types.js";
+import type { OpHandlers } from "./context.js";
 import { toStoredJson } from "./models.js";
-import { requireNotPreview, requireVisibleContent } from "../permissions/access.js";
+import { requireNotPreview, requireVisibleContent } from "./access.js";
 import { permissionDenied } from "../store/errors.js";
 
 /** Writer of the sidecars the indexer produces. */

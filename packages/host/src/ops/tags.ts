@@ -3,9 +3,9 @@
  * Adding and removing need write_tags and a target the extension can see; listing needs only the
  * latter. An entry's list includes its content's tags.
  */
-import type { OpHandlers } from "./types.js";
+import type { OpHandlers } from "./context.js";
 import { metadataIdOf, resolveTarget, touchMetadata } from "./library-targets.js";
-import { requireNotPreview } from "../permissions/access.js";
+import { requireNotPreview } from "./access.js";
 import { newUuid, uuidToBlob } from "../store/uuid.js";
 
 export const tagOps: OpHandlers = {

@@ -2,7 +2,7 @@
 import type { EntryData, EntryKind } from "@sdx/sdk";
 import type { Library } from "./library.js";
 import { blobToUuid } from "./uuid.js";
-import { joinEntryPath } from "../permissions/paths.js";
+import { joinEntryPath } from "./paths.js";
 import { deleteMetadataRow, deleteModel } from "./models-store.js";
 
 export interface EntryRow {

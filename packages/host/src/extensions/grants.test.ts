@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import type { ManifestPermission } from "@sdx/sdk/manifest";
+import { GrantSet } from "./grants.js";
+import { canonicalPath, isWithin } from "../store/paths.js";
+import { HostOpError } from "../store/errors.js";
+
+const requested: ManifestPermission[] = [
+  { kind: "use_model", category: "face_detection", preference: "local" },
+  { kind: "use_model", category: "llm", preference: "any" },
+  { kind: "dispatch_jobs" },
+  { kind: "use_devices", capabilities: ["gpu", "cpu"] },
+  { kind: "read_entries", glob: "/data/photos/**/*.jpg" },
+];
+
+function denial(fn: () => void): { permission: string; message: string } {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(HostOpError);
+    const e = error as HostOpError;
+    expect(e.code).toBe("SDX3001");
+    return { permission: (e.data as { permission: string }).permission, message: e.message };
+  }
+  throw new Error("expected a denial");
+}
+
+describe("GrantSet", () => {
+  const all = GrantSet.of("x.y", requested, requested.map((permission, index) => ({ index, permission, scope: [] })));
+  const some = GrantSet.of("x.y", requested, [{ index: 0, permission: requested[0], scope: [] }, { index: 3, permission: { kind: "use_devices", capabilities: ["cpu"] }, scope: [] }]);
+  const none = GrantSet.of("x.y", [], []);
+
+  it("checks use_model by category", () => {
+    expect(() => all.requireUseModel("llm")).not.toThrow();
+    expect(() => some.requireUseModel("face_detection")).not.toThrow();
+    expect(denial(() => some.requireUseModel("llm"))).toEqual({ permission: "use_model", message: expect.stringMatching(/did not grant/) });
+    expect(denial(() => all.requireUseModel("ocr")).message).toMatch(/category "ocr"/);
+    expect(denial(() => none.requireUseModel("llm")).message).toMatch(/did not request use_model \(add Permission\.useModel/);
+  });
+
+  it("checks dispatch_jobs and use_devices capabilities", () => {
+    expect(() => all.requireDispatchJobs()).not.toThrow();
+    expect(denial(() => some.requireDispatchJobs()).permission).toBe("dispatch_jobs");
+    expect(() => some.requireUseDevices(["cpu"])).not.toThrow();
+    expect(denial(() => some.requireUseDevices(["gpu"])).message).toMatch(/covers cpu/);
+    expect(denial(() => none.requireUseDevices([])).permission).toBe("use_devices");
+  });
+
+  it("matches an absolute glob against the absolute path", () => {
+    expect(all.canReadEntry("/data/photos/2024/a.jpg", "2024/a.jpg")).toBe(true);
+    expect(all.canReadEntry("/data/other/a.jpg", "a.jpg")).toBe(false);
+  });
+
+  it("compares paths by component, not by string prefix", () => {
+    expect(isWithin("/data/photos2/a", "/data/photos")).toBe(false);
+    expect(isWithin("/data/photos/a", "/data/photos")).toBe(true);
+    expect(canonicalPath("/data/../etc/./x/../passwd")).toBe("/etc/passwd");
+    const scoped = GrantSet.of("x.y", [{ kind: "read_entries", glob: "**" }], [{ index: 0, permission: { kind: "read_entries", glob: "**" }, scope: ["/data/photos"] }]);
+    expect(scoped.canReadEntry("/data/photos2/a.jpg", "a.jpg")).toBe(false);
+  });
+});

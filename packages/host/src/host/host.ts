@@ -1,0 +1,363 @@
+/**
+ * The Host: what the CLI (and tests, and later an embedding app) use. It opens a library with its
+ * jobs.db, installs bundles, loads installed extensions into their sandboxes and runs their jobs.
+ *
+ * Loading an extension reads its stored bundle from disk and verifies it (`readBundle`: integrity,
+ * manifest, protocol) and that it is the bundle that was installed (hash), before any of its code
+ * is evaluated. Each loaded extension has its own sandbox instance for jobs and a task pool; every
+ * host call goes through one dispatcher with an `OpContext` naming the extension and its job.
+ *
+ * Agents (agents/): events (new entries, models created, jobs ended, schedules) are recorded in
+ * jobs.db when they happen and delivered to hooks in the background, in a hook instance of each
+ * extension, at least once, parallel to jobs; `idle()` waits for both.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
+import { Library } from "../store/library.js";
+import { installExtension, getInstalled, type GrantInput, type InstalledExtension } from "../extensions/install.js";
+import { indexLocation, type IndexOptions, type IndexSummary } from "../core/indexer/indexer.js";
+import { createLibraryOpContext } from "../ops/library-context.js";
+import { libraryOps } from "../ops/library-ops.js";
+import { createDispatcher, type Dispatcher } from "../ops/dispatch.js";
+import { createEnvOps, ExtensionLogs, type LogEntry } from "../ops/env.js";
+import { deviceOps } from "../ops/devices.js";
+import { kernelOps } from "../ops/kernels.js";
+import { createJobOps } from "../ops/jobs.js";
+import { memoryOps } from "../ops/memory.js";
+import { aiOps } from "../ops/ai.js";
+import { closeAi, resolveModelsDir } from "../core/ai/index.js";
+import type { OpContext, OpHandlers } from "../ops/context.js";
+import { QuickJSSandbox } from "@sdx/sandbox";
+import { preloadQuickJS } from "@sdx/sandbox";
+import type { Sandbox, SandboxLimits } from "@sdx/sandbox";
+import { JobStore, JOBS_DB_FILE, type JobProgress, type JobRecord, type JobState } from "../store/job-store.js";
+import { JobRunner } from "../jobs/job-runner.js";
+import { TaskPool } from "../jobs/task-pool.js";
+import { bindJobArgs } from "../jobs/job-params.js";
+import { JobScheduler } from "../jobs/scheduler.js";
+import { scopedCalls } from "./calls.js";
+import { entryHighWater, queueEntryIndexedJobs, queueJobCompletedJobs, queueModelCreatedJobs } from "../jobs/event-triggers.js";
+import { ScheduledJobs } from "../jobs/scheduled-triggers.js";
+import { NO_SCOPE, type ExtensionRuntime, type JobOutcome } from "../jobs/types.js";
+import { ActionRunner, type ActionOutcome, type ActionTarget } from "../actions/action-runner.js";
+import { ActionStore, type ActionRecord } from "../store/action-store.js";
+import { WriteGate } from "../actions/write-gate.js";
+import { IntegrityError, UserError } from "../errors.js";
+import { Agents } from "../agents/agents.js";
+import type { AgentDeliveryRecord, AgentEventFilter, AgentOptions } from "../agents/types.js";
+import type { HostCalls, SandboxInstance } from "@sdx/sandbox";
+import { readSettings } from "../store/settings.js";
+
+export interface HostOptions {
+  libraryDir: string;
+  /** Sandbox limits for every extension (memory, stack, slice, message size). */
+  limits?: Partial<SandboxLimits>;
+  /** The models directory (registry); default `SDX_MODELS_DIR`, then `~/.spacedrive/models`. */
+  modelsDir?: string;
+  /** Receives every log line of every extension (also kept in memory and in `<library>/logs/`). */
+  onLog?: (entry: { extensionId: string; level: string; message: string }) => void;
+  /**
+   * Run, in the background, the jobs nobody is running: those a killed process left `running`
+   * (resumed from their last checkpoint) and queued ones (dispatched, event-triggered, or
+   * suspended by a closing host). Default true; `sdx jobs list` and friends open with false.
+   */
+  recover?: boolean;
+  /** Receives the outcome of every job run in the background. */
+  onJobOutcome?: (outcome: JobOutcome) => void;
+  /** Agent hooks: their deadline (`hookTimeoutMs`, default 30 s), retries and concurrency. */
+  agents?: AgentOptions;
+  /**
+   * TESTS AND BENCHMARKS ONLY: handlers that replace host ops (e.g. an `ai.generate` that just
+   * waits 20 ms, to measure parallelism on inference-bound work without a model).
+   */
+  testOps?: OpHandlers;
+}
+
+export interface RunJobHostOptions {
+  onProgress?: (progress: JobProgress) => void;
+}
+
+interface LoadedExtension extends ExtensionRuntime {
+  readonly bundle: LoadedBundle;
+  /** The extension's op context (no job), for action steps. */
+  readonly context: OpContext;
+  /** Where agent hooks run (null without `@agent`): never behind a job, and its own VM to lose at a deadline. */
+  readonly agent: SandboxInstance | null;
+  hookCalls(depth: number): HostCalls;
+}
+
+export class Host {
+  private readonly loaded = new Map<string, Promise<LoadedExtension>>();
+  private readonly gate = new WriteGate();
+  private readonly scheduler: JobScheduler;
+  private readonly actionRunner: ActionRunner;
+  private readonly actionStore: ActionStore;
+  private readonly agents: Agents;
+  private readonly scheduledJobs: ScheduledJobs;
+  private constructor(
+    readonly library: Library,
+    readonly jobs: JobStore,
+    readonly sandbox: Sandbox,
+    private readonly logSink: ExtensionLogs,
+    private readonly runner: JobRunner,
+    private readonly dispatch: Dispatcher,
+    /** Where registered AI models are stored (shared by every library on the machine). */
+    readonly modelsDir: string,
+    options: HostOptions,
+  ) {
+    this.agents = new Agents(library, jobs, options.agents, {
+      load: (id) => this.load(id),
+      log: (id, level, message) => logSink.write(id, level, message),
+      queueModelJobs: (id, manifest, model, origin) => queueModelCreatedJobs(runner, jobs, id, manifest, model, origin),
+      queueJobCompletedJobs: (id, manifest, payload) => queueJobCompletedJobs(runner, id, manifest, payload),
+    });
+    this.scheduledJobs = new ScheduledJobs(library, jobs, runner);
+    this.scheduler = new JobScheduler(jobs, runner, (id) => this.load(id), (outcome) => {
+      this.agents.kick(); // the job's end was recorded as a job_completed event
+      options.onJobOutcome?.(outcome);
+    });
+    this.actionStore = new ActionStore(jobs.db);
+    this.actionStore.settleInterrupted(library);
+    this.actionRunner = new ActionRunner(this.actionStore, library, dispatch, this.gate);
+    if (options.recover !== false) {
+      runner.onQueued = () => this.scheduler.kick();
+      this.scheduler.kick();
+      this.agents.start();
+      this.scheduledJobs.refresh();
+    }
+  }
+
+  static async open(options: HostOptions): Promise<Host> {
+    const library = Library.open(options.libraryDir);
+    let jobs: JobStore | undefined;
+    try {
+      jobs = JobStore.open(join(library.dir, JOBS_DB_FILE));
+      const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
+      const runner = new JobRunner(jobs);
+      const dispatch = createDispatcher(
+        { ...libraryOps, ...memoryOps, ...aiOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner), ...options.testOps },
+        // A host bug: the guest gets the message only; the stack is logged for the user.
+        { onInternalError: (ctx, op, stack) => logs.write(ctx.extensionId, "error", `[host] ${op} failed: ${stack}`) },
+      );
+      await preloadQuickJS();
+      return new Host(library, jobs, new QuickJSSandbox(options.limits), logs, runner, dispatch, resolveModelsDir(options.modelsDir), options);
+    } catch (error) {
+      jobs?.close();
+      library.close();
+      throw error;
+    }
+  }
+
+  /** Verifies and installs (or upgrades) a bundle; its `init` runs once when it has one. */
+  async install(bundleBytes: Uint8Array, options: { grants: GrantInput[] }): Promise<InstalledExtension> {
+    const bundle = await readBundle(bundleBytes);
+    const installed = installExtension(this.library, bundle, { grants: options.grants });
+    await this.unload(installed.id);
+    this.agents.refreshSchedules();
+    this.scheduledJobs.refresh();
+    if (installed.manifest.hasInit) {
+      const runtime = await this.load(installed.id);
+      const reply = await runtime.main.invoke({
+        kind: "init",
+        name: "init",
+        args: [],
+        context: { extensionId: runtime.extensionId, config: runtime.config, deviceUuid: runtime.deviceUuid },
+      });
+      if (!reply.ok) this.logSink.write(installed.id, "error", `init failed: ${reply.error.code} ${reply.error.message}`);
+    }
+    return installed;
+  }
+
+  /** Runs a job of an installed extension to its end. `args` by name (a record) or position. */
+  async runJob(extensionId: string, job: string, args: unknown[] | Record<string, unknown>, options: RunJobHostOptions = {}): Promise<JobOutcome> {
+    const runtime = await this.load(extensionId);
+    const manifestJob = runtime.manifest.jobs.find((j) => j.name === job);
+    if (!manifestJob) {
+      throw new UserError("SDX3011", `${extensionId} has no job "${job}"; jobs: ${runtime.manifest.jobs.map((j) => j.name).join(", ") || "none"}`);
+    }
+    return this.afterJob(this.runner.run(runtime, job, bindJobArgs(manifestJob, args, this.library.deviceUuid), options));
+  }
+
+  /** A job that ended here may have a job_completed hook to call. */
+  private async afterJob(run: Promise<JobOutcome>): Promise<JobOutcome> {
+    try {
+      return await run;
+    } finally {
+      this.agents.kick();
+    }
+  }
+
+  /** Runs an unfinished job again from its last checkpoint (completed tasks are replayed). */
+  async resumeJob(jobId: string, options: RunJobHostOptions = {}): Promise<JobOutcome> {
+    const record = this.jobs.get(jobId);
+    if (!record) throw new UserError("SDX3008", `job ${jobId} does not exist`);
+    return this.afterJob(this.runner.resume(await this.load(record.extensionId), jobId, options));
+  }
+
+  /** Cancels a job (running here or in another process: it stops at its next host call). */
+  cancelJob(jobId: string): JobState {
+    const state = this.runner.cancel(jobId);
+    this.agents.kick();
+    return state;
+  }
+
+  /** Pauses a queued or running job; it stops at its next host call and continues with `resumeJob`. */
+  pauseJob(jobId: string): JobState {
+    return this.runner.pause(jobId);
+  }
+
+  /** A job's history: started, checkpoints, task attempts and replays, state changes. */
+  jobEvents(jobId: string, kinds?: readonly string[]): Array<{ at: string; kind: string; detail: unknown }> {
+    return this.jobs.events(jobId, kinds);
+  }
+
+  /**
+   * Resolves when no job is left running in the background (recovered, queued, event-triggered)
+   * and no hook delivery is running or due (retries waiting out their backoff stay pending).
+   * Jobs and hooks feed each other (a hook dispatches a job, a job's end calls a hook): it waits
+   * until a round finds both quiet.
+   */
+  async idle(): Promise<void> {
+    do await this.scheduler.idle();
+    while (await this.agents.idle());
+  }
+
+  /** Agent event deliveries: one row per event and hook, with state, attempts and last error. */
+  agentEvents(filter: AgentEventFilter = {}): AgentDeliveryRecord[] {
+    return this.agents.list(filter);
+  }
+
+  /** Runs an action's preview step: what it would change, with nothing changed. `args` by name or position. */
+  async previewAction(extensionId: string, action: string, args: unknown[] | Record<string, unknown>): Promise<ActionOutcome> {
+    const runtime = await this.load(extensionId);
+    const manifestAction = runtime.manifest.actions.find((a) => a.name === action);
+    if (!manifestAction) {
+      throw new UserError("SDX3011", `${extensionId} has no action "${action}"; actions: ${runtime.manifest.actions.map((a) => a.name).join(", ") || "none"}`);
+    }
+    return this.actionRunner.preview(this.actionTarget(runtime), action, bindJobArgs(manifestAction, args, this.library.deviceUuid));
+  }
+
+  /** Applies a previewed action: exactly the previewed changes, verified, or nothing (stale: SDX3016). */
+  async executeAction(actionId: string): Promise<ActionOutcome> {
+    const record = this.actionStore.get(actionId);
+    if (!record) throw new UserError("SDX3008", `action ${actionId} does not exist`);
+    return this.actionRunner.execute(this.actionTarget(await this.load(record.extensionId)), actionId);
+  }
+
+  /** Action steps run in a task instance: the main one may be busy with a long job. */
+  private actionTarget(runtime: LoadedExtension): ActionTarget {
+    return { ...runtime, invoke: (invocation, options) => runtime.tasks.use((instance) => instance.invoke(invocation, options)) };
+  }
+
+  /** Restores the library as it was before a reversible action (refused with SDX3016 if it changed since). */
+  undoAction(actionId: string): Promise<ActionOutcome> {
+    return this.actionRunner.undo(actionId);
+  }
+
+  getAction(actionId: string): ActionRecord | null {
+    return this.actionStore.get(actionId);
+  }
+
+  listActions(filter: { extensionId?: string } = {}): ActionRecord[] {
+    return this.actionStore.list(filter);
+  }
+
+  getJob(jobId: string): JobRecord | null {
+    return this.jobs.get(jobId);
+  }
+
+  listJobs(filter: { extensionId?: string; state?: JobState } = {}): JobRecord[] {
+    return this.jobs.list(filter);
+  }
+
+  /** The last log lines of an extension. */
+  logs(extensionId: string): readonly LogEntry[] {
+    return this.logSink.tail(extensionId);
+  }
+
+  /**
+   * Indexes a directory, then queues the `entry_indexed` jobs for its new entries (`triggeredJobs`)
+   * and records their `entry_indexed` events for agent hooks (`hookDeliveries`: deliveries added).
+   */
+  async index(dir: string, options: IndexOptions = {}): Promise<IndexSummary & { triggeredJobs: string[]; hookDeliveries: number }> {
+    const since = entryHighWater(this.library);
+    const summary = await indexLocation(this.library, dir, options);
+    const triggeredJobs = queueEntryIndexedJobs(this.library, this.runner, since);
+    return { ...summary, triggeredJobs, hookDeliveries: this.agents.afterIndex() };
+  }
+
+  private load(extensionId: string): Promise<LoadedExtension> {
+    let pending = this.loaded.get(extensionId);
+    if (!pending) {
+      pending = this.loadNow(extensionId);
+      this.loaded.set(extensionId, pending);
+      pending.catch(() => this.loaded.delete(extensionId));
+    }
+    return pending;
+  }
+
+  private async loadNow(extensionId: string): Promise<LoadedExtension> {
+    const installed = getInstalled(this.library, extensionId);
+    if (!installed) throw new UserError("SDX3010", `extension ${extensionId} is not installed in the library at ${this.library.dir}`);
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(installed.bundlePath));
+    } catch (error) {
+      throw new IntegrityError("SDX3010", `the bundle of ${extensionId} is missing (${installed.bundlePath}): ${(error as Error).message}; install it again`);
+    }
+    const bundle = await readBundle(bytes);
+    if (bundle.hash !== installed.bundleHash) {
+      throw new IntegrityError("SDX3010", `the bundle of ${extensionId} at ${installed.bundlePath} is not the one that was installed (hash ${bundle.hash}, installed ${installed.bundleHash}); install it again`);
+    }
+    const library: OpContext = { ...createLibraryOpContext(this.library, extensionId), bundle, modelsDir: this.modelsDir };
+    // Each kind of invocation audits through the agents, which notice the events its calls cause.
+    const base = this.agents.observe(library, { kind: "other" });
+    const router = { dispatch: this.dispatch, runner: this.runner, gate: this.gate };
+    const manifest = bundle.manifest;
+    const defaultCalls = scopedCalls(router, base, NO_SCOPE);
+    const create = (name: string) => this.sandbox.createInstance({ name, guestJs: bundle.guestJs, calls: defaultCalls });
+    const capacity = Math.max(1, ...manifest.jobs.map((j) => j.parallelism));
+    return {
+      extensionId,
+      manifest,
+      bundle,
+      deviceUuid: this.library.deviceUuid,
+      config: readSettings(this.library, manifest),
+      main: create(extensionId),
+      tasks: new TaskPool(() => create(`${extensionId}#task`), capacity),
+      calls: (scope) => scopedCalls(router, scope.jobId === null ? base : this.agents.observe(library, { kind: "job", jobId: scope.jobId }), scope),
+      context: base,
+      agent: manifest.agent && manifest.agent.hooks.length > 0 ? create(`${extensionId}#agent`) : null,
+      hookCalls: (depth) => scopedCalls(router, this.agents.observe(library, { kind: "hook", extensionId, depth }), NO_SCOPE),
+    };
+  }
+
+  private async unload(extensionId: string): Promise<void> {
+    const pending = this.loaded.get(extensionId);
+    this.loaded.delete(extensionId);
+    const runtime = await pending?.catch(() => undefined);
+    runtime?.main.dispose();
+    runtime?.tasks.dispose();
+    runtime?.agent?.dispose();
+  }
+
+  /**
+   * Stops background jobs and hooks at their next host call (they resume, or are delivered again,
+   * when a host opens the library again), then closes.
+   */
+  async close(): Promise<void> {
+    this.scheduledJobs.stop();
+    this.agents.stop();
+    this.scheduler.stop();
+    await this.agents.close();
+    await this.runner.close();
+    await this.scheduler.idle();
+    for (const id of [...this.loaded.keys()]) await this.unload(id);
+    this.logSink.flush();
+    await closeAi();
+    this.jobs.close();
+    this.library.close();
+  }
+}
+
