@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { startLlmPeer, peerReply, type LlmPeer } from "../packages/host/src/ai/testing/llm-peers.js";
+import { startLlmPeer, peerReply, type LlmPeer } from "../packages/host/src/core/ai/testing/llm-peers.js";
 // @ts-expect-error plain ESM script without types
 import { generatePhotos } from "../scripts/demo/photos.mjs";
 import { sdxJson, sdxJsonAsync, tempDir } from "./helpers/cli.js";

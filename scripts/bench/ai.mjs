@@ -13,11 +13,11 @@ import ort from "onnxruntime-node";
 import sharp from "sharp";
 import { readBundle } from "../../packages/bundle/dist/index.js";
 import { Host, ModelRegistry } from "../../packages/host/dist/index.js";
-import { OnnxSessions } from "../../packages/host/dist/ai/onnx.js";
-import { configureInference } from "../../packages/host/dist/ai/runtime.js";
-import { defaultOcrModels, recognize } from "../../packages/host/dist/ocr/index.js";
-import { renderPage } from "../../packages/host/dist/ocr/render-page.js";
-import { characterErrorRate, normalizeText } from "../../packages/host/dist/ocr/text-metrics.js";
+import { OnnxSessions } from "../../packages/host/dist/core/ai/onnx.js";
+import { configureInference } from "../../packages/host/dist/core/ai/runtime.js";
+import { defaultOcrModels, recognize } from "../../packages/host/dist/core/ocr/index.js";
+import { renderPage } from "../../packages/host/dist/core/ocr/render-page.js";
+import { characterErrorRate, normalizeText } from "../../packages/host/dist/core/ocr/text-metrics.js";
 import { median, ms, ratio } from "./util.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));

@@ -14,8 +14,8 @@ import { fileURLToPath } from "node:url";
 import { createBLAKE3 } from "hash-wasm";
 import { Host } from "../../packages/host/dist/index.js";
 import { Library } from "../../packages/host/dist/store/library.js";
-import { indexLocation } from "../../packages/host/dist/indexer/indexer.js";
-import { ContentHasher } from "../../packages/host/dist/indexer/hashing.js";
+import { indexLocation } from "../../packages/host/dist/core/indexer/indexer.js";
+import { ContentHasher } from "../../packages/host/dist/core/indexer/hashing.js";
 import { prepareBlob, decodeStoredBlob } from "../../packages/host/dist/store/blobs.js";
 import { median, ms, ratio, time } from "./util.mjs";
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { readBundle } from "../../packages/bundle/dist/index.js";
 import { Host, ModelRegistry, QuickJSSandbox } from "../../packages/host/dist/index.js";
-import { OnnxSessions } from "../../packages/host/dist/ai/onnx.js";
+import { OnnxSessions } from "../../packages/host/dist/core/ai/onnx.js";
 import { generatePhotos } from "../demo/photos.mjs";
 import { median, ms } from "./util.mjs";
 

@@ -15,8 +15,8 @@ import { Library } from "../../packages/host/src/store/library.js";
 import { cleanupTempDirs, installTest, tempDir } from "../../packages/host/src/store/__tests__/fixture.js";
 import { createDispatcher } from "../../packages/host/src/ops/dispatch.js";
 import { aiOps } from "../../packages/host/src/ops/ai.js";
-import type { OpContext } from "../../packages/host/src/ops/types.js";
-import { closeAi, inferenceSessions } from "../../packages/host/src/ai/runtime.js";
+import type { OpContext } from "../../packages/host/src/ops/context.js";
+import { closeAi, inferenceSessions } from "../../packages/host/src/core/ai/runtime.js";
 
 type Box = [number, number, number, number];
 interface Expected {

@@ -9,10 +9,10 @@
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { FIXTURES } from "./fixtures.js";
-import { recognize } from "../../packages/host/src/ocr/index.js";
-import { characterErrorRate, normalizeText } from "../../packages/host/src/ocr/text-metrics.js";
-import { indexLocation } from "../../packages/host/src/indexer/indexer.js";
-import { closeAi } from "../../packages/host/src/ai/runtime.js";
+import { recognize } from "../../packages/host/src/core/ocr/index.js";
+import { characterErrorRate, normalizeText } from "../../packages/host/src/core/ocr/text-metrics.js";
+import { indexLocation } from "../../packages/host/src/core/indexer/indexer.js";
+import { closeAi } from "../../packages/host/src/core/ai/runtime.js";
 import { cleanupTempDirs, openLibrary } from "../../packages/host/src/store/__tests__/fixture.js";
 
 afterAll(async () => {
