@@ -1,7 +1,29 @@
-// typescript-eslint over every package. The import restriction keeps the pipeline one-directional:
-// the guest runtime never reaches Node, and codegen emitters never see ts-morph (STYLE.md).
+// typescript-eslint over every package. The import restrictions are the architecture's "nevers"
+// (docs/architecture.md): the pipeline stays one-directional (the guest runtime never reaches Node,
+// codegen emitters never see ts-morph), and the host's folders are floors an import may only go
+// down: host/ > agents/, actions/, jobs/ > ops/ > extensions/, core/ > store/ > errors.ts.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+
+
+/** A `no-restricted-imports` rule forbidding the given host folders (relative imports) and packages. */
+function never(folders, message, packages = []) {
+  return {
+    "no-restricted-imports": ["error", {
+      patterns: [
+        ...(folders.length ? [{ group: folders.flatMap((f) => [`./${f}/*`, `../${f}/*`, `../../${f}/*`, `../../../${f}/*`]), message }] : []),
+        ...(packages.length ? [{ group: packages, message: "The host is the runtime: it never depends on the build toolchain (only on @sdx/bundle-format)." }] : []),
+      ],
+    }],
+  };
+}
+const HOST = "packages/host/src";
+const TOOLCHAIN = ["@sdx/bundle", "@sdx/codegen", "@sdx/cli", "esbuild", "ts-morph", "typescript", "assemblyscript", "assemblyscript/*"];
+const hostFloor = (folder, forbidden, message) => ({
+  files: [`${HOST}/${folder}`],
+  ignores: [`${HOST}/**/*.test.ts`, `${HOST}/**/__tests__/**`],
+  rules: never(forbidden, message, TOOLCHAIN),
+});
 
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/node_modules/**", "**/generated/**", "**/fixtures/**", "**/templates/**", "coverage/**", "examples/*/kernels/**"] },
@@ -24,6 +46,39 @@ export default tseslint.config(
     files: ["packages/codegen/src/emit/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: [{ group: ["ts-morph", "typescript"], message: "Emitters work on the IR only." }] }],
+    },
+  },
+  // The host's floors (tests may wire floors together; production code may not).
+  hostFloor("*.ts", [], ""),
+  hostFloor("errors.ts", ["store", "core", "extensions", "ops", "jobs", "actions", "agents", "host"], "errors.ts is the bottom floor: it imports nothing of the host."),
+  hostFloor("store/**/*.ts", ["core", "extensions", "ops", "jobs", "actions", "agents", "host"], "store/ is the floor under everything: it imports nothing above it."),
+  hostFloor("core/**/*.ts", ["extensions", "ops", "jobs", "actions", "agents", "host"], "core/ (what Spacedrive's core provides) never imports ops/ or above."),
+  hostFloor("extensions/**/*.ts", ["core", "ops", "jobs", "actions", "agents", "host"], "extensions/ never imports ops/ or above."),
+  hostFloor("ops/**/*.ts", ["jobs", "actions", "agents", "host"], "ops/ never imports jobs/, actions/, agents/ or host/: they sit above it."),
+  hostFloor("jobs/**/*.ts", ["actions", "agents", "host"], "jobs/ never imports actions/, agents/ or host/."),
+  hostFloor("actions/**/*.ts", ["jobs", "agents", "host"], "actions/ never imports jobs/, agents/ or host/."),
+  hostFloor("agents/**/*.ts", ["host"], "agents/ never imports host/: the Host wires the agents, not the other way round."),
+  {
+    files: ["packages/sandbox/src/**/*.ts"],
+    ignores: ["packages/sandbox/src/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["@sdx/host", "@sdx/host/*", "@sdx/bundle", "@sdx/bundle-format", "@sdx/codegen", "@sdx/cli", "better-sqlite3", "onnxruntime-node", "sharp"], message: "@sdx/sandbox knows the protocol and QuickJS only." }] }],
+    },
+  },
+  {
+    files: ["packages/bundle-format/src/**/*.ts"],
+    ignores: ["packages/bundle-format/src/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["@sdx/bundle", "@sdx/codegen", "@sdx/host", "@sdx/cli", "esbuild", "ts-morph", "assemblyscript"], message: "@sdx/bundle-format reads and writes bundles without build tools or a host." }] }],
+    },
+  },
+  {
+    files: ["packages/cli/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [
+        { group: ["@sdx/host/*", "**/host/src/**", "**/host/dist/**"], message: "The CLI uses @sdx/host's public index only." },
+        { group: ["better-sqlite3"], message: "The CLI runs no SQL: ask the host." },
+      ] }],
     },
   },
   {

@@ -152,7 +152,7 @@ describe("containment, other events, guards", () => {
       const chain = completed.filter((e) => (e.payload as { name: string }).name === "chain");
       // Depth 0 (the user's run) to 8 delivered; the 10th run's event is one hook too deep.
       expect(chain.map((e) => e.state)).toEqual([...Array<string>(9).fill("delivered"), "skipped"]);
-      expect(chain.at(-1)).toMatchObject({ depth: 9, lastError: { name: "LoopGuard" } });
+      expect(chain.at(-1)).toMatchObject({ depth: 9, lastError: { code: "SDX3025" } });
       expect(host.listJobs({ extensionId: EXT }).filter((j) => j.name === "chain")).toHaveLength(10);
 
       await new Promise((r) => setTimeout(r, Math.max(0, 2_300 - (Date.now() - opened))));

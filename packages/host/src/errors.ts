@@ -1,90 +1,72 @@
 /**
- * Host-side errors and their wire form. The host's own errors are a small tree (`HostError` →
- * `UserError`, `SandboxError`, `IntegrityError`), each with a stable SDX3xxx code; anything else
- * thrown inside the host is a bug: it crosses to the guest as SDX3020 with its message only, and its
- * stack stays host-side. Errors reach the guest as `WireError` data, never as objects.
+ * The host's errors: the one tree of `@sdx/sdk/errors` (the same classes the guest rebuilds), with
+ * constructors for the refusals every floor raises. A code is raised as the class the code table
+ * names (`sdxError`), so SDX3001 is always a `PermissionDenied`, SDX3021 always an `IntegrityError`.
+ * Anything thrown that is not an `SdxError` is a host bug: it crosses to the guest as SDX3020 with
+ * its message only, and its stack is logged (`toWireError`).
  */
-import type { WireError, WireResult } from "@sdx/sdk/protocol";
-import type { Code } from "@sdx/sdk/codes";
+import { SdxError } from "@sdx/sdk/errors";
+import { sdxError } from "@sdx/sdk/protocol";
 
-/** The SDX3xxx range of `codes.ts`. */
-export type HostCode = Extract<Code, `SDX3${string}`>;
+export {
+  SdxError, PermissionDenied, ValidationError, NotFound, TaskFailed, JobCancelled, ConsentRequired,
+  UserError, SandboxError, IntegrityError, InternalError, errorFromWire,
+} from "@sdx/sdk/errors";
+export { sdxError, wireError, failure, toWireError } from "@sdx/sdk/protocol";
+export type { Code } from "@sdx/sdk/codes";
 
-/** The guest-side class an error code is rebuilt as (see `errorFromWire` in the SDK). */
-const WIRE_NAMES: Partial<Record<HostCode, string>> = {
-  SDX3001: "PermissionDenied",
-  SDX3002: "ValidationError",
-  SDX3008: "NotFound",
-  SDX3018: "ConsentRequired",
-  SDX3019: "JobCancelled",
-};
-
-export function wireNameOf(code: string): string {
-  return WIRE_NAMES[code as HostCode] ?? "SdxError";
+export interface ValidationIssue {
+  /** Dotted path into the payload, `""` for the root. */
+  path: string;
+  message: string;
 }
 
-/** Base of every error the host raises on purpose. */
-export class HostError extends Error {
-  override name = "HostError";
-  constructor(
-    readonly code: HostCode,
-    message: string,
-    readonly data?: unknown,
-  ) {
-    super(message);
-  }
-
-  toWire(): WireError {
-    return wireError(this.code, this.message, this.data === undefined ? {} : { data: this.data });
-  }
+/** SDX3001. `permission` is the manifest permission kind that was missing or out of scope. */
+export function permissionDenied(permission: string, message: string, auditTarget?: string): SdxError {
+  const error = sdxError("SDX3001", message, { permission });
+  return auditTarget === undefined ? error : withAuditTarget(error, auditTarget);
 }
 
-/** The caller asked for something impossible (unknown job, bad parameter, not installed). */
-export class UserError extends HostError {
-  override name = "UserError";
+/** SDX3002, with every issue located by its path. */
+export function validationFailed(message: string, issues: ValidationIssue[] = []): SdxError {
+  const detail = issues.length > 0 ? `: ${issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}` : "";
+  return sdxError("SDX3002", message + detail, { issues });
 }
 
-/** The guest broke a sandbox limit or the protocol. */
-export class SandboxError extends HostError {
-  override name = "SandboxError";
+/** SDX3008. */
+export function notFound(what: string): SdxError {
+  return sdxError("SDX3008", `${what} does not exist`);
 }
 
-/** A bundle or stored file does not match its recorded hash. */
-export class IntegrityError extends HostError {
-  override name = "IntegrityError";
-}
-
-/**
- * Carries an error that already has its wire form (e.g. a task's last failure, whose code may be
- * the guest's own), so it crosses back unchanged.
- */
-export class WireFailure extends Error {
-  override name = "WireFailure";
-  constructor(readonly wire: WireError) {
-    super(wire.message);
-  }
-}
-
-/** Builds a `WireError` for a host code. */
-export function wireError(code: HostCode, message: string, extra: { name?: string; data?: unknown } = {}): WireError {
-  const error: WireError = { code, name: extra.name ?? wireNameOf(code), message };
-  if (extra.data !== undefined) error.data = extra.data;
+/** SDX3020: the host itself could not finish (the environment failed, or a bug). */
+export function hostFailed(message: string, cause?: unknown): SdxError {
+  const error = sdxError("SDX3020", message);
+  if (cause !== undefined) (error as Error).cause = cause;
   return error;
 }
 
-export function failure(error: WireError): WireResult<never> {
-  return { ok: false, error };
+/**
+ * What the audit log records as the target of a refusal. Kept off the error's wire form: it may be
+ * a canonical path (where a symlink points) that the guest must not learn.
+ */
+const auditTargets = new WeakMap<object, string>();
+/** Refusals already written to the audit log where they were detected, so the op's wrapper does not write them again. */
+const reported = new WeakSet<object>();
+
+export function withAuditTarget<E extends Error>(error: E, target: string): E {
+  auditTargets.set(error, target);
+  return error;
 }
 
-/**
- * Turns anything thrown host-side into a `WireError`. Known errors keep their code; unknown ones
- * become SDX3020 with the message only (their stack goes to `logStack`, never to the guest).
- */
-export function toWireError(error: unknown, logStack?: (stack: string) => void): WireError {
-  // HostOpError (store/errors.ts) is a HostError that names its own wire class.
-  if (error instanceof HostError) return error.toWire();
-  if (error instanceof WireFailure) return error.wire;
-  const message = error instanceof Error ? error.message : String(error);
-  if (logStack) logStack(error instanceof Error && error.stack ? error.stack : message);
-  return wireError("SDX3020", message || "host operation failed");
+export function auditTargetOf(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null ? auditTargets.get(error) : undefined;
+}
+
+export function markReported<E extends Error>(error: E): E {
+  reported.add(error);
+  return error;
+}
+
+export function isReported(error: unknown): boolean {
+  return typeof error === "object" && error !== null && reported.has(error);
 }

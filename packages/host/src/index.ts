@@ -21,7 +21,10 @@ export type { LogEntry, LogLevel } from "./ops/env.js";
 export { deviceOps, LOCAL_CAPABILITIES } from "./ops/devices.js";
 export { kernelOps } from "./ops/kernels.js";
 export { createJobOps } from "./ops/jobs.js";
-export { libraryOps, MUTATING_LIBRARY_OPS } from "./ops/library-ops.js";
+export { libraryOps } from "./ops/library-ops.js";
+export { EventBus } from "./ops/events.js";
+export type { HostEvent, PublishedEvent, CallOrigin } from "./ops/events.js";
+export { auditLine } from "./ops/audit-trail.js";
 export { createLibraryOpContext } from "./ops/library-context.js";
 export { ModelValidators } from "./extensions/validators.js";
 export type { OpContext, OpHandler, OpHandlers } from "./ops/context.js";
@@ -42,7 +45,6 @@ export type { AgentDeliveryRecord, AgentEventFilter, AgentEventType, AgentOption
 export { Library, LIBRARY_DB_FILE } from "./store/library.js";
 export { readAudit } from "./store/audit.js";
 export type { AuditRecord, AuditResult } from "./store/audit.js";
-export { HostOpError } from "./store/errors.js";
 export { GrantSet } from "./extensions/grants.js";
 export type { Grant } from "./extensions/grants.js";
 export {
@@ -53,8 +55,10 @@ export { indexLocation } from "./core/indexer/indexer.js";
 export type { IndexOptions, IndexProgress, IndexSummary } from "./core/indexer/indexer.js";
 
 // errors
-export { HostError, UserError, SandboxError, IntegrityError, WireFailure, wireError, toWireError } from "./errors.js";
-export type { HostCode } from "./errors.js";
+export {
+  SdxError, PermissionDenied, ValidationError, NotFound, TaskFailed, JobCancelled, ConsentRequired, UserError, SandboxError, IntegrityError, InternalError,
+  sdxError, wireError, toWireError,
+} from "./errors.js";
 
 
 // AI infrastructure (used by `sdx models`)

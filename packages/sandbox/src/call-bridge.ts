@@ -7,19 +7,18 @@
  * SDX3014 errors, malformed requests SDX3002.
  */
 import type { QuickJSHandle } from "quickjs-emscripten-core";
-import { SYNC_OPS, failure, toWireError, wireError, type WireMessage, type WireResult } from "@sdx/sdk/protocol";
+import { SYNC_OPS, failure, isSyncOp, toWireError, wireError, type WireMessage, type WireResult } from "@sdx/sdk/protocol";
 import { SEP } from "./guest-helpers.js";
 import { decodeFast, encodeChecked, lengthOf, writeMessage } from "./marshal.js";
-import type { QuickJSVm } from "./quickjs-vm.js";
+import type { VmCore } from "./vm-core.js";
 
-const SYNC_OP_SET: ReadonlySet<string> = new Set(SYNC_OPS);
 
 export class CallBridge {
   private ready: string[] = [];
   private readyBuffers: ArrayBuffer[] = [];
   private flushScheduled = false;
 
-  constructor(private readonly vm: QuickJSVm) {}
+  constructor(private readonly vm: VmCore) {}
 
   /** Encodes a host reply; one over the size limit is replaced by an SDX3014 error. */
   encodeReply(result: WireResult): WireMessage {
@@ -51,7 +50,7 @@ export class CallBridge {
     const request = this.decodeRequest(op, ctx.getString(jsonHandle), buffers);
     let result: WireResult;
     if ("error" in request) result = request.error;
-    else if (!SYNC_OP_SET.has(op)) result = failure(wireError("SDX3007", `${op} cannot be called synchronously (only ${SYNC_OPS.join(", ")})`));
+    else if (!isSyncOp(op)) result = failure(wireError("SDX3007", `${op} cannot be called synchronously (only ${SYNC_OPS.join(", ")})`));
     else {
       try {
         result = this.vm.calls.callSync(op, request.payload);
@@ -160,7 +159,7 @@ export class CallBridge {
 }
 
 /** Copies an ArrayBuffer out of the VM (its view points into the VM's heap, which moves on). */
-function copyArrayBuffer(vm: QuickJSVm, handle: QuickJSHandle): ArrayBuffer {
+function copyArrayBuffer(vm: VmCore, handle: QuickJSHandle): ArrayBuffer {
   const view = vm.context.getArrayBuffer(handle);
   const copy = view.value.slice().buffer;
   view.dispose();

@@ -40,7 +40,7 @@ export function fatalOfHostException(error: unknown): VmFatal {
 }
 
 export function fatalWireError(fatal: VmFatal): WireError {
-  return wireError(fatal.code, fatal.message, { name: "SandboxError" });
+  return wireError(fatal.code, fatal.message);
 }
 
 /** What `describe` (guest-helpers.ts) reports about a thrown value. */

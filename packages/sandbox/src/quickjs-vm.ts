@@ -17,8 +17,9 @@ import { CallBridge } from "./call-bridge.js";
 import { FATAL_MESSAGES, fatalCodeOf, fatalOfHostException, fatalWireError, guestThrownError, type ThrownDescription, type VmFatal } from "./guest-error.js";
 import type { HostCalls, SandboxLimits } from "./types.js";
 import { settleReply } from "./reply.js";
+import type { VmCore } from "./vm-core.js";
 
-export class QuickJSVm {
+export class QuickJSVm implements VmCore {
   /** Set once the VM has failed fatally; it is then disposed and must not be used. */
   fatal: VmFatal | null = null;
   calls: HostCalls;
@@ -120,11 +121,11 @@ export class QuickJSVm {
     version?.dispose();
     if (!invoke || ctx.typeof(invoke) !== "function") {
       invoke?.dispose();
-      return failure(wireError("SDX3006", "the bundle did not define globalThis.__sdx_guest.invoke", { name: "SandboxError" }));
+      return failure(wireError("SDX3024", "the bundle did not define globalThis.__sdx_guest.invoke"));
     }
     this.guestInvoke = invoke;
     if (versionNumber !== PROTOCOL_VERSION) {
-      return failure(wireError("SDX3009", `the guest speaks protocol ${String(versionNumber)}, this host speaks ${PROTOCOL_VERSION}`, { name: "SandboxError" }));
+      return failure(wireError("SDX3009", `the guest speaks protocol ${String(versionNumber)}, this host speaks ${PROTOCOL_VERSION}`));
     }
     return null;
   }

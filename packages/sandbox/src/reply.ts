@@ -8,10 +8,10 @@ import type { QuickJSHandle } from "quickjs-emscripten-core";
 import { decodeMessage, failure, toWireError, wireError, type WireError, type WireResult } from "@sdx/sdk/protocol";
 import { fatalOfWireError, fatalWireError } from "./guest-error.js";
 import { ProtocolMisuse, readMessage, type Helpers } from "./marshal.js";
-import type { QuickJSVm } from "./quickjs-vm.js";
+import type { VmCore } from "./vm-core.js";
 
 /** Waits (inside the VM) for `value` to settle and calls `finish` with the decoded reply. */
-export function settleReply(vm: QuickJSVm, helpers: Helpers, value: QuickJSHandle, finish: (result: WireResult) => void): void {
+export function settleReply(vm: VmCore, helpers: Helpers, value: QuickJSHandle, finish: (result: WireResult) => void): void {
   const ctx = vm.context;
   const ok = ctx.newFunction("ok", (message) => {
     finish(readReply(vm, helpers, message));
@@ -27,10 +27,10 @@ export function settleReply(vm: QuickJSVm, helpers: Helpers, value: QuickJSHandl
 }
 
 function malformed(detail: string): WireResult<never> {
-  return failure(wireError("SDX3006", `the guest's reply is malformed: ${detail}`, { name: "SandboxError" }));
+  return failure(wireError("SDX3024", `the guest's reply is malformed: ${detail}`));
 }
 
-function readReply(vm: QuickJSVm, helpers: Helpers, message: QuickJSHandle): WireResult {
+function readReply(vm: VmCore, helpers: Helpers, message: QuickJSHandle): WireResult {
   const ctx = vm.context;
   const parts = ctx.callFunction(helpers.unpack, ctx.undefined, message);
   if (parts.error) return vm.rejected(parts.error);
@@ -56,7 +56,7 @@ function isWireError(value: unknown): value is WireError {
   return typeof rec.code === "string" && typeof rec.name === "string" && typeof rec.message === "string";
 }
 
-function checkResult(vm: QuickJSVm, decoded: unknown): WireResult {
+function checkResult(vm: VmCore, decoded: unknown): WireResult {
   if (decoded === null || typeof decoded !== "object") return malformed("not a { ok, value | error } object");
   const rec = decoded as Record<string, unknown>;
   if (rec.ok === true) return { ok: true, value: rec.value ?? null };

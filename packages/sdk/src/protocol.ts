@@ -21,18 +21,7 @@ import type { WireMessage } from "./protocol/codec.js";
 
 // ───────────────────────── errors as data ─────────────────────────
 
-/** How an error crosses the boundary (either way). Rebuilt on the other side; no `instanceof` across realms. */
-export interface WireError {
-  /** Stable code from `codes.ts`, e.g. `"SDX3001"`; `"GUEST"` for errors the extension threw itself. */
-  code: string;
-  /** Error class name, e.g. `"PermissionDenied"`, `"ValidationError"`, `"TypeError"`. */
-  name: string;
-  message: string;
-  data?: unknown;
-  stack?: string;
-}
-
-export type WireResult<T = unknown> = { ok: true; value: T } | { ok: false; error: WireError };
+export type { WireError, WireResult } from "./protocol/errors.js";
 
 // ───────────────────────── the ABI between sandbox and guest ─────────────────────────
 
@@ -131,66 +120,85 @@ const genOptions = z.object({
 const chatMessage = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() }).strict();
 const nothing = z.null();
 
-function op<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
-  return { request, response };
+/**
+ * What an op does, which decides how the host treats it (see docs/protocol.md#effects):
+ * - `env`: touches no data (logging, randomness, text codecs, the trail). May be called
+ *   synchronously (`__sdx_call_sync`) when `sync` is set.
+ * - `read`: reads the library, the registry or runs inference; allowed in an action's preview.
+ * - `write`: changes data (the library, agent memory, the model registry). Inside a job it gets a
+ *   write key (a resumed job never repeats it); it passes the write gate; it is refused in a
+ *   preview and recorded in an action's execute step.
+ * - `job`: talks to the job system (progress, checkpoints, tasks, dispatch); never in an action.
+ */
+export type OpEffect = "env" | "read" | "write" | "job";
+
+interface OpOptions<S extends boolean> {
+  /** Callable synchronously (`__sdx_call_sync`): cheap, no I/O. */
+  sync?: S;
+  /** Reads the user's library data (entries, models, tags, collections, sidecars): an action's preview is based on its answer. */
+  library?: boolean;
+}
+
+function op<Req extends z.ZodType, Res extends z.ZodType, E extends OpEffect, S extends boolean = false>(request: Req, response: Res, effect: E, options: OpOptions<S> = {}) {
+  return { request, response, effect, sync: (options.sync ?? false) as S, library: options.library === true };
 }
 
 /** Every host operation. The guest calls them by name; the host validates each request. */
 export const ops = {
   // logging and environment
-  "log": op(z.object({ level: z.enum(["trace", "debug", "info", "warn", "error"]), message: z.string(), data: json.optional() }).strict(), nothing),
-  "crypto.randomBytes": op(z.object({ length: z.number().int().min(0).max(65536) }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict()),
-  "text.encode": op(z.object({ text: z.string() }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict()),
-  "text.decode": op(z.object({ bytes: z.instanceof(Uint8Array), fatal: z.boolean().optional() }).strict(), z.object({ text: z.string() }).strict()),
+  "log": op(z.object({ level: z.enum(["trace", "debug", "info", "warn", "error"]), message: z.string(), data: json.optional() }).strict(), nothing, "env", { sync: true }),
+  "crypto.randomBytes": op(z.object({ length: z.number().int().min(0).max(65536) }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict(), "env", { sync: true }),
+  "text.encode": op(z.object({ text: z.string() }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict(), "env", { sync: true }),
+  "text.decode": op(z.object({ bytes: z.instanceof(Uint8Array), fatal: z.boolean().optional() }).strict(), z.object({ text: z.string() }).strict(), "env", { sync: true }),
 
   // entries
   "entries.query": op(z.object({
     location: sdPath.optional(), kinds: z.array(entryKind).optional(), glob: z.string().optional(),
     contentUuid: uuid.optional(), thisDeviceOnly: z.boolean().optional(), tag: tag.optional(),
     limit: z.number().int().positive().max(10_000), cursor: z.string().nullable().optional(), countOnly: z.boolean().optional(),
-  }).strict(), z.object({ entries: z.array(entryDataSchema), nextCursor: z.string().nullable(), count: z.number().optional() }).strict()),
-  "entries.get": op(z.object({ entryUuid: uuid }).strict(), z.object({ entry: entryDataSchema.nullable() }).strict()),
-  "entries.read": op(z.object({ entryUuid: uuid }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict()),
+  }).strict(), z.object({ entries: z.array(entryDataSchema), nextCursor: z.string().nullable(), count: z.number().optional() }).strict(), "read", { library: true }),
+  "entries.get": op(z.object({ entryUuid: uuid }).strict(), z.object({ entry: entryDataSchema.nullable() }).strict(), "read", { library: true }),
+  "entries.read": op(z.object({ entryUuid: uuid }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict(), "read", { library: true }),
 
   // models
-  "models.create": op(z.object({ modelType: z.string(), scope: modelScope, data: z.record(z.string(), json), blobs: z.record(z.string(), json) }).strict(), z.object({ uuid }).strict()),
+  "models.create": op(z.object({ modelType: z.string(), scope: modelScope, data: z.record(z.string(), json), blobs: z.record(z.string(), json) }).strict(), z.object({ uuid }).strict(), "write"),
   "models.get": op(z.object({
     modelType: z.string(), by: z.union([z.object({ uuid }).strict(), z.object({ content: uuid }).strict(), z.object({ entry: uuid }).strict()]),
-  }).strict(), z.object({ model: wireModel.nullable() }).strict()),
+  }).strict(), z.object({ model: wireModel.nullable() }).strict(), "read", { library: true }),
   "models.query": op(z.object({
     modelType: z.string(), filters: z.array(filter), contentUuid: uuid.optional(), tag: tag.optional(),
     orderBy: z.object({ field: z.string(), direction: z.enum(["asc", "desc"]) }).strict().optional(),
     limit: z.number().int().positive().max(100_000).optional(), offset: z.number().int().nonnegative().optional(),
     inlineOnly: z.boolean(), countOnly: z.boolean().optional(),
-  }).strict(), z.object({ models: z.array(wireModel), count: z.number().optional() }).strict()),
-  "models.loadBlob": op(z.object({ modelUuid: uuid, field: z.string() }).strict(), z.object({ value: json }).strict()),
-  "models.update": op(z.object({ modelType: z.string(), uuid, data: z.record(z.string(), json), blobs: z.record(z.string(), json) }).strict(), nothing),
-  "models.delete": op(z.object({ modelType: z.string(), uuid }).strict(), nothing),
+  }).strict(), z.object({ models: z.array(wireModel), count: z.number().optional() }).strict(), "read", { library: true }),
+  "models.loadBlob": op(z.object({ modelUuid: uuid, field: z.string() }).strict(), z.object({ value: json }).strict(), "read", { library: true }),
+  "models.update": op(z.object({ modelType: z.string(), uuid, data: z.record(z.string(), json), blobs: z.record(z.string(), json) }).strict(), nothing, "write"),
+  "models.delete": op(z.object({ modelType: z.string(), uuid }).strict(), nothing, "write"),
 
   // tags, collections, sidecars, custom metadata
-  "tags.add": op(z.object({ target: tagTarget, tag }).strict(), nothing),
-  "tags.remove": op(z.object({ target: tagTarget, tag }).strict(), nothing),
-  "tags.list": op(z.object({ target: tagTarget }).strict(), z.object({ tags: z.array(z.string()) }).strict()),
-  "collections.create": op(z.object({ name: z.string().min(1), items: z.array(itemRef) }).strict(), z.object({ uuid }).strict()),
-  "collections.add": op(z.object({ collection: uuid, items: z.array(itemRef) }).strict(), nothing),
-  "collections.get": op(z.object({ collection: uuid }).strict(), z.object({ collection: z.object({ uuid, name: z.string(), items: z.array(itemRef) }).strict().nullable() }).strict()),
-  "sidecars.read": op(z.object({ contentUuid: uuid, kind: z.string() }).strict(), z.object({ data: json }).strict()),
-  "sidecars.write": op(z.object({ contentUuid: uuid, kind: z.string(), data: json }).strict(), nothing),
-  "metadata.setCustom": op(z.object({ target: z.union([z.object({ content: uuid }).strict(), z.object({ entry: uuid }).strict()]), data: json }).strict(), nothing),
+  "tags.add": op(z.object({ target: tagTarget, tag }).strict(), nothing, "write"),
+  "tags.remove": op(z.object({ target: tagTarget, tag }).strict(), nothing, "write"),
+  "tags.list": op(z.object({ target: tagTarget }).strict(), z.object({ tags: z.array(z.string()) }).strict(), "read", { library: true }),
+  "collections.create": op(z.object({ name: z.string().min(1), items: z.array(itemRef) }).strict(), z.object({ uuid }).strict(), "write"),
+  "collections.add": op(z.object({ collection: uuid, items: z.array(itemRef) }).strict(), nothing, "write"),
+  "collections.get": op(z.object({ collection: uuid }).strict(), z.object({ collection: z.object({ uuid, name: z.string(), items: z.array(itemRef) }).strict().nullable() }).strict(), "read", { library: true }),
+  "sidecars.read": op(z.object({ contentUuid: uuid, kind: z.string() }).strict(), z.object({ data: json }).strict(), "read", { library: true }),
+  "sidecars.write": op(z.object({ contentUuid: uuid, kind: z.string(), data: json }).strict(), nothing, "write"),
+  "metadata.setCustom": op(z.object({ target: z.union([z.object({ content: uuid }).strict(), z.object({ entry: uuid }).strict()]), data: json }).strict(), nothing, "write"),
 
   // jobs and tasks
-  "jobs.progress": op(z.object({ jobId: uuid, done: z.number(), total: z.number(), message: z.string().optional() }).strict(), nothing),
-  "jobs.checkpoint": op(z.object({ jobId: uuid, state: json }).strict(), nothing),
-  "jobs.dispatch": op(z.object({ job: z.string(), args: z.array(json) }).strict(), z.object({ jobId: uuid }).strict()),
-  "jobs.status": op(z.object({ jobId: uuid }).strict(), z.object({ cancelled: z.boolean() }).strict()),
+  "jobs.progress": op(z.object({ jobId: uuid, done: z.number(), total: z.number(), message: z.string().optional() }).strict(), nothing, "job"),
+  "jobs.checkpoint": op(z.object({ jobId: uuid, state: json }).strict(), nothing, "job"),
+  "jobs.dispatch": op(z.object({ job: z.string(), args: z.array(json) }).strict(), z.object({ jobId: uuid }).strict(), "job"),
+  "jobs.status": op(z.object({ jobId: uuid }).strict(), z.object({ cancelled: z.boolean() }).strict(), "job"),
   /** Runs a task through the host: it replays a recorded result, or runs the task with retries and its deadline. */
-  "tasks.run": op(z.object({ jobId: uuid, task: z.string(), args: z.array(json) }).strict(), z.object({ result: json }).strict()),
+  "tasks.run": op(z.object({ jobId: uuid, task: z.string(), args: z.array(json) }).strict(), z.object({ result: json }).strict(), "job"),
 
   // AI
-  "ai.run": op(z.object({ model: z.string(), inputs: z.record(z.string(), tensorSchema) }).strict(), z.object({ outputs: z.record(z.string(), tensorSchema) }).strict()),
-  "ai.generate": op(z.object({ model: z.string(), prompt: z.string(), options: genOptions.optional() }).strict(), z.object({ text: z.string() }).strict()),
-  "ai.chat": op(z.object({ model: z.string(), messages: z.array(chatMessage), options: genOptions.optional() }).strict(), z.object({ message: chatMessage }).strict()),
-  "ai.embed": op(z.object({ model: z.string(), texts: z.array(z.string()) }).strict(), z.object({ embeddings: z.array(z.instanceof(Float32Array)) }).strict()),
+  "ai.run": op(z.object({ model: z.string(), inputs: z.record(z.string(), tensorSchema) }).strict(), z.object({ outputs: z.record(z.string(), tensorSchema) }).strict(), "read"),
+  "ai.generate": op(z.object({ model: z.string(), prompt: z.string(), options: genOptions.optional() }).strict(), z.object({ text: z.string() }).strict(), "read"),
+  "ai.chat": op(z.object({ model: z.string(), messages: z.array(chatMessage), options: genOptions.optional() }).strict(), z.object({ message: chatMessage }).strict(), "read"),
+  "ai.embed": op(z.object({ model: z.string(), texts: z.array(z.string()) }).strict(), z.object({ embeddings: z.array(z.instanceof(Float32Array)) }).strict(), "read"),
   "ai.imageTensor": op(z.object({
     source: z.union([z.object({ entry: uuid }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict()]),
     options: z.object({
@@ -200,37 +208,56 @@ export const ops = {
       scale: z.number().positive().optional(), layout: z.enum(["nchw", "nhwc"]).optional(),
       crop: z.object({ x: z.number(), y: z.number(), width: z.number().positive(), height: z.number().positive() }).strict().optional(),
     }).strict(),
-  }).strict(), z.object({ tensor: tensorSchema, width: z.number(), height: z.number() }).strict()),
-  "prompts.render": op(z.object({ template: z.string(), variables: z.record(z.string(), json) }).strict(), z.object({ text: z.string() }).strict()),
-  "registry.register": op(z.object({ name: z.string().min(1), category: z.string().min(1), source: modelSource }).strict(), modelInfo),
-  "registry.get": op(z.object({ name: z.string() }).strict(), z.object({ model: modelInfo.nullable() }).strict()),
+  }).strict(), z.object({ tensor: tensorSchema, width: z.number(), height: z.number() }).strict(), "read"),
+  "prompts.render": op(z.object({ template: z.string(), variables: z.record(z.string(), json) }).strict(), z.object({ text: z.string() }).strict(), "read"),
+  "registry.register": op(z.object({ name: z.string().min(1), category: z.string().min(1), source: modelSource }).strict(), modelInfo, "write"),
+  "registry.get": op(z.object({ name: z.string() }).strict(), z.object({ model: modelInfo.nullable() }).strict(), "read"),
 
   // kernels, devices
-  "kernel.call": op(z.object({ name: z.string(), args: z.array(z.union([z.number(), typedArray])) }).strict(), z.object({ result: json }).strict()),
+  "kernel.call": op(z.object({ name: z.string(), args: z.array(z.union([z.number(), typedArray])) }).strict(), z.object({ result: json }).strict(), "read"),
   "device.select": op(z.object({ capabilities: z.array(z.string()), preferLocal: z.boolean() }).strict(), z.object({
     device: z.object({ uuid, name: z.string(), isLocal: z.boolean(), capabilities: z.array(z.string()) }).strict(),
-  }).strict()),
+  }).strict(), "read"),
 
   // agents and memory
-  "agent.trace": op(z.object({ message: z.string(), data: json.optional() }).strict(), nothing),
-  "memory.temporal.append": op(z.object({ field: z.string(), event: json, at: z.string().optional() }).strict(), nothing),
-  "memory.temporal.query": op(z.object({ field: z.string(), from: z.string().optional(), to: z.string().optional(), where: z.record(z.string(), json).optional(), limit: z.number().int().positive().optional() }).strict(), z.object({ events: z.array(z.object({ at: z.string(), event: json }).strict()) }).strict()),
-  "memory.assoc.remember": op(z.object({ field: z.string(), vector: z.instanceof(Float32Array), payload: json }).strict(), z.object({ id: uuid }).strict()),
-  "memory.assoc.query": op(z.object({ field: z.string(), vector: z.instanceof(Float32Array), k: z.number().int().positive().max(1000) }).strict(), z.object({ results: z.array(z.object({ id: uuid, distance: z.number(), payload: json }).strict()) }).strict()),
-  "memory.assoc.link": op(z.object({ field: z.string(), from: uuid, to: uuid, weight: z.number() }).strict(), nothing),
-  "memory.assoc.neighbours": op(z.object({ field: z.string(), id: uuid }).strict(), z.object({ results: z.array(z.object({ id: uuid, weight: z.number(), payload: json }).strict()) }).strict()),
-  "memory.working.get": op(z.object({ field: z.string() }).strict(), z.object({ value: json }).strict()),
-  "memory.working.set": op(z.object({ field: z.string(), value: json }).strict(), nothing),
-  "memory.working.clear": op(z.object({ field: z.string() }).strict(), nothing),
+  "agent.trace": op(z.object({ message: z.string(), data: json.optional() }).strict(), nothing, "env", { sync: true }),
+  "memory.temporal.append": op(z.object({ field: z.string(), event: json, at: z.string().optional() }).strict(), nothing, "write"),
+  "memory.temporal.query": op(z.object({ field: z.string(), from: z.string().optional(), to: z.string().optional(), where: z.record(z.string(), json).optional(), limit: z.number().int().positive().optional() }).strict(), z.object({ events: z.array(z.object({ at: z.string(), event: json }).strict()) }).strict(), "read"),
+  "memory.assoc.remember": op(z.object({ field: z.string(), vector: z.instanceof(Float32Array), payload: json }).strict(), z.object({ id: uuid }).strict(), "write"),
+  "memory.assoc.query": op(z.object({ field: z.string(), vector: z.instanceof(Float32Array), k: z.number().int().positive().max(1000) }).strict(), z.object({ results: z.array(z.object({ id: uuid, distance: z.number(), payload: json }).strict()) }).strict(), "read"),
+  "memory.assoc.link": op(z.object({ field: z.string(), from: uuid, to: uuid, weight: z.number() }).strict(), nothing, "write"),
+  "memory.assoc.neighbours": op(z.object({ field: z.string(), id: uuid }).strict(), z.object({ results: z.array(z.object({ id: uuid, weight: z.number(), payload: json }).strict()) }).strict(), "read"),
+  "memory.working.get": op(z.object({ field: z.string() }).strict(), z.object({ value: json }).strict(), "read"),
+  "memory.working.set": op(z.object({ field: z.string(), value: json }).strict(), nothing, "write"),
+  "memory.working.clear": op(z.object({ field: z.string() }).strict(), nothing, "write"),
 } as const;
 
 export type OpName = keyof typeof ops;
 export type OpRequest<O extends OpName> = z.input<(typeof ops)[O]["request"]>;
 export type OpResponse<O extends OpName> = z.output<(typeof ops)[O]["response"]>;
 
-/** Ops the guest may call synchronously (cheap, no I/O). */
-export const SYNC_OPS = ["log", "crypto.randomBytes", "text.encode", "text.decode", "agent.trace"] as const satisfies readonly OpName[];
-export type SyncOpName = (typeof SYNC_OPS)[number];
+/** The ops the guest may call synchronously (cheap, no I/O): derived from the table's `sync` flags. */
+export type SyncOpName = { [O in OpName]: (typeof ops)[O]["sync"] extends true ? O : never }[OpName];
+export const SYNC_OPS: readonly SyncOpName[] = (Object.keys(ops) as OpName[]).filter((name): name is SyncOpName => ops[name].sync);
+
+/**
+ * The effect of `name`, or undefined for an op that is not in the table. Every list of read, write
+ * or job ops in the host is this function: looked up at call time, so an op added to the table
+ * (a test's fake write op included) is treated by its effect without touching any other file.
+ */
+export function effectOf(name: string): OpEffect | undefined {
+  return Object.prototype.hasOwnProperty.call(ops, name) ? (ops as Record<string, { effect: OpEffect }>)[name]!.effect : undefined;
+}
+
+/** Whether `name` reads the user's library data (what an action's preview depends on). */
+export function readsLibrary(name: string): boolean {
+  return effectOf(name) === "read" && (ops as Record<string, { library: boolean }>)[name]!.library;
+}
+
+/** Whether `name` may be called synchronously (`__sdx_call_sync`). */
+export function isSyncOp(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(ops, name) && (ops as Record<string, { sync: boolean }>)[name]!.sync;
+}
 
 /** Wire type of a model row as the host returns it. */
 export type WireModel = z.output<typeof wireModel>;

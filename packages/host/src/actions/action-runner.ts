@@ -17,13 +17,12 @@ import { randomUUID } from "node:crypto";
 import type { ActionPreview } from "@sdx/sdk";
 import type { Manifest } from "@sdx/sdk/manifest";
 import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
-import { HostError, WireFailure, toWireError, wireError } from "../errors.js";
+import { errorFromWire, sdxError, toWireError, wireError } from "../errors.js";
 import type { Dispatcher } from "../ops/dispatch.js";
-import type { OpContext } from "../ops/context.js";
-import type { InvokeOptions } from "@sdx/sandbox";
+import { publish, type OpContext } from "../ops/context.js";
+import type { ActionStep, EventBus } from "../ops/events.js";
+import type { HostCalls, InvokeOptions } from "@sdx/sandbox";
 import type { Library } from "../store/library.js";
-import { writeAudit } from "../store/audit.js";
-import { executeCalls, previewCalls } from "./action-calls.js";
 import type { ActionRecord, ActionState, ActionStore } from "../store/action-store.js";
 import { ChangeCapture, undoRowChanges } from "./change-capture.js";
 import { replaceIds } from "./canonical.js";
@@ -32,6 +31,15 @@ import { parsePreview } from "./preview-schema.js";
 import { ReadSet, firstChangedRead, type RecordedRead } from "./read-set.js";
 import { verifyChanges } from "./verify.js";
 import type { WriteGate } from "./write-gate.js";
+
+/**
+ * The calls of an action's steps (answered by the host's call pipeline, host/calls.ts): the preview
+ * may only read, and its library reads are recorded in `reads`; `onRefused` hears each call it was
+ * refused. The execute step's writes go to `recorder`.
+ */
+export type ActionCallScope =
+  | { kind: "preview"; reads: ReadSet; onRefused(op: string): void }
+  | { kind: "execute"; recorder: ExecuteRecorder };
 
 /** What the runner needs of a loaded extension. */
 export interface ActionTarget {
@@ -43,6 +51,8 @@ export interface ActionTarget {
   invoke(invocation: Invocation, options: InvokeOptions): Promise<WireResult>;
   /** The extension's op context (normal phase, no job). */
   readonly context: OpContext;
+  /** The host calls of one of the action's steps. */
+  calls(scope: ActionCallScope): HostCalls;
 }
 
 export interface ActionOutcome {
@@ -58,10 +68,14 @@ export class ActionRunner {
     private readonly library: Library,
     private readonly dispatch: Dispatcher,
     private readonly gate: WriteGate,
+    private readonly events: EventBus,
   ) {}
 
-  private audit(record: { extensionId: string; name: string }, op: string, result: "ok" | "denied" | "error", detail: unknown): void {
-    writeAudit(this.library, record.extensionId, op, `action ${record.name}`, result, detail);
+  /** Publishes a step of `record`'s action (the audit trail writes it). */
+  private step(ctx: OpContext | null, record: { id: string; extensionId: string; name: string }, step: ActionStep, ok: boolean, detail: Record<string, unknown>): void {
+    const event = { type: "action_step" as const, step, action: record.name, actionId: record.id, ok, detail };
+    if (ctx) publish(ctx, event);
+    else this.events.publish({ extensionId: record.extensionId, manifest: null, origin: { kind: "other" }, event });
   }
 
   private invocationContext(target: ActionTarget) {
@@ -71,21 +85,25 @@ export class ActionRunner {
   /** Computes the preview; nothing is written to the library. */
   async preview(target: ActionTarget, name: string, args: unknown[]): Promise<ActionOutcome> {
     if (!target.manifest.actions.some((a) => a.name === name)) {
-      throw new HostError("SDX3011", `${target.extensionId} has no action "${name}"; actions: ${target.manifest.actions.map((a) => a.name).join(", ") || "none"}`);
+      throw sdxError("SDX3011", `${target.extensionId} has no action "${name}"; actions: ${target.manifest.actions.map((a) => a.name).join(", ") || "none"}`);
     }
     const id = randomUUID();
     const ctx: OpContext = { ...target.context, phase: "preview" };
     const reads = new ReadSet();
     const refused: string[] = [];
-    const calls = previewCalls(this.dispatch, ctx, reads, (op) => {
-      refused.push(op);
-      this.audit({ extensionId: target.extensionId, name }, op, "denied", { actionId: id, phase: "preview" });
+    const calls = target.calls({
+      kind: "preview",
+      reads,
+      onRefused: (op) => {
+        refused.push(op);
+        publish(ctx, { type: "action_call_refused", action: name, actionId: id, op });
+      },
     });
     const reply = await target.invoke({ kind: "action_preview", name, args, context: this.invocationContext(target) }, { calls });
     const base = { id, extensionId: target.extensionId, name, params: args };
     const fail = (error: WireError): ActionOutcome => {
       this.store.create({ ...base, state: "failed", preview: null, reads: [], error });
-      this.audit(base, "action.preview", "error", { actionId: id, code: error.code, message: error.message });
+      this.step(ctx, base, "preview", false, { code: error.code, message: error.message });
       return { actionId: id, state: "failed", preview: null, error };
     };
     // Even when the guest caught the refusal: a preview that tried to write is not trusted.
@@ -99,19 +117,19 @@ export class ActionRunner {
     }
     await reads.recordTargets(this.dispatch, ctx, preview.changes);
     this.store.create({ ...base, state: "previewed", preview, reads: reads.reads });
-    this.audit(base, "action.preview", "ok", { actionId: id, title: preview.title, changes: preview.changes.length, reversible: preview.reversible });
+    this.step(ctx, base, "preview", true, { title: preview.title, changes: preview.changes.length, reversible: preview.reversible });
     return { actionId: id, state: "previewed", preview };
   }
 
   private requireRecord(target: ActionTarget, actionId: string): ActionRecord {
     const record = this.store.get(actionId);
-    if (!record || record.extensionId !== target.extensionId) throw new HostError("SDX3008", `action ${actionId} does not exist`);
+    if (!record || record.extensionId !== target.extensionId) throw sdxError("SDX3008", `action ${actionId} does not exist`);
     return record;
   }
 
-  private settle(record: ActionRecord, state: ActionState, error: WireError): ActionOutcome {
+  private settle(target: ActionTarget, record: ActionRecord, state: ActionState, error: WireError): ActionOutcome {
     this.store.setState(record.id, state, error);
-    this.audit(record, "action.execute", "error", { actionId: record.id, code: error.code, message: error.message });
+    this.step(target.context, record, "execute", false, { code: error.code, message: error.message });
     return { actionId: record.id, state, preview: record.preview, error };
   }
 
@@ -119,29 +137,31 @@ export class ActionRunner {
   async execute(target: ActionTarget, actionId: string): Promise<ActionOutcome> {
     const record = this.requireRecord(target, actionId);
     if (record.state !== "previewed" || !record.preview) {
-      throw new HostError("SDX3012", `action ${actionId} is ${record.state}; only a previewed action can be executed (preview it again)`);
+      throw sdxError("SDX3022", `action ${actionId} is ${record.state}; only a previewed action can be executed (preview it again)`);
     }
     const preview = record.preview;
     const reads = this.store.reads(actionId);
     const readCtx: OpContext = { ...target.context, phase: "preview" };
     const changed = await firstChangedRead(this.dispatch, readCtx, reads);
-    if (changed) return this.settle(record, "stale", staleError(changed));
+    if (changed) return this.settle(target, record, "stale", staleError(changed));
 
     const recorder = new ExecuteRecorder(preview.changes);
     const reply = await target.invoke(
       { kind: "action_execute", name: record.name, args: [preview], context: this.invocationContext(target) },
-      { calls: executeCalls(this.dispatch, readCtx, recorder) },
+      { calls: target.calls({ kind: "execute", recorder }) },
     );
-    if (!reply.ok) return this.settle(record, "failed", reply.error);
+    if (!reply.ok) return this.settle(target, record, "failed", reply.error);
     const mismatch = recorder.mismatch();
-    if (mismatch) return this.settle(record, "failed", wireError("SDX3015", `${mismatch}; nothing was applied`, { name: "PreviewMismatch" }));
+    if (mismatch) return this.settle(target, record, "failed", wireError("SDX3015", `${mismatch}; nothing was applied`));
 
+    // What the apply causes reaches the agents only once it committed.
+    const events = this.events.collect();
     try {
-      await this.gate.exclusive(() => this.apply(target, record, preview, reads, recorder));
+      await this.gate.exclusive(() => this.apply({ ...target, context: { ...target.context, events } }, record, preview, reads, recorder));
     } catch (error) {
-      const wire = error instanceof WireFailure ? error.wire : toWireError(error);
-      return this.settle(record, wire.code === "SDX3016" ? "stale" : "failed", wire);
+      return this.settle(target, record, (error as { code?: unknown }).code === "SDX3016" ? "stale" : "failed", toWireError(error));
     }
+    events.flush();
     this.store.setState(actionId, "executed");
     return { actionId, state: "executed", preview };
   }
@@ -151,13 +171,13 @@ export class ActionRunner {
     db.exec("BEGIN IMMEDIATE");
     try {
       const changed = await firstChangedRead(this.dispatch, { ...target.context, phase: "preview" }, reads);
-      if (changed) throw new WireFailure(staleError(changed));
+      if (changed) throw errorFromWire(staleError(changed));
       const capture = preview.reversible ? ChangeCapture.start(db) : null;
       const actual = new Map<string, string>();
       for (const write of recorder.writes) {
         const ctx: OpContext = write.uuid === null ? target.context : { ...target.context, writeUuid: write.uuid };
         const result = await this.dispatch(ctx, write.op, replaceIds(write.request, actual));
-        if (!result.ok) throw new WireFailure(result.error);
+        if (!result.ok) throw errorFromWire(result.error);
         // A content-scoped create replaces the existing row and keeps its UUID.
         const stored = (result.value as { uuid?: string } | null)?.uuid;
         if (write.uuid !== null && stored && stored !== write.uuid) actual.set(write.uuid, stored);
@@ -165,7 +185,7 @@ export class ActionRunner {
       await verifyChanges(this.dispatch, target.context, recorder.applied(actual));
       const undo = capture?.finish() ?? null;
       this.store.setApplying(record.id, undo);
-      this.audit(record, "action.execute", "ok", { actionId: record.id, changes: preview.changes.length, rows: undo?.length ?? null });
+      this.step(target.context, record, "execute", true, { changes: preview.changes.length, rows: undo?.length ?? null });
       db.exec("COMMIT");
     } catch (error) {
       // Also removes the capture's temporary triggers and log, created inside this transaction.
@@ -177,17 +197,17 @@ export class ActionRunner {
   /** Restores the library as it was before the action. */
   async undo(actionId: string): Promise<ActionOutcome> {
     const record = this.store.get(actionId);
-    if (!record) throw new HostError("SDX3008", `action ${actionId} does not exist`);
+    if (!record) throw sdxError("SDX3008", `action ${actionId} does not exist`);
     const log = this.store.undoLog(actionId);
     if (record.state !== "executed" || !record.preview?.reversible || log === null) {
       const why = record.state !== "executed" ? `it is ${record.state}` : "its preview said it is not reversible";
-      throw new HostError("SDX3012", `action ${actionId} cannot be undone: ${why}`);
+      throw sdxError("SDX3022", `action ${actionId} cannot be undone: ${why}`);
     }
     try {
-      await this.gate.exclusive(async () => undoRowChanges(this.library.db, log, () => this.audit(record, "action.undo", "ok", { actionId, rows: log.length })));
+      await this.gate.exclusive(async () => undoRowChanges(this.library.db, log, () => this.step(null, record, "undo", true, { rows: log.length })));
     } catch (error) {
       const wire = toWireError(error);
-      this.audit(record, "action.undo", "error", { actionId, code: wire.code, message: wire.message });
+      this.step(null, record, "undo", false, { code: wire.code, message: wire.message });
       return { actionId, state: record.state, preview: record.preview, error: wire };
     }
     this.store.setState(actionId, "undone");
@@ -196,5 +216,5 @@ export class ActionRunner {
 }
 
 function staleError(read: RecordedRead): WireError {
-  return wireError("SDX3016", `the library changed since the preview (${read.op} ${JSON.stringify(read.request).slice(0, 160)} answers differently now); preview the action again`, { name: "StalePreview" });
+  return wireError("SDX3016", `the library changed since the preview (${read.op} ${JSON.stringify(read.request).slice(0, 160)} answers differently now); preview the action again`);
 }

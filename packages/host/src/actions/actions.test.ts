@@ -145,8 +145,8 @@ describe("actions", () => {
     expect(await host.undoAction(previewed.actionId)).toMatchObject({ state: "undone" });
     expect(dump()).toBe(before);
     expect(audit("action.undo").at(-1)).toMatchObject({ result: "ok" });
-    await expect(host.undoAction(previewed.actionId)).rejects.toMatchObject({ code: "SDX3012" });
-    await expect(host.executeAction(previewed.actionId)).rejects.toMatchObject({ code: "SDX3012" });
+    await expect(host.undoAction(previewed.actionId)).rejects.toMatchObject({ code: "SDX3022" });
+    await expect(host.executeAction(previewed.actionId)).rejects.toMatchObject({ code: "SDX3022" });
   });
 
   it("refuses a guest that mutates during preview by calling __sdx_call itself", async () => {
@@ -218,6 +218,6 @@ describe("actions", () => {
 
     const oneWay = await host.previewAction(MANIFEST.id, "oneWay", { tag: "#forever" });
     expect((await host.executeAction(oneWay.actionId)).state).toBe("executed");
-    await expect(host.undoAction(oneWay.actionId)).rejects.toMatchObject({ code: "SDX3012", message: expect.stringContaining("not reversible") });
+    await expect(host.undoAction(oneWay.actionId)).rejects.toMatchObject({ code: "SDX3022", message: expect.stringContaining("not reversible") });
   });
 });

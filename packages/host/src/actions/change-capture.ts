@@ -9,7 +9,9 @@
  * "undo" means the previous state, not an approximation of it.
  */
 import type Database from "better-sqlite3";
-import { HostError } from "../errors.js";
+import { sdxError } from "../errors.js";
+import type { RowChange } from "../store/action-store.js";
+export type { RowChange } from "../store/action-store.js";
 
 /** Tables the library's write ops touch. */
 const CAPTURED = [
@@ -17,15 +19,6 @@ const CAPTURED = [
   "tags", "tag_links", "collections", "collection_items", "sidecars",
 ] as const;
 
-export interface RowChange {
-  table: string;
-  rowid: number;
-  columns: string[];
-  /** `json_array(quote(col), …)` before the action, or null when the action inserted the row. */
-  before: string | null;
-  /** The same after the action, or null when the action deleted it. */
-  after: string | null;
-}
 
 const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
@@ -100,7 +93,7 @@ export function undoRowChanges(db: Database.Database, changes: readonly RowChang
     db.transaction(() => {
       for (const change of changes) {
         if (currentImage(db, change) !== change.after) {
-          throw new HostError("SDX3016", `the library changed since the action (${change.table} row ${change.rowid} is not as the action left it); it cannot be undone safely`);
+          throw sdxError("SDX3016", `the library changed since the action (${change.table} row ${change.rowid} is not as the action left it); it cannot be undone safely`);
         }
       }
       for (const change of [...changes].reverse()) {
@@ -118,7 +111,7 @@ export function undoRowChanges(db: Database.Database, changes: readonly RowChang
       }
       const dangling = CAPTURED.flatMap((t) => db.pragma(`foreign_key_check(${ident(t)})`) as Array<{ table: string; parent: string }>);
       if (dangling.length > 0) {
-        throw new HostError("SDX3016", `the library changed since the action: ${dangling[0].table} rows now refer to ${dangling[0].parent} rows the action created; it cannot be undone safely`);
+        throw sdxError("SDX3016", `the library changed since the action: ${dangling[0].table} rows now refer to ${dangling[0].parent} rows the action created; it cannot be undone safely`);
       }
       onDone();
     }).immediate();

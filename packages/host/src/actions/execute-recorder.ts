@@ -87,7 +87,7 @@ export class ExecuteRecorder {
 
   private refuse(message: string): WireResult {
     this.problem ??= message;
-    return { ok: false, error: wireError("SDX3015", message, { name: "PreviewMismatch" }) };
+    return { ok: false, error: wireError("SDX3015", message) };
   }
 
   /** Why the step did not make exactly the previewed changes, or null. */

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { ActionChange, ActionPreview } from "@sdx/sdk";
-import { HostError } from "../errors.js";
+import { sdxError } from "../errors.js";
 
 const uuid = z.string().min(1).max(64);
 const ref = z.union([z.object({ content: uuid }).strict(), z.object({ entry: uuid }).strict(), z.object({ model: uuid }).strict()]);
@@ -28,7 +28,7 @@ export function parsePreview(value: unknown, action: string): ActionPreview {
   const parsed = preview.safeParse(value);
   if (parsed.success) return parsed.data as ActionPreview;
   const detail = parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`).join("; ");
-  throw new HostError("SDX3002", `the preview of ${action} is not an ActionPreview { title, changes, reversible }: ${detail}`);
+  throw sdxError("SDX3002", `the preview of ${action} is not an ActionPreview { title, changes, reversible }: ${detail}`);
 }
 
 /** A one-line description of a change (CLI tables, audit). */

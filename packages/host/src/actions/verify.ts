@@ -5,14 +5,14 @@
  */
 import type { ActionChange } from "@sdx/sdk";
 import type { WireResult } from "@sdx/sdk/protocol";
-import { HostError } from "../errors.js";
+import { sdxError } from "../errors.js";
 import type { Dispatcher } from "../ops/dispatch.js";
 import type { OpContext } from "../ops/context.js";
 import { canonical } from "./canonical.js";
 import { describeChange } from "./preview-schema.js";
 
 function value<T>(result: WireResult, what: string): T {
-  if (!result.ok) throw new HostError("SDX3020", `verify: reading ${what} failed: ${result.error.code} ${result.error.message}`);
+  if (!result.ok) throw sdxError("SDX3020", `verify: reading ${what} failed: ${result.error.code} ${result.error.message}`);
   return result.value as T;
 }
 
@@ -49,7 +49,7 @@ export async function verifyChanges(dispatch: Dispatcher, ctx: OpContext, applie
   for (const [i, { change, uuid }] of applied.entries()) {
     if (!(await holds(dispatch, ctx, change, uuid))) {
       const d = describeChange(change);
-      throw new HostError("SDX3020", `verify: change ${i + 1} (${d.type} ${d.target} ${d.detail}) is not in effect after applying it`);
+      throw sdxError("SDX3020", `verify: change ${i + 1} (${d.type} ${d.target} ${d.detail}) is not in effect after applying it`);
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The agent side of a Host: records events (recorder.ts) into jobs.db (event-store.ts), delivers
- * them to hooks (delivery.ts), fires schedules (schedule.ts), and gives the op contexts of guest
- * invocations the audit that notices the events they cause (observe.ts). The Host calls only this.
+ * them to hooks (delivery.ts), fires schedules (schedule.ts), and subscribes to the host's events
+ * (`onEvent`): a model created or a job dispatched by a guest call. The Host calls only this.
  *
  * Context building needs no API of its own: `ctx.ai().renderPrompt(template, variables)` renders a
  * bundled Jinja template (ai/prompts.ts) with any JSON, so a hook passes its memory query results
@@ -10,13 +10,13 @@
  */
 import type { JobStore } from "../store/job-store.js";
 import type { OpContext } from "../ops/context.js";
+import type { CallOrigin, PublishedEvent } from "../ops/events.js";
 import type { Library } from "../store/library.js";
 import { AgentDelivery, type HookRuntime } from "./delivery.js";
 import { AgentEventStore } from "../store/agent-events.js";
-import { observedContext, type ObserveDeps } from "./observe.js";
 import { EventRecorder, MAX_EVENT_DEPTH } from "./recorder.js";
 import { ScheduleTimers } from "./schedule.js";
-import { DEFAULT_AGENT_OPTIONS, type AgentDeliveryRecord, type AgentEventFilter, type AgentOptions, type CallOrigin } from "./types.js";
+import { DEFAULT_AGENT_OPTIONS, type AgentDeliveryRecord, type AgentEventFilter, type AgentOptions } from "./types.js";
 
 export interface AgentsDeps {
   load(extensionId: string): Promise<HookRuntime>;
@@ -32,7 +32,6 @@ export class Agents {
   private readonly recorder: EventRecorder;
   private readonly delivery: AgentDelivery;
   private readonly schedules: ScheduleTimers;
-  private readonly observeDeps: ObserveDeps;
 
   constructor(library: Library, jobs: JobStore, options: AgentOptions | undefined, deps: AgentsDeps) {
     this.store = new AgentEventStore(jobs);
@@ -44,20 +43,35 @@ export class Agents {
     this.schedules = new ScheduleTimers(library, (id, every) => {
       if (this.recorder.schedule(id, every)) this.delivery.kick();
     });
-    this.observeDeps = {
-      recorder: this.recorder,
-      onRecorded: () => this.delivery.kick(),
-      onError: (id, message) => deps.log(id, "warn", message),
-      // Jobs started by a model carry the cascade depth on, so the loop guard covers them too.
-      onModelCreated: deps.queueModelJobs && ((extensionId, manifest, model, origin) => {
-        const depth = (origin.kind === "hook" ? origin.depth : origin.kind === "job" ? this.store.jobDepth(origin.jobId) : 0) + 1;
-        if (depth > MAX_EVENT_DEPTH) {
-          deps.log(extensionId, "warn", `model_created jobs not started for ${model.modelType} ${model.uuid}: ${depth} levels of triggered work deep (limit ${MAX_EVENT_DEPTH})`);
-          return;
-        }
-        for (const jobId of deps.queueModelJobs!(extensionId, manifest, model, origin)) this.store.setJobDepth(jobId, depth);
-      }),
-    };
+    this.deps = deps;
+  }
+
+  private readonly deps: AgentsDeps;
+
+  /**
+   * Subscriber of the host's events (after each call that succeeded): a model created (not
+   * upserted) is a `model_created` event for the extension's hooks and may start its
+   * `model_created` jobs; a dispatched job carries the cascade depth of what dispatched it.
+   */
+  readonly onEvent = ({ extensionId, manifest, origin, event }: PublishedEvent): void => {
+    if (event.type === "model_created" && !event.upsert && manifest) {
+      const model = { uuid: event.uuid, modelType: event.modelType };
+      if (this.recorder.modelCreated(extensionId, manifest, model, origin)) this.delivery.kick();
+      this.queueModelJobs(extensionId, manifest, model, origin);
+    } else if (event.type === "job_dispatched") {
+      this.recorder.jobDispatched(event.jobId, origin);
+    }
+  };
+
+  /** Jobs started by a model carry the cascade depth on, so the loop guard covers them too. */
+  private queueModelJobs(extensionId: string, manifest: OpContext["manifest"], model: { uuid: string; modelType: string }, origin: CallOrigin): void {
+    if (!this.deps.queueModelJobs) return;
+    const depth = (origin.kind === "hook" ? origin.depth : origin.kind === "job" ? this.store.jobDepth(origin.jobId) : 0) + 1;
+    if (depth > MAX_EVENT_DEPTH) {
+      this.deps.log(extensionId, "warn", `model_created jobs not started for ${model.modelType} ${model.uuid}: ${depth} levels of triggered work deep (limit ${MAX_EVENT_DEPTH})`);
+      return;
+    }
+    for (const jobId of this.deps.queueModelJobs(extensionId, manifest, model, origin)) this.store.setJobDepth(jobId, depth);
   }
 
   /**
@@ -72,11 +86,6 @@ export class Agents {
     }
     this.delivery.start();
     this.schedules.refresh();
-  }
-
-  /** `base` with an audit that records the events its calls cause (models created, jobs dispatched). */
-  observe(base: OpContext, origin: CallOrigin): OpContext {
-    return observedContext(base, origin, this.observeDeps);
   }
 
   /** After indexing committed: `entry_indexed` events for the new entries; returns the deliveries added. */

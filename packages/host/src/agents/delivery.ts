@@ -14,13 +14,12 @@ import type { Manifest } from "@sdx/sdk/manifest";
 import type { WireError } from "@sdx/sdk/protocol";
 import { toWireError, wireError } from "../errors.js";
 import { getInstalled } from "../extensions/install.js";
-import { HEARTBEAT_MS, newOwner, retireOwner } from "../jobs/owner.js";
+import { HEARTBEAT_MS, newOwner, retireOwner } from "../store/owner.js";
 import { Limiter } from "../jobs/task-pool.js";
 import { GrantSet } from "../extensions/grants.js";
 import type { HostCalls, SandboxInstance } from "@sdx/sandbox";
 import type { Library } from "../store/library.js";
 import type { AgentEventStore, ClaimedDelivery } from "../store/agent-events.js";
-import { closingGuard } from "./observe.js";
 import type { EntrySubject, EventRecorder } from "./recorder.js";
 import type { AgentOptions } from "./types.js";
 
@@ -32,8 +31,19 @@ export interface HookRuntime {
   readonly deviceUuid: string;
   /** The instance hooks run in; null for an extension without `@agent`. */
   readonly agent: SandboxInstance | null;
-  /** Host calls of a hook invocation handling an event `depth` hooks deep. */
-  hookCalls(depth: number): HostCalls;
+  /** The host calls of a hook invocation (the host's call pipeline, host/calls.ts). */
+  calls(scope: HookCallScope): HostCalls;
+}
+
+/**
+ * The calls of a hook handling an event `depth` hooks deep: refused (SDX3019) while the host
+ * closes, and `refused.value` set, so the delivery gives the event back untried.
+ */
+export interface HookCallScope {
+  kind: "hook";
+  depth: number;
+  closing(): boolean;
+  refused: { value: boolean };
 }
 
 export interface DeliveryDeps {
@@ -143,7 +153,7 @@ export class AgentDelivery {
     const { store, options } = this.deps;
     const started = performance.now();
     let error: WireError;
-    const guard = { refused: false };
+    const refused = { value: false };
     try {
       if (!getInstalled(this.deps.library, d.extensionId)) return store.skipped(d, this.owner, skip("SDX3010", `${d.extensionId} is no longer installed`));
       if (d.type === "entry_indexed" && d.subject) {
@@ -163,10 +173,10 @@ export class AgentDelivery {
           args: [d.payload],
           context: { extensionId: d.extensionId, config: runtime.config, deviceUuid: runtime.deviceUuid, eventId: d.eventId },
         },
-        { deadlineMs: options.hookTimeoutMs, calls: closingGuard(runtime.hookCalls(d.depth), () => this.closing, guard) },
+        { deadlineMs: options.hookTimeoutMs, calls: runtime.calls({ kind: "hook", depth: d.depth, closing: () => this.closing, refused }) },
       );
       // A hook refused a call because the host is closing did not do its work: it gets the event again.
-      if (guard.refused) return store.release(d, this.owner);
+      if (refused.value) return store.release(d, this.owner);
       if (reply.ok) return store.delivered(d, this.owner, performance.now() - started);
       error = reply.error;
     } catch (thrown) {

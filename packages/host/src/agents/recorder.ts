@@ -48,7 +48,7 @@ export function hooksOf(manifest: Manifest | null | undefined, event: AgentEvent
 
 function loopGuard(depth: number): WireError | null {
   if (depth <= MAX_EVENT_DEPTH) return null;
-  return wireError("SDX3020", `not delivered: the event is ${depth} hook invocations deep (a loop of hooks and jobs?); the limit is ${MAX_EVENT_DEPTH}`, { name: "LoopGuard" });
+  return wireError("SDX3025", `not delivered: the event is ${depth} hook invocations deep (a loop of hooks and jobs?); the limit is ${MAX_EVENT_DEPTH}`);
 }
 
 export class EventRecorder {

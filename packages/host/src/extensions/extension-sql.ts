@@ -13,7 +13,7 @@
 import Database from "better-sqlite3";
 import type { Manifest } from "@sdx/sdk/manifest";
 import { SCHEMA_SECTIONS } from "@sdx/sdk/core-schema";
-import { hostFailed, HostOpError } from "../store/errors.js";
+import { hostFailed, sdxError, SdxError } from "../store/errors.js";
 import { migrate } from "../store/migrations.js";
 
 export const REGISTRATIONS_MARKER = SCHEMA_SECTIONS.registrations;
@@ -51,8 +51,8 @@ export function registrationsFromManifest(manifest: Manifest): Registration[] {
   }));
 }
 
-function incompatible(manifest: Manifest, message: string): HostOpError {
-  return new HostOpError("SDX3009", "IncompatibleExtension", `${manifest.id}: schema.sql ${message}`);
+function incompatible(manifest: Manifest, message: string): SdxError {
+  return sdxError("SDX3009", `${manifest.id}: schema.sql ${message}`);
 }
 
 /** Runs the extension part in a scratch database and returns what may be applied to the library. */

@@ -1,8 +1,9 @@
+import { SdxError } from "@sdx/sdk/errors";
 import { describe, expect, it } from "vitest";
 import type { ManifestPermission } from "@sdx/sdk/manifest";
 import { GrantSet } from "./grants.js";
 import { canonicalPath, isWithin } from "../store/paths.js";
-import { HostOpError } from "../store/errors.js";
+import {  } from "../store/errors.js";
 
 const requested: ManifestPermission[] = [
   { kind: "use_model", category: "face_detection", preference: "local" },
@@ -16,8 +17,8 @@ function denial(fn: () => void): { permission: string; message: string } {
   try {
     fn();
   } catch (error) {
-    expect(error).toBeInstanceOf(HostOpError);
-    const e = error as HostOpError;
+    expect(error).toBeInstanceOf(SdxError);
+    const e = error as SdxError;
     expect(e.code).toBe("SDX3001");
     return { permission: (e.data as { permission: string }).permission, message: e.message };
   }

@@ -12,7 +12,7 @@
  */
 import picomatch from "picomatch";
 import { parseManifest, type ManifestPermission } from "@sdx/sdk/manifest";
-import { HostOpError, permissionDenied } from "../store/errors.js";
+import { permissionDenied, sdxError, SdxError } from "../store/errors.js";
 import type { Library } from "../store/library.js";
 import { isWithin } from "../store/paths.js";
 
@@ -63,7 +63,7 @@ export class GrantSet {
   static load(library: Library, extensionId: string): GrantSet {
     const row = library.stmt("SELECT manifest FROM extensions WHERE id = ?").get(extensionId) as { manifest: string } | undefined;
     if (!row) {
-      throw new HostOpError("SDX3010", "NotInstalled", `extension ${extensionId} is not installed in the library at ${library.dir}`);
+      throw sdxError("SDX3010", `extension ${extensionId} is not installed in the library at ${library.dir}`);
     }
     const parsed = parseManifest(JSON.parse(row.manifest));
     const requested = parsed.ok ? parsed.manifest.permissions : [];
@@ -87,7 +87,7 @@ export class GrantSet {
     return this.grants.some((g) => g.permission.kind === kind);
   }
 
-  private missing(kind: PermissionKind, what: string, auditTarget?: string): HostOpError {
+  private missing(kind: PermissionKind, what: string, auditTarget?: string): SdxError {
     const requested = this.requested.some((p) => p.kind === kind);
     const why = requested
       ? `it requested ${kind} but the user did not grant it (change grants with \`sdx grants\`)`

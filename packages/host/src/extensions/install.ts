@@ -14,7 +14,7 @@ import semver from "semver";
 import type { LoadedBundle } from "@sdx/bundle-format";
 import { parseManifest, type Manifest } from "@sdx/sdk/manifest";
 import { writeAudit } from "../store/audit.js";
-import { HostOpError, validationFailed } from "../store/errors.js";
+import { validationFailed, sdxError, SdxError } from "../store/errors.js";
 import type { Library } from "../store/library.js";
 import { deleteModel } from "../store/models-store.js";
 import { canonicalPath } from "../store/paths.js";
@@ -72,8 +72,8 @@ export interface InstalledSummary {
   updatedAt: string;
 }
 
-function incompatible(message: string, data: unknown): HostOpError {
-  return new HostOpError("SDX3009", "IncompatibleExtension", message, data);
+function incompatible(message: string, data: unknown): SdxError {
+  return sdxError("SDX3009", message, data);
 }
 
 /** SDX3009 when the host cannot run this manifest. */
@@ -202,7 +202,7 @@ export interface UninstallOptions {
 export function uninstallExtension(library: Library, id: string, options: UninstallOptions = {}): void {
   library.transaction(() => {
     const row = library.stmt("SELECT schema_objects FROM extensions WHERE id = ?").get(id) as { schema_objects: string } | undefined;
-    if (!row) throw new HostOpError("SDX3010", "NotInstalled", `extension ${id} is not installed in the library at ${library.dir}`);
+    if (!row) throw sdxError("SDX3010", `extension ${id} is not installed in the library at ${library.dir}`);
     dropObjects(library, row.schema_objects);
     library.stmt("DELETE FROM extension_model_types WHERE extension_id = ?").run(id);
     library.stmt("DELETE FROM extension_grants WHERE extension_id = ?").run(id);
@@ -248,7 +248,7 @@ export function grantsFor(library: Library, id: string): Grant[] {
 /** Replaces the extension's grants (what `sdx grants` changes). */
 export function updateGrants(library: Library, id: string, inputs: GrantInput[]): Grant[] {
   const installed = getInstalled(library, id);
-  if (!installed) throw new HostOpError("SDX3010", "NotInstalled", `extension ${id} is not installed in the library at ${library.dir}`);
+  if (!installed) throw sdxError("SDX3010", `extension ${id} is not installed in the library at ${library.dir}`);
   const grants = resolveGrants(installed.manifest, inputs);
   library.transaction(() => {
     writeGrants(library, id, grants);

@@ -1,46 +1,121 @@
 /**
- * The host calls of a guest invocation, by scope (see `CallScope`). Every call of a job or of one
- * of its tasks first asks the runner whether the job must stop (paused, cancelled, host closing):
- * that is how a pause reaches a job at its next host call, even one requested from another
- * process. Mutating library calls made inside a job get their write key (write-keys.ts). Every call
- * that may write the library (models, tags, collections, sidecars, metadata, agent memory) passes
- * the write gate, so an action's apply transaction never interleaves with it.
+ * THE call pipeline: how every host call a guest makes is answered, in order, for every kind of
+ * invocation (a job, one of its tasks, an agent hook, an action's preview or execute step, `init`).
+ * Read it top to bottom; each stage decides from the op's effect in the protocol's table
+ * (`effectOf`: env | read | write | job), never from a list of op names kept here.
+ *
+ *   1. stop check     a job's (or its task's) call is refused once the job is paused, cancelled or
+ *                     its host is closing (SDX3019): that is how a pause from another process
+ *                     reaches a running job. A hook's call is refused while its host closes.
+ *   2. phase filter   an action's preview may only read (a write or job op is SDX3015, and the
+ *                     preview fails even if the guest caught it); its execute step's writes are
+ *                     recorded, not run, and matched against the preview (execute-recorder.ts).
+ *   3. write key      a write inside a job gets a key derived from what it writes, so a resumed
+ *                     job that repeats it finds its first row instead of duplicating it (jobs/write-keys.ts).
+ *   4. write gate     writes pass the gate an action's apply holds exclusively (actions/write-gate.ts).
+ *   5. dispatch       validation against the op's schema, the handler (permissions, payload
+ *                     checks, the write itself, the audit row of what it did), errors as data.
+ *   6. events         what the call caused (a model created, a job dispatched) reaches the agents and
+ *                     the job triggers once the call succeeded; a preview's library reads are recorded
+ *                     for its stale check.
+ *
+ * Synchronous calls (`__sdx_call_sync`) are `env` ops only (logging, randomness, text): they skip
+ * stages 1–4 and 6, since they change nothing and may not wait.
  */
-import type { OpName } from "@sdx/sdk/protocol";
-import { failure } from "../errors.js";
-import type { Dispatcher } from "../ops/dispatch.js";
-import { MUTATING_LIBRARY_OPS } from "../ops/library-ops.js";
-import type { OpContext } from "../ops/context.js";
+import { effectOf, readsLibrary, type WireError, type WireResult } from "@sdx/sdk/protocol";
 import type { HostCalls } from "@sdx/sandbox";
+import { failure, wireError } from "../errors.js";
+import type { Dispatcher } from "../ops/dispatch.js";
+import type { OpContext } from "../ops/context.js";
+import type { CallOrigin, EventBus } from "../ops/events.js";
 import type { WriteGate } from "../actions/write-gate.js";
-import { READ_ONLY_OPS } from "../actions/action-calls.js";
-import type { JobRunner } from "../jobs/job-runner.js";
-import type { CallScope } from "../jobs/types.js";
 import { uuidForWrite } from "../jobs/write-keys.js";
+import type { JobCallScope } from "../jobs/types.js";
+import type { ActionCallScope } from "../actions/action-runner.js";
+import type { HookCallScope } from "../agents/delivery.js";
 
-/** Ops of the job system itself: they write jobs.db, not the library (and `tasks.run` lasts a whole task). */
-const JOB_OPS: ReadonlySet<string> = new Set<OpName>(["jobs.progress", "jobs.checkpoint", "jobs.dispatch", "jobs.status", "tasks.run"]);
-
-export interface CallRouter {
+/** What the pipeline needs of the host. */
+export interface CallDeps {
   dispatch: Dispatcher;
-  runner: JobRunner;
   gate: WriteGate;
+  events: EventBus;
+  /** Why the calls of `jobId` must stop now, or null (`JobRunner.stopReason`). */
+  stopReason(jobId: string, starting: boolean): WireError | null;
 }
 
-export function scopedCalls(router: CallRouter, base: OpContext, scope: CallScope): HostCalls {
-  const ctx: OpContext = scope.jobId === null ? base : { ...base, jobId: scope.jobId };
+/**
+ * On whose behalf an invocation's calls are made: a job or one attempt of its task (jobs/types.ts),
+ * an agent hook (agents/delivery.ts), an action step (actions/action-runner.ts), or anything else
+ * (`init`, the bundle's evaluation).
+ */
+export type CallScope = JobCallScope | HookCallScope | ActionCallScope | { kind: "other" };
+
+function originOf(base: OpContext, scope: CallScope): CallOrigin {
+  if (scope.kind === "job" || scope.kind === "task") return { kind: "job", jobId: scope.jobId };
+  if (scope.kind === "hook") return { kind: "hook", extensionId: base.extensionId, depth: scope.depth };
+  return { kind: "other" };
+}
+
+/** Stage 1: the refusal that stops this call, or null. */
+function stopCheck(deps: CallDeps, scope: CallScope, op: string): WireError | null {
+  // `jobs.status` is how a guest learns it should stop: it must keep answering.
+  if ((scope.kind === "job" || scope.kind === "task") && op !== "jobs.status") return deps.stopReason(scope.jobId, scope.kind === "job");
+  if (scope.kind === "hook" && scope.closing()) {
+    scope.refused.value = true;
+    return wireError("SDX3019", "the host is closing; the event is delivered again when a host opens the library");
+  }
+  return null;
+}
+
+/** Stage 2: a refusal or an answer the phase gives instead of running the op, or null to go on. */
+function phaseFilter(scope: CallScope, op: string, payload: unknown): WireResult | null {
+  const effect = effectOf(op);
+  const passes = effect === undefined || effect === "read" || effect === "env";
+  if (scope.kind === "preview" && !passes) {
+    scope.onRefused(op);
+    return failure(wireError("SDX3015", `${op} is not allowed during an action preview: a preview must not change anything (record the change in the preview's changes; execute applies it)`));
+  }
+  if (scope.kind === "execute" && !passes) {
+    if (effect === "write") return scope.recorder.take(op, payload);
+    const message = `${op} cannot run in an action's execute step: it may only make the changes its preview showed`;
+    scope.recorder.problem ??= message;
+    return failure(wireError("SDX3015", message));
+  }
+  return null;
+}
+
+/** The host calls of one invocation of the extension whose context is `base`. */
+export function guestCalls(deps: CallDeps, base: OpContext, scope: CallScope): HostCalls {
+  const ctx: OpContext = {
+    ...base,
+    jobId: scope.kind === "job" || scope.kind === "task" ? scope.jobId : null,
+    // Handlers refuse mutations in the preview phase too: a second lock behind the phase filter.
+    phase: scope.kind === "preview" || scope.kind === "execute" ? "preview" : base.phase,
+    origin: originOf(base, scope),
+  };
   return {
     async call(op, payload) {
-      // `jobs.status` is how the guest learns it should stop; it must keep answering.
-      if (scope.jobId !== null && op !== "jobs.status") {
-        const stop = router.runner.stopReason(scope.jobId, scope.kind === "job");
-        if (stop) return failure(stop);
-      }
-      if (READ_ONLY_OPS.has(op) || JOB_OPS.has(op)) return router.dispatch(ctx, op, payload);
-      const keyed = scope.writes !== null && MUTATING_LIBRARY_OPS.has(op as OpName);
-      const writeCtx = keyed ? { ...ctx, writeUuid: uuidForWrite(scope.writes!.next(op, payload)) } : ctx;
-      return router.gate.write(() => router.dispatch(writeCtx, op, payload));
+      const stop = stopCheck(deps, scope, op);
+      if (stop) return failure(stop);
+
+      const filtered = phaseFilter(scope, op, payload);
+      if (filtered) return filtered;
+
+      const writes = effectOf(op) === "write";
+      const events = deps.events.collect();
+      const keyed = writes && (scope.kind === "job" || scope.kind === "task") ? uuidForWrite(scope.writes.next(op, payload)) : undefined;
+      const callCtx: OpContext = keyed === undefined ? { ...ctx, events } : { ...ctx, events, writeUuid: keyed };
+
+      const run = () => deps.dispatch(callCtx, op, payload);
+      const result = await (writes ? deps.gate.write(run) : run());
+
+      if (result.ok) events.flush();
+      if (scope.kind === "preview" && readsLibrary(op)) scope.reads.record(op, payload, result);
+      return result;
     },
-    callSync: (op, payload) => router.dispatch.sync(ctx, op, payload),
+    callSync(op, payload) {
+      if (effectOf(op) !== "env") return failure(wireError("SDX3007", `${op} cannot be called synchronously`));
+      return deps.dispatch.sync(ctx, op, payload);
+    },
   };
 }

@@ -20,6 +20,8 @@ import { indexLocation, type IndexOptions, type IndexSummary } from "../core/ind
 import { createLibraryOpContext } from "../ops/library-context.js";
 import { libraryOps } from "../ops/library-ops.js";
 import { createDispatcher, type Dispatcher } from "../ops/dispatch.js";
+import { EventBus } from "../ops/events.js";
+import { auditTrail } from "../ops/audit-trail.js";
 import { createEnvOps, ExtensionLogs, type LogEntry } from "../ops/env.js";
 import { deviceOps } from "../ops/devices.js";
 import { kernelOps } from "../ops/kernels.js";
@@ -36,14 +38,14 @@ import { JobRunner } from "../jobs/job-runner.js";
 import { TaskPool } from "../jobs/task-pool.js";
 import { bindJobArgs } from "../jobs/job-params.js";
 import { JobScheduler } from "../jobs/scheduler.js";
-import { scopedCalls } from "./calls.js";
+import { guestCalls, type CallDeps, type CallScope } from "./calls.js";
 import { entryHighWater, queueEntryIndexedJobs, queueJobCompletedJobs, queueModelCreatedJobs } from "../jobs/event-triggers.js";
 import { ScheduledJobs } from "../jobs/scheduled-triggers.js";
-import { NO_SCOPE, type ExtensionRuntime, type JobOutcome } from "../jobs/types.js";
+import type { ExtensionRuntime, JobOutcome } from "../jobs/types.js";
 import { ActionRunner, type ActionOutcome, type ActionTarget } from "../actions/action-runner.js";
 import { ActionStore, type ActionRecord } from "../store/action-store.js";
 import { WriteGate } from "../actions/write-gate.js";
-import { IntegrityError, UserError } from "../errors.js";
+import { sdxError } from "../errors.js";
 import { Agents } from "../agents/agents.js";
 import type { AgentDeliveryRecord, AgentEventFilter, AgentOptions } from "../agents/types.js";
 import type { HostCalls, SandboxInstance } from "@sdx/sandbox";
@@ -84,7 +86,8 @@ interface LoadedExtension extends ExtensionRuntime {
   readonly context: OpContext;
   /** Where agent hooks run (null without `@agent`): never behind a job, and its own VM to lose at a deadline. */
   readonly agent: SandboxInstance | null;
-  hookCalls(depth: number): HostCalls;
+  /** The host calls of one invocation: the call pipeline (calls.ts) for `scope`. */
+  calls(scope: CallScope): HostCalls;
 }
 
 export class Host {
@@ -95,6 +98,9 @@ export class Host {
   private readonly actionStore: ActionStore;
   private readonly agents: Agents;
   private readonly scheduledJobs: ScheduledJobs;
+  /** Where every op publishes what it did: the audit trail and the agents subscribe. */
+  private readonly events: EventBus;
+  private readonly callDeps: CallDeps;
   private constructor(
     readonly library: Library,
     readonly jobs: JobStore,
@@ -106,6 +112,10 @@ export class Host {
     readonly modelsDir: string,
     options: HostOptions,
   ) {
+    this.events = new EventBus(({ extensionId, event }, error) =>
+      logSink.write(extensionId, "warn", `[host] a subscriber failed on ${event.type}: ${(error as Error)?.message ?? String(error)}`));
+    this.events.subscribe(auditTrail(library), { critical: true });
+    this.callDeps = { dispatch, gate: this.gate, events: this.events, stopReason: (jobId, starting) => runner.stopReason(jobId, starting) };
     this.agents = new Agents(library, jobs, options.agents, {
       load: (id) => this.load(id),
       log: (id, level, message) => logSink.write(id, level, message),
@@ -119,7 +129,8 @@ export class Host {
     });
     this.actionStore = new ActionStore(jobs.db);
     this.actionStore.settleInterrupted(library);
-    this.actionRunner = new ActionRunner(this.actionStore, library, dispatch, this.gate);
+    this.events.subscribe(this.agents.onEvent);
+    this.actionRunner = new ActionRunner(this.actionStore, library, dispatch, this.gate, this.events);
     if (options.recover !== false) {
       runner.onQueued = () => this.scheduler.kick();
       this.scheduler.kick();
@@ -174,7 +185,7 @@ export class Host {
     const runtime = await this.load(extensionId);
     const manifestJob = runtime.manifest.jobs.find((j) => j.name === job);
     if (!manifestJob) {
-      throw new UserError("SDX3011", `${extensionId} has no job "${job}"; jobs: ${runtime.manifest.jobs.map((j) => j.name).join(", ") || "none"}`);
+      throw sdxError("SDX3011", `${extensionId} has no job "${job}"; jobs: ${runtime.manifest.jobs.map((j) => j.name).join(", ") || "none"}`);
     }
     return this.afterJob(this.runner.run(runtime, job, bindJobArgs(manifestJob, args, this.library.deviceUuid), options));
   }
@@ -191,7 +202,7 @@ export class Host {
   /** Runs an unfinished job again from its last checkpoint (completed tasks are replayed). */
   async resumeJob(jobId: string, options: RunJobHostOptions = {}): Promise<JobOutcome> {
     const record = this.jobs.get(jobId);
-    if (!record) throw new UserError("SDX3008", `job ${jobId} does not exist`);
+    if (!record) throw sdxError("SDX3008", `job ${jobId} does not exist`);
     return this.afterJob(this.runner.resume(await this.load(record.extensionId), jobId, options));
   }
 
@@ -233,7 +244,7 @@ export class Host {
     const runtime = await this.load(extensionId);
     const manifestAction = runtime.manifest.actions.find((a) => a.name === action);
     if (!manifestAction) {
-      throw new UserError("SDX3011", `${extensionId} has no action "${action}"; actions: ${runtime.manifest.actions.map((a) => a.name).join(", ") || "none"}`);
+      throw sdxError("SDX3011", `${extensionId} has no action "${action}"; actions: ${runtime.manifest.actions.map((a) => a.name).join(", ") || "none"}`);
     }
     return this.actionRunner.preview(this.actionTarget(runtime), action, bindJobArgs(manifestAction, args, this.library.deviceUuid));
   }
@@ -241,7 +252,7 @@ export class Host {
   /** Applies a previewed action: exactly the previewed changes, verified, or nothing (stale: SDX3016). */
   async executeAction(actionId: string): Promise<ActionOutcome> {
     const record = this.actionStore.get(actionId);
-    if (!record) throw new UserError("SDX3008", `action ${actionId} does not exist`);
+    if (!record) throw sdxError("SDX3008", `action ${actionId} does not exist`);
     return this.actionRunner.execute(this.actionTarget(await this.load(record.extensionId)), actionId);
   }
 
@@ -299,23 +310,21 @@ export class Host {
 
   private async loadNow(extensionId: string): Promise<LoadedExtension> {
     const installed = getInstalled(this.library, extensionId);
-    if (!installed) throw new UserError("SDX3010", `extension ${extensionId} is not installed in the library at ${this.library.dir}`);
+    if (!installed) throw sdxError("SDX3010", `extension ${extensionId} is not installed in the library at ${this.library.dir}`);
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(readFileSync(installed.bundlePath));
     } catch (error) {
-      throw new IntegrityError("SDX3010", `the bundle of ${extensionId} is missing (${installed.bundlePath}): ${(error as Error).message}; install it again`);
+      throw sdxError("SDX3021", `the bundle of ${extensionId} is missing (${installed.bundlePath}): ${(error as Error).message}; install it again`);
     }
     const bundle = await readBundle(bytes);
     if (bundle.hash !== installed.bundleHash) {
-      throw new IntegrityError("SDX3010", `the bundle of ${extensionId} at ${installed.bundlePath} is not the one that was installed (hash ${bundle.hash}, installed ${installed.bundleHash}); install it again`);
+      throw sdxError("SDX3021", `the bundle of ${extensionId} at ${installed.bundlePath} is not the one that was installed (hash ${bundle.hash}, installed ${installed.bundleHash}); install it again`);
     }
-    const library: OpContext = { ...createLibraryOpContext(this.library, extensionId), bundle, modelsDir: this.modelsDir };
-    // Each kind of invocation audits through the agents, which notice the events its calls cause.
-    const base = this.agents.observe(library, { kind: "other" });
-    const router = { dispatch: this.dispatch, runner: this.runner, gate: this.gate };
+    const base: OpContext = { ...createLibraryOpContext(this.library, extensionId, { events: this.events }), bundle, modelsDir: this.modelsDir };
+    const calls = (scope: CallScope) => guestCalls(this.callDeps, base, scope);
     const manifest = bundle.manifest;
-    const defaultCalls = scopedCalls(router, base, NO_SCOPE);
+    const defaultCalls = calls({ kind: "other" });
     const create = (name: string) => this.sandbox.createInstance({ name, guestJs: bundle.guestJs, calls: defaultCalls });
     const capacity = Math.max(1, ...manifest.jobs.map((j) => j.parallelism));
     return {
@@ -326,10 +335,9 @@ export class Host {
       config: readSettings(this.library, manifest),
       main: create(extensionId),
       tasks: new TaskPool(() => create(`${extensionId}#task`), capacity),
-      calls: (scope) => scopedCalls(router, scope.jobId === null ? base : this.agents.observe(library, { kind: "job", jobId: scope.jobId }), scope),
+      calls,
       context: base,
       agent: manifest.agent && manifest.agent.hooks.length > 0 ? create(`${extensionId}#agent`) : null,
-      hookCalls: (depth) => scopedCalls(router, this.agents.observe(library, { kind: "hook", extensionId, depth }), NO_SCOPE),
     };
   }
 

@@ -18,7 +18,7 @@
  */
 import type { EntryData } from "@sdx/sdk";
 import type { Manifest, ManifestJob } from "@sdx/sdk/manifest";
-import type { CallOrigin } from "../agents/types.js";
+import type { CallOrigin } from "../ops/events.js";
 import type { JobStore } from "../store/job-store.js";
 import { listInstalled, getInstalled } from "../extensions/install.js";
 import { GrantSet } from "../extensions/grants.js";

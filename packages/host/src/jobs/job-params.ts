@@ -11,10 +11,10 @@ import type { ManifestJob, ManifestParam } from "@sdx/sdk/manifest";
 
 /** A job or an action: something with named parameters. */
 type Callable = Pick<ManifestJob, "name" | "params">;
-import { UserError } from "../errors.js";
+import { sdxError, type SdxError } from "../errors.js";
 
-function paramError(job: Callable, param: string, message: string): UserError {
-  return new UserError("SDX3012", `${job.name}: parameter "${param}" ${message}`, { param });
+function paramError(job: Callable, param: string, message: string): SdxError {
+  return sdxError("SDX3012", `${job.name}: parameter "${param}" ${message}`, { param });
 }
 
 function convert(job: Callable, param: ManifestParam, value: unknown, deviceUuid: string): unknown {
@@ -46,13 +46,13 @@ function check(job: Callable, param: ManifestParam, value: unknown): void {
 export function bindJobArgs(job: Callable, args: unknown[] | Record<string, unknown>, deviceUuid: string): unknown[] {
   let values: unknown[];
   if (Array.isArray(args)) {
-    if (args.length > job.params.length) throw new UserError("SDX3012", `${job.name} takes ${job.params.length} parameter(s), got ${args.length}`);
+    if (args.length > job.params.length) throw sdxError("SDX3012", `${job.name} takes ${job.params.length} parameter(s), got ${args.length}`);
     values = [...args];
   } else {
     const known = new Set(job.params.map((p) => p.name));
     const unknown = Object.keys(args).filter((name) => !known.has(name));
     if (unknown.length > 0) {
-      throw new UserError("SDX3012", `${job.name} has no parameter ${unknown.map((n) => `"${n}"`).join(", ")}; parameters: ${[...known].join(", ") || "none"}`, { param: unknown[0] });
+      throw sdxError("SDX3012", `${job.name} has no parameter ${unknown.map((n) => `"${n}"`).join(", ")}; parameters: ${[...known].join(", ") || "none"}`, { param: unknown[0] });
     }
     values = job.params.map((p) => args[p.name]);
   }

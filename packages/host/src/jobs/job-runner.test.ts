@@ -12,8 +12,8 @@ import type { OpContext } from "../ops/context.js";
 import { QuickJSSandbox } from "@sdx/sandbox";
 import type { HostCalls } from "@sdx/sandbox";
 import { WriteGate } from "../actions/write-gate.js";
-import { scopedCalls } from "../host/calls.js";
-import { NO_SCOPE, type CallScope } from "./types.js";
+import { guestCalls, type CallScope } from "../host/calls.js";
+import { EventBus } from "../ops/events.js";
 import { guest } from "@sdx/sandbox/testing";
 import { JobStore } from "../store/job-store.js";
 import { JobRunner } from "./job-runner.js";
@@ -78,12 +78,12 @@ beforeAll(() => {
   const base: OpContext = {
     extensionId: MANIFEST.id, manifest: MANIFEST, library, grants: GrantSet.of(MANIFEST.id, [], []),
     validators: ModelValidators.fromManifest(MANIFEST), deviceUuid: library.deviceUuid, jobId: null, phase: "normal",
-    audit: () => undefined,
+    origin: { kind: "other" }, events: new EventBus(),
   };
   baseContext = base;
-  const router = { dispatch, runner, gate: new WriteGate() };
+  const deps = { dispatch, gate: new WriteGate(), events: new EventBus(), stopReason: (id: string, starting: boolean) => runner.stopReason(id, starting) };
   const calls = (scope: CallScope): HostCalls => {
-    const routed = scopedCalls(router, base, scope);
+    const routed = guestCalls(deps, base, scope);
     return {
       async call(op, payload) {
         if (op === "sleep") {
@@ -100,8 +100,8 @@ beforeAll(() => {
   const sandbox = new QuickJSSandbox({ maxSliceMs: 2_000 });
   runtime = {
     extensionId: MANIFEST.id, manifest: MANIFEST, deviceUuid: library.deviceUuid, config: {},
-    main: sandbox.createInstance({ name: "main", guestJs: GUEST, calls: calls(NO_SCOPE) }),
-    tasks: new TaskPool(() => sandbox.createInstance({ name: "task", guestJs: GUEST, calls: calls(NO_SCOPE) }), 2),
+    main: sandbox.createInstance({ name: "main", guestJs: GUEST, calls: calls({ kind: "other" }) }),
+    tasks: new TaskPool(() => sandbox.createInstance({ name: "task", guestJs: GUEST, calls: calls({ kind: "other" }) }), 2),
     calls,
   };
 });

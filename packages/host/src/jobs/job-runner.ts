@@ -20,13 +20,13 @@
 import { randomUUID } from "node:crypto";
 import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
 import type { ManifestJob } from "@sdx/sdk/manifest";
-import { HostError, wireError } from "../errors.js";
+import { wireError, sdxError } from "../errors.js";
 import type { OpContext } from "../ops/context.js";
 import { FINAL_STATES, type JobProgress, type JobRecord, type JobState, type JobStore } from "../store/job-store.js";
-import { HEARTBEAT_MS, newOwner, retireOwner } from "./owner.js";
+import { HEARTBEAT_MS, newOwner, retireOwner } from "../store/owner.js";
 import { hashArgs } from "../ops/request-hash.js";
 import { Limiter } from "./task-pool.js";
-import type { ExtensionRuntime, JobOutcome } from "./types.js";
+import type { ExtensionRuntime, JobOutcome, RunningJob } from "./types.js";
 import { WriteScope } from "./write-keys.js";
 import { runAttempts } from "./task-attempts.js";
 
@@ -36,17 +36,6 @@ export interface RunJobOptions {
   onProgress?: (progress: JobProgress) => void;
 }
 
-export interface RunningJob {
-  runtime: ExtensionRuntime;
-  limiter: Limiter;
-  /** How often each (task, args) was asked for so far in this run: the replay key's occurrence. */
-  occurrences: Map<string, number>;
-  /** Task attempts still running; the run ends only after them. */
-  inFlight: Set<Promise<unknown>>;
-  /** Whether a host call of this run was refused because the job had to stop. */
-  stopped: boolean;
-  onProgress?: (progress: JobProgress) => void;
-}
 
 const stopped = (message: string): WireError => wireError("SDX3019", message);
 
@@ -69,7 +58,7 @@ export class JobRunner {
   private jobOf(runtime: ExtensionRuntime, name: string): ManifestJob {
     const job = runtime.manifest.jobs.find((j) => j.name === name);
     if (!job) {
-      throw new HostError("SDX3011", `${runtime.extensionId} has no job "${name}"; jobs: ${runtime.manifest.jobs.map((j) => j.name).join(", ") || "none"}`);
+      throw sdxError("SDX3011", `${runtime.extensionId} has no job "${name}"; jobs: ${runtime.manifest.jobs.map((j) => j.name).join(", ") || "none"}`);
     }
     return job;
   }
@@ -81,7 +70,7 @@ export class JobRunner {
   /** Creates a job row owned by this runner and runs it to its end (or until it is stopped). */
   run(runtime: ExtensionRuntime, name: string, args: unknown[], options: RunJobOptions = {}): Promise<JobOutcome> {
     this.jobOf(runtime, name);
-    if (this.closing) throw new HostError("SDX3019", "the host is closing");
+    if (this.closing) throw sdxError("SDX3019", "the host is closing");
     const record = this.store.create({ id: randomUUID(), extensionId: runtime.extensionId, name, params: args, owner: this.owner });
     return this.track(this.execute(runtime, record, options));
   }
@@ -100,12 +89,12 @@ export class JobRunner {
    */
   resume(runtime: ExtensionRuntime, jobId: string, options: RunJobOptions = {}): Promise<JobOutcome> {
     const record = this.store.get(jobId);
-    if (!record || record.extensionId !== runtime.extensionId) throw new HostError("SDX3008", `job ${jobId} does not exist`);
-    if (FINAL_STATES.has(record.state)) throw new HostError("SDX3012", `job ${jobId} is ${record.state} and cannot be resumed`);
-    if (this.closing) throw new HostError("SDX3019", "the host is closing");
+    if (!record || record.extensionId !== runtime.extensionId) throw sdxError("SDX3008", `job ${jobId} does not exist`);
+    if (FINAL_STATES.has(record.state)) throw sdxError("SDX3012", `job ${jobId} is ${record.state} and cannot be resumed`);
+    if (this.closing) throw sdxError("SDX3019", "the host is closing");
     if (this.running.has(jobId) || !this.store.claim(jobId, this.owner)) {
       const owner = this.store.get(jobId)?.owner;
-      throw new HostError("SDX3012", `job ${jobId} is already running${owner ? ` (process ${owner.pid} on ${owner.host})` : ""}`);
+      throw sdxError("SDX3012", `job ${jobId} is already running${owner ? ` (process ${owner.pid} on ${owner.host})` : ""}`);
     }
     return this.track(this.execute(runtime, this.store.get(jobId)!, options));
   }
@@ -192,14 +181,14 @@ export class JobRunner {
   /** The running job `jobId` of the calling extension. */
   private runningJob(ctx: OpContext, jobId: string): RunningJob {
     const job = this.running.get(jobId);
-    if (!job || job.runtime.extensionId !== ctx.extensionId) throw new HostError("SDX3008", `job ${jobId} is not running`);
+    if (!job || job.runtime.extensionId !== ctx.extensionId) throw sdxError("SDX3008", `job ${jobId} is not running`);
     return job;
   }
 
   /** A job row of the calling extension (another extension's jobs do not exist for it). */
   private ownRecord(ctx: OpContext, jobId: string): JobRecord {
     const record = this.store.get(jobId);
-    if (!record || record.extensionId !== ctx.extensionId) throw new HostError("SDX3008", `job ${jobId} does not exist`);
+    if (!record || record.extensionId !== ctx.extensionId) throw sdxError("SDX3008", `job ${jobId} does not exist`);
     return record;
   }
 
@@ -211,7 +200,7 @@ export class JobRunner {
 
   cancel(jobId: string): JobState {
     const state = this.store.state(jobId);
-    if (state === null) throw new HostError("SDX3008", `job ${jobId} does not exist`);
+    if (state === null) throw sdxError("SDX3008", `job ${jobId} does not exist`);
     if (FINAL_STATES.has(state)) return state;
     this.store.setState(jobId, "cancelled", { error: wireError("SDX3019", "the job was cancelled") });
     return "cancelled";
@@ -220,7 +209,7 @@ export class JobRunner {
   /** Pauses a queued or running job (in any process); it resumes with `resume`. */
   pause(jobId: string): JobState {
     const state = this.store.state(jobId);
-    if (state === null) throw new HostError("SDX3008", `job ${jobId} does not exist`);
+    if (state === null) throw sdxError("SDX3008", `job ${jobId} does not exist`);
     if (FINAL_STATES.has(state) || state === "paused") return state;
     this.store.setState(jobId, "paused");
     return "paused";
@@ -239,7 +228,7 @@ export class JobRunner {
 
   /** Queues a job of the calling extension (`jobs.dispatch`). */
   dispatch(ctx: OpContext, name: string, args: unknown[], parentJobId: string | null): string {
-    if (!ctx.manifest.jobs.some((j) => j.name === name)) throw new HostError("SDX3011", `${ctx.extensionId} has no job "${name}"`);
+    if (!ctx.manifest.jobs.some((j) => j.name === name)) throw sdxError("SDX3011", `${ctx.extensionId} has no job "${name}"`);
     // The same job with the same arguments already waiting will do this work: coalesce, so a hook
     // firing once per new photo queues one analysis, not one per photo (at most one runs, one waits).
     const wanted = JSON.stringify(args);
@@ -254,7 +243,7 @@ export class JobRunner {
   async runTask(ctx: OpContext, jobId: string, name: string, args: unknown[]): Promise<{ result: unknown }> {
     const job = this.runningJob(ctx, jobId);
     const task = job.runtime.manifest.tasks.find((t) => t.name === name);
-    if (!task) throw new HostError("SDX3011", `${job.runtime.extensionId} has no task "${name}"; tasks: ${job.runtime.manifest.tasks.map((t) => t.name).join(", ") || "none"}`);
+    if (!task) throw sdxError("SDX3011", `${job.runtime.extensionId} has no task "${name}"; tasks: ${job.runtime.manifest.tasks.map((t) => t.name).join(", ") || "none"}`);
     const argsHash = hashArgs(args);
     const counter = `${name}\u0000${argsHash}`;
     const occurrence = job.occurrences.get(counter) ?? 0;

@@ -8,8 +8,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
-import { WireFailure, wireError } from "../errors.js";
-import type { RunningJob } from "./job-runner.js";
+import { errorFromWire, wireError } from "../errors.js";
+import type { RunningJob } from "./types.js";
 import type { JobStore, TaskResultKey } from "../store/job-store.js";
 import { WriteScope } from "./write-keys.js";
 
@@ -44,7 +44,7 @@ export async function runAttempts(deps: AttemptDeps, job: RunningJob, key: TaskR
     const reply = await job.limiter.run(async (): Promise<WireResult> => {
       // Checked once a slot is free: tasks queued behind the limit do not start after a pause.
       const stop = deps.stopReason(jobId, true);
-      if (stop) throw new WireFailure(stop);
+      if (stop) throw errorFromWire(stop);
       return runtime.tasks.use((instance) => instance.invoke(invocation, { deadlineMs: task.timeoutMs, calls: runtime.calls({ jobId, kind: "task", writes }) }));
     });
     if (reply.ok) {
@@ -54,7 +54,7 @@ export async function runAttempts(deps: AttemptDeps, job: RunningJob, key: TaskR
     }
     // Failed because the job was stopped: not an attempt of the task's own.
     const stop = deps.stopReason(jobId, false);
-    if (stop) throw new WireFailure(stop);
+    if (stop) throw errorFromWire(stop);
     lastError = reply.error;
     deps.store.event(jobId, "task_attempt_failed", { task: name, attempt, code: lastError.code, message: lastError.message });
     if (NOT_RETRIED.has(lastError.code)) {
@@ -64,7 +64,7 @@ export async function runAttempts(deps: AttemptDeps, job: RunningJob, key: TaskR
     if (attempt < attempts && task.backoffMs > 0) await sleep(task.backoffMs * 2 ** (attempt - 1));
   }
   deps.store.recordTaskResult({ ...key, state: "failed", result: null, error: lastError, attempts, durationMs: performance.now() - started });
-  throw new WireFailure({
+  throw errorFromWire({
     code: lastError.code,
     name: "TaskFailed",
     message: `task ${name} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${lastError.message}`,

@@ -5,20 +5,17 @@
 import type { Manifest } from "@sdx/sdk/manifest";
 import type { WireError } from "@sdx/sdk/protocol";
 import type { HostCalls, SandboxInstance } from "@sdx/sandbox";
-import type { TaskPool } from "./task-pool.js";
+import type { Limiter, TaskPool } from "./task-pool.js";
 import type { WriteScope } from "./write-keys.js";
+import type { JobProgress } from "../store/job-store.js";
 
-/** On whose behalf a guest's host calls are made. */
-export interface CallScope {
-  /** The job the calls belong to (`OpContext.jobId`), if any. */
-  jobId: string | null;
-  /** The job's own invocation, or one of its tasks (they stop for different reasons, see `JobRunner.stopReason`). */
-  kind: "job" | "task" | "none";
-  /** Where the writes of this invocation get their keys (see write-keys.ts); none outside jobs. */
-  writes: WriteScope | null;
+/** The calls of a job's own invocation, or of one attempt of one of its tasks (they stop for different reasons, see `JobRunner.stopReason`). */
+export interface JobCallScope {
+  kind: "job" | "task";
+  jobId: string;
+  /** Where the writes of this invocation get their keys (see write-keys.ts). */
+  writes: WriteScope;
 }
-
-export const NO_SCOPE: CallScope = { jobId: null, kind: "none", writes: null };
 
 export interface ExtensionRuntime {
   readonly extensionId: string;
@@ -30,8 +27,8 @@ export interface ExtensionRuntime {
   readonly main: SandboxInstance;
   /** Where tasks run. */
   readonly tasks: TaskPool;
-  /** Host calls made within `scope`. */
-  calls(scope: CallScope): HostCalls;
+  /** Host calls made within `scope` (the host's call pipeline, host/calls.ts). */
+  calls(scope: JobCallScope): HostCalls;
 }
 
 /** How a run of a job ended: finished, or stopped to be resumed later (`paused`, or `queued` when its host closed). */
@@ -41,4 +38,17 @@ export interface JobOutcome {
   error?: WireError;
   result?: unknown;
   durationMs: number;
+}
+
+/** A job this process is running: what its task attempts need (task-attempts.ts). */
+export interface RunningJob {
+  runtime: ExtensionRuntime;
+  limiter: Limiter;
+  /** How often each (task, args) was asked for so far in this run: the replay key's occurrence. */
+  occurrences: Map<string, number>;
+  /** Task attempts still running; the run ends only after them. */
+  inFlight: Set<Promise<unknown>>;
+  /** Whether a host call of this run was refused because the job had to stop. */
+  stopped: boolean;
+  onProgress?: (progress: JobProgress) => void;
 }

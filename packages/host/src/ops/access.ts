@@ -8,8 +8,8 @@
  * - a model is visible only to the extension that created it. Another extension's model is
  *   reported as not found (its existence is not revealed) and the attempt is audited as denied.
  */
-import type { OpContext } from "./context.js";
-import { HostOpError, notFound } from "../store/errors.js";
+import { publish, type OpContext } from "./context.js";
+import { markReported, notFound, permissionDenied, sdxError } from "../errors.js";
 import { entriesOfContent, entryAbsolutePath, entryByUuid, type EntryRow } from "../store/entries-store.js";
 import { uuidToBlob } from "../store/uuid.js";
 
@@ -33,13 +33,7 @@ export function requireVisibleContent(ctx: OpContext, contentUuid: string): Buff
   if (!ctx.library.stmt("SELECT 1 FROM content_identities WHERE uuid = ?").get(blob)) throw notFound(`content ${contentUuid}`);
   if (!contentVisible(ctx, blob)) {
     ctx.grants.requireReadEntries(`read content ${contentUuid}`);
-    throw new HostOpError(
-      "SDX3001",
-      "PermissionDenied",
-      `${ctx.extensionId} may not use content ${contentUuid}: none of its entries lies inside what the user granted read_entries for`,
-      { permission: "read_entries" },
-      `content ${contentUuid}`,
-    );
+    throw permissionDenied("read_entries", `${ctx.extensionId} may not use content ${contentUuid}: none of its entries lies inside what the user granted read_entries for`, `content ${contentUuid}`);
   }
   return blob;
 }
@@ -69,10 +63,8 @@ export function requireOwnModel(ctx: OpContext, op: string, modelUuid: string, m
     .get(uuidToBlob(modelUuid)) as ModelRow | undefined;
   const missing = () => notFound(modelType ? `${modelType} model ${modelUuid}` : `model ${modelUuid}`);
   if (row && row.extension_id !== ctx.extensionId) {
-    ctx.audit(op, `model ${modelUuid}`, "denied", { reason: "model of another extension" });
-    const error = missing();
-    error.audited = true;
-    throw error;
+    publish(ctx, { type: "access_denied", op, target: `model ${modelUuid}`, detail: { reason: "model of another extension" } });
+    throw markReported(missing());
   }
   if (!row || (modelType !== undefined && row.model_type !== modelType)) throw missing();
   return row;
@@ -81,6 +73,6 @@ export function requireOwnModel(ctx: OpContext, op: string, modelUuid: string, m
 /** Mutations are not allowed while an action is previewing (the guest records them as planned changes). */
 export function requireNotPreview(ctx: OpContext, op: string): void {
   if (ctx.phase === "preview") {
-    throw new HostOpError("SDX3015", "PreviewMutation", `${op} changes the library and cannot run during an action preview`);
+    throw sdxError("SDX3015", `${op} changes the library and cannot run during an action preview`);
   }
 }

@@ -11,10 +11,10 @@
  * is sent as a leading system message).
  */
 import type { OpName } from "@sdx/sdk/protocol";
-import type { OpContext, OpHandler, OpHandlers, OpParsedRequest } from "./context.js";
+import { publish, type OpContext, type OpHandler, type OpHandlers, type OpParsedRequest } from "./context.js";
 import { entryOps } from "./entries.js";
 import { requireNotPreview } from "./access.js";
-import { HostOpError, isHostOpError, notFound, validationFailed } from "../store/errors.js";
+import { notFound, validationFailed, sdxError } from "../errors.js";
 import { imageTensor } from "../core/ai/images.js";
 import { loaderFor, type Loader } from "../core/ai/loaders/index.js";
 import { downloadRefusal, requireModelUse } from "../core/ai/policy.js";
@@ -52,7 +52,7 @@ function settings(options: GenOptions | undefined) {
 }
 
 function sentOffMachine(ctx: OpContext, op: OpName, name: string, origin: string | null): void {
-  if (origin) ctx.audit(op, `model ${name}`, "ok", { origin, offMachine: true });
+  if (origin) publish(ctx, { type: "data_sent_off_machine", op, model: name, origin });
 }
 
 const handlers: OpHandlers = {
@@ -62,7 +62,7 @@ const handlers: OpHandlers = {
     const registry = registryFor(ctx.modelsDir);
     const refusal = request.source.kind === "download" ? downloadRefusal(ctx, request.source.url) : null;
     const record = await registry.register(request, { registeredBy: ctx.extensionId, assets: ctx.bundle?.assets, offline: refusal ?? undefined });
-    ctx.audit("registry.register", `model ${record.name}`, "ok", { category: record.category, sha256: record.sha256, installed: record.installed, source: request.source.kind });
+    publish(ctx, { type: "ai_model_registered", name: record.name, category: record.category, sha256: record.sha256, installed: record.installed, source: request.source.kind });
     return toInfo(record);
   },
 
@@ -111,7 +111,7 @@ const handlers: OpHandlers = {
   "ai.imageTensor": async (ctx, request) => {
     const { width, height } = request.options;
     if (width * height > MAX_TENSOR_PIXELS) {
-      throw new HostOpError("SDX3014", "ResultTooLarge", `a ${width}×${height} image tensor is over the ${MAX_TENSOR_PIXELS}-pixel limit`);
+      throw sdxError("SDX3014", `a ${width}×${height} image tensor is over the ${MAX_TENSOR_PIXELS}-pixel limit`);
     }
     let bytes: Uint8Array;
     if ("bytes" in request.source) bytes = request.source.bytes;
@@ -126,22 +126,4 @@ const handlers: OpHandlers = {
   "prompts.render": (ctx, request) => ({ text: renderPrompt(ctx.bundle?.prompts, request.template, request.variables) }),
 };
 
-/** Writes denials (SDX3001 permission, SDX3018 consent) to the audit log once, then rethrows. */
-function audited<O extends OpName>(op: O, handler: OpHandler<O>): OpHandler<O> {
-  return async (ctx, request) => {
-    try {
-      return await handler(ctx, request);
-    } catch (error) {
-      if (isHostOpError(error) && !error.audited && (error.code === "SDX3001" || error.code === "SDX3018")) {
-        const target = error.auditTarget ?? ("model" in request && typeof request.model === "string" ? `model ${request.model}` : op);
-        ctx.audit(op, target, "denied", { code: error.code, message: error.message });
-        error.audited = true;
-      }
-      throw error;
-    }
-  };
-}
-
-export const aiOps: OpHandlers = Object.fromEntries(
-  Object.entries(handlers).map(([op, handler]) => [op, audited(op as OpName, handler as OpHandler<OpName>)]),
-) as OpHandlers;
+export const aiOps: OpHandlers = handlers;

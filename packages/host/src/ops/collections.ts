@@ -3,10 +3,10 @@
  * `collection_items`). Creating and adding need write_collections and items the extension can
  * see; reading a collection shows only the items the extension can see.
  */
-import type { OpContext, OpHandlers } from "./context.js";
+import { publish, type OpContext, type OpHandlers } from "./context.js";
 import { resolveTarget, targetVisible, type ResolvedTarget, type TargetRef } from "./library-targets.js";
 import { requireNotPreview } from "./access.js";
-import { notFound } from "../store/errors.js";
+import { notFound } from "../errors.js";
 import { blobToUuid, newUuid, uuidToBlob } from "../store/uuid.js";
 
 function addItems(ctx: OpContext, collectionId: number, items: ResolvedTarget[]): number {
@@ -44,7 +44,7 @@ export const collectionOps: OpHandlers = {
       }
       const result = ctx.library.stmt("INSERT INTO collections (uuid, name, created_at, updated_at) VALUES (?, ?, ?, ?)").run(uuidToBlob(uuid), request.name, now, now);
       const added = addItems(ctx, Number(result.lastInsertRowid), items);
-      ctx.audit("collections.create", `collection ${uuid}`, "ok", { name: request.name, items: added });
+      publish(ctx, { type: "collection_created", uuid, name: request.name, items: added });
     });
     return { uuid };
   },
@@ -56,7 +56,7 @@ export const collectionOps: OpHandlers = {
     const items = request.items.map((item) => resolveTarget(ctx, "collections.add", item));
     ctx.library.transaction(() => {
       const added = addItems(ctx, id, items);
-      ctx.audit("collections.add", `collection ${request.collection}`, "ok", { items: added });
+      publish(ctx, { type: "collection_items_added", uuid: request.collection, items: added });
     });
     return null;
   },

@@ -13,6 +13,7 @@ import type { Library } from "../store/library.js";
 import type { GrantSet } from "../extensions/grants.js";
 import type { ModelValidators } from "../extensions/validators.js";
 import type { LoadedBundle } from "@sdx/bundle-format";
+import type { CallOrigin, EventSink, HostEvent } from "./events.js";
 
 /** Who is calling and in what situation; built by the runtime for each guest invocation. */
 export interface OpContext {
@@ -38,8 +39,15 @@ export interface OpContext {
   readonly bundle?: LoadedBundle;
   /** The models directory (registry); set by the runtime. */
   readonly modelsDir?: string;
-  /** Records a mutation or a denial in the audit table. */
-  audit(op: string, target: string, result: "ok" | "denied" | "error", detail?: unknown): void;
+  /** Where the call comes from (a job, a hook at some depth, anything else): carried by the events it causes. */
+  readonly origin: CallOrigin;
+  /** Where handlers publish what they did or refused (`publish`): the host's bus, or the collector of one guest call. */
+  readonly events: EventSink;
+}
+
+/** Publishes `event` as caused by the call `ctx`. */
+export function publish(ctx: OpContext, event: HostEvent): void {
+  ctx.events.publish({ extensionId: ctx.extensionId, manifest: ctx.manifest, origin: ctx.origin, event });
 }
 
 /** Parsed (validated) request of an op. */

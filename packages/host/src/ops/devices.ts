@@ -6,7 +6,7 @@
  * `use_devices` grant covering the requested capabilities.
  */
 import { hostname } from "node:os";
-import { HostError } from "../errors.js";
+import { sdxError } from "../errors.js";
 import type { OpHandlers } from "./context.js";
 
 export const LOCAL_CAPABILITIES: readonly string[] = ["cpu"];
@@ -16,7 +16,7 @@ export const deviceOps: OpHandlers = {
     ctx.grants.requireUseDevices(request.capabilities);
     const missing = request.capabilities.filter((c) => !LOCAL_CAPABILITIES.includes(c));
     if (missing.length > 0) {
-      throw new HostError("SDX3008", `no device with ${missing.join(", ")}: this host has one device (${hostname()}) with ${LOCAL_CAPABILITIES.join(", ")}`, {
+      throw sdxError("SDX3008", `no device with ${missing.join(", ")}: this host has one device (${hostname()}) with ${LOCAL_CAPABILITIES.join(", ")}`, {
         missing,
       });
     }

@@ -1,15 +1,15 @@
 /** The dispatcher: unknown ops, request validation with located issues, error mapping. */
+import { sdxError } from "../errors.js";
 import { describe, expect, it } from "vitest";
 import { createDispatcher } from "./dispatch.js";
 import { createEnvOps, ExtensionLogs } from "./env.js";
 import { deviceOps } from "./devices.js";
-import { HostOpError } from "../store/errors.js";
 import type { OpContext, OpHandlers } from "./context.js";
 
 // Grants that allow selecting devices with "cpu" or "gpu" and deny anything else, as GrantSet does.
 const grants = {
   requireUseDevices(capabilities: readonly string[]) {
-    if (capabilities.some((c) => c !== "cpu" && c !== "gpu")) throw new HostOpError("SDX3001", "PermissionDenied", "no such device grant", { permission: "use_devices" });
+    if (capabilities.some((c) => c !== "cpu" && c !== "gpu")) throw sdxError("SDX3001", "no such device grant", { permission: "use_devices" });
   },
 };
 const ctx = { extensionId: "org.test.ops", deviceUuid: "11111111-2222-3333-4444-555555555555", jobId: null, grants } as unknown as OpContext;
@@ -19,7 +19,7 @@ const handlers: OpHandlers = {
   ...createEnvOps(logs),
   ...deviceOps,
   "tags.add": () => {
-    throw new HostOpError("SDX3001", "PermissionDenied", "no tags for you", { permission: "write_tags" });
+    throw sdxError("SDX3001", "no tags for you", { permission: "write_tags" });
   },
   "tags.list": () => {
     throw new Error("database is locked at /home/user/library.db");
@@ -45,12 +45,12 @@ describe("dispatch", () => {
     expect(result.error.message).toMatch(/level: .*message: /s);
   });
 
-  it("keeps a HostOpError's code, name and data; sends other errors as SDX3020 without their stack", async () => {
+  it("keeps a SdxError's code, name and data; sends other errors as SDX3020 without their stack", async () => {
     expect(await dispatch(ctx, "tags.add", { target: { content: "c" }, tag: "x" })).toEqual({
       ok: false, error: { code: "SDX3001", name: "PermissionDenied", message: "no tags for you", data: { permission: "write_tags" } },
     });
     const crashed = await dispatch(ctx, "tags.list", { target: { content: "c" } });
-    expect(crashed).toEqual({ ok: false, error: { code: "SDX3020", name: "SdxError", message: "database is locked at /home/user/library.db" } });
+    expect(crashed).toEqual({ ok: false, error: { code: "SDX3020", name: "InternalError", message: "database is locked at /home/user/library.db" } });
     expect(internal.at(-1)).toMatch(/^tags.list: Error: database is locked[\s\S]*dispatch\.test\.ts/);
   });
 

@@ -14,7 +14,7 @@ import type { OpContext, OpHandlers, OpParsedRequest } from "./context.js";
 import { requireReadableEntry } from "./access.js";
 import { canonicalPath, isWithin } from "../store/paths.js";
 import { ENTRY_COLUMNS, entryAbsolutePath, toEntryData, type EntryRow } from "../store/entries-store.js";
-import { HostOpError, hostFailed, notFound, permissionDenied, validationFailed } from "../store/errors.js";
+import { hostFailed, notFound, permissionDenied, validationFailed, sdxError } from "../errors.js";
 import { uuidToBlob } from "../store/uuid.js";
 
 /** Largest file `entries.read` hands to a guest in one piece (the guest has a memory limit). */
@@ -155,7 +155,7 @@ export const entryOps: OpHandlers = {
       const stat = await handle.stat();
       if (!stat.isFile()) throw validationFailed(`${label} is not a regular file`);
       if (stat.size > MAX_READ_BYTES) {
-        throw new HostOpError("SDX3014", "ResultTooLarge", `${label} is ${stat.size} bytes; entries.read returns at most ${MAX_READ_BYTES}`);
+        throw sdxError("SDX3014", `${label} is ${stat.size} bytes; entries.read returns at most ${MAX_READ_BYTES}`);
       }
       const bytes = await handle.readFile();
       return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };

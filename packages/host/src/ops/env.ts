@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { HostError } from "../errors.js";
+import { sdxError } from "../errors.js";
 import type { OpHandlers } from "./context.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
@@ -88,7 +88,7 @@ export function createEnvOps(logs: ExtensionLogs): OpHandlers {
       try {
         return { text: new TextDecoder("utf-8", { fatal: request.fatal ?? false }).decode(request.bytes) };
       } catch {
-        throw new HostError("SDX3002", "text.decode: the bytes are not valid UTF-8");
+        throw sdxError("SDX3002", "text.decode: the bytes are not valid UTF-8");
       }
     },
   };

@@ -5,11 +5,20 @@
  * run by the host's scheduler. `jobs.status` answers `cancelled: true` once the job should stop
  * (cancelled, paused, or its host closing): the guest's `ctx.isCancelled()`.
  */
-import { HostError } from "../errors.js";
-import type { JobRunner } from "../jobs/job-runner.js";
-import type { OpHandlers } from "./context.js";
+import { permissionDenied } from "../errors.js";
+import type { JobProgress } from "../store/job-store.js";
+import { publish, type OpContext, type OpHandlers } from "./context.js";
 
-export function createJobOps(runner: JobRunner): OpHandlers {
+/** What the job ops need of the job system (the host's `JobRunner`, one floor up, implements it). */
+export interface JobControl {
+  progress(ctx: OpContext, jobId: string, progress: JobProgress): void;
+  checkpoint(ctx: OpContext, jobId: string, state: unknown): void;
+  isCancelled(ctx: OpContext, jobId: string): boolean;
+  dispatch(ctx: OpContext, name: string, args: unknown[], parentJobId: string | null): string;
+  runTask(ctx: OpContext, jobId: string, name: string, args: unknown[]): Promise<{ result: unknown }>;
+}
+
+export function createJobOps(runner: JobControl): OpHandlers {
   return {
     "jobs.progress": (ctx, request) => {
       const progress = request.message === undefined ? { done: request.done, total: request.total } : { done: request.done, total: request.total, message: request.message };
@@ -23,13 +32,10 @@ export function createJobOps(runner: JobRunner): OpHandlers {
     "jobs.status": (ctx, request) => ({ cancelled: runner.isCancelled(ctx, request.jobId) }),
     "jobs.dispatch": (ctx, request) => {
       if (!ctx.grants.has("dispatch_jobs")) {
-        ctx.audit("jobs.dispatch", request.job, "denied", { permission: "dispatch_jobs" });
-        throw new HostError("SDX3001", `${ctx.extensionId} may not dispatch jobs: it was not granted dispatch_jobs (add Permission.dispatchJobs() and re-install)`, {
-          permission: "dispatch_jobs",
-        });
+        throw permissionDenied("dispatch_jobs", `${ctx.extensionId} may not dispatch jobs: it was not granted dispatch_jobs (add Permission.dispatchJobs() and re-install)`, request.job);
       }
       const jobId = runner.dispatch(ctx, request.job, request.args, ctx.jobId);
-      ctx.audit("jobs.dispatch", request.job, "ok", { jobId });
+      publish(ctx, { type: "job_dispatched", job: request.job, jobId });
       return { jobId };
     },
     "tasks.run": (ctx, request) => runner.runTask(ctx, request.jobId, request.task, request.args),

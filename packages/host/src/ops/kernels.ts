@@ -18,7 +18,7 @@
  * A trap (unreachable, out of bounds, `abort`) is SDX3006 and discards the instance.
  */
 import type { LoadedBundle } from "@sdx/bundle-format";
-import { HostError } from "../errors.js";
+import { sdxError, SdxError } from "../errors.js";
 import { wasm, type WasmImports, type WasmInstance, type WasmMemory } from "@sdx/sandbox";
 import type { OpHandlers } from "./context.js";
 
@@ -73,12 +73,12 @@ class KernelModule {
     for (let id = 0; id < count; id++) {
       if ((view.getUint32(base + 4 + id * 4, true) & SHAPE_MASK) === wanted) return id;
     }
-    throw new HostError("SDX3002", `the kernels take no ${array.constructor.name} parameter`);
+    throw sdxError("SDX3002", `the kernels take no ${array.constructor.name} parameter`);
   }
 
   call(name: string, args: Array<number | TypedArray>): unknown {
     const target = this.fn(name);
-    if (!target || RUNTIME_EXPORTS.has(name)) throw new HostError("SDX3011", `unknown kernel "${name}"; kernels: ${this.names().join(", ") || "none"}`);
+    if (!target || RUNTIME_EXPORTS.has(name)) throw sdxError("SDX3011", `unknown kernel "${name}"; kernels: ${this.names().join(", ") || "none"}`);
     const newObject = this.fn("__new");
     const pin = this.fn("__pin");
     const unpin = this.fn("__unpin");
@@ -112,7 +112,7 @@ class KernelModule {
           this.bytes().set(source, pointer);
           lowered.push(pointer, arg.length);
         } else {
-          throw new HostError("SDX3002", "these kernels export neither the AssemblyScript runtime (__new/__pin) nor alloc: typed arrays cannot be passed");
+          throw sdxError("SDX3002", "these kernels export neither the AssemblyScript runtime (__new/__pin) nor alloc: typed arrays cannot be passed");
         }
       }
       const result = target(...lowered);
@@ -138,17 +138,17 @@ async function instantiate(bundle: LoadedBundle): Promise<KernelModule> {
   // Filled in after instantiation; `abort` reads strings from it.
   const live: { memory?: WasmMemory } = {};
   for (const { module: from = "", name, kind } of wasm.Module.imports(module)) {
-    if (kind !== "function") throw new HostError("SDX3020", `the kernels import ${kind} ${from}.${name}, which this host does not provide`);
+    if (kind !== "function") throw sdxError("SDX3020", `the kernels import ${kind} ${from}.${name}, which this host does not provide`);
     let impl: (...args: number[]) => unknown;
     if (from === "env" && name === "abort") {
       impl = (message, file, line, column) => {
-        throw new HostError("SDX3006", `kernel aborted: ${readAsString(live.memory, message!)} at ${readAsString(live.memory, file!)}:${line}:${column}`);
+        throw sdxError("SDX3006", `kernel aborted: ${readAsString(live.memory, message!)} at ${readAsString(live.memory, file!)}:${line}:${column}`);
       };
     } else if (from === "env" && name === "seed") impl = () => Date.now();
     else if (from === "env" && name === "trace") impl = () => undefined;
     else {
       impl = () => {
-        throw new HostError("SDX3020", `kernel import ${from}.${name} is not provided by this host`);
+        throw sdxError("SDX3020", `kernel import ${from}.${name} is not provided by this host`);
       };
     }
     (imports[from] ??= {})[name] = impl;
@@ -164,7 +164,7 @@ const instances = new WeakMap<LoadedBundle, Promise<KernelModule>>();
 export const kernelOps: OpHandlers = {
   "kernel.call": async (ctx, request) => {
     const bundle = ctx.bundle;
-    if (!bundle || !bundle.hasKernels) throw new HostError("SDX3011", `${ctx.extensionId} has no kernels (add AssemblyScript files under kernels/)`);
+    if (!bundle || !bundle.hasKernels) throw sdxError("SDX3011", `${ctx.extensionId} has no kernels (add AssemblyScript files under kernels/)`);
     let pending = instances.get(bundle);
     if (!pending) {
       pending = instantiate(bundle);
@@ -175,13 +175,13 @@ export const kernelOps: OpHandlers = {
     try {
       return { result: kernels.call(request.name, request.args as Array<number | TypedArray>) };
     } catch (error) {
-      if (error instanceof HostError) {
+      if (error instanceof SdxError) {
         if (error.code === "SDX3006") instances.delete(bundle);
         throw error;
       }
       // A trap leaves the module's own allocator in an unknown state: start over next time.
       instances.delete(bundle);
-      throw new HostError("SDX3006", `kernel "${request.name}" trapped: ${(error as Error).message}`);
+      throw sdxError("SDX3006", `kernel "${request.name}" trapped: ${(error as Error).message}`);
     }
   },
 };

@@ -1,24 +1,36 @@
 /**
  * An `OpContext` for an installed extension over a real library: its manifest, grants and
- * validators, and an audit writer. The runtime builds one per invocation (adding the job id);
- * tests call the library handlers with it directly.
+ * validators, and where its events go. The Host builds one per loaded extension (with its own
+ * event bus); tests call the library handlers with one directly, whose events go to a bus with
+ * just the audit trail.
  */
 import type { OpContext } from "./context.js";
+import { auditTrail } from "./audit-trail.js";
+import { EventBus, type CallOrigin, type EventSink } from "./events.js";
 import { ModelValidators } from "../extensions/validators.js";
 import { GrantSet } from "../extensions/grants.js";
 import { getInstalled } from "../extensions/install.js";
-import { writeAudit } from "../store/audit.js";
-import { HostOpError } from "../store/errors.js";
+import { sdxError } from "../errors.js";
 import type { Library } from "../store/library.js";
 
 export interface LibraryContextOptions {
   jobId?: string | null;
   phase?: OpContext["phase"];
+  origin?: CallOrigin;
+  /** Where handlers publish; default: a bus whose only subscriber is the library's audit trail. */
+  events?: EventSink;
+}
+
+/** A bus with the audit trail of `library` as its critical subscriber. */
+export function auditedBus(library: Library): EventBus {
+  const bus = new EventBus();
+  bus.subscribe(auditTrail(library), { critical: true });
+  return bus;
 }
 
 export function createLibraryOpContext(library: Library, extensionId: string, options: LibraryContextOptions = {}): OpContext {
   const installed = getInstalled(library, extensionId);
-  if (!installed) throw new HostOpError("SDX3010", "NotInstalled", `extension ${extensionId} is not installed in the library at ${library.dir}`);
+  if (!installed) throw sdxError("SDX3010", `extension ${extensionId} is not installed in the library at ${library.dir}`);
   return {
     extensionId,
     manifest: installed.manifest,
@@ -28,8 +40,7 @@ export function createLibraryOpContext(library: Library, extensionId: string, op
     deviceUuid: library.deviceUuid,
     jobId: options.jobId ?? null,
     phase: options.phase ?? "normal",
-    audit(op, target, result, detail) {
-      writeAudit(library, extensionId, op, target, result, detail);
-    },
+    origin: options.origin ?? { kind: "other" },
+    events: options.events ?? auditedBus(library),
   };
 }

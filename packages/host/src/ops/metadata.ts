@@ -3,7 +3,7 @@
  * entry (`custom_data["<extension id>"] = data`; `null` removes the key). Other extensions' keys
  * are untouched. Needs write_custom_metadata and a target the extension can see.
  */
-import type { OpHandlers } from "./context.js";
+import { publish, type OpHandlers } from "./context.js";
 import { toStoredJson } from "./models.js";
 import { metadataIdOf, resolveTarget } from "./library-targets.js";
 import { requireNotPreview } from "./access.js";
@@ -26,7 +26,7 @@ export const metadataOps: OpHandlers = {
           .stmt("UPDATE user_metadata SET custom_data = json_set(custom_data, ?, json(?)), hlc_timestamp = ?, updated_at = ? WHERE id = ?")
           .run(jsonPath, toStoredJson(request.data), hlc, now, metadataId);
       }
-      ctx.audit("metadata.setCustom", target.label, "ok");
+      publish(ctx, { type: "custom_metadata_set", target: target.label });
     });
     return null;
   },

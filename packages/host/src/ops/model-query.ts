@@ -5,7 +5,7 @@
  * for a tag filter) only; blob rows are read afterwards, and only when blob fields are asked for.
  */
 import type { OpParsedRequest } from "./context.js";
-import { validationFailed } from "../store/errors.js";
+import { validationFailed } from "../errors.js";
 import { uuidToBlob } from "../store/uuid.js";
 import { MODEL_COLUMNS } from "./access.js";
 

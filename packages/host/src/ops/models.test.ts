@@ -68,7 +68,7 @@ describe("models: three scopes", () => {
 
   it("refuses a wrong scope, an unknown type and invalid data with located issues (SDX3002)", async () => {
     const wrongScope = await hostError(() => call(ctx, "models.create", { modelType: "Note", scope: { standalone: true }, data: { words: 1 }, blobs: {} }));
-    expect(wrongScope).toMatchObject({ code: "SDX3002", wireName: "ValidationError" });
+    expect(wrongScope).toMatchObject({ code: "SDX3002", name: "ValidationError" });
     expect(wrongScope.message).toMatch(/content-scoped.*createModelForContent/);
     expect((await hostError(() => call(ctx, "models.create", { modelType: "Nope", scope: { standalone: true }, data: {}, blobs: {} }))).message).toMatch(/no model type "Nope".*Note, Person, EditState/);
     const invalid = await hostError(() => call(ctx, "models.create", { modelType: "Person", scope: { standalone: true }, data: { name: 5, photoCount: -1, extra: true }, blobs: {} }));

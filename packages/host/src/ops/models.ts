@@ -15,11 +15,11 @@
  */
 import type { ManifestModel } from "@sdx/sdk/manifest";
 import type { WireModel } from "@sdx/sdk/protocol";
-import type { OpContext, OpHandlers, OpParsedRequest } from "./context.js";
+import { publish, type OpContext, type OpHandlers, type OpParsedRequest } from "./context.js";
 import { buildModelQuery } from "./model-query.js";
 import { MODEL_COLUMNS, requireOwnModel, requireNotPreview, requireReadableEntry, requireVisibleContent, type ModelRow } from "./access.js";
 import { decodeStoredBlob, prepareBlob, type PreparedBlob } from "../store/blobs.js";
-import { validationFailed, isHostOpError } from "../store/errors.js";
+import { validationFailed, SdxError } from "../errors.js";
 import { deleteModel, insertModel, modelBlobRows, updateModel, type ModelScopeBlob } from "../store/models-store.js";
 import { blobToUuid, newUuid, uuidToBlob } from "../store/uuid.js";
 
@@ -70,7 +70,7 @@ function checkRowVersion(ctx: OpContext, model: ManifestModel, row: ModelRow, da
   try {
     ctx.validators.validateData(model.name, data);
   } catch (error) {
-    if (!isHostOpError(error)) throw error;
+    if (!(error instanceof SdxError)) throw error;
     throw validationFailed(
       `${model.name} ${blobToUuid(row.uuid)} was stored by version ${row.version} and does not match version ${model.version}'s schema; rewrite it with updateModel (${error.message})`,
     );
@@ -111,7 +111,7 @@ export const modelOps: OpHandlers = {
       if (existing) {
         const uuid = blobToUuid(existing.uuid);
         updateModel(ctx.library, uuid, { dataJson, version: model.version, sync: model.sync, blobs });
-        ctx.audit("models.create", `${model.name} ${uuid}`, "ok", { scope: scope.label, upsert: true });
+        publish(ctx, { type: "model_created", modelType: model.name, uuid, scope: scope.label, upsert: true });
         return { uuid };
       }
       const uuid = ctx.writeUuid ?? newUuid();
@@ -120,7 +120,7 @@ export const modelOps: OpHandlers = {
       }
       const present = new Map([...blobs].filter((pair): pair is [string, PreparedBlob] => pair[1] !== null));
       insertModel(ctx.library, { uuid, extensionId: ctx.extensionId, modelType: model.name, version: model.version, scope: scope.blob, dataJson, sync: model.sync, blobs: present });
-      ctx.audit("models.create", `${model.name} ${uuid}`, "ok", { scope: scope.label });
+      publish(ctx, { type: "model_created", modelType: model.name, uuid, scope: scope.label, upsert: false });
       return { uuid };
     });
   },
@@ -153,7 +153,7 @@ export const modelOps: OpHandlers = {
         models.push(await toWire(ctx, model, row, fields));
       } catch (error) {
         // A row of an incompatible older version is skipped (see the header), anything else fails.
-        if (!(isHostOpError(error) && error.code === "SDX3002")) throw error;
+        if (!(error instanceof SdxError && error.code === "SDX3002")) throw error;
       }
     }
     return { models };
@@ -178,7 +178,7 @@ export const modelOps: OpHandlers = {
     const dataJson = toStoredJson(request.data);
     ctx.library.transaction(() => {
       updateModel(ctx.library, request.uuid, { dataJson, version: model.version, sync: model.sync, blobs });
-      ctx.audit("models.update", `${model.name} ${request.uuid}`, "ok", { blobs: [...blobs.keys()] });
+      publish(ctx, { type: "model_updated", modelType: model.name, uuid: request.uuid, blobs: [...blobs.keys()] });
     });
     return null;
   },
@@ -191,7 +191,7 @@ export const modelOps: OpHandlers = {
     const row = requireOwnModel(ctx, "models.delete", request.uuid, model.name);
     ctx.library.transaction(() => {
       deleteModel(ctx.library, row.uuid);
-      ctx.audit("models.delete", `${model.name} ${request.uuid}`, "ok");
+      publish(ctx, { type: "model_deleted", modelType: model.name, uuid: request.uuid });
     });
     return null;
   },

@@ -4,10 +4,10 @@
  * the extension can see. A sidecar belongs to its writer: core's and another extension's
  * sidecars cannot be overwritten, and another extension's sidecars read as absent.
  */
-import type { OpHandlers } from "./context.js";
+import { publish, type OpHandlers } from "./context.js";
 import { toStoredJson } from "./models.js";
 import { requireNotPreview, requireVisibleContent } from "./access.js";
-import { permissionDenied } from "../store/errors.js";
+import { permissionDenied } from "../errors.js";
 
 /** Writer of the sidecars the indexer produces. */
 export const CORE_WRITER = "core";
@@ -21,7 +21,7 @@ export const sidecarOps: OpHandlers = {
       | undefined;
     if (!row) return { data: null };
     if (row.written_by !== CORE_WRITER && row.written_by !== ctx.extensionId) {
-      ctx.audit("sidecars.read", `content ${request.contentUuid} ${request.kind}`, "denied", { reason: "sidecar of another extension" });
+      publish(ctx, { type: "access_denied", op: "sidecars.read", target: `content ${request.contentUuid} ${request.kind}`, detail: { reason: "sidecar of another extension" } });
       return { data: null };
     }
     return { data: JSON.parse(row.data) as unknown };
@@ -44,7 +44,7 @@ export const sidecarOps: OpHandlers = {
            ON CONFLICT (content_uuid, kind) DO UPDATE SET data = excluded.data, hlc_timestamp = excluded.hlc_timestamp, updated_at = excluded.updated_at`,
         )
         .run(content, request.kind, toStoredJson(request.data ?? null), ctx.extensionId, ctx.library.hlc.now(), now, now);
-      ctx.audit("sidecars.write", target, "ok");
+      publish(ctx, { type: "sidecar_written", contentUuid: request.contentUuid, kind: request.kind });
     });
     return null;
   },

@@ -3,7 +3,7 @@
  * Adding and removing need write_tags and a target the extension can see; listing needs only the
  * latter. An entry's list includes its content's tags.
  */
-import type { OpHandlers } from "./context.js";
+import { publish, type OpHandlers } from "./context.js";
 import { metadataIdOf, resolveTarget, touchMetadata } from "./library-targets.js";
 import { requireNotPreview } from "./access.js";
 import { newUuid, uuidToBlob } from "../store/uuid.js";
@@ -22,7 +22,7 @@ export const tagOps: OpHandlers = {
         .stmt("INSERT INTO tag_links (tag_id, metadata_id, created_at, hlc_timestamp) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
         .run(tag.id, metadataId, now, ctx.library.hlc.now()).changes;
       if (added) touchMetadata(ctx, metadataId);
-      ctx.audit("tags.add", target.label, "ok", { tag: request.tag, changed: added > 0 });
+      publish(ctx, { type: "tag_added", target: target.label, tag: request.tag, changed: added > 0 });
     });
     return null;
   },
@@ -40,7 +40,7 @@ export const tagOps: OpHandlers = {
           .run(metadataId, request.tag).changes;
         if (removed) touchMetadata(ctx, metadataId);
       }
-      ctx.audit("tags.remove", target.label, "ok", { tag: request.tag, changed: removed > 0 });
+      publish(ctx, { type: "tag_removed", target: target.label, tag: request.tag, changed: removed > 0 });
     });
     return null;
   },

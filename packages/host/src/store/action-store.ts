@@ -14,8 +14,24 @@ import type { ActionPreview } from "@sdx/sdk";
 import type { WireError } from "@sdx/sdk/protocol";
 import type { Library } from "./library.js";
 import { nowIso, packMessage, unpackMessage } from "./jobs-db.js";
-import type { RowChange } from "../actions/change-capture.js";
-import type { RecordedRead } from "../actions/read-set.js";
+
+/** One row an action changed: its before- and after-image, for undo (actions/change-capture.ts). */
+export interface RowChange {
+  table: string;
+  rowid: number;
+  columns: string[];
+  /** `json_array(quote(col), …)` before the action, or null when the action inserted the row. */
+  before: string | null;
+  /** The same after the action, or null when the action deleted it. */
+  after: string | null;
+}
+
+/** A library read an action's preview made, with a hash of its answer (actions/read-set.ts). */
+export interface RecordedRead {
+  op: string;
+  request: unknown;
+  hash: string;
+}
 
 export type ActionState = "previewed" | "applying" | "executed" | "failed" | "stale" | "undone";
 

@@ -1,3 +1,4 @@
+import { SdxError } from "@sdx/sdk/errors";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -7,7 +8,7 @@ import { LIBRARY_SCHEMA_VERSION, migrate } from "./migrations.js";
 import { Hlc, parseHlc } from "./hlc.js";
 import { contentUuidFor, blobToUuid, uuidToBlob, newUuid } from "./uuid.js";
 import { cleanupTempDirs, tempDir } from "./__tests__/fixture.js";
-import { HostOpError } from "./errors.js";
+import {  } from "./errors.js";
 
 afterAll(cleanupTempDirs);
 
@@ -138,9 +139,9 @@ describe("migrations", () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(HostOpError);
-    expect((error as HostOpError).code).toBe("SDX3013");
-    expect((error as HostOpError).message).toMatch(new RegExp(`schema version ${LIBRARY_SCHEMA_VERSION + 1}.*upgrade sdx`));
+    expect(error).toBeInstanceOf(SdxError);
+    expect((error as SdxError).code).toBe("SDX3013");
+    expect((error as SdxError).message).toMatch(new RegExp(`schema version ${LIBRARY_SCHEMA_VERSION + 1}.*upgrade sdx`));
   });
 
   it("refuses an SQLite file of another application", () => {

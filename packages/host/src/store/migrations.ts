@@ -11,7 +11,7 @@
  */
 import type Database from "better-sqlite3";
 import { CORE_BASE_SQL, CORE_SCHEMA_ADDITIONS_SQL } from "@sdx/sdk/core-schema";
-import { HostOpError } from "./errors.js";
+import { sdxError } from "./errors.js";
 
 /** Marks the file as an sdx library ("SDX1"), so a foreign SQLite file is not mistaken for one. */
 export const SDX_APPLICATION_ID = 0x53445831;
@@ -101,13 +101,10 @@ export function migrate(db: Database.Database, location: string, target = LIBRAR
   const appId = db.pragma("application_id", { simple: true }) as number;
   const from = schemaVersion(db);
   if (appId !== 0 && appId !== SDX_APPLICATION_ID) {
-    throw new HostOpError("SDX3013", "LibraryError", `${location} is an SQLite file of another application (application_id ${appId}), not an sdx library`);
+    throw sdxError("SDX3023", `${location} is an SQLite file of another application (application_id ${appId}), not an sdx library`);
   }
   if (from > LIBRARY_SCHEMA_VERSION) {
-    throw new HostOpError(
-      "SDX3013",
-      "LibraryError",
-      `the library at ${location} has schema version ${from}, but this sdx supports up to version ${LIBRARY_SCHEMA_VERSION}; it was written by a newer sdx: upgrade sdx to open it`,
+    throw sdxError("SDX3013", `the library at ${location} has schema version ${from}, but this sdx supports up to version ${LIBRARY_SCHEMA_VERSION}; it was written by a newer sdx: upgrade sdx to open it`,
       { schemaVersion: from, supported: LIBRARY_SCHEMA_VERSION },
     );
   }

@@ -6,7 +6,7 @@
  */
 import type { Manifest, ManifestSetting } from "@sdx/sdk/manifest";
 import type { Library } from "./library.js";
-import { HostOpError } from "./errors.js";
+import { sdxError } from "./errors.js";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS extension_settings (
     extension_id TEXT NOT NULL,
@@ -44,10 +44,10 @@ export function writeSettings(library: Library, manifest: Manifest, values: Reco
   for (const [name, value] of Object.entries(values)) {
     const setting = manifest.settings.find((s) => s.name === name);
     if (!setting) {
-      throw new HostOpError("SDX3002", "ValidationError", `${manifest.id} has no setting "${name}"; settings: ${manifest.settings.map((s) => s.name).join(", ") || "none"}`);
+      throw sdxError("SDX3002", `${manifest.id} has no setting "${name}"; settings: ${manifest.settings.map((s) => s.name).join(", ") || "none"}`);
     }
     if (!fits(setting, value)) {
-      throw new HostOpError("SDX3002", "ValidationError", `setting "${name}" expects ${setting.type}${setting.options ? ` (one of ${setting.options.join(", ")})` : ""}, got ${JSON.stringify(value)}`);
+      throw sdxError("SDX3002", `setting "${name}" expects ${setting.type}${setting.options ? ` (one of ${setting.options.join(", ")})` : ""}, got ${JSON.stringify(value)}`);
     }
   }
   const now = new Date().toISOString();

@@ -24,4 +24,7 @@ export const HOST_CODES = {
   SDX3020: { error: "InternalError", title: "Host operation failed", hint: "The host could not complete the operation; see the message." },
   SDX3021: { error: "IntegrityError", title: "Installed bundle is missing or changed", hint: "The bundle stored in the library is gone or is not the one that was installed; install the extension again with `sdx install`." },
   SDX3022: { error: "UserError", title: "Not possible in the current state", hint: "The job or action is not in a state that allows this (already running elsewhere, already finished, already executed, not reversible); see `sdx jobs show` or `sdx actions show`." },
+  SDX3023: { error: "UserError", title: "Not an sdx library", hint: "The file is not a library.db sdx can open (another application's SQLite file, or not SQLite at all). Point --library at an sdx library directory, or at an empty directory to create one." },
+  SDX3024: { error: "SandboxError", title: "Guest does not follow the sandbox protocol", hint: "The bundle did not define the guest entry, or answered with a malformed reply. Rebuild it with `sdx build`; hand-written guests must follow docs/protocol.md." },
+  SDX3025: { error: "SandboxError", title: "Event not delivered: the chain of hooks and jobs is too deep", hint: "Hooks and the jobs they dispatch caused each other more than 8 levels deep (a loop?). Make a hook ignore the events its own work causes." },
 } as const satisfies Record<`SDX3${string}`, { error: ErrorClassName; title: string; hint: string }>;

@@ -5,7 +5,19 @@
  */
 import { CODES, type Code } from "../codes.js";
 import { ERROR_CLASSES, SdxError, type ErrorClassName } from "../errors.js";
-import type { WireError, WireResult } from "../protocol.js";
+
+/** How an error crosses the boundary (either way). Rebuilt on the other side; no `instanceof` across realms. */
+export interface WireError {
+  /** Stable code from `codes.ts`, e.g. `"SDX3001"`; `"GUEST"` for errors the extension threw itself. */
+  code: string;
+  /** Error class name, e.g. `"PermissionDenied"`, `"ValidationError"`, `"TypeError"`. */
+  name: string;
+  message: string;
+  data?: unknown;
+  stack?: string;
+}
+
+export type WireResult<T = unknown> = { ok: true; value: T } | { ok: false; error: WireError };
 
 /** The class name a code is raised as (`SdxError` for codes without one). */
 export function errorClassOf(code: string): ErrorClassName {

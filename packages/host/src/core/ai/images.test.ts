@@ -1,7 +1,8 @@
+import { SdxError } from "@sdx/sdk/errors";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { imageTensor } from "./images.js";
-import { HostOpError } from "../../store/errors.js";
+import {  } from "../../store/errors.js";
 
 /** A W×H RGB image whose every pixel is distinct: (x*40+7, y*50+11, x*7+y*13+3). */
 const W = 5;
@@ -135,7 +136,7 @@ describe("imageTensor", () => {
 
   it("refuses bytes that are not an image (SDX3002)", async () => {
     const error = await imageTensor(new TextEncoder().encode("not an image"), { width: 2, height: 2 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(HostOpError);
-    expect((error as HostOpError).code).toBe("SDX3002");
+    expect(error).toBeInstanceOf(SdxError);
+    expect((error as SdxError).code).toBe("SDX3002");
   });
 });

@@ -10,12 +10,12 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { HostOpError } from "../../store/errors.js";
+import { sdxError, SdxError } from "../../store/errors.js";
 import { downloadToFile, hashFile, type DownloadOptions, type Downloaded } from "./download.js";
 import { withFileLock } from "./file-lock.js";
 
-export function integrityError(message: string, expected: string, actual: string): HostOpError {
-  return new HostOpError("SDX3017", "ModelIntegrityError", message, { expected, actual });
+export function integrityError(message: string, expected: string, actual: string): SdxError {
+  return sdxError("SDX3017", message, { expected, actual });
 }
 
 export class ModelFiles {

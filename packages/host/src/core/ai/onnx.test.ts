@@ -1,10 +1,11 @@
+import { SdxError } from "@sdx/sdk/errors";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OnnxSessions, type WireTensor } from "./onnx.js";
 import { elementwiseModel, linearModel, softmaxModel, writeOnnxModel } from "./testing/onnx-writer.js";
-import { HostOpError } from "../../store/errors.js";
+import {  } from "../../store/errors.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sdx-onnx-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -107,14 +108,14 @@ describe("onnx sessions on self-written models", () => {
   it("refuses wrong inputs with every problem located (SDX3002)", async () => {
     const error = await sessions.run(linear, { x: { type: "float32", dims: [1, 4], data: new Float32Array(5) }, z: { type: "int32", dims: [1], data: new Int32Array(1) } }, "tiny-linear")
       .then(() => null, (e: unknown) => e);
-    expect(error).toBeInstanceOf(HostOpError);
-    const e = error as HostOpError;
+    expect(error).toBeInstanceOf(SdxError);
+    const e = error as SdxError;
     expect(e.code).toBe("SDX3002");
     expect(e.message).toContain("tiny-linear");
     const issues = (e.data as { issues: Array<{ path: string }> }).issues.map((i) => i.path);
     expect(issues).toEqual(expect.arrayContaining(["x.data", "x.dims.1", "z"]));
-    const wrongArray = await sessions.run(linear, { x: { type: "float32", dims: [1, IN], data: new Float64Array(IN) } }).catch((e: HostOpError) => e);
-    expect((wrongArray as HostOpError).message).toMatch(/needs a Float32Array, got Float64Array/);
+    const wrongArray = await sessions.run(linear, { x: { type: "float32", dims: [1, IN], data: new Float64Array(IN) } }).catch((e: SdxError) => e);
+    expect((wrongArray as SdxError).message).toMatch(/needs a Float32Array, got Float64Array/);
   });
 
   it("keeps the main thread free while inference runs (worker thread)", async () => {
@@ -160,9 +161,9 @@ describe("onnx sessions on self-written models", () => {
 
   it("reports a corrupt model file as a host failure, and does not cache the failure", async () => {
     const file = write("broken.onnx", new Uint8Array([1, 2, 3, 4]));
-    const error = await sessions.info(file).catch((e: HostOpError) => e);
-    expect((error as HostOpError).code).toBe("SDX3020");
-    expect((error as HostOpError).message).toMatch(/onnxruntime/);
+    const error = await sessions.info(file).catch((e: SdxError) => e);
+    expect((error as SdxError).code).toBe("SDX3020");
+    expect((error as SdxError).message).toMatch(/onnxruntime/);
     fs.writeFileSync(file, linearModel(W, B, IN, OUT));
     expect((await sessions.info(file)).inputs[0].name).toBe("x");
   });

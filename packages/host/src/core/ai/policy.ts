@@ -16,8 +16,8 @@
  */
 import type Database from "better-sqlite3";
 import type { ModelPreference } from "@sdx/sdk";
-import type { OpContext } from "../../ops/context.js";
-import { HostOpError } from "../../store/errors.js";
+import type { ManifestPermission } from "@sdx/sdk/manifest";
+import { sdxError, SdxError } from "../../store/errors.js";
 import type { Library } from "../../store/library.js";
 import type { ModelRecord } from "./registry.js";
 
@@ -101,7 +101,7 @@ export function originOf(endpoint: string): string {
   try {
     return new URL(endpoint).origin;
   } catch {
-    throw new HostOpError("SDX3002", "ValidationError", `${JSON.stringify(endpoint)} is not a URL`);
+    throw sdxError("SDX3002", `${JSON.stringify(endpoint)} is not a URL`);
   }
 }
 
@@ -119,20 +119,27 @@ export function offMachineOrigin(record: ModelRecord): string | null {
   return isLoopbackHost(url.hostname) ? null : url.origin;
 }
 
-function grantedPreference(ctx: OpContext, category: string): ModelPreference {
+/** Who asks to use a model: an extension with its grants, in a library (an op's context is one). */
+export interface ModelUser {
+  readonly extensionId: string;
+  readonly library: Library;
+  readonly grants: { readonly grants: ReadonlyArray<{ readonly permission: ManifestPermission }>; requireUseModel(category: string): void };
+}
+
+function grantedPreference(ctx: ModelUser, category: string): ModelPreference {
   const grant = ctx.grants.grants.find((g) => g.permission.kind === "use_model" && g.permission.category === category);
   return grant?.permission.kind === "use_model" ? grant.permission.preference : "local";
 }
 
-function consentRequired(message: string, data: Record<string, unknown>): HostOpError {
-  return new HostOpError("SDX3018", "ConsentRequired", message, data);
+function consentRequired(message: string, data: Record<string, unknown>): SdxError {
+  return sdxError("SDX3018", message, data);
 }
 
 /**
  * Checks that the calling extension may send data to `origin` (off the machine) for `category`.
  * Throws SDX3018 when the effective preference is local or the user has not consented.
  */
-export function requireOffMachineAllowed(ctx: OpContext, category: string, origin: string, what: string): void {
+export function requireOffMachineAllowed(ctx: ModelUser, category: string, origin: string, what: string): void {
   const store = policyStore(ctx.library);
   const user = store.preference(category);
   const preference = user ?? grantedPreference(ctx, category);
@@ -154,7 +161,7 @@ export function requireOffMachineAllowed(ctx: OpContext, category: string, origi
 }
 
 /** Category grant (SDX3001), then placement, preference and consent (SDX3018) for one model. */
-export function requireModelUse(ctx: OpContext, record: ModelRecord, what: string): { origin: string | null } {
+export function requireModelUse(ctx: ModelUser, record: ModelRecord, what: string): { origin: string | null } {
   ctx.grants.requireUseModel(record.category);
   const origin = offMachineOrigin(record);
   if (origin) requireOffMachineAllowed(ctx, record.category, origin, what);
@@ -167,7 +174,7 @@ export function requireModelUse(ctx: OpContext, record: ModelRecord, what: strin
  * consent is asked: a download runs nothing off the machine, so the local/cloud preference,
  * which is about where models run, does not apply.
  */
-export function downloadRefusal(ctx: OpContext, url: string): string | null {
+export function downloadRefusal(ctx: ModelUser, url: string): string | null {
   const parsed = new URL(url);
   if (isLoopbackHost(parsed.hostname)) return null;
   if (policyStore(ctx.library).hasConsent(ctx.extensionId, parsed.origin)) return null;

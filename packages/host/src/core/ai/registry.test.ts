@@ -1,3 +1,4 @@
+import { SdxError } from "@sdx/sdk/errors";
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -12,7 +13,7 @@ import { ModelRegistry } from "./registry.js";
 import { withFileLock } from "./file-lock.js";
 import { resolveModelsDir } from "./models-dir.js";
 import { linearModel } from "./testing/onnx-writer.js";
-import { HostOpError } from "../../store/errors.js";
+import {  } from "../../store/errors.js";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "sdx-registry-"));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -57,10 +58,10 @@ beforeEach(() => {
 /** Everything in files/ (stored models and any leftovers: temp and lock files). */
 const stored = () => fs.readdirSync(path.join(dir, "files")).sort();
 
-async function refusal(promise: Promise<unknown>): Promise<HostOpError> {
+async function refusal(promise: Promise<unknown>): Promise<SdxError> {
   const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(HostOpError);
-  return error as HostOpError;
+  expect(error).toBeInstanceOf(SdxError);
+  return error as SdxError;
 }
 
 describe("models directory", () => {

@@ -15,7 +15,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { HostOpError, notFound, validationFailed } from "../../store/errors.js";
+import { notFound, validationFailed, sdxError } from "../../store/errors.js";
 import { Catalog, type CatalogRow, type EndpointConfig, type ModelSource } from "./catalog.js";
 import { DownloadError, hashBytes, hashFile } from "./download.js";
 import { ModelFiles, integrityError } from "./model-files.js";
@@ -138,7 +138,7 @@ export class ModelRegistry {
       return this.save({ ...row, size: stored.size, lastError: null });
     } catch (error) {
       if (error instanceof DownloadError) this.save({ ...row, lastError: error.message });
-      throw error instanceof DownloadError ? new HostOpError("SDX3020", "HostError", error.message) : error;
+      throw error instanceof DownloadError ? sdxError("SDX3020", error.message) : error;
     }
   }
 
@@ -233,7 +233,7 @@ export class ModelRegistry {
     if (record.endpoint || !record.sha256) throw validationFailed(`model ${name} is served by ${record.endpoint?.kind ?? "an endpoint"}; use generate, chat or embed`);
     if (!record.installed) {
       const why = record.lastError ? ` (${record.lastError})` : "";
-      throw new HostOpError("SDX3008", "NotFound", `model ${name} is registered but not installed${why}: install it with \`sdx models add ${name} --file <path>\``, { installed: false });
+      throw sdxError("SDX3008", `model ${name} is registered but not installed${why}: install it with \`sdx models add ${name} --file <path>\``, { installed: false });
     }
     return this.files.verify(record.sha256, name);
   }

@@ -18,7 +18,7 @@ import { ocrImages } from "./ocr-step.js";
 import { walk, type WalkItem } from "./walk.js";
 import { canonicalPath } from "../../store/paths.js";
 import { deleteEntryCascade } from "../../store/entries-store.js";
-import { HostOpError } from "../../store/errors.js";
+import { sdxError } from "../../store/errors.js";
 import type { Library } from "../../store/library.js";
 import { blobToUuid, contentUuidFor, newUuid, uuidToBlob } from "../../store/uuid.js";
 
@@ -128,7 +128,7 @@ export async function indexLocation(library: Library, dir: string, options: Inde
   const started = performance.now();
   const root = canonicalPath(dir);
   const rootStat = await fs.promises.stat(root).catch(() => null);
-  if (!rootStat?.isDirectory()) throw new HostOpError("SDX3012", "InvalidParameter", `cannot index ${dir}: not a directory`);
+  if (!rootStat?.isDirectory()) throw sdxError("SDX3012", `cannot index ${dir}: not a directory`);
   const location = ensureLocation(library, root);
   const summary: IndexSummary = {
     locationUuid: location.uuid, locationPath: root, added: 0, updated: 0, moved: 0, deleted: 0, unchanged: 0, errors: 0,

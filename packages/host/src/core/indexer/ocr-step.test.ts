@@ -82,7 +82,7 @@ describe("indexer OCR pass", () => {
     expect(read.data).toMatchObject({ text: "Receipt 2026\nTotal 12.50 EUR", engine: "PP-OCRv4" });
     const exifOnly = await installTest(library, [{ kind: "read_entries", glob: "**/*" }, { kind: "read_sidecars", kinds: ["exif"] }], { id: "org.example.exif" });
     const denied = await hostError(() => call(exifOnly, "sidecars.read", { contentUuid, kind: "ocr" }));
-    expect(denied).toMatchObject({ code: "SDX3001", wireName: "PermissionDenied" });
+    expect(denied).toMatchObject({ code: "SDX3001", name: "PermissionDenied" });
     const none = await installTest(library, [{ kind: "read_entries", glob: "**/*" }], { id: "org.example.none" });
     expect((await hostError(() => call(none, "sidecars.read", { contentUuid, kind: "ocr" }))).code).toBe("SDX3001");
     // The core's sidecar cannot be overwritten by an extension that may write "ocr" sidecars.

@@ -4,10 +4,11 @@
  * input. Clear words must match exactly; for the two-line paragraph a small edit distance is
  * allowed (≤ 2 characters per line), because a recognizer may legitimately confuse a glyph pair.
  */
+import { SdxError } from "@sdx/sdk/errors";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { OnnxSessions } from "../ai/onnx.js";
-import { HostOpError } from "../../store/errors.js";
+import {  } from "../../store/errors.js";
 import { recognize, type OcrLine } from "./ocr.js";
 import { renderPage } from "./render-page.js";
 import { editDistance } from "./text-metrics.js";
@@ -75,7 +76,7 @@ describe("recognize", () => {
     const blank = await sharp({ create: { width: 300, height: 200, channels: 3, background: "#ffffff" } }).png().toBuffer();
     expect(await recognize(blank, { sessions })).toEqual({ text: "", lines: [], width: 300, height: 200 });
     const error = await recognize(new TextEncoder().encode("not an image"), { sessions }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(HostOpError);
-    expect((error as HostOpError).code).toBe("SDX3002");
+    expect(error).toBeInstanceOf(SdxError);
+    expect((error as SdxError).code).toBe("SDX3002");
   });
 });

@@ -1,4 +1,5 @@
 /** Test support: temp libraries, hand-made manifests and bundles, installed test extensions. */
+import { SdxError, errorFromWire } from "@sdx/sdk/errors";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,10 +9,10 @@ import { PROTOCOL_VERSION } from "@sdx/sdk/protocol";
 import { Library, type LibraryOpenOptions } from "../library.js";
 import { installExtension, type GrantInput, type InstallableBundle } from "../../extensions/install.js";
 import { createLibraryOpContext } from "../../ops/library-context.js";
-import type { OpContext, OpHandler, OpParsedRequest } from "../../ops/context.js";
+import type { OpContext } from "../../ops/context.js";
+import { createDispatcher } from "../../ops/dispatch.js";
 import { libraryOps } from "../../ops/library-ops.js";
 import { ops, type OpName, type OpRequest, type OpResponse } from "@sdx/sdk/protocol";
-import { HostOpError } from "../errors.js";
 
 const made: string[] = [];
 
@@ -99,27 +100,29 @@ export function writeTree(root: string, files: Record<string, string | Uint8Arra
   }
 }
 
+const dispatchLibrary = createDispatcher(libraryOps);
+
 /**
- * Calls a library op the way the dispatcher does: the request is parsed with the protocol's zod
- * schema, and the handler's response must satisfy the response schema.
+ * Calls a library op through a real dispatcher (request validation, refusals reported as events):
+ * a failure is thrown as the error the guest would rebuild, and a response must satisfy the
+ * protocol's response schema.
  */
 export async function call<O extends OpName>(ctx: OpContext, op: O, request: OpRequest<O>): Promise<OpResponse<O>> {
-  const handler = libraryOps[op] as OpHandler<O> | undefined;
-  if (!handler) throw new Error(`no library handler for ${op}`);
-  const parsed = ops[op].request.parse(request) as OpParsedRequest<O>;
-  const response = await handler(ctx, parsed);
-  return ops[op].response.parse(response) as OpResponse<O>;
+  if (!libraryOps[op]) throw new Error(`no library handler for ${op}`);
+  const result = await dispatchLibrary(ctx, op, request);
+  if (!result.ok) throw errorFromWire(result.error);
+  return ops[op].response.parse(result.value) as OpResponse<O>;
 }
 
-/** Runs `fn` and returns the HostOpError it threw. */
-export async function hostError(fn: () => unknown): Promise<HostOpError> {
+/** Runs `fn` and returns the SdxError it threw. */
+export async function hostError(fn: () => unknown): Promise<SdxError> {
   try {
     await fn();
   } catch (error) {
-    if (error instanceof HostOpError) return error;
+    if (error instanceof SdxError) return error;
     throw error;
   }
-  throw new Error("expected a HostOpError, nothing was thrown");
+  throw new Error("expected a SdxError, nothing was thrown");
 }
 
 /** A deterministic unit-length embedding like a real model's output (values ~N(0, 1/√d)). */

@@ -1,11 +1,11 @@
 /**
  * JSON over HTTP for the model loaders: one POST with a timeout, retried with exponential backoff
  * on connection errors, 5xx and 429 (honouring Retry-After), never on a timeout (a model that is
- * slow now will be slow again) nor on other 4xx. Every failure becomes a HostOpError that says
+ * slow now will be slow again) nor on other 4xx. Every failure becomes a SdxError that says
  * which server, what happened and what to do; the response is validated with a zod schema.
  */
 import type { z } from "zod";
-import { HostOpError } from "../../../store/errors.js";
+import { sdxError, SdxError } from "../../../store/errors.js";
 
 export interface PostOptions {
   /** Human name of the server in messages, e.g. `Ollama at http://127.0.0.1:11434`. */
@@ -16,11 +16,11 @@ export interface PostOptions {
   backoffMs?: number;
   headers?: Record<string, string>;
   /** Maps an HTTP error answer to a specific error (e.g. 404 → model missing); null = generic. */
-  onHttpError?: (status: number, body: string) => HostOpError | null;
+  onHttpError?: (status: number, body: string) => SdxError | null;
 }
 
-function failure(message: string, reason: string, extra: Record<string, unknown> = {}): HostOpError {
-  return new HostOpError("SDX3020", "HostError", message, { reason, ...extra });
+function failure(message: string, reason: string, extra: Record<string, unknown> = {}): SdxError {
+  return sdxError("SDX3020", message, { reason, ...extra });
 }
 
 function networkCode(error: unknown): string {
@@ -44,7 +44,7 @@ function snippet(text: string): string {
 export async function postJson<S extends z.ZodType>(url: string, body: unknown, schema: S, options: PostOptions): Promise<z.output<S>> {
   const attempts = options.retries + 1;
   const backoff = options.backoffMs ?? 250;
-  let last: HostOpError | null = null;
+  let last: SdxError | null = null;
   let serverWait: number | null = null;
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) {

@@ -1,15 +1,16 @@
+import { SdxError } from "@sdx/sdk/errors";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loaderFor } from "./index.js";
 import type { EndpointConfig } from "../catalog.js";
 import { peerEmbedding, peerReply, startLlmPeer, type LlmPeer } from "../testing/llm-peers.js";
-import { HostOpError } from "../../../store/errors.js";
+import {  } from "../../../store/errors.js";
 
-async function refusal(promise: Promise<unknown>): Promise<HostOpError> {
+async function refusal(promise: Promise<unknown>): Promise<SdxError> {
   const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(HostOpError);
-  return error as HostOpError;
+  expect(error).toBeInstanceOf(SdxError);
+  return error as SdxError;
 }
 
 /** A port nothing listens on. */

@@ -6,7 +6,7 @@
  * A model that is not pulled answers 404 `{error: "model \"x\" not found, try pulling it first"}`.
  */
 import { z } from "zod";
-import { HostOpError } from "../../../store/errors.js";
+import { sdxError } from "../../../store/errors.js";
 import type { EndpointConfig } from "../catalog.js";
 import { errorMessage, postJson, type PostOptions } from "./http.js";
 import { DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, type ChatMessage, type GenerationSettings, type Loader } from "./types.js";
@@ -34,7 +34,7 @@ export class OllamaLoader implements Loader {
       backoffMs: config.retryDelayMs,
       onHttpError: (status, body) =>
         status === 404
-          ? new HostOpError("SDX3008", "NotFound", `model "${config.model}" is not on the Ollama server at ${config.baseUrl} (${errorMessage(body)}); pull it with \`ollama pull ${config.model}\``, { reason: "model_missing", model: config.model })
+          ? sdxError("SDX3008", `model "${config.model}" is not on the Ollama server at ${config.baseUrl} (${errorMessage(body)}); pull it with \`ollama pull ${config.model}\``, { reason: "model_missing", model: config.model })
           : null,
     };
   }
@@ -53,7 +53,7 @@ export class OllamaLoader implements Loader {
   async embed(texts: string[]): Promise<Array<Float32Array<ArrayBuffer>>> {
     const answer = await postJson(`${this.config.baseUrl}/api/embed`, { model: this.config.model, input: texts }, embedAnswer, this.post);
     if (answer.embeddings.length !== texts.length) {
-      throw new HostOpError("SDX3020", "HostError", `Ollama at ${this.config.baseUrl} returned ${answer.embeddings.length} embeddings for ${texts.length} texts`);
+      throw sdxError("SDX3020", `Ollama at ${this.config.baseUrl} returned ${answer.embeddings.length} embeddings for ${texts.length} texts`);
     }
     return answer.embeddings.map((e) => Float32Array.from(e));
   }

@@ -8,7 +8,7 @@
  * read from the environment variable the catalog names (`apiKeyEnv`), never stored.
  */
 import { z } from "zod";
-import { HostOpError } from "../../../store/errors.js";
+import { sdxError } from "../../../store/errors.js";
 import type { EndpointConfig } from "../catalog.js";
 import { errorMessage, postJson, type PostOptions } from "./http.js";
 import { DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, type ChatMessage, type GenerationSettings, type Loader } from "./types.js";
@@ -25,7 +25,7 @@ export class OpenAiLoader implements Loader {
     const headers: Record<string, string> = {};
     if (config.apiKeyEnv) {
       const key = process.env[config.apiKeyEnv];
-      if (!key) throw new HostOpError("SDX3020", "HostError", `the API key for ${config.baseUrl} is read from $${config.apiKeyEnv}, which is not set`);
+      if (!key) throw sdxError("SDX3020", `the API key for ${config.baseUrl} is read from $${config.apiKeyEnv}, which is not set`);
       headers.authorization = `Bearer ${key}`;
     }
     this.post = {
@@ -36,7 +36,7 @@ export class OpenAiLoader implements Loader {
       headers,
       onHttpError: (status, body) =>
         status === 404
-          ? new HostOpError("SDX3008", "NotFound", `model "${config.model}" is not available at ${config.baseUrl}: ${errorMessage(body)}`, { reason: "model_missing", model: config.model })
+          ? sdxError("SDX3008", `model "${config.model}" is not available at ${config.baseUrl}: ${errorMessage(body)}`, { reason: "model_missing", model: config.model })
           : null,
     };
   }
@@ -61,7 +61,7 @@ export class OpenAiLoader implements Loader {
     const answer = await postJson(`${this.config.baseUrl}/embeddings`, { model: this.config.model, input: texts }, embedAnswer, this.post);
     const sorted = [...answer.data].sort((a, b) => a.index - b.index);
     if (sorted.length !== texts.length) {
-      throw new HostOpError("SDX3020", "HostError", `${this.config.baseUrl} returned ${sorted.length} embeddings for ${texts.length} texts`);
+      throw sdxError("SDX3020", `${this.config.baseUrl} returned ${sorted.length} embeddings for ${texts.length} texts`);
     }
     return sorted.map((d) => Float32Array.from(d.embedding));
   }
