@@ -171,7 +171,7 @@ describe("sandbox containment", () => {
     const broken = sandbox.createInstance({ name: "broken", calls, guestJs: "throw new TypeError('bad bundle')" });
     expect(await broken.invoke(jobInvocation("x"))).toMatchObject({ ok: false, error: { code: "SDX3006", name: "TypeError", message: "bad bundle" } });
     const empty = sandbox.createInstance({ name: "empty", calls, guestJs: "1 + 1" });
-    expect(await empty.invoke(jobInvocation("x"))).toMatchObject({ ok: false, error: { code: "SDX3006" } });
+    expect(await empty.invoke(jobInvocation("x"))).toMatchObject({ ok: false, error: { code: "SDX3024" } });
     const old = sandbox.createInstance({ name: "old", calls, guestJs: "globalThis.__sdx_guest = { protocolVersion: 99, async invoke() {} }" });
     expect(await old.invoke(jobInvocation("x"))).toMatchObject({ ok: false, error: { code: "SDX3009" } });
     for (const i of [broken, empty, old]) i.dispose();
