@@ -2,14 +2,14 @@
  * Installs the Web APIs the guest environment promises (guest-env.d.ts) on a global object, each
  * only where absent: QuickJS has none of them, while Node (unit tests) keeps its own.
  */
-import { createConsole } from "./console.js";
-import { createCrypto } from "./crypto.js";
-import { DOMExceptionImpl } from "./dom-exception.js";
-import { structuredCloneImpl } from "./structured-clone.js";
-import { GuestTextDecoder, GuestTextEncoder, useBulkCodec } from "./text-codec.js";
+import { createConsole } from "./web/console.js";
+import { createCrypto } from "./web/crypto.js";
+import { DOMExceptionImpl } from "./web/dom-exception.js";
+import { structuredCloneImpl } from "./web/structured-clone.js";
+import { GuestTextDecoder, GuestTextEncoder, useBulkCodec } from "./web/text-codec.js";
 import { callHostSync, hostAvailable } from "./host.js";
-import { GuestURL } from "./url.js";
-import { GuestURLSearchParams } from "./url-search-params.js";
+import { GuestURL } from "./web/url.js";
+import { GuestURLSearchParams } from "./web/url-search-params.js";
 
 type Target = Record<string, unknown>;
 

@@ -2,8 +2,8 @@
  * The guest `console`: every method formats its arguments like Node and sends one line to the
  * extension's log through the synchronous `log` op (so output order matches program order).
  */
-import type { LogLevel } from "../types/data.js";
-import { callHostSync } from "./host.js";
+import type { LogLevel } from "../../types/data.js";
+import { callHostSync } from "../host.js";
 import { formatArgs, inspect } from "./inspect.js";
 
 export interface GuestConsole {

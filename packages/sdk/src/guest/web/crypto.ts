@@ -3,7 +3,7 @@
  * `crypto.randomBytes`). UUIDs draw from a small pool so that generating many ids does not cost a
  * host call each, as Node does.
  */
-import { callHostSync } from "./host.js";
+import { callHostSync } from "../host.js";
 import { DOMExceptionImpl } from "./dom-exception.js";
 
 const MAX_BYTES = 65536;
