@@ -1,7 +1,15 @@
 // typescript-eslint over every package. The import restriction keeps the pipeline one-directional:
-// the guest runtime never reaches Node, and codegen emitters never see ts-morph (STYLE.md).
+// the guest runtime never reaches Node, its Web APIs (guest/web/) never reach the host bridge, and
+// codegen emitters never see ts-morph (STYLE.md, ARCHITECTURE.md).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+
+// guest/web/ never imports the host bridge (guest/host.ts) nor anything that calls it: only web/
+// itself and the sdk's types, plus packages (vitest in its tests).
+const GUEST_WEB_FENCE = {
+  regex: "^(\\.\\./(?!\\.\\./types/)|@sdx/)",
+  message: "sdk/src/guest/web/ never imports the host bridge: import only from web/ and sdk/src/types/; guest/globals.ts passes in what needs the host.",
+};
 
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/node_modules/**", "**/generated/**", "**/fixtures/**", "**/templates/**", "coverage/**", "examples/*/kernels/**"] },
@@ -19,6 +27,20 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": ["error", { patterns: [{ group: ["node:*", "fs", "path", "os", "child_process"], message: "The SDK runs inside the sandbox: no Node built-ins." }] }],
     },
+  },
+  {
+    // guest/web/ is the Web APIs alone: what needs the host is passed in by guest/globals.ts.
+    files: ["packages/sdk/src/guest/web/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [
+        { group: ["node:*", "fs", "path", "os", "child_process"], message: "The SDK runs inside the sandbox: no Node built-ins." },
+        GUEST_WEB_FENCE,
+      ] }],
+    },
+  },
+  {
+    files: ["packages/sdk/src/guest/web/**/*.test.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [GUEST_WEB_FENCE] }] },
   },
   {
     files: ["packages/codegen/src/emit/**/*.ts"],
