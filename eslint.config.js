@@ -1,6 +1,7 @@
 // typescript-eslint over every package. The import restrictions are the architecture's "nevers"
 // (docs/architecture.md): the pipeline stays one-directional (the guest runtime never reaches Node,
-// codegen emitters never see ts-morph), and the host's folders are floors an import may only go
+// codegen emitters never see ts-morph, the guest's Web APIs in guest/web/ never reach the host
+// bridge), and the host's folders are floors an import may only go
 // down: host/ > agents/, actions/, jobs/ > ops/ > extensions/, core/ > store/ > errors.ts.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
@@ -25,6 +26,13 @@ const hostFloor = (folder, forbidden, message) => ({
   rules: never(forbidden, message, TOOLCHAIN),
 });
 
+// guest/web/ never imports the host bridge (guest/host.ts) nor anything that calls it: only web/
+// itself and the sdk's types, plus packages (vitest in its tests).
+const GUEST_WEB_FENCE = {
+  regex: "^(\\.\\./(?!\\.\\./types/)|@sdx/)",
+  message: "sdk/src/guest/web/ never imports the host bridge: import only from web/ and sdk/src/types/; guest/globals.ts passes in what needs the host.",
+};
+
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/node_modules/**", "**/generated/**", "**/fixtures/**", "**/templates/**", "coverage/**", "examples/*/kernels/**"] },
   js.configs.recommended,
@@ -41,6 +49,20 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": ["error", { patterns: [{ group: ["node:*", "fs", "path", "os", "child_process"], message: "The SDK runs inside the sandbox: no Node built-ins." }] }],
     },
+  },
+  {
+    // guest/web/ is the Web APIs alone: what needs the host is passed in by guest/globals.ts.
+    files: ["packages/sdk/src/guest/web/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [
+        { group: ["node:*", "fs", "path", "os", "child_process"], message: "The SDK runs inside the sandbox: no Node built-ins." },
+        GUEST_WEB_FENCE,
+      ] }],
+    },
+  },
+  {
+    files: ["packages/sdk/src/guest/web/**/*.test.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [GUEST_WEB_FENCE] }] },
   },
   {
     files: ["packages/codegen/src/emit/**/*.ts"],

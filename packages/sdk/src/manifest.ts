@@ -4,6 +4,7 @@
  * The codegen emits it, the bundle carries it, the host and the store validate it. Every object is
  * `.strict()`: an unknown field is refused, because the store must not accept what the host would
  * ignore. `schema/manifest.schema.json` is generated from this file (`npm run gen:schema`).
+ * It is also where a decorator option is declared: see `DECORATOR_OPTIONS` at the end.
  * @see docs/bundle-format.md
  */
 import { z } from "zod";
@@ -102,9 +103,11 @@ export const hookSchema = z.object({
   params: z.array(paramSchema),
 }).strict();
 
+export const agentTrailSchema = z.object({ level: z.enum(["trace", "debug", "info", "warn", "error"]), format: z.literal("jsonl") }).strict();
+
 export const agentSchema = z.object({
   hooks: z.array(hookSchema),
-  trail: z.object({ level: z.enum(["trace", "debug", "info", "warn", "error"]), format: z.literal("jsonl") }).strict().nullable(),
+  trail: agentTrailSchema.nullable(),
   scheduleEverySeconds: z.number().int().positive().optional(),
 }).strict();
 
@@ -164,3 +167,64 @@ export function parseManifest(value: unknown): { ok: true; manifest: Manifest } 
     issues: result.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message })),
   };
 }
+
+/**
+ * How an option may be left out of `@decorator({...})`:
+ * - `"required"`: the author must write it;
+ * - `"optional"`: it may be left out, and the manifest then leaves it out too (its field is optional);
+ * - `"derived"`: it may be left out, and the decorator's analyzer derives it (model `name` from the class);
+ * - `{ default: v }`: it may be left out, and the manifest gets `v`.
+ */
+export type OptionPresence<T> = undefined extends T ? "optional" : "required" | "derived" | { readonly default: T };
+
+type OptionSpecs<S extends z.ZodObject> = { readonly [K in keyof z.output<S>]?: OptionPresence<z.output<S>[K]> };
+
+/** One row of `DECORATOR_OPTIONS`; typed so that a row names only fields of its manifest object. */
+function row<S extends z.ZodObject, const O extends OptionSpecs<S>>(schema: S, options: O & Record<Exclude<keyof O, keyof z.output<S>>, never>): { schema: S; options: O } {
+  return { schema, options };
+}
+
+/**
+ * The decorator options, declared once. Each decorator that takes an options object names the
+ * manifest object its options land in and, per option, whether the author may leave it out; the
+ * option's name is the manifest field's name, and its type and limits are that field's zod schema
+ * above. The codegen derives from this table the options each decorator accepts, their static
+ * kinds and allowed values, and their defaults; the IR and the manifest emitter copy the fields by
+ * these names. The public `…Options` interfaces (decorators/options.ts), which carry the TSDoc
+ * authors read, are checked against `AuthorOptions` by a type test. Adding an option is a field
+ * above, a line here and the code in its analyzer that checks it.
+ * @see docs/architecture.md#decorator-options
+ */
+export const DECORATOR_OPTIONS = {
+  extension: row(manifestSchema, {
+    id: "required", name: "required", version: "required", description: "required", minCoreVersion: "required",
+    requiredFeatures: "required", permissions: "required",
+  }),
+  model: row(modelSchema, { version: "required", scope: "required", sync: "derived", name: "derived" }),
+  blobData: row(blobFieldSchema, { compression: { default: "zstd" }, lazy: { default: false }, quantize: { default: "none" } }),
+  setting: row(settingFieldSchema, { label: "required", default: "required", description: "optional", options: "optional" }),
+  job: row(jobSchema, { parallelism: { default: 1 }, trigger: { default: "user_initiated" }, event: "optional", everySeconds: "optional", kinds: "optional" }),
+  task: row(taskSchema, { retries: { default: 0 }, timeoutMs: { default: 30_000 }, backoffMs: { default: 100 } }),
+  action: row(actionSchema, { title: "derived" }),
+  agent: row(agentSchema, { scheduleEverySeconds: "optional" }),
+  agentTrail: row(agentTrailSchema, { level: "required", format: "required" }),
+};
+
+/** A decorator that takes an options object. */
+export type DecoratorName = keyof typeof DECORATOR_OPTIONS;
+type Specs<D extends DecoratorName> = (typeof DECORATOR_OPTIONS)[D]["options"];
+type Fields<D extends DecoratorName> = z.output<(typeof DECORATOR_OPTIONS)[D]["schema"]>;
+/** The options of decorator `D`. */
+export type OptionName<D extends DecoratorName> = keyof Specs<D> & keyof Fields<D> & string;
+type RequiredName<D extends DecoratorName> = { [K in OptionName<D>]: Specs<D>[K] extends "required" ? K : never }[OptionName<D>];
+
+/** The manifest fields the options of `D` become (what the codegen writes for them). */
+export type ManifestOptions<D extends DecoratorName> = Pick<Fields<D>, OptionName<D>>;
+
+/** What the author writes in `@D({...})`, by the table: the public `…Options` interfaces must equal it. */
+export type AuthorOptions<D extends DecoratorName> = Flat<
+  { [K in OptionName<D> as K extends RequiredName<D> ? K : never]: Fields<D>[K] } &
+  { [K in OptionName<D> as K extends RequiredName<D> ? never : K]?: Exclude<Fields<D>[K], undefined> }
+>;
+// One object type instead of an intersection, so that type-level equality with an interface holds.
+type Flat<T> = { [K in keyof T]: T[K] };

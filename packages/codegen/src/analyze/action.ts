@@ -11,7 +11,7 @@ import type { DecoratedMember, FoundDecorator } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";
 import type { AnalyzeContext } from "./context.js";
 import { checkName } from "./names.js";
-import { Options } from "./options.js";
+import { DecoratorOptions } from "./decorator-options.js";
 import { checkAsync, checkContextParam, readParams } from "./params.js";
 
 const SUFFIX = "Execute";
@@ -29,8 +29,8 @@ export function analyzeActions(
     const method = member.node as ts.MethodDeclaration;
     const what = `action ${member.name}`;
     checkName(member.name, method.name, "Action", ctx);
-    const options = Options.of(decorator, ctx);
-    options.rejectUnknown(["title"]);
+    const options = DecoratorOptions.of("action", decorator, ctx);
+    options.rejectUnknown();
     const title = options.string("title");
     const execute = `${member.name}${SUFFIX}`;
     if (!executeNames.has(execute)) {

@@ -11,9 +11,7 @@ import type { AgentIR, HookEvent, HookIR } from "../ir/ir.js";
 import type { DecoratedClass, FoundDecorator } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";
 import type { AnalyzeContext } from "./context.js";
-import { TRAIL_LEVELS } from "./enums.js";
-import { oneOf } from "./model.js";
-import { Options } from "./options.js";
+import { DecoratorOptions } from "./decorator-options.js";
 import { checkAsync, checkContextParam, readParams } from "./params.js";
 
 export const HOOKS: Readonly<Record<string, { event: HookEvent; kinds?: readonly string[] }>> = {
@@ -62,8 +60,8 @@ export function analyzeAgent(cls: DecoratedClass, agent: FoundDecorator | undefi
     return null;
   }
 
-  const options = Options.of(agent, ctx);
-  options.rejectUnknown(["scheduleEverySeconds"]);
+  const options = DecoratorOptions.of("agent", agent, ctx);
+  options.rejectUnknown();
   const every = options.number("scheduleEverySeconds");
   if (every && (!Number.isInteger(every.value) || every.value <= 0)) {
     ctx.diagnostics.error("SDX1008", spanOf(every.node), `scheduleEverySeconds ${every.value} is not a whole number > 0`);
@@ -91,10 +89,10 @@ export function analyzeAgent(cls: DecoratedClass, agent: FoundDecorator | undefi
 
   let trailIR: AgentIR["trail"] = null;
   if (trail) {
-    const t = Options.of(trail, ctx);
-    t.rejectUnknown(["level", "format"]);
-    const level = oneOf(t, "level", TRAIL_LEVELS, "SDX1008", ctx, true);
-    const format = oneOf(t, "format", ["jsonl"] as const, "SDX1008", ctx, true);
+    const t = DecoratorOptions.of("agentTrail", trail, ctx);
+    t.rejectUnknown();
+    const level = t.oneOf("level");
+    const format = t.oneOf("format");
     if (level && format) trailIR = { level, format };
   }
   return { hooks, trail: trailIR, ...(every && every.value > 0 && Number.isInteger(every.value) ? { scheduleEverySeconds: every.value } : {}) };

@@ -14,11 +14,10 @@ import type { DecoratedClass, FoundDecorator } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";
 import { classRef } from "./class-ref.js";
 import type { AnalyzeContext } from "./context.js";
-import { Options } from "./options.js";
+import { DecoratorOptions } from "./decorator-options.js";
+import type { Read } from "./options.js";
 import { checkContextParam } from "./params.js";
 import { readPermissions } from "./permissions.js";
-
-const OPTION_KEYS = ["id", "name", "version", "description", "minCoreVersion", "requiredFeatures", "permissions"];
 
 /** The `CoreFeature` literals, read from the sdk through the decorator's own signature. */
 function coreFeatures(decorator: FoundDecorator, ctx: AnalyzeContext): Set<string> {
@@ -43,8 +42,8 @@ export function isSemver(value: string): boolean {
   return semver.valid(value) === value;
 }
 
-export function checkSemver(options: Options, key: string, ctx: AnalyzeContext): string | undefined {
-  const read = options.string(key, "SDX1004", true);
+/** The version read for `key` (with code SDX1004), if it is a semantic version (else SDX1004). */
+export function checkSemver(read: Read<string> | undefined, key: string, ctx: AnalyzeContext): string | undefined {
   if (!read) return undefined;
   if (!isSemver(read.value)) {
     ctx.diagnostics.error("SDX1004", spanOf(read.node), `"${read.value}" is not a semantic version (${key})`);
@@ -63,19 +62,19 @@ export function analyzeExtension(cls: DecoratedClass, decorator: FoundDecorator,
     ctx.diagnostics.error("SDX1034", spanOf(cls.node.name ?? cls.node), `The @extension class ${cls.name} is not exported`);
     ref = fallbackRef(cls);
   }
-  const options = Options.of(decorator, ctx);
+  const options = DecoratorOptions.of("extension", decorator, ctx);
   if (!decorator.args) ctx.diagnostics.error("SDX1008", spanOf(decorator.node), "@extension needs its options: @extension({ id, name, version, … })");
-  options.rejectUnknown(OPTION_KEYS);
+  options.rejectUnknown();
 
-  const id = options.string("id", "SDX1003", true);
+  const id = options.string("id", "SDX1003");
   if (id && !EXTENSION_ID_PATTERN.test(id.value)) {
     ctx.diagnostics.error("SDX1003", spanOf(id.node), `"${id.value}" is not a lower-case reverse-DNS id`);
   }
-  const name = options.string("name", "SDX1008", true);
+  const name = options.string("name");
   if (name && name.value.trim() === "") ctx.diagnostics.error("SDX1008", spanOf(name.node), "The extension name is empty");
-  const version = checkSemver(options, "version", ctx);
-  const minCoreVersion = checkSemver(options, "minCoreVersion", ctx);
-  const description = options.string("description", "SDX1008", true);
+  const version = checkSemver(options.string("version", "SDX1004"), "version", ctx);
+  const minCoreVersion = checkSemver(options.string("minCoreVersion", "SDX1004"), "minCoreVersion", ctx);
+  const description = options.string("description");
 
   const features: string[] = [];
   const known = coreFeatures(decorator, ctx);

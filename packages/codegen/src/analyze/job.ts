@@ -10,28 +10,26 @@ import type { JobIR } from "../ir/ir.js";
 import type { DecoratedMember, FoundDecorator } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";
 import type { AnalyzeContext } from "./context.js";
-import { JOB_EVENTS, TRIGGERS } from "./enums.js";
-import { oneOf } from "./model.js";
+import { DecoratorOptions } from "./decorator-options.js";
 import { checkName } from "./names.js";
-import { Options } from "./options.js";
 import { checkAsync, checkContextParam, readParams } from "./params.js";
 
 export function analyzeJob(member: DecoratedMember, decorator: FoundDecorator, ctx: AnalyzeContext): JobIR | null {
   const method = member.node as ts.MethodDeclaration;
   const what = `job ${member.name}`;
   checkName(member.name, method.name, "Job" , ctx);
-  const options = Options.of(decorator, ctx);
-  options.rejectUnknown(["parallelism", "trigger", "event", "everySeconds", "kinds"]);
+  const options = DecoratorOptions.of("job", decorator, ctx);
+  options.rejectUnknown();
 
   const parallelismRead = options.number("parallelism", "SDX1022");
-  let parallelism = 1;
+  let parallelism = options.default("parallelism");
   if (parallelismRead) {
     if (!Number.isInteger(parallelismRead.value) || parallelismRead.value < 1 || parallelismRead.value > 64) {
       ctx.diagnostics.error("SDX1022", spanOf(parallelismRead.node), `parallelism ${parallelismRead.value} is not a whole number from 1 to 64`);
     } else parallelism = parallelismRead.value;
   }
-  const trigger = oneOf(options, "trigger", TRIGGERS, "SDX1023", ctx) ?? (options.has("trigger") ? undefined : "user_initiated");
-  const event = oneOf(options, "event", JOB_EVENTS, "SDX1023", ctx);
+  const trigger = options.oneOf("trigger", "SDX1023") ?? (options.has("trigger") ? undefined : options.default("trigger"));
+  const event = options.oneOf("event", "SDX1023");
   const every = options.number("everySeconds", "SDX1023");
   const kinds = options.stringArray("kinds");
   if (trigger === "on_event" && !event && !options.has("event")) {

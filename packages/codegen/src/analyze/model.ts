@@ -8,31 +8,19 @@
  * Must not: decide anything about other classes (nested @model classes are known by symbol).
  */
 import { ts } from "ts-morph";
-import type { CodegenCode } from "../diagnostics/collector.js";
 import type { BlobFieldIR, JsonSchema, JsonValue, ModelFieldIR, ModelIR } from "../ir/ir.js";
 import type { DecoratedClass, FoundDecorator } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";
 import { classRef, classSymbol, constructorWithParams } from "./class-ref.js";
 import type { AnalyzeContext } from "./context.js";
 import { checkSemver, fallbackRef } from "./extension.js";
-import { COMPRESSIONS, QUANTIZE, SCOPES, SYNCS } from "./enums.js";
 import { checkName } from "./names.js";
-import { Options } from "./options.js";
+import { DecoratorOptions } from "./decorator-options.js";
 import { reportSchemaIssues } from "./params.js";
 import { hoistDefs, includesUndefined } from "./schema-utils.js";
 import { SchemaBuilder } from "./types.js";
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-export function oneOf<T extends string>(options: Options, key: string, allowed: readonly T[], code: CodegenCode, ctx: AnalyzeContext, required = false): T | undefined {
-  const read = options.string(key, code, required);
-  if (!read) return undefined;
-  if (!(allowed as readonly string[]).includes(read.value)) {
-    ctx.diagnostics.error(code, spanOf(read.node), `Invalid ${key} "${read.value}"`, { hint: `${key} is one of: ${allowed.map((a) => `"${a}"`).join(", ")}.` });
-    return undefined;
-  }
-  return read.value as T;
-}
 
 /** Float arrays (the only thing quantization applies to): Float32Array, Float64Array, number[] and nestings. */
 function isFloatArray(schema: JsonSchema): boolean {
@@ -46,11 +34,11 @@ function isFloatArray(schema: JsonSchema): boolean {
 }
 
 function readBlob(name: string, decorator: FoundDecorator, fieldSchema: JsonSchema, required: boolean, at: ts.Node, ctx: AnalyzeContext): BlobFieldIR {
-  const options = Options.of(decorator, ctx);
-  options.rejectUnknown(["compression", "lazy", "quantize"], "SDX1010");
-  const compression = oneOf(options, "compression", COMPRESSIONS, "SDX1010", ctx) ?? "zstd";
-  const lazy = options.boolean("lazy", "SDX1010")?.value ?? false;
-  const quantize = oneOf(options, "quantize", QUANTIZE, "SDX1010", ctx) ?? "none";
+  const options = DecoratorOptions.of("blobData", decorator, ctx);
+  options.rejectUnknown("SDX1010");
+  const compression = options.oneOf("compression", "SDX1010") ?? options.default("compression");
+  const lazy = options.boolean("lazy", "SDX1010")?.value ?? options.default("lazy");
+  const quantize = options.oneOf("quantize", "SDX1010") ?? options.default("quantize");
   if (quantize !== "none" && !isFloatArray(fieldSchema)) {
     ctx.diagnostics.error("SDX1010", spanOf(options.node("quantize")), `quantize: "${quantize}" applies to float arrays (Float32Array, number[]), not to "${name}"`);
   }
@@ -71,12 +59,12 @@ export function analyzeModel(cls: DecoratedClass, decorator: FoundDecorator, ctx
   const ctor = constructorWithParams(cls.node);
   if (ctor) ctx.diagnostics.error("SDX1032", spanOf(ctor), `The @model class ${cls.name} has constructor parameters`);
 
-  const options = Options.of(decorator, ctx);
+  const options = DecoratorOptions.of("model", decorator, ctx);
   if (!decorator.args) ctx.diagnostics.error("SDX1008", spanOf(decorator.node), "@model needs its options: @model({ version, scope })");
-  options.rejectUnknown(["version", "scope", "sync", "name"]);
-  const version = checkSemver(options, "version", ctx);
-  const scope = oneOf(options, "scope", SCOPES, "SDX1024", ctx, true);
-  const sync = oneOf(options, "sync", SYNCS, "SDX1024", ctx);
+  options.rejectUnknown();
+  const version = checkSemver(options.string("version", "SDX1004"), "version", ctx);
+  const scope = options.oneOf("scope", "SDX1024");
+  const sync = options.oneOf("sync", "SDX1024");
   if (scope === "entry" && sync === "shared") {
     ctx.diagnostics.error("SDX1011", spanOf(options.node("sync")), `Entry-scoped model ${cls.name} cannot use shared sync`);
   }

@@ -1,7 +1,9 @@
 /**
- * Typed access to a decorator's option object, read statically. Wrong kinds and missing required
- * options are reported (SDX1008 unless the caller names a more specific code); dynamic values were
- * already reported by `readStatic` and read as absent, so one mistake gives one error.
+ * Typed access to an options object, read statically. Wrong kinds and missing required options are
+ * reported (SDX1008 unless the caller names a more specific code); dynamic values were already
+ * reported by `readStatic` and read as absent, so one mistake gives one error. Decorators read
+ * their options through `DecoratorOptions` (decorator-options.ts), which supplies names, kinds and
+ * required-ness from the manifest's table; permission builders use this class directly.
  */
 import { ts } from "ts-morph";
 import type { CodegenCode } from "../diagnostics/collector.js";
@@ -15,7 +17,9 @@ export interface Read<T> {
   readonly node: ts.Node;
 }
 
-type Expected = "string" | "number" | "boolean" | "string[]";
+/** How an option's literal is read; "structured" values (permissions, a setting's default) are read raw. */
+export type StaticKind = "string" | "number" | "boolean" | "string[]" | "structured";
+type Expected = Exclude<StaticKind, "structured">;
 
 export class Options {
   private constructor(
@@ -84,7 +88,8 @@ export class Options {
     return this.props.get(key)?.value;
   }
 
-  private read(key: string, expected: Expected, code: CodegenCode, required: boolean): Read<unknown> | undefined {
+  /** Reads `key` as `expected`, reporting a wrong kind (and a missing value when `required`). */
+  read(key: string, expected: Expected, code: CodegenCode, required: boolean): Read<unknown> | undefined {
     const prop = this.props.get(key);
     if (!prop || prop.value.kind === "undefined") return this.missing(key, required, code);
     const value = prop.value;

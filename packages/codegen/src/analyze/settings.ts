@@ -13,7 +13,7 @@ import { spanOf } from "../program/spans.js";
 import { classSymbol } from "./class-ref.js";
 import type { AnalyzeContext } from "./context.js";
 import { checkName } from "./names.js";
-import { Options } from "./options.js";
+import { DecoratorOptions } from "./decorator-options.js";
 import type { StaticValue } from "./static-value.js";
 
 /** The setting type of a field's TypeScript type, plus the literals of a string-literal union. */
@@ -47,9 +47,9 @@ function plain(value: StaticValue): SettingFieldIR["default"] | undefined {
   return undefined;
 }
 
-function readField(member: ts.PropertyDeclaration, name: string, options: Options, ctx: AnalyzeContext): SettingFieldIR | null {
-  options.rejectUnknown(["label", "default", "description", "options"], "SDX1025");
-  const label = options.string("label", "SDX1025", true);
+function readField(member: ts.PropertyDeclaration, name: string, options: DecoratorOptions<"setting">, ctx: AnalyzeContext): SettingFieldIR | null {
+  options.rejectUnknown("SDX1025");
+  const label = options.string("label", "SDX1025");
   if (label && label.value.trim() === "") ctx.diagnostics.error("SDX1025", spanOf(label.node), `Setting "${name}" has an empty label`);
   const description = options.string("description", "SDX1025");
   const choices = options.stringArray("options", "SDX1025");
@@ -104,7 +104,7 @@ export function analyzeSettings(candidates: readonly DecoratedClass[], extension
       continue;
     }
     if (!checkName(member.name, member.node.name, "Setting", ctx)) continue;
-    const field = readField(member.node, member.name, Options.of(decorator, ctx), ctx);
+    const field = readField(member.node, member.name, DecoratorOptions.of("setting", decorator, ctx), ctx);
     if (field) fields.push(field);
   }
 

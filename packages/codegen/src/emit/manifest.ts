@@ -4,15 +4,33 @@
  * Input: `ExtensionIR`. Output: the manifest validated by `manifestSchema`, or the schema's
  * issues (an invalid manifest from a valid IR is a codegen bug, reported as SDX1037).
  * Deterministic: keys in schema order, arrays in IR order, 2-space JSON with a trailing newline.
- * Must not: import ts-morph or look at source files.
+ * Decorator options are copied by the names `DECORATOR_OPTIONS` declares, so a new option needs
+ * nothing here. Must not: import ts-morph or look at source files.
  */
-import { MANIFEST_VERSION, manifestSchema, type Manifest, type ManifestParam } from "@sdx/sdk/manifest";
-import type { ExtensionIR, ParamIR } from "../ir/ir.js";
+import { DECORATOR_OPTIONS, MANIFEST_VERSION, manifestSchema, type DecoratorName, type Manifest, type ManifestOptions, type ManifestParam } from "@sdx/sdk/manifest";
+import type { ExtensionIR, OptionsIR, ParamIR } from "../ir/ir.js";
 
 export type ManifestOutcome = { ok: true; manifest: Manifest; json: string } | { ok: false; issues: string[] };
 
 function params(list: readonly ParamIR[]): ManifestParam[] {
   return list.map((p) => ({ name: p.name, schema: { ...p.schema }, optional: p.optional, ...(p.sdkType ? { sdkType: p.sdkType } : {}) }));
+}
+
+/** A mutable copy of plain IR data (the manifest must not share arrays with the IR). */
+function copy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copy);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, copy(v)]));
+  return value;
+}
+
+/** The manifest fields of decorator `D`'s options, taken from the IR by their declared names (absent ones left out). */
+function optionFields<D extends DecoratorName>(decorator: D, ir: OptionsIR<D>): ManifestOptions<D> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(DECORATOR_OPTIONS[decorator].options)) {
+    const value = (ir as Readonly<Record<string, unknown>>)[key];
+    if (value !== undefined) out[key] = copy(value);
+  }
+  return out as ManifestOptions<D>;
 }
 
 /** The manifest object before validation (exported for tests of the validation path). */
@@ -21,46 +39,22 @@ export function manifestObject(ir: ExtensionIR): unknown {
   return {
     manifestVersion: MANIFEST_VERSION,
     protocolVersion: ir.protocolVersion,
-    id: ext.id,
-    name: ext.name,
-    version: ext.version,
-    description: ext.description,
-    minCoreVersion: ext.minCoreVersion,
-    requiredFeatures: [...ext.requiredFeatures],
-    permissions: ext.permissions.map((p) => ({ ...p })),
-    settings: (ir.settings?.fields ?? []).map((f) => ({
-      name: f.name,
-      label: f.label,
-      type: f.type,
-      default: Array.isArray(f.default) ? [...(f.default as readonly string[])] : f.default,
-      ...(f.description !== undefined ? { description: f.description } : {}),
-      ...(f.options ? { options: [...f.options] } : {}),
-    })),
+    ...optionFields("extension", ext),
+    settings: (ir.settings?.fields ?? []).map((f) => ({ name: f.name, type: f.type, ...optionFields("setting", f) })),
     models: ir.models.map((m) => ({
-      name: m.name,
+      ...optionFields("model", m),
       className: m.classRef.className,
-      version: m.version,
-      scope: m.scope,
-      sync: m.sync,
       schema: m.schema,
-      blobFields: m.blobFields.map((b) => ({ name: b.name, compression: b.compression, lazy: b.lazy, quantize: b.quantize, schema: b.schema })),
+      blobFields: m.blobFields.map((b) => ({ name: b.name, ...optionFields("blobData", b), schema: b.schema })),
     })),
-    jobs: ir.jobs.map((j) => ({
-      name: j.name,
-      parallelism: j.parallelism,
-      trigger: j.trigger,
-      ...(j.event ? { event: j.event } : {}),
-      ...(j.everySeconds !== undefined ? { everySeconds: j.everySeconds } : {}),
-      ...(j.kinds ? { kinds: [...j.kinds] } : {}),
-      params: params(j.params),
-    })),
-    tasks: ir.tasks.map((t) => ({ name: t.name, retries: t.retries, timeoutMs: t.timeoutMs, backoffMs: t.backoffMs, params: params(t.params), returns: t.returns })),
-    actions: ir.actions.map((a) => ({ name: a.name, title: a.title, execute: a.execute, params: params(a.params) })),
+    jobs: ir.jobs.map((j) => ({ name: j.name, ...optionFields("job", j), params: params(j.params) })),
+    tasks: ir.tasks.map((t) => ({ name: t.name, ...optionFields("task", t), params: params(t.params), returns: t.returns })),
+    actions: ir.actions.map((a) => ({ name: a.name, ...optionFields("action", a), execute: a.execute, params: params(a.params) })),
     agent: ir.agent
       ? {
           hooks: ir.agent.hooks.map((h) => ({ name: h.name, event: h.event, ...(h.kinds ? { kinds: [...h.kinds] } : {}), params: params(h.params) })),
-          trail: ir.agent.trail ? { ...ir.agent.trail } : null,
-          ...(ir.agent.scheduleEverySeconds !== undefined ? { scheduleEverySeconds: ir.agent.scheduleEverySeconds } : {}),
+          trail: ir.agent.trail ? optionFields("agentTrail", ir.agent.trail) : null,
+          ...optionFields("agent", ir.agent),
         }
       : null,
     memory: ir.memory

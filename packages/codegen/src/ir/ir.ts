@@ -5,7 +5,12 @@
  * Input: produced by `analyze/`. Output: consumed by `emit/`. It must not hold AST nodes, types
  * or symbols (only spans), so emitters never need ts-morph and the IR can be dumped to disk or
  * sent to another process. Bump `IR_VERSION` on any incompatible change.
+ *
+ * The fields of decorator options are not declared here: `OptionsIR<"job">` is the manifest's
+ * fields for them (`DECORATOR_OPTIONS` in @sdx/sdk/manifest), made readonly, so an option added
+ * there appears in the IR, and its analyzer must fill it.
  */
+import type { DecoratorName, ManifestOptions, ManifestPermission } from "@sdx/sdk/manifest";
 import type { Span } from "../diagnostics/diagnostic.js";
 
 export const IR_VERSION = 1;
@@ -14,6 +19,12 @@ export type JsonValue = string | number | boolean | null | readonly JsonValue[] 
 
 /** A JSON Schema (draft 2020-12) object. */
 export type JsonSchema = { readonly [key: string]: JsonValue };
+
+/** Plain data, readonly all the way down. */
+export type Frozen<T> = T extends readonly (infer E)[] ? readonly Frozen<E>[] : T extends object ? { readonly [K in keyof T]: Frozen<T[K]> } : T;
+
+/** The IR of decorator `D`'s options: the manifest fields they become, readonly. */
+export type OptionsIR<D extends DecoratorName> = Frozen<ManifestOptions<D>>;
 
 /** How the generated entry reaches a class: the module that exports it and under which name. */
 export interface ClassRef {
@@ -37,38 +48,20 @@ export interface ParamIR {
   readonly span: Span;
 }
 
-export type PermissionIR =
-  | { readonly kind: "read_entries"; readonly glob: string }
-  | { readonly kind: "read_sidecars"; readonly kinds: readonly string[] }
-  | { readonly kind: "write_sidecars"; readonly kinds: readonly string[] }
-  | { readonly kind: "write_tags" }
-  | { readonly kind: "write_collections" }
-  | { readonly kind: "write_custom_metadata" }
-  | { readonly kind: "use_model"; readonly category: string; readonly preference: "local" | "cloud" | "any" }
-  | { readonly kind: "dispatch_jobs" }
-  | { readonly kind: "use_devices"; readonly capabilities: readonly string[] };
+export type PermissionIR = Frozen<ManifestPermission>;
 
-export interface ExtensionInfoIR {
+/** `@extension` options: id, name, version, description, minCoreVersion, requiredFeatures, permissions. */
+export interface ExtensionInfoIR extends OptionsIR<"extension"> {
   readonly classRef: ClassRef;
-  readonly id: string;
-  readonly name: string;
-  readonly version: string;
-  readonly description: string;
-  readonly minCoreVersion: string;
-  readonly requiredFeatures: readonly string[];
-  readonly permissions: readonly PermissionIR[];
   readonly hasInit: boolean;
 }
 
 export type SettingType = "boolean" | "string" | "number" | "string[]";
 
-export interface SettingFieldIR {
+/** `@setting` options: label, default, description, options. */
+export interface SettingFieldIR extends OptionsIR<"setting"> {
   readonly name: string;
-  readonly label: string;
   readonly type: SettingType;
-  readonly default: string | number | boolean | readonly string[];
-  readonly description?: string;
-  readonly options?: readonly string[];
   readonly span: Span;
 }
 
@@ -79,11 +72,9 @@ export interface SettingsIR {
   readonly fields: readonly SettingFieldIR[];
 }
 
-export interface BlobFieldIR {
+/** `@blobData` options: compression, lazy, quantize. */
+export interface BlobFieldIR extends OptionsIR<"blobData"> {
   readonly name: string;
-  readonly compression: "zstd" | "none";
-  readonly lazy: boolean;
-  readonly quantize: "none" | "f16" | "int8";
   readonly schema: JsonSchema;
 }
 
@@ -96,13 +87,9 @@ export interface ModelFieldIR {
   readonly span: Span;
 }
 
-export interface ModelIR {
-  /** `models.model_type`. */
-  readonly name: string;
+/** `@model` options: version, scope, sync, name (`models.model_type`). */
+export interface ModelIR extends OptionsIR<"model"> {
   readonly classRef: ClassRef;
-  readonly version: string;
-  readonly scope: "content" | "standalone" | "entry";
-  readonly sync: "shared" | "device_owned";
   /** Inline data fields (not `id`, not blob fields), in declaration order. */
   readonly fields: readonly ModelFieldIR[];
   /** JSON Schema of the inline data. */
@@ -110,30 +97,24 @@ export interface ModelIR {
   readonly blobFields: readonly BlobFieldIR[];
 }
 
-export interface JobIR {
+/** `@job` options: parallelism, trigger, event, everySeconds, kinds. */
+export interface JobIR extends OptionsIR<"job"> {
   readonly name: string;
-  readonly parallelism: number;
-  readonly trigger: "user_initiated" | "on_event" | "scheduled";
-  readonly event?: "entry_indexed" | "model_created" | "job_completed";
-  readonly everySeconds?: number;
-  readonly kinds?: readonly string[];
   readonly params: readonly ParamIR[];
   readonly span: Span;
 }
 
-export interface TaskIR {
+/** `@task` options: retries, timeoutMs, backoffMs. */
+export interface TaskIR extends OptionsIR<"task"> {
   readonly name: string;
-  readonly retries: number;
-  readonly timeoutMs: number;
-  readonly backoffMs: number;
   readonly params: readonly ParamIR[];
   readonly returns: JsonSchema;
   readonly span: Span;
 }
 
-export interface ActionIR {
+/** `@action` options: title. */
+export interface ActionIR extends OptionsIR<"action"> {
   readonly name: string;
-  readonly title: string;
   /** Method name of the execute step (`<name>Execute`). */
   readonly execute: string;
   readonly params: readonly ParamIR[];
@@ -150,10 +131,10 @@ export interface HookIR {
   readonly span: Span;
 }
 
-export interface AgentIR {
+/** `@agent` options: scheduleEverySeconds; `@agentTrail` options: level, format. */
+export interface AgentIR extends OptionsIR<"agent"> {
   readonly hooks: readonly HookIR[];
-  readonly trail: { readonly level: "trace" | "debug" | "info" | "warn" | "error"; readonly format: "jsonl" } | null;
-  readonly scheduleEverySeconds?: number;
+  readonly trail: OptionsIR<"agentTrail"> | null;
 }
 
 export interface MemoryFieldIR {

@@ -1,6 +1,8 @@
 /**
  * The options each decorator takes. The codegen reads these statically (literal values only),
- * validates them and writes them into the manifest.
+ * validates them and writes them into the manifest. The options are declared in
+ * `DECORATOR_OPTIONS` (manifest.ts); these interfaces only add the TSDoc authors see, and
+ * options.test.ts keeps each equal to its `AuthorOptions<…>`.
  */
 import type { PermissionRequest } from "../types/permissions.js";
 import type { LogLevel } from "../types/data.js";

@@ -2,7 +2,8 @@
  * Bundles an entry shaped like the generated one (author classes from `@sdx/sdk` + `startGuest`)
  * the way `sdx build` does, checks that neither zod nor any `node:` module got in, and runs the
  * bundle in a bare `vm` realm (ECMAScript built-ins only, like QuickJS) to prove the guest
- * globals are installed and a job runs end to end against the test host double.
+ * globals are installed (already for an author module's top-level code) and a job runs end to end
+ * against the test host double. test/guest-globals-at-load.test.ts does the same in QuickJS.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ENTRY = `
 import { extension, job, task, model, Permission } from ${JSON.stringify(join(sdkSrc, "index.ts"))};
 import { startGuest } from ${JSON.stringify(join(sdkSrc, "guest/index.ts"))};
+import { topLevel } from "./top-level";
 
 @model({ version: "1.0.0", scope: "content", sync: "shared" })
 export class Note { id; words = 0; }
@@ -42,7 +44,7 @@ export class Notes {
     }
     const url = new URL("../b?x=1", "https://example.com/a/");
     console.log("counted", out, url.href, structuredClone({ n: 1 }));
-    return { out, uuid: crypto.randomUUID().length, url: url.searchParams.get("x") };
+    return { out, uuid: crypto.randomUUID().length, url: url.searchParams.get("x"), topLevel };
   }
 }
 
@@ -58,9 +60,13 @@ startGuest({
 });
 `;
 
+// An author module whose top level uses the globals: the generated entry imports it after the runtime.
+const TOP_LEVEL = `export const topLevel = [new TextEncoder().encode("héllo").length, new URL("https://a.b/c").pathname];\n`;
+
 async function bundle(minify: boolean) {
   const entryPath = join(dir, "entry.ts");
   writeFileSync(entryPath, ENTRY);
+  writeFileSync(join(dir, "top-level.ts"), TOP_LEVEL);
   return build({
     entryPoints: [entryPath], bundle: true, format: "iife", target: "es2023", platform: "neutral", minify,
     metafile: true, write: false, logLevel: "silent",
@@ -99,7 +105,7 @@ describe("guest bundle", () => {
       kind: "job", name: "countAll", args: [{ device: "dev-1", path: "/docs" }],
       context: { ...host.context(), jobId: "job-1", resumeState: null },
     });
-    expect(outcome).toEqual({ ok: true, value: { out: [3, 2], uuid: 36, url: "1" } });
+    expect(outcome).toEqual({ ok: true, value: { out: [3, 2], uuid: 36, url: "1", topLevel: [6, "/c"] } });
     expect(host.logs).toEqual([{ level: "info", message: "counted [ 3, 2 ] https://example.com/b?x=1 { n: 1 }" }]);
     expect(host.opsCalled().filter((op) => op === "tasks.run")).toHaveLength(2);
   });

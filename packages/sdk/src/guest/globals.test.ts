@@ -2,10 +2,10 @@ import { inspect as nodeInspect, format as nodeFormat } from "node:util";
 import { beforeEach, describe, expect, it } from "vitest";
 import { MemoryHost } from "./__tests__/memory-host.js";
 import { installGlobals } from "./globals.js";
-import { formatArgs, inspect } from "./inspect.js";
-import type { GuestConsole } from "./console.js";
-import type { GuestCrypto } from "./crypto.js";
-import { BULK_MIN, GuestTextDecoder, GuestTextEncoder, useBulkCodec } from "./text-codec.js";
+import { formatArgs, inspect } from "./web/inspect.js";
+import type { GuestConsole } from "./web/console.js";
+import type { GuestCrypto } from "./web/crypto.js";
+import { BULK_MIN, GuestTextDecoder, GuestTextEncoder, useBulkCodec } from "./web/text-codec.js";
 
 let host: MemoryHost;
 let target: Record<string, unknown>;

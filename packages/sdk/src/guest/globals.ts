@@ -1,15 +1,18 @@
 /**
- * Installs the Web APIs the guest environment promises (guest-env.d.ts) on a global object, each
- * only where absent: QuickJS has none of them, while Node (unit tests) keeps its own.
+ * Installs the Web APIs the guest environment promises (guest-env.d.ts, implemented in web/) on a
+ * global object, each only where absent: QuickJS has none of them, while Node (unit tests) keeps
+ * its own. This is where they meet the host: web/ never imports the host bridge (a lint rule), so
+ * the host's log, randomness and native UTF-8 codec are passed in here.
  */
-import { createConsole } from "./console.js";
-import { createCrypto } from "./crypto.js";
-import { DOMExceptionImpl } from "./dom-exception.js";
-import { structuredCloneImpl } from "./structured-clone.js";
-import { GuestTextDecoder, GuestTextEncoder, useBulkCodec } from "./text-codec.js";
 import { callHostSync, hostAvailable } from "./host.js";
-import { GuestURL } from "./url.js";
-import { GuestURLSearchParams } from "./url-search-params.js";
+import { sendLog } from "./log.js";
+import { createConsole } from "./web/console.js";
+import { createCrypto } from "./web/crypto.js";
+import { DOMExceptionImpl } from "./web/dom-exception.js";
+import { structuredCloneImpl } from "./web/structured-clone.js";
+import { GuestTextDecoder, GuestTextEncoder, useBulkCodec } from "./web/text-codec.js";
+import { GuestURL } from "./web/url.js";
+import { GuestURLSearchParams } from "./web/url-search-params.js";
 
 type Target = Record<string, unknown>;
 
@@ -27,7 +30,7 @@ function useHostTextCodec(): void {
   });
 }
 
-/** Returns the names it installed (for diagnostics and tests). */
+/** Returns the names it installed (for diagnostics and tests). Safe to call again: present globals are kept. */
 export function installGlobals(target: object = globalThis): string[] {
   const t = target as Target;
   const names = ["TextEncoder", "TextDecoder", "URL", "URLSearchParams", "DOMException", "structuredClone", "console", "crypto"];
@@ -38,8 +41,8 @@ export function installGlobals(target: object = globalThis): string[] {
   define(t, "URLSearchParams", GuestURLSearchParams);
   define(t, "DOMException", DOMExceptionImpl);
   define(t, "structuredClone", structuredCloneImpl);
-  define(t, "console", createConsole());
-  define(t, "crypto", createCrypto());
+  define(t, "console", createConsole((level, message) => sendLog(level, message)));
+  define(t, "crypto", createCrypto((length) => callHostSync("crypto.randomBytes", { length }).bytes));
   if (hostAvailable()) useHostTextCodec();
   return missing;
 }

@@ -6,5 +6,8 @@
  * (a test bundles it and checks).
  * @see docs/guest-environment.md
  */
+// First: installs the globals before any later module (the author's) is evaluated.
+import "./install-globals.js";
+
 export { startGuest } from "./start-guest.js";
 export type { GuestBindings, AnyConstructor } from "./bindings.js";

@@ -1,7 +1,7 @@
 /** `ctx.log`: structured log lines with optional JSON data, through the sync `log` op. */
 import type { Logger } from "../types/context.js";
 import type { JsonValue, LogLevel } from "../types/data.js";
-import { sendLog } from "./console.js";
+import { sendLog } from "./log.js";
 
 export class LoggerImpl implements Logger {
   log(level: LogLevel, message: string, data?: JsonValue): void {

@@ -1,6 +1,8 @@
 /**
- * `startGuest`: what the generated entry calls after importing the author's classes. Installs the
- * guest globals and `globalThis.__sdx_guest`, the one function the host calls into.
+ * `startGuest`: what the generated entry calls after importing the author's classes. Installs
+ * `globalThis.__sdx_guest`, the one function the host calls into. The guest globals were installed
+ * when the runtime was imported (install-globals.ts); installing them again here is a no-op in the
+ * sandbox and lets tests that set up a host after importing the runtime get its text codec.
  */
 import type { GuestExports } from "../protocol.js";
 import { PROTOCOL_VERSION } from "../protocol/codec.js";

@@ -6,7 +6,7 @@
  */
 import type { WireError } from "../protocol.js";
 import { SdxError } from "../errors.js";
-import { inspect } from "./inspect.js";
+import { inspect } from "./web/inspect.js";
 
 const GUEST_THREW = "SDX3006";
 

@@ -1,9 +1,9 @@
 /**
- * `crypto.getRandomValues` and `crypto.randomUUID` backed by the host's CSPRNG (sync op
- * `crypto.randomBytes`). UUIDs draw from a small pool so that generating many ids does not cost a
- * host call each, as Node does.
+ * `crypto.getRandomValues` and `crypto.randomUUID` over a source of random bytes, which the
+ * runtime passes in (guest/globals.ts: the host's CSPRNG, sync op `crypto.randomBytes`); QuickJS
+ * has no randomness fit for this. UUIDs draw from a small pool so that generating many ids does not
+ * cost a host call each, as Node does.
  */
-import { callHostSync } from "./host.js";
 import { DOMExceptionImpl } from "./dom-exception.js";
 
 const MAX_BYTES = 65536;
@@ -12,9 +12,8 @@ const POOL_SIZE = 16 * 128;
 type IntegerArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
 const INTEGER_ARRAYS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array];
 
-function randomBytes(length: number): Uint8Array {
-  return callHostSync("crypto.randomBytes", { length }).bytes;
-}
+/** Returns `length` cryptographically random bytes (at most 65536 at a time). */
+export type RandomBytes = (length: number) => Uint8Array;
 
 export interface GuestCrypto {
   getRandomValues<T extends ArrayBufferView | null>(array: T): T;
@@ -23,7 +22,7 @@ export interface GuestCrypto {
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
-export function createCrypto(): GuestCrypto {
+export function createCrypto(randomBytes: RandomBytes): GuestCrypto {
   let pool: Uint8Array = new Uint8Array(0);
   let offset = 0;
   return {

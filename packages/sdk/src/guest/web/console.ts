@@ -1,9 +1,8 @@
 /**
- * The guest `console`: every method formats its arguments like Node and sends one line to the
- * extension's log through the synchronous `log` op (so output order matches program order).
+ * The guest `console`: every method formats its arguments like Node and hands one line to a sink;
+ * the runtime's sink is the extension's log (guest/globals.ts), so this file needs no host.
  */
-import type { LogLevel } from "../types/data.js";
-import { callHostSync } from "./host.js";
+import type { LogLevel } from "../../types/data.js";
 import { formatArgs, inspect } from "./inspect.js";
 
 export interface GuestConsole {
@@ -17,14 +16,8 @@ export interface GuestConsole {
   dir(value?: unknown): void;
 }
 
-/** Sends one log line; a failing log op must never break the extension, so it is dropped. */
-export function sendLog(level: LogLevel, message: string, data?: unknown): void {
-  try {
-    callHostSync("log", data === undefined ? { level, message } : { level, message, data });
-  } catch {
-    // The host refused the line (e.g. rate limit); nothing useful can be done from here.
-  }
-}
+/** Where console lines go; it must not throw (a failing log must never break the extension). */
+export type LogSink = (level: LogLevel, message: string) => void;
 
 function stackBelowCaller(): string {
   const stack = new Error().stack ?? "";
@@ -32,7 +25,7 @@ function stackBelowCaller(): string {
   return stack.split("\n").filter((line) => line.trim().startsWith("at ")).slice(2).join("\n");
 }
 
-export function createConsole(): GuestConsole {
+export function createConsole(sendLog: LogSink): GuestConsole {
   const at = (level: LogLevel) => (...data: unknown[]) => sendLog(level, formatArgs(data));
   return {
     log: at("info"),
