@@ -12,17 +12,14 @@ import type { WireResult } from "@sdx/sdk/protocol";
 import type { Dispatcher } from "../ops/dispatch.js";
 import type { OpContext } from "../ops/context.js";
 import { hashArgs } from "../ops/request-hash.js";
+import type { RecordedRead } from "../store/action-store.js";
 
 /** Reads whose answers a preview is based on. */
 export const LIBRARY_READS: ReadonlySet<string> = new Set([
   "entries.query", "entries.get", "entries.read", "models.get", "models.query", "models.loadBlob", "tags.list", "collections.get", "sidecars.read",
 ]);
 
-export interface RecordedRead {
-  op: string;
-  request: unknown;
-  hash: string;
-}
+export type { RecordedRead } from "../store/action-store.js";
 
 function answerHash(result: WireResult): string {
   return hashArgs([result.ok ? { ok: true, value: result.value } : { ok: false, code: result.error.code, message: result.error.message }]);

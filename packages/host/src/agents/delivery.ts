@@ -14,7 +14,7 @@ import type { Manifest } from "@sdx/sdk/manifest";
 import type { WireError } from "@sdx/sdk/protocol";
 import { toWireError, wireError } from "../errors.js";
 import { getInstalled } from "../extensions/install.js";
-import { HEARTBEAT_MS, newOwner, retireOwner } from "../jobs/owner.js";
+import { HEARTBEAT_MS, newOwner, retireOwner } from "../store/owner.js";
 import { Limiter } from "../jobs/task-pool.js";
 import { GrantSet } from "../extensions/grants.js";
 import type { HostCalls, SandboxInstance } from "@sdx/sandbox";

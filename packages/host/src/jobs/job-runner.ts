@@ -23,7 +23,7 @@ import type { ManifestJob } from "@sdx/sdk/manifest";
 import { HostError, wireError } from "../errors.js";
 import type { OpContext } from "../ops/context.js";
 import { FINAL_STATES, type JobProgress, type JobRecord, type JobState, type JobStore } from "../store/job-store.js";
-import { HEARTBEAT_MS, newOwner, retireOwner } from "./owner.js";
+import { HEARTBEAT_MS, newOwner, retireOwner } from "../store/owner.js";
 import { hashArgs } from "../ops/request-hash.js";
 import { Limiter } from "./task-pool.js";
 import type { ExtensionRuntime, JobOutcome } from "./types.js";

@@ -1,5 +1,5 @@
 /**
- * Action rows in `jobs.db` (schema in jobs/jobs-db.ts): parameters, the preview the user saw, the
+ * Action rows in `jobs.db` (schema in jobs-db.ts): parameters, the preview the user saw, the
  * reads it was based on (for the stale check), the undo log, and the state:
  *
  *   previewed → applying → executed → undone
@@ -15,7 +15,13 @@ import type { WireError } from "@sdx/sdk/protocol";
 import type { Library } from "./library.js";
 import { nowIso, packMessage, unpackMessage } from "./jobs-db.js";
 import type { RowChange } from "../actions/change-capture.js";
-import type { RecordedRead } from "../actions/read-set.js";
+
+/** A library read a preview made and the hash of its answer (actions/read-set.ts replays it). */
+export interface RecordedRead {
+  op: string;
+  request: unknown;
+  hash: string;
+}
 
 export type ActionState = "previewed" | "applying" | "executed" | "failed" | "stale" | "undone";
 

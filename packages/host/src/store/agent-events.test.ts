@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JobStore } from "./job-store.js";
-import { newOwner, retireOwner } from "../jobs/owner.js";
+import { newOwner, retireOwner } from "./owner.js";
 import { wireError } from "../errors.js";
 import { AgentEventStore } from "./agent-events.js";
 

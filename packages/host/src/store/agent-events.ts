@@ -10,8 +10,47 @@ import type Database from "better-sqlite3";
 import type { WireError } from "@sdx/sdk/protocol";
 import { nowIso } from "./jobs-db.js";
 import type { JobStore } from "./job-store.js";
-import { ownerAlive, type JobOwner, type OwnerColumns } from "../jobs/owner.js";
-import type { AgentDeliveryRecord, AgentEventFilter, AgentEventType, DeliveryState } from "../agents/types.js";
+import { ownerAlive, type JobOwner, type OwnerColumns } from "./owner.js";
+
+export type AgentEventType = "entry_indexed" | "model_created" | "job_completed" | "schedule";
+
+/**
+ * `pending` (waiting, maybe for a retry's backoff), `running` (claimed by a live host),
+ * `delivered` (the hook returned), `failed` (it failed `maxAttempts` times), `skipped` (not
+ * delivered on purpose: the loop guard, a revoked grant, an uninstalled extension or hook).
+ */
+export type DeliveryState = "pending" | "running" | "delivered" | "failed" | "skipped";
+
+export interface AgentDeliveryRecord {
+  eventId: string;
+  type: AgentEventType;
+  extensionId: string;
+  hook: string;
+  state: DeliveryState;
+  /** Attempts started so far (an attempt cut short by a crash counts). */
+  attempts: number;
+  /** The last failure, or why the delivery was skipped. */
+  lastError: WireError | null;
+  /** What the hook receives after its context. */
+  payload: unknown;
+  /** The extension whose job or model caused the event (null for library events). */
+  sourceExtensionId: string | null;
+  /** How many hook invocations led to this event (see the loop guard in recorder.ts). */
+  depth: number;
+  /** When a pending delivery is tried next (ISO), null otherwise. */
+  nextAttemptAt: string | null;
+  durationMs: number | null;
+  createdAt: string;
+  updatedAt: string;
+  deliveredAt: string | null;
+}
+
+export interface AgentEventFilter {
+  extensionId?: string;
+  state?: DeliveryState;
+  type?: AgentEventType;
+  eventId?: string;
+}
 
 export interface NewEvent {
   key: string;

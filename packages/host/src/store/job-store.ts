@@ -7,7 +7,7 @@ import type Database from "better-sqlite3";
 import type { WireError } from "@sdx/sdk/protocol";
 import { nowIso, openJobsDb, packMessage, unpackMessage } from "./jobs-db.js";
 import type { SqliteDb } from "./sqlite.js";
-import { ownerAlive, type JobOwner, type OwnerColumns } from "../jobs/owner.js";
+import { ownerAlive, type JobOwner, type OwnerColumns } from "./owner.js";
 
 export { JOBS_DB_FILE, packMessage, unpackMessage } from "./jobs-db.js";
 
