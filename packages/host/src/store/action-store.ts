@@ -14,7 +14,7 @@ import type { ActionPreview } from "@sdx/sdk";
 import type { WireError } from "@sdx/sdk/protocol";
 import type { Library } from "./library.js";
 import { nowIso, packMessage, unpackMessage } from "./jobs-db.js";
-import type { RowChange } from "../actions/change-capture.js";
+import type { RowChange } from "./change-capture.js";
 
 /** A library read a preview made and the hash of its answer (actions/read-set.ts replays it). */
 export interface RecordedRead {

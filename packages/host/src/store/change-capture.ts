@@ -10,6 +10,7 @@
  */
 import type Database from "better-sqlite3";
 import { HostError } from "../errors.js";
+import type { Library } from "./library.js";
 
 /** Tables the library's write ops touch. */
 const CAPTURED = [
@@ -43,7 +44,8 @@ export class ChangeCapture {
   ) {}
 
   /** Starts logging; call inside the transaction that makes the changes. */
-  static start(db: Database.Database): ChangeCapture {
+  static start(library: Library): ChangeCapture {
+    const db = library.db;
     if (!db.inTransaction) throw new Error("ChangeCapture.start must run inside a transaction");
     db.exec("CREATE TEMP TABLE IF NOT EXISTS sdx_capture (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, rid INTEGER NOT NULL, old TEXT, new TEXT)");
     db.exec("DELETE FROM temp.sdx_capture");
@@ -92,7 +94,8 @@ function currentImage(db: Database.Database, change: RowChange): string | null {
  * Restores the before-images of `changes` in one transaction. `onDone` runs inside it (the audit
  * row). Throws SDX3016 and changes nothing when the library changed since.
  */
-export function undoRowChanges(db: Database.Database, changes: readonly RowChange[], onDone: () => void): void {
+export function undoRowChanges(library: Library, changes: readonly RowChange[], onDone: () => void): void {
+  const db = library.db;
   const foreignKeys = db.pragma("foreign_keys", { simple: true }) as number;
   // Off so restoring rows in any order neither fails nor cascades; checked explicitly below.
   db.pragma("foreign_keys = OFF");
