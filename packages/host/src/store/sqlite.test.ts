@@ -2,9 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { Catalog } from "./ai-catalog.js";
 import { JOBS_DB_FILE, JobStore } from "./job-store.js";
 import { Library } from "./library.js";
-import { LIBRARY_PRAGMAS, MEMORY, openSqlite, type Db } from "./sqlite.js";
+import { CATALOG_PRAGMAS, LIBRARY_PRAGMAS, MEMORY, openSqlite, type Db } from "./sqlite.js";
 
 const dirs: string[] = [];
 const tempDir = (): string => {
@@ -35,6 +36,15 @@ describe("sqlite.ts", () => {
     } finally {
       jobs.close();
       library.close();
+    }
+  });
+
+  it("opens catalog.db the same way, with a longer busy timeout", () => {
+    const catalog = new Catalog(tempDir());
+    try {
+      expect(pragmas(catalog.db)).toEqual({ journal: "wal", synchronous: 1, foreignKeys: 1, busyTimeout: CATALOG_PRAGMAS.busyTimeoutMs });
+    } finally {
+      catalog.close();
     }
   });
 

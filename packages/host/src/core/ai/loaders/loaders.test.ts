@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loaderFor } from "./index.js";
-import type { EndpointConfig } from "../catalog.js";
+import type { EndpointConfig } from "../../../store/ai-catalog.js";
 import { peerEmbedding, peerReply, startLlmPeer, type LlmPeer } from "../testing/llm-peers.js";
 import { HostOpError } from "../../../store/errors.js";
 
