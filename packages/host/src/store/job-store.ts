@@ -148,6 +148,12 @@ export class JobStore {
     return row?.state ?? null;
   }
 
+  /** The job's state and the token of the runner that owns it (null when none does); null for an unknown job. */
+  stateAndOwner(id: string): { state: JobState; ownerToken: string | null } | null {
+    const row = this.stmt("SELECT state, owner_token FROM jobs WHERE id = ?").get(id) as { state: JobState; owner_token: string | null } | undefined;
+    return row ? { state: row.state, ownerToken: row.owner_token } : null;
+  }
+
   /** Whether the job is `running` under an owner that is still alive (in any process). */
   runningElsewhere(id: string): boolean {
     const row = this.stmt("SELECT state, owner_pid, owner_host, owner_token, heartbeat_at FROM jobs WHERE id = ?").get(id) as (OwnerColumns & { state: JobState }) | undefined;
