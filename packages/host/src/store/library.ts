@@ -21,6 +21,14 @@ export interface LibraryOpenOptions {
 
 export const LIBRARY_DB_FILE = "library.db";
 
+export interface LibrarySummary {
+  /** Models of the extension asked about (all extensions when none is given). */
+  models: number;
+  /** Tag links (tags on entries, content and models). */
+  tags: number;
+  entries: number;
+}
+
 export class Library {
   readonly hlc: Hlc;
 
@@ -70,6 +78,16 @@ export class Library {
    */
   immediateTransaction<T>(fn: () => Promise<T>): Promise<T> {
     return this.sqlite.asyncImmediateTransaction(fn);
+  }
+
+  /** Counts for a summary line (`sdx run`): the extension's models, tag links, entries. */
+  summary(extensionId?: string): LibrarySummary {
+    const count = (sql: string, ...args: unknown[]) => (this.stmt(sql).get(...args) as { n: number }).n;
+    return {
+      models: extensionId === undefined ? count("SELECT count(*) AS n FROM models") : count("SELECT count(*) AS n FROM models WHERE extension_id = ?", extensionId),
+      tags: count("SELECT count(*) AS n FROM tag_links"),
+      entries: count("SELECT count(*) AS n FROM entries"),
+    };
   }
 
   get deviceUuidBlob(): Buffer {
