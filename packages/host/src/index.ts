@@ -43,6 +43,7 @@ export type { AgentDeliveryRecord, AgentEventFilter, AgentEventType, AgentOption
 
 // library, install, index
 export { Library, LIBRARY_DB_FILE } from "./store/library.js";
+export type { LibrarySummary } from "./store/library.js";
 export { readAudit } from "./store/audit.js";
 export type { AuditRecord, AuditResult } from "./store/audit.js";
 export { GrantSet } from "./extensions/grants.js";

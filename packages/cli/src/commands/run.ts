@@ -77,8 +77,7 @@ export async function runCommand(target: string, job: string, options: { library
     // Work the job triggered (on_event jobs, agent hooks) runs before the command exits.
     await host.idle();
 
-    const db = host.library.db;
-    const count = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+    const counts = host.library.summary(extensionId);
     const summary: RunSummary = {
       jobId: outcome.jobId,
       extension: extensionId,
@@ -89,9 +88,9 @@ export async function runCommand(target: string, job: string, options: { library
       error: outcome.error ? { code: outcome.error.code, name: outcome.error.name, message: outcome.error.message } : null,
       library: {
         path: libraryDir,
-        models: count("SELECT count(*) AS n FROM models WHERE extension_id = ?", extensionId),
-        tags: count("SELECT count(*) AS n FROM tag_links"),
-        entries: count("SELECT count(*) AS n FROM entries"),
+        models: counts.models,
+        tags: counts.tags,
+        entries: counts.entries,
       },
     };
     const ok = outcome.state === "completed";

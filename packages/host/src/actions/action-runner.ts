@@ -9,7 +9,7 @@
  *   (execute-recorder.ts); only if it made exactly the previewed changes does the host apply them:
  *   under the write gate, in one `BEGIN IMMEDIATE` transaction that re-checks the reads, runs the
  *   recorded calls through the ordinary handlers (permissions, validation, audit), verifies every
- *   change (verify.ts), and for a reversible action captures the undo log (change-capture.ts).
+ *   change (verify.ts), and for a reversible action captures the undo log (store/change-capture.ts).
  *   Any failure rolls everything back.
  * - undo: restores the captured rows, refused (SDX3016) if they changed since.
  */
@@ -24,7 +24,7 @@ import type { ActionStep, EventBus } from "../ops/events.js";
 import type { HostCalls, InvokeOptions } from "@sdx/sandbox";
 import type { Library } from "../store/library.js";
 import type { ActionRecord, ActionState, ActionStore } from "../store/action-store.js";
-import { ChangeCapture, undoRowChanges } from "./change-capture.js";
+import { ChangeCapture, undoRowChanges } from "../store/change-capture.js";
 import { replaceIds } from "./canonical.js";
 import { ExecuteRecorder } from "./execute-recorder.js";
 import { parsePreview } from "./preview-schema.js";
@@ -167,12 +167,12 @@ export class ActionRunner {
   }
 
   private async apply(target: ActionTarget, record: ActionRecord, preview: ActionPreview, reads: readonly RecordedRead[], recorder: ExecuteRecorder): Promise<void> {
-    const db = this.library.db;
-    db.exec("BEGIN IMMEDIATE");
-    try {
+    // Everything below commits together or not at all; a rollback also removes the capture's
+    // temporary triggers and log, created inside this transaction.
+    await this.library.immediateTransaction(async () => {
       const changed = await firstChangedRead(this.dispatch, { ...target.context, phase: "preview" }, reads);
       if (changed) throw errorFromWire(staleError(changed));
-      const capture = preview.reversible ? ChangeCapture.start(db) : null;
+      const capture = preview.reversible ? ChangeCapture.start(this.library) : null;
       const actual = new Map<string, string>();
       for (const write of recorder.writes) {
         const ctx: OpContext = write.uuid === null ? target.context : { ...target.context, writeUuid: write.uuid };
@@ -186,12 +186,7 @@ export class ActionRunner {
       const undo = capture?.finish() ?? null;
       this.store.setApplying(record.id, undo);
       this.step(target.context, record, "execute", true, { changes: preview.changes.length, rows: undo?.length ?? null });
-      db.exec("COMMIT");
-    } catch (error) {
-      // Also removes the capture's temporary triggers and log, created inside this transaction.
-      if (db.inTransaction) db.exec("ROLLBACK");
-      throw error;
-    }
+    });
   }
 
   /** Restores the library as it was before the action. */
@@ -204,7 +199,7 @@ export class ActionRunner {
       throw sdxError("SDX3022", `action ${actionId} cannot be undone: ${why}`);
     }
     try {
-      await this.gate.exclusive(async () => undoRowChanges(this.library.db, log, () => this.step(null, record, "undo", true, { rows: log.length })));
+      await this.gate.exclusive(async () => undoRowChanges(this.library, log, () => this.step(null, record, "undo", true, { rows: log.length })));
     } catch (error) {
       const wire = toWireError(error);
       this.step(null, record, "undo", false, { code: wire.code, message: wire.message });

@@ -13,10 +13,9 @@ export { readsLibrary } from "@sdx/sdk/protocol";
 import type { Dispatcher } from "../ops/dispatch.js";
 import type { OpContext } from "../ops/context.js";
 import { hashArgs } from "../ops/request-hash.js";
-
+import type { RecordedRead } from "../store/action-store.js";
 
 export type { RecordedRead } from "../store/action-store.js";
-import type { RecordedRead } from "../store/action-store.js";
 
 function answerHash(result: WireResult): string {
   return hashArgs([result.ok ? { ok: true, value: result.value } : { ok: false, code: result.error.code, message: result.error.message }]);

@@ -3,8 +3,8 @@
  * and the delivery loop. One event (a stable UUID, the `eventId` a hook sees) can have several
  * deliveries: one per (extension, hook) it concerns.
  */
-
-export type { AgentEventType, DeliveryState, AgentDeliveryRecord, AgentEventFilter } from "../store/agent-events.js";
+// The event and delivery records are jobs.db rows: their shapes live with the store.
+export type { AgentDeliveryRecord, AgentEventFilter, AgentEventType, DeliveryState } from "../store/agent-events.js";
 
 /** How the Host delivers events to hooks (`HostOptions.agents`). */
 export interface AgentOptions {

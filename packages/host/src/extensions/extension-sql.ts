@@ -10,29 +10,17 @@
  * and indexes (no tables, no triggers, no changes to anything that exists). Without the marker,
  * the registrations are derived from the manifest alone.
  */
-import Database from "better-sqlite3";
 import type { Manifest } from "@sdx/sdk/manifest";
 import { SCHEMA_SECTIONS } from "@sdx/sdk/core-schema";
 import { hostFailed, sdxError, SdxError } from "../store/errors.js";
-import { migrate } from "../store/migrations.js";
+import { runInScratchLibrary, type ModelTypeRow, type SchemaObject } from "../store/extensions-store.js";
+
+export type { SchemaObject } from "../store/extensions-store.js";
 
 export const REGISTRATIONS_MARKER = SCHEMA_SECTIONS.registrations;
 
-export interface Registration {
-  extension_id: string;
-  model_type: string;
-  version: string;
-  scope: string;
-  sync_strategy: string;
-  json_schema: string;
-  blob_fields: string;
-}
-
-export interface SchemaObject {
-  type: "view" | "index";
-  name: string;
-  sql: string;
-}
+/** A model type registration: a row of `extension_model_types`. */
+export type Registration = ModelTypeRow;
 
 export interface ExtensionSchema {
   registrations: Registration[];
@@ -65,36 +53,22 @@ export function extensionSchema(manifest: Manifest, schemaSql: string): Extensio
   const code = part.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "");
   const forbidden = /\b(ATTACH|DETACH|VACUUM|PRAGMA|load_extension|readfile|writefile)\b/i.exec(code);
   if (forbidden) throw incompatible(manifest, `uses ${forbidden[1].toUpperCase()}, which an extension's schema may not`);
-  const scratch = new Database(":memory:");
-  try {
-    migrate(scratch, ":memory:");
-    const before = new Set((scratch.prepare("SELECT type || ' ' || name AS k FROM sqlite_master").all() as Array<{ k: string }>).map((r) => r.k));
-    try {
-      scratch.exec(part);
-    } catch (error) {
-      throw hostFailed(`${manifest.id}: its schema.sql does not run: ${(error as Error).message}`, error);
+  const run = runInScratchLibrary(part);
+  if (!run.ok) throw hostFailed(`${manifest.id}: its schema.sql does not run: ${(run.error as Error).message}`, run.error);
+  for (const row of run.registrations) {
+    const declared = registrations.find((r) => r.model_type === row.model_type);
+    if (row.extension_id !== manifest.id) throw incompatible(manifest, `registers a model type for another extension (${row.extension_id})`);
+    if (!declared || declared.version !== row.version || declared.scope !== row.scope || declared.sync_strategy !== row.sync_strategy) {
+      throw incompatible(manifest, `registers ${row.model_type} ${row.version} (${row.scope}, ${row.sync_strategy}), which the manifest does not declare`);
     }
-    const rows = scratch.prepare("SELECT * FROM extension_model_types").all() as Registration[];
-    for (const row of rows) {
-      const declared = registrations.find((r) => r.model_type === row.model_type);
-      if (row.extension_id !== manifest.id) throw incompatible(manifest, `registers a model type for another extension (${row.extension_id})`);
-      if (!declared || declared.version !== row.version || declared.scope !== row.scope || declared.sync_strategy !== row.sync_strategy) {
-        throw incompatible(manifest, `registers ${row.model_type} ${row.version} (${row.scope}, ${row.sync_strategy}), which the manifest does not declare`);
-      }
-    }
-    const objects: SchemaObject[] = [];
-    const created = scratch.prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL").all() as Array<{ type: string; name: string; sql: string }>;
-    for (const object of created) {
-      if (before.has(`${object.type} ${object.name}`)) continue;
-      if (object.type !== "view" && object.type !== "index") {
-        throw incompatible(manifest, `creates a ${object.type} (${object.name}); an extension may only add views and indexes`);
-      }
-      objects.push({ type: object.type, name: object.name, sql: object.sql });
-    }
-    const dropped = [...before].filter((k) => !scratch.prepare("SELECT 1 FROM sqlite_master WHERE type || ' ' || name = ?").get(k));
-    if (dropped.length > 0) throw incompatible(manifest, `drops core objects (${dropped.join(", ")})`);
-    return { registrations, objects };
-  } finally {
-    scratch.close();
   }
+  const objects: SchemaObject[] = [];
+  for (const object of run.created) {
+    if (object.type !== "view" && object.type !== "index") {
+      throw incompatible(manifest, `creates a ${object.type} (${object.name}); an extension may only add views and indexes`);
+    }
+    objects.push({ type: object.type, name: object.name, sql: object.sql });
+  }
+  if (run.dropped.length > 0) throw incompatible(manifest, `drops core objects (${run.dropped.join(", ")})`);
+  return { registrations, objects };
 }

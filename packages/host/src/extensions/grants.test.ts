@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import type { ManifestPermission } from "@sdx/sdk/manifest";
 import { GrantSet } from "./grants.js";
 import { canonicalPath, isWithin } from "../store/paths.js";
-import {  } from "../store/errors.js";
 
 const requested: ManifestPermission[] = [
   { kind: "use_model", category: "face_detection", preference: "local" },

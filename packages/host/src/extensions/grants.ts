@@ -14,6 +14,7 @@ import picomatch from "picomatch";
 import { parseManifest, type ManifestPermission } from "@sdx/sdk/manifest";
 import { permissionDenied, sdxError, SdxError } from "../store/errors.js";
 import type { Library } from "../store/library.js";
+import { grantRows, storedManifestJson } from "../store/extensions-store.js";
 import { isWithin } from "../store/paths.js";
 
 export type PermissionKind = ManifestPermission["kind"];
@@ -61,21 +62,13 @@ export class GrantSet {
 
   /** The grants stored for an installed extension. Throws SDX3010 when it is not installed. */
   static load(library: Library, extensionId: string): GrantSet {
-    const row = library.stmt("SELECT manifest FROM extensions WHERE id = ?").get(extensionId) as { manifest: string } | undefined;
-    if (!row) {
+    const manifest = storedManifestJson(library, extensionId);
+    if (manifest === undefined) {
       throw sdxError("SDX3010", `extension ${extensionId} is not installed in the library at ${library.dir}`);
     }
-    const parsed = parseManifest(JSON.parse(row.manifest));
+    const parsed = parseManifest(JSON.parse(manifest));
     const requested = parsed.ok ? parsed.manifest.permissions : [];
-    const rows = library
-      .stmt("SELECT permission_index, permission, scope FROM extension_grants WHERE extension_id = ? ORDER BY permission_index")
-      .all(extensionId) as Array<{ permission_index: number; permission: string; scope: string }>;
-    const grants = rows.map((r) => ({
-      index: r.permission_index,
-      permission: JSON.parse(r.permission) as ManifestPermission,
-      scope: JSON.parse(r.scope) as string[],
-    }));
-    return new GrantSet(extensionId, requested, grants);
+    return new GrantSet(extensionId, requested, grantRows(library, extensionId));
   }
 
   /** A grant set built in memory (scope paths must already be canonical). */

@@ -16,11 +16,14 @@ import { parseManifest, type Manifest } from "@sdx/sdk/manifest";
 import { writeAudit } from "../store/audit.js";
 import { validationFailed, sdxError, SdxError } from "../store/errors.js";
 import type { Library } from "../store/library.js";
-import { deleteModel } from "../store/models-store.js";
+import {
+  createSchemaObjects, deleteExtensionRows, dropSchemaObjects, grantRows, installedRow, listExtensionRows, modelsNotAtVersion, previousInstall,
+  purgeExtensionData, replaceGrantRows, replaceModelTypes, schemaObjectsOf, setModelVersion, upsertExtension,
+} from "../store/extensions-store.js";
 import { canonicalPath } from "../store/paths.js";
 import type { Grant } from "./grants.js";
 import { ModelValidators } from "./validators.js";
-import { extensionSchema, type SchemaObject } from "./extension-sql.js";
+import { extensionSchema } from "./extension-sql.js";
 
 /** The core version this host implements (the spec's Core v2.0). */
 export const HOST_CORE_VERSION = "2.0.0";
@@ -106,32 +109,12 @@ export function resolveGrants(manifest: Manifest, inputs: GrantInput[]): Grant[]
   });
 }
 
-function writeGrants(library: Library, id: string, grants: Grant[]): void {
-  library.stmt("DELETE FROM extension_grants WHERE extension_id = ?").run(id);
-  const now = new Date().toISOString();
-  for (const g of grants) {
-    library
-      .stmt("INSERT INTO extension_grants (extension_id, permission_index, permission, scope, granted_at) VALUES (?, ?, ?, ?, ?)")
-      .run(id, g.index, JSON.stringify(g.permission), JSON.stringify(g.scope), now);
-  }
-}
-
-function dropObjects(library: Library, objectsJson: string): void {
-  for (const object of JSON.parse(objectsJson) as SchemaObject[]) {
-    // Names come from sqlite_master of our own scratch run; quote them as identifiers.
-    library.db.exec(`DROP ${object.type === "view" ? "VIEW" : "INDEX"} IF EXISTS "${object.name.replace(/"/g, '""')}"`);
-  }
-}
-
 /** Moves rows of changed model versions to the new version when their data still validates. */
 function migrateModelRows(library: Library, manifest: Manifest): InstalledExtension["migratedModels"] {
   const validators = ModelValidators.fromManifest(manifest);
   const out: InstalledExtension["migratedModels"] = {};
   for (const model of manifest.models) {
-    const rows = library
-      .stmt(`SELECT m.uuid, m.data FROM models m LEFT JOIN model_versions v ON v.model_uuid = m.uuid
-             WHERE m.extension_id = ? AND m.model_type = ? AND (v.version IS NULL OR v.version != ?)`)
-      .all(manifest.id, model.name, model.version) as Array<{ uuid: Buffer; data: string }>;
+    const rows = modelsNotAtVersion(library, manifest.id, model.name, model.version);
     if (rows.length === 0) continue;
     const counts = { migrated: 0, refused: 0 };
     for (const row of rows) {
@@ -141,7 +124,7 @@ function migrateModelRows(library: Library, manifest: Manifest): InstalledExtens
         counts.refused += 1;
         continue;
       }
-      library.stmt("INSERT INTO model_versions (model_uuid, version) VALUES (?, ?) ON CONFLICT (model_uuid) DO UPDATE SET version = excluded.version").run(row.uuid, model.version);
+      setModelVersion(library, row.uuid, model.version);
       counts.migrated += 1;
     }
     out[model.name] = counts;
@@ -165,26 +148,15 @@ export function installExtension(library: Library, bundle: InstallableBundle, op
   fs.renameSync(temporary, bundlePath);
 
   const installed = library.transaction(() => {
-    const previous = library.stmt("SELECT version, schema_objects, bundle_path FROM extensions WHERE id = ?").get(manifest.id) as
-      | { version: string; schema_objects: string; bundle_path: string }
-      | undefined;
-    if (previous) dropObjects(library, previous.schema_objects);
-    for (const object of schema.objects) library.db.exec(object.sql);
-    library.stmt("DELETE FROM extension_model_types WHERE extension_id = ?").run(manifest.id);
-    for (const r of schema.registrations) {
-      library
-        .stmt("INSERT INTO extension_model_types (extension_id, model_type, version, scope, sync_strategy, json_schema, blob_fields) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .run(r.extension_id, r.model_type, r.version, r.scope, r.sync_strategy, r.json_schema, r.blob_fields);
-    }
+    const previous = previousInstall(library, manifest.id);
+    if (previous) dropSchemaObjects(library, previous.schema_objects);
+    createSchemaObjects(library, schema.objects);
+    replaceModelTypes(library, manifest.id, schema.registrations);
     const now = new Date().toISOString();
-    library
-      .stmt(
-        `INSERT INTO extensions (id, version, manifest, bundle_hash, bundle_path, schema_objects, installed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET version = excluded.version, manifest = excluded.manifest, bundle_hash = excluded.bundle_hash,
-           bundle_path = excluded.bundle_path, schema_objects = excluded.schema_objects, updated_at = excluded.updated_at`,
-      )
-      .run(manifest.id, manifest.version, JSON.stringify(manifest), bundle.hash, bundlePath, JSON.stringify(schema.objects), now, now);
-    writeGrants(library, manifest.id, grants);
+    upsertExtension(library, {
+      id: manifest.id, version: manifest.version, manifestJson: JSON.stringify(manifest), bundleHash: bundle.hash, bundlePath, schemaObjects: schema.objects, now,
+    });
+    replaceGrantRows(library, manifest.id, grants);
     const migratedModels = migrateModelRows(library, manifest);
     writeAudit(library, "host", "install", manifest.id, "ok", { version: manifest.version, previous: previous?.version ?? null, grants: grants.map((g) => ({ permission: g.permission.kind, scope: g.scope })) });
     const result: InstalledExtension = { id: manifest.id, version: manifest.version, manifest, bundlePath, bundleHash: bundle.hash, grants, previousVersion: previous?.version ?? null, migratedModels };
@@ -201,37 +173,25 @@ export interface UninstallOptions {
 
 export function uninstallExtension(library: Library, id: string, options: UninstallOptions = {}): void {
   library.transaction(() => {
-    const row = library.stmt("SELECT schema_objects FROM extensions WHERE id = ?").get(id) as { schema_objects: string } | undefined;
-    if (!row) throw sdxError("SDX3010", `extension ${id} is not installed in the library at ${library.dir}`);
-    dropObjects(library, row.schema_objects);
-    library.stmt("DELETE FROM extension_model_types WHERE extension_id = ?").run(id);
-    library.stmt("DELETE FROM extension_grants WHERE extension_id = ?").run(id);
-    library.stmt("DELETE FROM extensions WHERE id = ?").run(id);
-    if (options.purge) {
-      const models = library.stmt("SELECT uuid FROM models WHERE extension_id = ?").all(id) as Array<{ uuid: Buffer }>;
-      for (const m of models) deleteModel(library, m.uuid);
-      library.stmt("DELETE FROM sidecars WHERE written_by = ?").run(id);
-      library.stmt("UPDATE user_metadata SET custom_data = json_remove(custom_data, ?) WHERE json_type(custom_data, ?) IS NOT NULL").run(`$."${id}"`, `$."${id}"`);
-    }
+    const objects = schemaObjectsOf(library, id);
+    if (objects === undefined) throw sdxError("SDX3010", `extension ${id} is not installed in the library at ${library.dir}`);
+    dropSchemaObjects(library, objects);
+    deleteExtensionRows(library, id);
+    if (options.purge) purgeExtensionData(library, id);
     writeAudit(library, "host", "uninstall", id, "ok", { purge: options.purge ?? false });
   });
   fs.rmSync(path.join(library.extensionsDir(), id), { recursive: true, force: true });
 }
 
 export function listInstalled(library: Library): InstalledSummary[] {
-  const rows = library.stmt("SELECT id, version, manifest, bundle_path, bundle_hash, installed_at, updated_at FROM extensions ORDER BY id").all() as Array<{
-    id: string; version: string; manifest: string; bundle_path: string; bundle_hash: string; installed_at: string; updated_at: string;
-  }>;
-  return rows.map((r) => ({
+  return listExtensionRows(library).map((r) => ({
     id: r.id, name: (JSON.parse(r.manifest) as { name: string }).name, version: r.version,
     bundlePath: r.bundle_path, bundleHash: r.bundle_hash, installedAt: r.installed_at, updatedAt: r.updated_at,
   }));
 }
 
 export function getInstalled(library: Library, id: string): { manifest: Manifest; bundlePath: string; bundleHash: string; version: string } | null {
-  const row = library.stmt("SELECT manifest, bundle_path, bundle_hash, version FROM extensions WHERE id = ?").get(id) as
-    | { manifest: string; bundle_path: string; bundle_hash: string; version: string }
-    | undefined;
+  const row = installedRow(library, id);
   if (!row) return null;
   const parsed = parseManifest(JSON.parse(row.manifest));
   if (!parsed.ok) throw validationFailed(`the stored manifest of ${id} is invalid`, parsed.issues);
@@ -239,10 +199,7 @@ export function getInstalled(library: Library, id: string): { manifest: Manifest
 }
 
 export function grantsFor(library: Library, id: string): Grant[] {
-  const rows = library.stmt("SELECT permission_index, permission, scope FROM extension_grants WHERE extension_id = ? ORDER BY permission_index").all(id) as Array<{
-    permission_index: number; permission: string; scope: string;
-  }>;
-  return rows.map((r) => ({ index: r.permission_index, permission: JSON.parse(r.permission) as Grant["permission"], scope: JSON.parse(r.scope) as string[] }));
+  return grantRows(library, id);
 }
 
 /** Replaces the extension's grants (what `sdx grants` changes). */
@@ -251,7 +208,7 @@ export function updateGrants(library: Library, id: string, inputs: GrantInput[])
   if (!installed) throw sdxError("SDX3010", `extension ${id} is not installed in the library at ${library.dir}`);
   const grants = resolveGrants(installed.manifest, inputs);
   library.transaction(() => {
-    writeGrants(library, id, grants);
+    replaceGrantRows(library, id, grants);
     writeAudit(library, "host", "grants.update", id, "ok", grants.map((g) => ({ permission: g.permission.kind, scope: g.scope })));
   });
   return grants;

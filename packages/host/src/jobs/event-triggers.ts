@@ -22,14 +22,11 @@ import type { CallOrigin } from "../ops/events.js";
 import type { JobStore } from "../store/job-store.js";
 import { listInstalled, getInstalled } from "../extensions/install.js";
 import { GrantSet } from "../extensions/grants.js";
-import { ENTRY_COLUMNS, entryAbsolutePath, toEntryData, type EntryRow } from "../store/entries-store.js";
+import { entryAbsolutePath, newEntryRows, toEntryData } from "../store/entries-store.js";
 import type { Library } from "../store/library.js";
 import type { JobRunner } from "./job-runner.js";
 
-/** The highest entry row id now; entries indexed later have larger ids. */
-export function entryHighWater(library: Library): number {
-  return (library.stmt("SELECT coalesce(max(id), 0) AS n FROM entries").get() as { n: number }).n;
-}
+export { entryHighWater, newEntryRows } from "../store/entries-store.js";
 
 function argsFor(job: ManifestJob, entries: EntryData[]): unknown[][] {
   const first = job.params[0];
@@ -37,14 +34,6 @@ function argsFor(job: ManifestJob, entries: EntryData[]): unknown[][] {
   if (first.sdkType !== "Entry") return [];
   const isList = (first.schema as { type?: unknown }).type === "array";
   return isList ? [[entries]] : entries.map((entry) => [entry]);
-}
-
-/** The file entries with a row id in (since, upTo]: what indexing added (also read by agents/recorder.ts). */
-export function newEntryRows(library: Library, since: number, upTo = Number.MAX_SAFE_INTEGER): EntryRow[] {
-  return library
-    .stmt(`SELECT ${ENTRY_COLUMNS} FROM entries e JOIN locations l ON l.id = e.location_id
-           WHERE e.id > ? AND e.id <= ? AND e.is_dir = 0 AND e.content_identity_uuid IS NOT NULL ORDER BY e.id`)
-    .all(since, upTo) as EntryRow[];
 }
 
 /** Queues the entry_indexed jobs for entries added since `since`; returns the new job ids. */

@@ -171,10 +171,10 @@ export class JobRunner {
 
   private computeStop(jobId: string, starting: boolean): WireError | null {
     if (this.closing) return stopped("the host is closing; the job resumes when a host opens the library again");
-    const row = this.store.stmt("SELECT state, owner_token FROM jobs WHERE id = ?").get(jobId) as { state: JobState; owner_token: string | null } | undefined;
+    const row = this.store.stateAndOwner(jobId);
     if (!row || row.state === "cancelled") return stopped("the job was cancelled");
     if (row.state === "paused") return starting ? stopped("the job was paused; resume it with `sdx jobs resume`") : null;
-    if (row.owner_token !== this.owner.token) return stopped("the job is no longer run by this host");
+    if (row.ownerToken !== this.owner.token) return stopped("the job is no longer run by this host");
     return null;
   }
 

@@ -1,5 +1,5 @@
 /**
- * Action rows in `jobs.db` (schema in jobs/jobs-db.ts): parameters, the preview the user saw, the
+ * Action rows in `jobs.db` (schema in jobs-db.ts): parameters, the preview the user saw, the
  * reads it was based on (for the stale check), the undo log, and the state:
  *
  *   previewed → applying → executed → undone
@@ -14,19 +14,9 @@ import type { ActionPreview } from "@sdx/sdk";
 import type { WireError } from "@sdx/sdk/protocol";
 import type { Library } from "./library.js";
 import { nowIso, packMessage, unpackMessage } from "./jobs-db.js";
+import type { RowChange } from "./change-capture.js";
 
-/** One row an action changed: its before- and after-image, for undo (actions/change-capture.ts). */
-export interface RowChange {
-  table: string;
-  rowid: number;
-  columns: string[];
-  /** `json_array(quote(col), …)` before the action, or null when the action inserted the row. */
-  before: string | null;
-  /** The same after the action, or null when the action deleted it. */
-  after: string | null;
-}
-
-/** A library read an action's preview made, with a hash of its answer (actions/read-set.ts). */
+/** A library read a preview made and the hash of its answer (actions/read-set.ts replays it). */
 export interface RecordedRead {
   op: string;
   request: unknown;

@@ -115,7 +115,7 @@ export class AgentEventStore {
 
   /** Runs `fn` in one write transaction (taken at once: another host's writer waits). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.jobs.immediateTransaction(fn);
   }
 
   cursor(name: string): number | null {

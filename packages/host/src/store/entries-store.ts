@@ -1,7 +1,12 @@
-/** Reading entries with their location, and their wire form (`EntryData`). */
+/**
+ * `locations`, `entries` and `content_identities`: reading entries with their location and their
+ * wire form (`EntryData`), what the indexer writes (core/indexer/indexer.ts decides what changed;
+ * these functions only store it), and deleting an entry with what only it owned.
+ */
+import path from "node:path";
 import type { EntryData, EntryKind } from "@sdx/sdk";
 import type { Library } from "./library.js";
-import { blobToUuid } from "./uuid.js";
+import { blobToUuid, newUuid, uuidToBlob } from "./uuid.js";
 import { joinEntryPath } from "./paths.js";
 import { deleteMetadataRow, deleteModel } from "./models-store.js";
 
@@ -74,4 +79,118 @@ export function deleteEntryCascade(library: Library, entryUuid: Buffer): void {
   if (meta) deleteMetadataRow(library, meta.id);
   library.stmt("DELETE FROM collection_items WHERE entry_uuid = ?").run(entryUuid);
   library.stmt("DELETE FROM entries WHERE uuid = ?").run(entryUuid);
+}
+
+/** The highest entry row id now; entries indexed later have larger ids. */
+export function entryHighWater(library: Library): number {
+  return (library.stmt("SELECT coalesce(max(id), 0) AS n FROM entries").get() as { n: number }).n;
+}
+
+/** The file entries with a row id in (since, upTo]: what indexing added (entry_indexed jobs and agent events). */
+export function newEntryRows(library: Library, since: number, upTo = Number.MAX_SAFE_INTEGER): EntryRow[] {
+  return library
+    .stmt(`SELECT ${ENTRY_COLUMNS} FROM entries e JOIN locations l ON l.id = e.location_id
+           WHERE e.id > ? AND e.id <= ? AND e.is_dir = 0 AND e.content_identity_uuid IS NOT NULL ORDER BY e.id`)
+    .all(since, upTo) as EntryRow[];
+}
+
+/** Appends an error to the entry's (`a; b`), e.g. a media step's failure. */
+export function appendEntryError(library: Library, entryUuid: Buffer, error: string): void {
+  library.stmt("UPDATE entries SET error = CASE WHEN error IS NULL THEN ? ELSE error || '; ' || ? END WHERE uuid = ?").run(error, error, entryUuid);
+}
+
+// --- what the indexer writes --------------------------------------------------------------------
+
+/** The location of this device at `root` (canonical), created on first use. */
+export function ensureLocation(library: Library, root: string): { id: number; uuid: string } {
+  const device = library.deviceUuidBlob;
+  const row = library.stmt("SELECT id, uuid FROM locations WHERE device_uuid = ? AND path = ?").get(device, root) as { id: number; uuid: Buffer } | undefined;
+  if (row) return { id: row.id, uuid: blobToUuid(row.uuid) };
+  const uuid = newUuid();
+  const result = library
+    .stmt("INSERT INTO locations (uuid, device_uuid, path, name, created_at) VALUES (?, ?, ?, ?, ?)")
+    .run(uuidToBlob(uuid), device, root, path.basename(root) || root, new Date().toISOString());
+  return { id: Number(result.lastInsertRowid), uuid };
+}
+
+export function markLocationIndexed(library: Library, locationId: number): void {
+  library.stmt("UPDATE locations SET last_indexed_at = ? WHERE id = ?").run(new Date().toISOString(), locationId);
+}
+
+/** An entry of a location as the indexer compares it with the file system. */
+export interface IndexedEntryRow {
+  id: number;
+  uuid: Buffer;
+  relative_path: string;
+  size: number;
+  modified_at: string | null;
+  inode: number | null;
+  content_identity_uuid: Buffer | null;
+  is_dir: number;
+}
+
+export function locationEntries(library: Library, locationId: number): IndexedEntryRow[] {
+  return library
+    .stmt("SELECT id, uuid, relative_path, size, modified_at, inode, content_identity_uuid, is_dir FROM entries WHERE location_id = ?")
+    .all(locationId) as IndexedEntryRow[];
+}
+
+/** The columns the indexer sets on an entry, new or updated. */
+export interface EntryFields {
+  relativePath: string;
+  rawPath: Buffer | null;
+  name: string;
+  extension: string | null;
+  kind: string;
+  isDir: boolean;
+  size: number;
+  inode: number | null;
+  modifiedAt: string | null;
+  contentUuid: Buffer | null;
+  error: string | null;
+  hlc: string;
+}
+
+const fieldValues = (f: EntryFields): unknown[] => [
+  f.relativePath, f.rawPath, f.name, f.extension, f.kind, f.isDir ? 1 : 0, f.size, f.inode, f.modifiedAt, f.contentUuid, f.error, f.hlc,
+];
+
+/** A new entry of this device's location; returns its UUID blob. */
+export function insertEntry(library: Library, locationId: number, fields: EntryFields, now: string): Buffer {
+  const uuid = uuidToBlob(newUuid());
+  library
+    .stmt(
+      `INSERT INTO entries (uuid, location_id, device_uuid, relative_path, raw_path, name, extension, kind, is_dir, size, inode,
+                            modified_at, content_identity_uuid, error, hlc_timestamp, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(uuid, locationId, library.deviceUuidBlob, ...fieldValues(fields), now, now);
+  return uuid;
+}
+
+/** Rewrites an entry row (the UUID stays: a moved entry keeps its tags and models); returns its UUID blob. */
+export function updateEntry(library: Library, id: number, fields: EntryFields, now: string): Buffer {
+  library
+    .stmt(
+      `UPDATE entries SET relative_path = ?, raw_path = ?, name = ?, extension = ?, kind = ?, is_dir = ?, size = ?, inode = ?, modified_at = ?,
+                          content_identity_uuid = ?, error = ?, hlc_timestamp = ?, updated_at = ? WHERE id = ?`,
+    )
+    .run(...fieldValues(fields), now, id);
+  return (library.stmt("SELECT uuid FROM entries WHERE id = ?").get(id) as { uuid: Buffer }).uuid;
+}
+
+export function entryKindById(library: Library, id: number): string {
+  return (library.stmt("SELECT kind FROM entries WHERE id = ?").get(id) as { kind: string }).kind;
+}
+
+/** Records a content identity; identical content (same hash) keeps its first row. */
+export function insertContentIdentity(
+  library: Library, content: { uuid: Buffer; hash: string; hashKind: string; size: number; kind: string }, now: string,
+): void {
+  library
+    .stmt(
+      `INSERT INTO content_identities (uuid, content_hash, hash_kind, size, kind, first_seen_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (content_hash) DO NOTHING`,
+    )
+    .run(content.uuid, content.hash, content.hashKind, content.size, content.kind, now);
 }

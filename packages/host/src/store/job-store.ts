@@ -6,6 +6,7 @@
 import type Database from "better-sqlite3";
 import type { WireError } from "@sdx/sdk/protocol";
 import { nowIso, openJobsDb, packMessage, unpackMessage } from "./jobs-db.js";
+import type { SqliteDb } from "./sqlite.js";
 import { ownerAlive, type JobOwner, type OwnerColumns } from "./owner.js";
 
 export { JOBS_DB_FILE, packMessage, unpackMessage } from "./jobs-db.js";
@@ -92,22 +93,30 @@ export interface JobFilter {
 }
 
 export class JobStore {
-  private readonly statements = new Map<string, Database.Statement>();
-
-  private constructor(readonly db: Database.Database) {}
-
-  /** A cached prepared statement (a prepare costs about as much as the query). */
-  stmt(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
+  private constructor(private readonly sqlite: SqliteDb) {}
 
   static open(file: string): JobStore {
     return new JobStore(openJobsDb(file));
+  }
+
+  /** The connection (store modules and tests; other floors call store methods instead). */
+  get db(): Database.Database {
+    return this.sqlite.db;
+  }
+
+  /** A cached prepared statement (a prepare costs about as much as the query); see sqlite.ts. */
+  stmt(sql: string): Database.Statement {
+    return this.sqlite.stmt(sql);
+  }
+
+  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn);
+  }
+
+  /** Runs `fn` in one write transaction taken at once (another host's writer waits). */
+  immediateTransaction<T>(fn: () => T): T {
+    return this.sqlite.immediateTransaction(fn);
   }
 
   /** A new job: `queued`, or `running` owned by `owner` (a job started right away). */
@@ -137,6 +146,12 @@ export class JobStore {
   state(id: string): JobState | null {
     const row = this.stmt("SELECT state FROM jobs WHERE id = ?").get(id) as { state: JobState } | undefined;
     return row?.state ?? null;
+  }
+
+  /** The job's state and the token of the runner that owns it (null when none does); null for an unknown job. */
+  stateAndOwner(id: string): { state: JobState; ownerToken: string | null } | null {
+    const row = this.stmt("SELECT state, owner_token FROM jobs WHERE id = ?").get(id) as { state: JobState; owner_token: string | null } | undefined;
+    return row ? { state: row.state, ownerToken: row.owner_token } : null;
   }
 
   /** Whether the job is `running` under an owner that is still alive (in any process). */
@@ -195,10 +210,10 @@ export class JobStore {
 
   setCheckpoint(id: string, checkpoint: unknown): void {
     const packed = packMessage(checkpoint);
-    this.db.transaction(() => {
+    this.transaction(() => {
       this.stmt("UPDATE jobs SET checkpoint_json = ?, checkpoint_bin = ?, updated_at = ? WHERE id = ?").run(packed.json, packed.bin, nowIso(), id);
       this.event(id, "checkpoint");
-    })();
+    });
   }
 
   event(jobId: string, kind: string, detail?: unknown): void {
@@ -243,7 +258,6 @@ export class JobStore {
   }
 
   close(): void {
-    this.statements.clear();
-    if (this.db.open) this.db.close();
+    this.sqlite.close();
   }
 }

@@ -14,10 +14,9 @@
  * Values that may hold binary data (parameters, checkpoints, results) are stored in the protocol's
  * wire form: JSON text plus attachments packed in one BLOB (see `packMessage`).
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { decodeMessage, encodeMessage } from "@sdx/sdk/protocol";
+import { openSqlite, type SqliteDb } from "./sqlite.js";
 
 export const JOBS_DB_FILE = "jobs.db";
 export const JOBS_SCHEMA_VERSION = 3;
@@ -145,30 +144,22 @@ BEGIN
 END;
 `;
 
-/** Opens (creating or migrating) a jobs.db. A file from a newer sdx is refused. */
-export function openJobsDb(file: string): Database.Database {
-  mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  try {
-    db.pragma("journal_mode = WAL");
-    // Durable across a killed process (SIGKILL) in WAL mode, without an fsync per task result.
-    db.pragma("synchronous = NORMAL");
-    db.pragma("foreign_keys = ON");
-    db.pragma("busy_timeout = 5000");
-    const version = db.pragma("user_version", { simple: true }) as number;
-    if (version > JOBS_SCHEMA_VERSION) throw new Error(`${file} was written by a newer sdx (jobs schema ${version})`);
-    if (version < JOBS_SCHEMA_VERSION) {
-      db.transaction(() => {
-        if (version < 1) db.exec(V1);
-        if (version < 2) db.exec(V2);
-        if (version < 3) db.exec(V3);
-        db.pragma(`user_version = ${JOBS_SCHEMA_VERSION}`);
-      }).immediate();
-    }
-    return db;
-  } catch (error) {
-    db.close();
-    throw error;
+/** Opens (creating or migrating) a jobs.db, with the same pragmas as library.db (sqlite.ts). */
+export function openJobsDb(file: string): SqliteDb {
+  return openSqlite(file, { migrate: (db) => migrateJobsDb(db, file) });
+}
+
+/** Brings a jobs.db to `JOBS_SCHEMA_VERSION` in one write transaction. A file from a newer sdx is refused. */
+export function migrateJobsDb(db: Database.Database, file: string): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version > JOBS_SCHEMA_VERSION) throw new Error(`${file} was written by a newer sdx (jobs schema ${version})`);
+  if (version < JOBS_SCHEMA_VERSION) {
+    db.transaction(() => {
+      if (version < 1) db.exec(V1);
+      if (version < 2) db.exec(V2);
+      if (version < 3) db.exec(V3);
+      db.pragma(`user_version = ${JOBS_SCHEMA_VERSION}`);
+    }).immediate();
   }
 }
 

@@ -8,7 +8,6 @@ import { LIBRARY_SCHEMA_VERSION, migrate } from "./migrations.js";
 import { Hlc, parseHlc } from "./hlc.js";
 import { contentUuidFor, blobToUuid, uuidToBlob, newUuid } from "./uuid.js";
 import { cleanupTempDirs, tempDir } from "./__tests__/fixture.js";
-import {  } from "./errors.js";
 
 afterAll(cleanupTempDirs);
 

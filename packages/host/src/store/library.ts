@@ -1,14 +1,15 @@
 /**
  * A library: a directory holding `library.db` (core and extension tables), created on first use.
- * `jobs.db` beside it belongs to the job runtime. WAL mode, foreign keys on; the local device row
- * is created on first open and its UUID is this library's device identity.
+ * `jobs.db` beside it belongs to the job runtime. Opened through sqlite.ts (WAL, foreign keys on,
+ * the migrations of migrations.ts); the local device row is created on first open and its UUID is
+ * this library's device identity.
  */
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { Hlc } from "./hlc.js";
 import { migrate } from "./migrations.js";
+import { openSqlite, type SqliteDb } from "./sqlite.js";
 import { blobToUuid, newUuid, uuidToBlob } from "./uuid.js";
 
 export interface LibraryOpenOptions {
@@ -20,13 +21,20 @@ export interface LibraryOpenOptions {
 
 export const LIBRARY_DB_FILE = "library.db";
 
+export interface LibrarySummary {
+  /** Models of the extension asked about (all extensions when none is given). */
+  models: number;
+  /** Tag links (tags on entries, content and models). */
+  tags: number;
+  entries: number;
+}
+
 export class Library {
   readonly hlc: Hlc;
-  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(
     readonly dir: string,
-    readonly db: Database.Database,
+    private readonly sqlite: SqliteDb,
     readonly deviceUuid: string,
   ) {
     this.hlc = new Hlc(deviceUuid);
@@ -34,42 +42,52 @@ export class Library {
 
   static open(dir: string, options: LibraryOpenOptions = {}): Library {
     const root = path.resolve(dir);
-    fs.mkdirSync(root, { recursive: true });
     const file = path.join(root, LIBRARY_DB_FILE);
-    const db = new Database(file, options.verbose ? { verbose: (sql: unknown) => options.verbose?.(String(sql)) } : {});
+    const sqlite = openSqlite(file, { migrate: (db) => migrate(db, file), verbose: options.verbose });
     try {
-      db.pragma("journal_mode = WAL");
-      // NORMAL is durable across application crashes in WAL mode and avoids an fsync per commit.
-      db.pragma("synchronous = NORMAL");
-      db.pragma("foreign_keys = ON");
-      db.pragma("busy_timeout = 5000");
-      migrate(db, file);
-      const deviceUuid = ensureLocalDevice(db, options.deviceName ?? os.hostname());
-      const library = new Library(root, db, deviceUuid);
-      const last = db.prepare("SELECT max(hlc_timestamp) AS h FROM models").get() as { h: string | null };
+      const deviceUuid = ensureLocalDevice(sqlite.db, options.deviceName ?? os.hostname());
+      const library = new Library(root, sqlite, deviceUuid);
+      const last = sqlite.db.prepare("SELECT max(hlc_timestamp) AS h FROM models").get() as { h: string | null };
       if (last.h) library.hlc.receive(last.h);
       return library;
     } catch (error) {
-      db.close();
+      sqlite.close();
       throw error;
     }
   }
 
-  /** A cached prepared statement (host SQL only, never text built from guest input). */
+  /** The connection (store modules and tests; other floors call store functions instead). */
+  get db(): Database.Database {
+    return this.sqlite.db;
+  }
+
+  /** A cached prepared statement (host SQL only, never text built from guest input); see sqlite.ts. */
   stmt(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      // Query shapes vary with the number of filters; bound the cache rather than grow forever.
-      if (this.statements.size >= 512) this.statements.clear();
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
+    return this.sqlite.stmt(sql);
   }
 
   /** Runs `fn` in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.sqlite.transaction(fn);
+  }
+
+  /**
+   * Runs async `fn` in one `BEGIN IMMEDIATE` transaction: committed when it resolves, rolled back
+   * when it (or the commit) fails. The caller must keep other writes of this connection out while
+   * `fn` awaits (actions use the write gate).
+   */
+  immediateTransaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.sqlite.asyncImmediateTransaction(fn);
+  }
+
+  /** Counts for a summary line (`sdx run`): the extension's models, tag links, entries. */
+  summary(extensionId?: string): LibrarySummary {
+    const count = (sql: string, ...args: unknown[]) => (this.stmt(sql).get(...args) as { n: number }).n;
+    return {
+      models: extensionId === undefined ? count("SELECT count(*) AS n FROM models") : count("SELECT count(*) AS n FROM models WHERE extension_id = ?", extensionId),
+      tags: count("SELECT count(*) AS n FROM tag_links"),
+      entries: count("SELECT count(*) AS n FROM entries"),
+    };
   }
 
   get deviceUuidBlob(): Buffer {
@@ -86,8 +104,7 @@ export class Library {
   }
 
   close(): void {
-    this.statements.clear();
-    if (this.db.open) this.db.close();
+    this.sqlite.close();
   }
 }
 

@@ -2,7 +2,6 @@ import { SdxError } from "@sdx/sdk/errors";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { imageTensor } from "./images.js";
-import {  } from "../../store/errors.js";
 
 /** A W×H RGB image whose every pixel is distinct: (x*40+7, y*50+11, x*7+y*13+3). */
 const W = 5;

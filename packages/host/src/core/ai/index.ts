@@ -5,7 +5,7 @@
  */
 export { ModelRegistry, USER, type ModelRecord, type RegisterOptions, type EndpointRegistration, type EndpointConfig, type LoaderKind, type ModelSource } from "./registry.js";
 export { resolveModelsDir, MODELS_DIR_ENV } from "./models-dir.js";
-export { CATALOG_FILE } from "./catalog.js";
+export { CATALOG_FILE } from "../../store/ai-catalog.js";
 export { AiPolicyStore, policyStore, originOf, isLoopbackHost, type ConsentRecord } from "./policy.js";
 export { OnnxSessions, type OnnxSessionsOptions, type SessionInfo, type TensorInfo, type WireTensor } from "./onnx.js";
 export { imageTensor, type ImageTensorOptions, type ImageTensorResult } from "./images.js";

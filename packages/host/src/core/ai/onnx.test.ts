@@ -5,7 +5,6 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OnnxSessions, type WireTensor } from "./onnx.js";
 import { elementwiseModel, linearModel, softmaxModel, writeOnnxModel } from "./testing/onnx-writer.js";
-import {  } from "../../store/errors.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sdx-onnx-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

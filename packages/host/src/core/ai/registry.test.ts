@@ -13,7 +13,6 @@ import { ModelRegistry } from "./registry.js";
 import { withFileLock } from "./file-lock.js";
 import { resolveModelsDir } from "./models-dir.js";
 import { linearModel } from "./testing/onnx-writer.js";
-import {  } from "../../store/errors.js";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "sdx-registry-"));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

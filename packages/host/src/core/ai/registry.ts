@@ -16,12 +16,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { notFound, validationFailed, sdxError } from "../../store/errors.js";
-import { Catalog, type CatalogRow, type EndpointConfig, type ModelSource } from "./catalog.js";
+import { Catalog, type CatalogRow, type EndpointConfig, type ModelSource } from "../../store/ai-catalog.js";
 import { DownloadError, hashBytes, hashFile } from "./download.js";
 import { ModelFiles, integrityError } from "./model-files.js";
 import { resolveModelsDir } from "./models-dir.js";
 
-export type { EndpointConfig, LoaderKind, ModelSource } from "./catalog.js";
+export type { EndpointConfig, LoaderKind, ModelSource } from "../../store/ai-catalog.js";
 
 export interface ModelRecord extends CatalogRow {
   /** A file model whose file is stored (endpoint models are always installed). */
@@ -220,7 +220,7 @@ export class ModelRegistry {
   }
 
   remove(name: string): boolean {
-    const removed = this.catalog.db.transaction(() => this.catalog.delete(name))();
+    const removed = this.catalog.delete(name);
     if (!removed) return false;
     if (removed.sha256) this.dropUnreferenced(removed.sha256);
     return true;

@@ -10,17 +10,19 @@
  * (ocr-step.ts).
  */
 import fs from "node:fs";
-import path from "node:path";
 import { ContentHasher, type FileHash } from "./hashing.js";
 import { detectKind, extensionOf, kindFromExtension } from "./kinds.js";
 import { processMedia } from "./media.js";
 import { ocrImages } from "./ocr-step.js";
 import { walk, type WalkItem } from "./walk.js";
 import { canonicalPath } from "../../store/paths.js";
-import { deleteEntryCascade } from "../../store/entries-store.js";
+import {
+  deleteEntryCascade, ensureLocation, entryKindById, insertContentIdentity, insertEntry, locationEntries, markLocationIndexed, updateEntry,
+  type IndexedEntryRow,
+} from "../../store/entries-store.js";
 import { sdxError } from "../../store/errors.js";
 import type { Library } from "../../store/library.js";
-import { blobToUuid, contentUuidFor, newUuid, uuidToBlob } from "../../store/uuid.js";
+import { blobToUuid, contentUuidFor, uuidToBlob } from "../../store/uuid.js";
 
 export interface IndexProgress {
   done: number;
@@ -67,16 +69,7 @@ export interface IndexSummary {
   problems: Array<{ path: string; error: string }>;
 }
 
-interface ExistingRow {
-  id: number;
-  uuid: Buffer;
-  relative_path: string;
-  size: number;
-  modified_at: string | null;
-  inode: number | null;
-  content_identity_uuid: Buffer | null;
-  is_dir: number;
-}
+type ExistingRow = IndexedEntryRow;
 
 interface Hashed {
   item: WalkItem;
@@ -86,17 +79,6 @@ interface Hashed {
 
 const stampOf = (stat: fs.Stats): string => stat.mtime.toISOString();
 const moveKey = (inode: number | null, size: number, mtime: string | null): string => `${inode}:${size}:${mtime}`;
-
-function ensureLocation(library: Library, root: string): { id: number; uuid: string } {
-  const device = library.deviceUuidBlob;
-  const row = library.stmt("SELECT id, uuid FROM locations WHERE device_uuid = ? AND path = ?").get(device, root) as { id: number; uuid: Buffer } | undefined;
-  if (row) return { id: row.id, uuid: blobToUuid(row.uuid) };
-  const uuid = newUuid();
-  const result = library
-    .stmt("INSERT INTO locations (uuid, device_uuid, path, name, created_at) VALUES (?, ?, ?, ?, ?)")
-    .run(uuidToBlob(uuid), device, root, path.basename(root) || root, new Date().toISOString());
-  return { id: Number(result.lastInsertRowid), uuid };
-}
 
 async function hashAll(jobs: Array<{ item: WalkItem; row: ExistingRow | undefined }>, options: IndexOptions): Promise<Hashed[]> {
   const out: Hashed[] = new Array(jobs.length);
@@ -135,9 +117,7 @@ export async function indexLocation(library: Library, dir: string, options: Inde
     directories: 0, skipped: 0, hashedBytes: 0, exif: 0, thumbnails: 0, ocr: 0, durationMs: 0, problems: [],
   };
   const items = await walk(root);
-  const existingRows = library
-    .stmt("SELECT id, uuid, relative_path, size, modified_at, inode, content_identity_uuid, is_dir FROM entries WHERE location_id = ?")
-    .all(location.id) as ExistingRow[];
+  const existingRows = locationEntries(library, location.id);
   const existing = new Map(existingRows.map((r) => [r.relative_path, r]));
   const seen = new Set<string>();
   const bad: Array<{ item: WalkItem; error: string }> = [];
@@ -200,36 +180,18 @@ export async function indexLocation(library: Library, dir: string, options: Inde
   };
 
   library.transaction(() => {
-    const insert = library.stmt(
-      `INSERT INTO entries (uuid, location_id, device_uuid, relative_path, raw_path, name, extension, kind, is_dir, size, inode,
-                            modified_at, content_identity_uuid, error, hlc_timestamp, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const update = library.stmt(
-      `UPDATE entries SET relative_path = ?, raw_path = ?, name = ?, extension = ?, kind = ?, is_dir = ?, size = ?, inode = ?, modified_at = ?,
-                          content_identity_uuid = ?, error = ?, hlc_timestamp = ?, updated_at = ? WHERE id = ?`,
-    );
-    const content = library.stmt(
-      `INSERT INTO content_identities (uuid, content_hash, hash_kind, size, kind, first_seen_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (content_hash) DO NOTHING`,
-    );
     const upsert = (item: WalkItem, row: { id: number } | undefined, fields: { kind: string; isDir: boolean; contentUuid: Buffer | null; error: string | null }): Buffer => {
       const stat = item.stat;
-      const values = [
-        item.rel, item.raw, item.name, fields.isDir ? null : extensionOf(item.name), fields.kind, fields.isDir ? 1 : 0, fields.isDir ? 0 : (stat?.size ?? 0),
-        stat?.ino ?? null, stat ? stampOf(stat) : null, fields.contentUuid, fields.error, library.hlc.now(),
-      ];
-      if (row) {
-        update.run(...values, now, row.id);
-        return (library.stmt("SELECT uuid FROM entries WHERE id = ?").get(row.id) as { uuid: Buffer }).uuid;
-      }
-      const uuid = uuidToBlob(newUuid());
-      insert.run(uuid, location.id, library.deviceUuidBlob, ...values, now, now);
-      return uuid;
+      const values = {
+        relativePath: item.rel, rawPath: item.raw, name: item.name, extension: fields.isDir ? null : extensionOf(item.name), kind: fields.kind, isDir: fields.isDir,
+        size: fields.isDir ? 0 : (stat?.size ?? 0), inode: stat?.ino ?? null, modifiedAt: stat ? stampOf(stat) : null, contentUuid: fields.contentUuid,
+        error: fields.error, hlc: library.hlc.now(),
+      };
+      return row ? updateEntry(library, row.id, values, now) : insertEntry(library, location.id, values, now);
     };
     // Paths freed by moves and deletions first, so a new entry can take a path an old one had.
     for (const { item, row } of renamed) {
-      upsert(item, row, { kind: kindOfRow(library, row), isDir: false, contentUuid: row.content_identity_uuid, error: relError(item) });
+      upsert(item, row, { kind: entryKindById(library, row.id), isDir: false, contentUuid: row.content_identity_uuid, error: relError(item) });
       summary.moved += 1;
     }
     for (const h of hashed) {
@@ -240,7 +202,7 @@ export async function indexLocation(library: Library, dir: string, options: Inde
       }
       const r = h.result;
       const contentBlob = uuidToBlob(r.contentUuid);
-      content.run(contentBlob, r.hash, r.hashKind, h.item.stat!.size, r.kind, now);
+      insertContentIdentity(library, { uuid: contentBlob, hash: r.hash, hashKind: r.hashKind, size: h.item.stat!.size, kind: r.kind }, now);
       summary.hashedBytes += r.bytesRead;
       let row: { id: number } | undefined = h.row;
       const twin = h.row ? undefined : byContent.get(r.contentUuid);
@@ -269,7 +231,7 @@ export async function indexLocation(library: Library, dir: string, options: Inde
       deleteEntryCascade(library, row.uuid);
       if (!row.is_dir) summary.deleted += 1;
     }
-    library.stmt("UPDATE locations SET last_indexed_at = ? WHERE id = ?").run(new Date().toISOString(), location.id);
+    markLocationIndexed(library, location.id);
   });
 
   if (options.media ?? true) {
@@ -280,8 +242,4 @@ export async function indexLocation(library: Library, dir: string, options: Inde
   summary.ocr = await ocrImages(library, media, options.ocr ?? ((options.media ?? true) ? "documents" : false), problem);
   summary.durationMs = Math.round(performance.now() - started);
   return summary;
-}
-
-function kindOfRow(library: Library, row: ExistingRow): string {
-  return (library.stmt("SELECT kind FROM entries WHERE id = ?").get(row.id) as { kind: string }).kind;
 }

@@ -8,7 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import exifr from "exifr";
 import sharp from "sharp";
+import { appendEntryError } from "../../store/entries-store.js";
 import type { Library } from "../../store/library.js";
+import { hasSidecar, insertCoreSidecar } from "../../store/sidecars-store.js";
 import { uuidToBlob } from "../../store/uuid.js";
 import type { WalkItem } from "./walk.js";
 
@@ -93,18 +95,12 @@ export async function processMedia(
 ): Promise<{ exif: number; thumbnails: number }> {
   const summary = { exif: 0, thumbnails: 0 };
   const done = new Set<string>();
-  const hasSidecar = library.stmt("SELECT 1 FROM sidecars WHERE content_uuid = ? AND kind = ?");
-  const writeSidecar = library.stmt(
-    `INSERT INTO sidecars (content_uuid, kind, data, written_by, hlc_timestamp, created_at, updated_at) VALUES (?, ?, ?, 'core', ?, ?, ?)
-     ON CONFLICT (content_uuid, kind) DO NOTHING`,
-  );
-  const setError = library.stmt("UPDATE entries SET error = CASE WHEN error IS NULL THEN ? ELSE error || '; ' || ? END WHERE uuid = ?");
   for (const job of jobs) {
     if (done.has(job.contentUuid)) continue;
     done.add(job.contentUuid);
     const content = uuidToBlob(job.contentUuid);
-    const needExif = !hasSidecar.get(content, "exif");
-    const needThumb = !hasSidecar.get(content, "thumbnail");
+    const needExif = !hasSidecar(library, content, "exif");
+    const needThumb = !hasSidecar(library, content, "thumbnail");
     if (!needExif && !needThumb) continue;
     let bytes: Buffer;
     try {
@@ -119,7 +115,7 @@ export async function processMedia(
       const exif = await readExif(bytes);
       if (!exif.ok) errors.push(exif.error);
       else if (exif.value) {
-        writeSidecar.run(content, "exif", JSON.stringify(exif.value), library.hlc.now(), now, now);
+        insertCoreSidecar(library, content, "exif", JSON.stringify(exif.value), now);
         summary.exif += 1;
       }
     }
@@ -127,12 +123,12 @@ export async function processMedia(
       const thumb = await makeThumbnail(bytes, library.dir, job.contentUuid);
       if (!thumb.ok) errors.push(thumb.error);
       else {
-        writeSidecar.run(content, "thumbnail", JSON.stringify(thumb.value), library.hlc.now(), now, now);
+        insertCoreSidecar(library, content, "thumbnail", JSON.stringify(thumb.value), now);
         summary.thumbnails += 1;
       }
     }
     for (const error of errors) {
-      setError.run(error, error, job.entryUuid);
+      appendEntryError(library, job.entryUuid, error);
       problem(job.item, error);
     }
   }

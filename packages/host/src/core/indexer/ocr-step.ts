@@ -15,7 +15,9 @@
  */
 import fs from "node:fs";
 import sharp from "sharp";
+import { appendEntryError } from "../../store/entries-store.js";
 import type { Library } from "../../store/library.js";
+import { hasSidecar, insertCoreSidecar } from "../../store/sidecars-store.js";
 import { uuidToBlob } from "../../store/uuid.js";
 import { OCR_ENGINE, recognize } from "../ocr/index.js";
 import type { WalkItem } from "./walk.js";
@@ -62,17 +64,11 @@ export async function ocrImages(
   if (mode === false) return 0;
   let written = 0;
   const done = new Set<string>();
-  const hasSidecar = library.stmt("SELECT 1 FROM sidecars WHERE content_uuid = ? AND kind = 'ocr'");
-  const writeSidecar = library.stmt(
-    `INSERT INTO sidecars (content_uuid, kind, data, written_by, hlc_timestamp, created_at, updated_at) VALUES (?, 'ocr', ?, 'core', ?, ?, ?)
-     ON CONFLICT (content_uuid, kind) DO NOTHING`,
-  );
-  const setError = library.stmt("UPDATE entries SET error = CASE WHEN error IS NULL THEN ? ELSE error || '; ' || ? END WHERE uuid = ?");
   for (const job of jobs) {
     if (done.has(job.contentUuid)) continue;
     done.add(job.contentUuid);
     const content = uuidToBlob(job.contentUuid);
-    if (hasSidecar.get(content)) continue;
+    if (hasSidecar(library, content, "ocr")) continue;
     let bytes: Buffer;
     try {
       bytes = await fs.promises.readFile(job.item.abs);
@@ -84,12 +80,12 @@ export async function ocrImages(
       const result = await recognize(bytes);
       const now = new Date().toISOString();
       const data = { text: result.text, lines: result.lines, engine: OCR_ENGINE, width: result.width, height: result.height };
-      writeSidecar.run(content, JSON.stringify(data), library.hlc.now(), now, now);
+      insertCoreSidecar(library, content, "ocr", JSON.stringify(data), now);
       written += 1;
     } catch (error) {
       // With `ocr: true` a non-image or odd format lands here; it is an entry error like EXIF's.
       const message = `ocr: ${(error as Error).message}`;
-      setError.run(message, message, job.entryUuid);
+      appendEntryError(library, job.entryUuid, message);
       problem(job.item, message);
     }
   }

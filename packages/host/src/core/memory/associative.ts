@@ -13,9 +13,10 @@
  */
 import type { ResolvedField } from "./fields.js";
 import { toStoredJson } from "./fields.js";
-import type { MemoryStore } from "./store.js";
-import { MAX_DIMENSION } from "./schema.js";
 import { notFound, validationFailed } from "../../store/errors.js";
+import { assocItemExists, assocNeighbours, insertAssocItem, nearestAssocItems, upsertAssocEdge } from "../../store/memory/associative.js";
+import { MAX_DIMENSION } from "../../store/memory/schema.js";
+import type { MemoryStore } from "../../store/memory/store.js";
 import { blobToUuid, newUuid, uuidToBlob } from "../../store/uuid.js";
 
 /** sqlite-vec's upper bound on k. */
@@ -31,10 +32,6 @@ export interface Neighbour {
   id: string;
   weight: number;
   payload: unknown;
-}
-
-function vectorBlob(vector: Float32Array): Buffer {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
 function checkVector(vector: Float32Array, what: string): void {
@@ -70,12 +67,7 @@ export class AssociativeStore {
     try {
       this.store.transaction(() => {
         if (dimension === null) this.store.setDimension(this.extensionId, this.field, vector.length);
-        const { hlc, device } = this.store.stamp();
-        const info = this.store.stmt(`INSERT INTO agent_memory_assoc_items (uuid, extension_id, field, dimension, payload, sync, sync_vectors, hlc, device_uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(uuidToBlob(uuid), this.extensionId, this.field.name, vector.length, text, this.field.sync, this.field.syncVectors ? 1 : 0, hlc, device);
-        // vec0 wants an INTEGER rowid; better-sqlite3 binds JS numbers as REAL, so pass a bigint.
-        this.store.stmt(`INSERT INTO ${table} (rowid, extension_id, field, embedding) VALUES (?, ?, ?, ?)`)
-          .run(BigInt(info.lastInsertRowid), this.extensionId, this.field.name, vectorBlob(vector));
+        insertAssocItem(this.store, table, this.extensionId, this.field, { uuid: uuidToBlob(uuid), vector, payloadJson: text });
       });
     } catch (error) {
       state.dimension = dimension; // the transaction rolled back the dimension too
@@ -91,12 +83,7 @@ export class AssociativeStore {
     if (dimension === null) return [];
     if (vector.length !== dimension) throw validationFailed(`memory field ${this.field.name} holds ${dimension}-d vectors, the query is ${vector.length}-d`);
     const table = this.store.vecTable(dimension);
-    const rows = this.store.stmt(`SELECT i.uuid AS uuid, v.distance AS distance, i.payload AS payload
-      FROM (SELECT rowid, distance FROM ${table} WHERE embedding MATCH ? AND k = ? AND extension_id = ? AND field = ?) v
-      JOIN agent_memory_assoc_items i ON i.id = v.rowid
-      WHERE i.extension_id = ? AND i.field = ?
-      ORDER BY v.distance, i.id`)
-      .all(vectorBlob(vector), k, this.extensionId, this.field.name, this.extensionId, this.field.name) as Array<{ uuid: Buffer; distance: number; payload: string }>;
+    const rows = nearestAssocItems(this.store, table, this.extensionId, this.field.name, vector, k);
     return rows.map((r) => ({ id: blobToUuid(r.uuid), distance: r.distance, payload: JSON.parse(r.payload) as unknown }));
   }
 
@@ -104,28 +91,19 @@ export class AssociativeStore {
     if (!Number.isFinite(weight)) throw validationFailed("weight must be a finite number");
     const fromBlob = this.requireItem(from);
     const toBlob = this.requireItem(to);
-    const { hlc, device } = this.store.stamp();
-    this.store.stmt(`INSERT INTO agent_memory_assoc_edges (extension_id, field, from_uuid, to_uuid, weight, sync, hlc, device_uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (extension_id, field, from_uuid, to_uuid) DO UPDATE SET weight = excluded.weight, sync = excluded.sync, hlc = excluded.hlc, device_uuid = excluded.device_uuid`)
-      .run(this.extensionId, this.field.name, fromBlob, toBlob, weight, this.field.sync, hlc, device);
+    upsertAssocEdge(this.store, this.extensionId, this.field, fromBlob, toBlob, weight);
   }
 
   neighbours(id: string): Neighbour[] {
     const blob = this.requireItem(id);
-    const rows = this.store.stmt(`SELECT i.uuid AS uuid, e.weight AS weight, i.payload AS payload
-      FROM agent_memory_assoc_edges e
-      JOIN agent_memory_assoc_items i ON i.uuid = e.to_uuid AND i.extension_id = e.extension_id AND i.field = e.field
-      WHERE e.extension_id = ? AND e.field = ? AND e.from_uuid = ?
-      ORDER BY e.weight DESC, i.id`)
-      .all(this.extensionId, this.field.name, blob) as Array<{ uuid: Buffer; weight: number; payload: string }>;
+    const rows = assocNeighbours(this.store, this.extensionId, this.field.name, blob);
     return rows.map((r) => ({ id: blobToUuid(r.uuid), weight: r.weight, payload: JSON.parse(r.payload) as unknown }));
   }
 
   /** The item's UUID blob; SDX3008 unless it belongs to this extension's field. */
   private requireItem(id: string): Buffer {
     const blob = uuidToBlob(id);
-    const row = this.store.stmt("SELECT 1 FROM agent_memory_assoc_items WHERE uuid = ? AND extension_id = ? AND field = ?").get(blob, this.extensionId, this.field.name);
-    if (!row) throw notFound(`memory item ${id} in ${this.field.name}`);
+    if (!assocItemExists(this.store, this.extensionId, this.field.name, blob)) throw notFound(`memory item ${id} in ${this.field.name}`);
     return blob;
   }
 }

@@ -1,5 +1,5 @@
 /** Agent memory (temporal, associative, working) over `library.db`, and the agent trail. */
-export { memoryStore, MemoryStore } from "./store.js";
+export { memoryStore, MemoryStore } from "../../store/memory/store.js";
 export { resolveField, type ResolvedField, type MemoryKind } from "./fields.js";
 export { TemporalStore, type TemporalQuery, type TemporalEvent, DEFAULT_TEMPORAL_LIMIT, MAX_TEMPORAL_LIMIT } from "./temporal.js";
 export { AssociativeStore, type SimilarItem, type Neighbour, MAX_K } from "./associative.js";

@@ -14,9 +14,9 @@
  */
 import type { ResolvedField } from "./fields.js";
 import { toStoredJson } from "./fields.js";
-import type { MemoryStore } from "./store.js";
 import { validationFailed } from "../../store/errors.js";
-import { newUuid, uuidToBlob } from "../../store/uuid.js";
+import type { MemoryStore } from "../../store/memory/store.js";
+import { insertTemporal, queryTemporal, type TemporalFilter } from "../../store/memory/temporal.js";
 
 export const DEFAULT_TEMPORAL_LIMIT = 1000;
 export const MAX_TEMPORAL_LIMIT = 100_000;
@@ -57,58 +57,36 @@ export class TemporalStore {
     const { text, json } = toStoredJson(event, "the event");
     this.field.validate(json, "the event");
     this.store.field(this.extensionId, this.field);
-    const { hlc, device } = this.store.stamp();
     const iso = new Date(ms).toISOString();
-    this.store.stmt(`INSERT INTO agent_memory_temporal (uuid, extension_id, field, at, at_ms, event, sync, hlc, device_uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(uuidToBlob(newUuid()), this.extensionId, this.field.name, iso, ms, text, this.field.sync, hlc, device);
+    insertTemporal(this.store, this.extensionId, this.field, { iso, ms }, text);
     return iso;
   }
 
   query(options: TemporalQuery = {}): TemporalEvent[] {
     const limit = options.limit ?? DEFAULT_TEMPORAL_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TEMPORAL_LIMIT) throw validationFailed(`limit must be an integer from 1 to ${MAX_TEMPORAL_LIMIT}`);
-    const clauses = ["extension_id = ?", "field = ?"];
-    const params: unknown[] = [this.extensionId, this.field.name];
-    if (options.from !== undefined) {
-      clauses.push("at_ms >= ?");
-      params.push(parseInstant(options.from, "from"));
-    }
-    if (options.to !== undefined) {
-      clauses.push("at_ms <= ?");
-      params.push(parseInstant(options.to, "to"));
-    }
+    const fromMs = options.from === undefined ? undefined : parseInstant(options.from, "from");
+    const toMs = options.to === undefined ? undefined : parseInstant(options.to, "to");
     const where = Object.entries(options.where ?? {});
     if (where.length > MAX_FILTERS) throw validationFailed(`at most ${MAX_FILTERS} where filters`);
-    for (const [name, value] of where) this.addFilter(name, value, clauses, params);
-    params.push(limit);
-    const rows = this.store.stmt(`SELECT at, event FROM agent_memory_temporal WHERE ${clauses.join(" AND ")} ORDER BY at_ms DESC, id DESC LIMIT ?`)
-      .all(...params) as Array<{ at: string; event: string }>;
+    const filters = where.map(([name, value]) => this.filter(name, value));
+    const rows = queryTemporal(this.store, { extensionId: this.extensionId, field: this.field.name, fromMs, toMs, filters, limit });
     return rows.map((r) => ({ at: r.at, event: JSON.parse(r.event) as unknown }));
   }
 
-  private addFilter(name: string, value: unknown, clauses: string[], params: unknown[]): void {
+  /** A checked `where` entry: the name an identifier the item schema allows, the value JSON. */
+  private filter(name: string, value: unknown): TemporalFilter {
     if (!FIELD_NAME.test(name)) throw validationFailed(`where: ${JSON.stringify(name.slice(0, 64))} is not a field name`);
     if (this.field.properties && !this.field.properties.has(name)) {
       throw validationFailed(`where: memory field ${this.field.name} has no event field "${name}" (its fields: ${[...this.field.properties].join(", ") || "none"})`);
     }
-    const path = `$."${name}"`;
-    if (value === null || value === undefined) {
-      clauses.push("coalesce(json_type(event, ?), 'null') = 'null'");
-      params.push(path);
-    } else if (typeof value === "boolean") {
-      clauses.push("json_type(event, ?) = ?");
-      params.push(path, value ? "true" : "false");
-    } else if (typeof value === "number") {
+    if (value === null || value === undefined) return { name, kind: "null" };
+    if (typeof value === "boolean") return { name, kind: "boolean", value };
+    if (typeof value === "number") {
       if (!Number.isFinite(value)) throw validationFailed(`where.${name} must be a finite number`);
-      clauses.push("json_type(event, ?) IN ('integer', 'real') AND json_extract(event, ?) = ?");
-      params.push(path, path, value);
-    } else if (typeof value === "string") {
-      clauses.push("json_type(event, ?) = 'text' AND json_extract(event, ?) = ?");
-      params.push(path, path, value);
-    } else {
-      const { text } = toStoredJson(value, `where.${name}`);
-      clauses.push("json_type(event, ?) IN ('object', 'array') AND json_extract(event, ?) = json(?)");
-      params.push(path, path, text);
+      return { name, kind: "number", value };
     }
+    if (typeof value === "string") return { name, kind: "string", value };
+    return { name, kind: "json", text: toStoredJson(value, `where.${name}`).text };
   }
 }

@@ -5,10 +5,8 @@
  */
 import type { ResolvedField } from "./fields.js";
 import { toStoredJson } from "./fields.js";
-import type { MemoryStore } from "./store.js";
-
-const UPSERT = `INSERT INTO agent_memory_working (extension_id, field, value, sync, hlc, device_uuid) VALUES (?, ?, ?, ?, ?, ?)
-  ON CONFLICT (extension_id, field) DO UPDATE SET value = excluded.value, sync = excluded.sync, hlc = excluded.hlc, device_uuid = excluded.device_uuid`;
+import type { MemoryStore } from "../../store/memory/store.js";
+import { readWorking, writeWorking } from "../../store/memory/working.js";
 
 export class WorkingStore {
   constructor(
@@ -18,10 +16,8 @@ export class WorkingStore {
   ) {}
 
   get(): unknown {
-    const row = this.store.stmt("SELECT value FROM agent_memory_working WHERE extension_id = ? AND field = ?").get(this.extensionId, this.field.name) as
-      | { value: string | null }
-      | undefined;
-    return row?.value == null ? null : (JSON.parse(row.value) as unknown);
+    const value = readWorking(this.store, this.extensionId, this.field.name);
+    return value === null ? null : (JSON.parse(value) as unknown);
   }
 
   set(value: unknown): void {
@@ -36,7 +32,6 @@ export class WorkingStore {
 
   private write(text: string | null): void {
     this.store.field(this.extensionId, this.field);
-    const { hlc, device } = this.store.stamp();
-    this.store.stmt(UPSERT).run(this.extensionId, this.field.name, text, this.field.sync, hlc, device);
+    writeWorking(this.store, this.extensionId, this.field, text);
   }
 }

@@ -8,7 +8,6 @@ import { SdxError } from "@sdx/sdk/errors";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { OnnxSessions } from "../ai/onnx.js";
-import {  } from "../../store/errors.js";
 import { recognize, type OcrLine } from "./ocr.js";
 import { renderPage } from "./render-page.js";
 import { editDistance } from "./text-metrics.js";

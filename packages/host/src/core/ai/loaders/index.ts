@@ -1,5 +1,5 @@
 /** The loader for an endpoint model, by the `kind` recorded in the catalog. */
-import type { EndpointConfig } from "../catalog.js";
+import type { EndpointConfig } from "../../../store/ai-catalog.js";
 import { OllamaLoader } from "./ollama.js";
 import { OpenAiLoader } from "./openai.js";
 import type { Loader } from "./types.js";

@@ -3,9 +3,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loaderFor } from "./index.js";
-import type { EndpointConfig } from "../catalog.js";
+import type { EndpointConfig } from "../../../store/ai-catalog.js";
 import { peerEmbedding, peerReply, startLlmPeer, type LlmPeer } from "../testing/llm-peers.js";
-import {  } from "../../../store/errors.js";
 
 async function refusal(promise: Promise<unknown>): Promise<SdxError> {
   const error = await promise.then(() => null, (e: unknown) => e);

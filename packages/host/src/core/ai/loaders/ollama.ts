@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { sdxError } from "../../../store/errors.js";
-import type { EndpointConfig } from "../catalog.js";
+import type { EndpointConfig } from "../../../store/ai-catalog.js";
 import { errorMessage, postJson, type PostOptions } from "./http.js";
 import { DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, type ChatMessage, type GenerationSettings, type Loader } from "./types.js";
 

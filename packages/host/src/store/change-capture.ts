@@ -10,8 +10,18 @@
  */
 import type Database from "better-sqlite3";
 import { sdxError } from "../errors.js";
-import type { RowChange } from "../store/action-store.js";
-export type { RowChange } from "../store/action-store.js";
+import type { Library } from "./library.js";
+
+/** One row an action changed: its before- and after-image, for undo. */
+export interface RowChange {
+  table: string;
+  rowid: number;
+  columns: string[];
+  /** `json_array(quote(col), …)` before the action, or null when the action inserted the row. */
+  before: string | null;
+  /** The same after the action, or null when the action deleted it. */
+  after: string | null;
+}
 
 /** Tables the library's write ops touch. */
 const CAPTURED = [
@@ -36,7 +46,8 @@ export class ChangeCapture {
   ) {}
 
   /** Starts logging; call inside the transaction that makes the changes. */
-  static start(db: Database.Database): ChangeCapture {
+  static start(library: Library): ChangeCapture {
+    const db = library.db;
     if (!db.inTransaction) throw new Error("ChangeCapture.start must run inside a transaction");
     db.exec("CREATE TEMP TABLE IF NOT EXISTS sdx_capture (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, rid INTEGER NOT NULL, old TEXT, new TEXT)");
     db.exec("DELETE FROM temp.sdx_capture");
@@ -85,7 +96,8 @@ function currentImage(db: Database.Database, change: RowChange): string | null {
  * Restores the before-images of `changes` in one transaction. `onDone` runs inside it (the audit
  * row). Throws SDX3016 and changes nothing when the library changed since.
  */
-export function undoRowChanges(db: Database.Database, changes: readonly RowChange[], onDone: () => void): void {
+export function undoRowChanges(library: Library, changes: readonly RowChange[], onDone: () => void): void {
+  const db = library.db;
   const foreignKeys = db.pragma("foreign_keys", { simple: true }) as number;
   // Off so restoring rows in any order neither fails nor cascades; checked explicitly below.
   db.pragma("foreign_keys = OFF");

@@ -1,16 +1,16 @@
 /**
- * The model catalog: `<models dir>/catalog.db`, SQLite in WAL mode with a busy timeout, so several
- * hosts and `sdx models` commands may use one models directory at once (each write is one
- * transaction). One row per model name.
+ * The model catalog: `<models dir>/catalog.db`, SQLite in WAL mode with a busy timeout
+ * (`CATALOG_PRAGMAS`, sqlite.ts), so several hosts and `sdx models` commands may use one models
+ * directory at once (each write is one transaction). One row per model name.
  *
  * A row describes either a file model (`source` is how it was registered, `sha256` names the file
  * in `files/`) or an endpoint model (`endpoint` is the loader configuration: Ollama or an
  * OpenAI-compatible server; no file, no hash).
  */
-import Database from "better-sqlite3";
 import path from "node:path";
 import type { z } from "zod";
 import type { ops } from "@sdx/sdk/protocol";
+import { CATALOG_PRAGMAS, openSqlite, type Db, type SqliteDb } from "./sqlite.js";
 
 export type ModelSource = z.output<(typeof ops)["registry.register"]["request"]>["source"];
 
@@ -94,28 +94,29 @@ function fromRaw(row: RawRow): CatalogRow {
 }
 
 export class Catalog {
-  readonly db: Database.Database;
+  private readonly sqlite: SqliteDb;
 
   constructor(modelsDir: string) {
-    this.db = new Database(path.join(modelsDir, CATALOG_FILE));
-    this.db.pragma("busy_timeout = 10000");
-    this.db.pragma("journal_mode = WAL");
-    this.db.exec(SCHEMA);
+    this.sqlite = openSqlite(path.join(modelsDir, CATALOG_FILE), { pragmas: CATALOG_PRAGMAS, migrate: (db) => db.exec(SCHEMA) });
+  }
+
+  get db(): Db {
+    return this.sqlite.db;
   }
 
   all(): CatalogRow[] {
-    return (this.db.prepare("SELECT * FROM models ORDER BY name").all() as RawRow[]).map(fromRaw);
+    return (this.sqlite.stmt("SELECT * FROM models ORDER BY name").all() as RawRow[]).map(fromRaw);
   }
 
   get(name: string): CatalogRow | null {
-    const row = this.db.prepare("SELECT * FROM models WHERE name = ?").get(name) as RawRow | undefined;
+    const row = this.sqlite.stmt("SELECT * FROM models WHERE name = ?").get(name) as RawRow | undefined;
     return row ? fromRaw(row) : null;
   }
 
   /** Inserts or replaces the row; `registeredAt` of an existing row is kept. */
   put(row: Omit<CatalogRow, "registeredAt" | "updatedAt">): CatalogRow {
     const now = new Date().toISOString();
-    this.db.prepare(`
+    this.sqlite.stmt(`
       INSERT INTO models (name, category, source, sha256, size, endpoint, registered_by, registered_at, updated_at, last_error)
       VALUES (@name, @category, @source, @sha256, @size, @endpoint, @registeredBy, @now, @now, @lastError)
       ON CONFLICT(name) DO UPDATE SET category = excluded.category, source = excluded.source, sha256 = excluded.sha256,
@@ -129,18 +130,21 @@ export class Catalog {
     return this.get(row.name)!;
   }
 
+  /** Deletes the row and returns what it was (null if there was none), in one transaction. */
   delete(name: string): CatalogRow | null {
-    const row = this.get(name);
-    if (row) this.db.prepare("DELETE FROM models WHERE name = ?").run(name);
-    return row;
+    return this.sqlite.transaction(() => {
+      const row = this.get(name);
+      if (row) this.sqlite.stmt("DELETE FROM models WHERE name = ?").run(name);
+      return row;
+    });
   }
 
   /** Whether any row still refers to this file. */
   references(sha256: string): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM models WHERE sha256 = ?").get(sha256) as { n: number }).n;
+    return (this.sqlite.stmt("SELECT count(*) AS n FROM models WHERE sha256 = ?").get(sha256) as { n: number }).n;
   }
 
   close(): void {
-    this.db.close();
+    this.sqlite.close();
   }
 }
