@@ -13,7 +13,7 @@ import type { EntryData } from "@sdx/sdk";
 import type { OpContext, OpHandlers, OpParsedRequest } from "./context.js";
 import { requireReadableEntry } from "./access.js";
 import { canonicalPath, isWithin } from "../store/paths.js";
-import { ENTRY_COLUMNS, entryAbsolutePath, toEntryData, type EntryRow } from "../store/entries-store.js";
+import { entryAbsolutePath, entryPages, locationsOfDevice, toEntryData, type EntryFilter } from "../store/entries-store.js";
 import { hostFailed, notFound, permissionDenied, validationFailed, sdxError } from "../errors.js";
 import { uuidToBlob } from "../store/uuid.js";
 
@@ -31,46 +31,20 @@ interface LocationFilter {
 function locationFilter(ctx: OpContext, location: NonNullable<QueryRequest["location"]>): LocationFilter {
   const local = location.device.toLowerCase() === ctx.library.deviceUuid;
   const target = local ? canonicalPath(location.path) : path.posix.normalize(location.path);
-  const rows = ctx.library.stmt("SELECT id, path FROM locations WHERE device_uuid = ?").all(uuidToBlob(location.device)) as Array<{ id: number; path: string }>;
+  const rows = locationsOfDevice(ctx.library, uuidToBlob(location.device));
   const match = rows.filter((r) => isWithin(target, r.path)).sort((a, b) => b.path.length - a.path.length)[0];
   if (!match) throw notFound(`a location containing ${location.path}`);
   ctx.grants.requireReadEntriesUnder(target);
   return { id: match.id, prefix: path.relative(match.path, target).split(path.sep).join("/") };
 }
 
-function buildQuery(ctx: OpContext, request: QueryRequest, location: LocationFilter | null): { sql: string; params: unknown[] } {
-  const where = ["e.content_identity_uuid IS NOT NULL", "e.is_dir = 0", "e.id > ?"];
-  const params: unknown[] = [];
-  if (location) {
-    where.push("e.location_id = ?");
-    params.push(location.id);
-    if (location.prefix !== "") {
-      // Range instead of LIKE: no escaping of % and _ in path names ('0' sorts right after '/').
-      where.push("(e.relative_path = ? OR (e.relative_path >= ? AND e.relative_path < ?))");
-      params.push(location.prefix, `${location.prefix}/`, `${location.prefix}0`);
-    }
-  }
-  if (request.kinds) {
-    where.push("e.kind IN (SELECT value FROM json_each(?))");
-    params.push(JSON.stringify(request.kinds));
-  }
-  if (request.contentUuid) {
-    where.push("e.content_identity_uuid = ?");
-    params.push(uuidToBlob(request.contentUuid));
-  }
-  if (request.thisDeviceOnly) {
-    where.push("e.device_uuid = ?");
-    params.push(ctx.library.deviceUuidBlob);
-  }
-  if (request.tag) {
-    // A tag on the content is seen by every entry with that content.
-    where.push(`EXISTS (SELECT 1 FROM tag_links tl JOIN tags t ON t.id = tl.tag_id JOIN user_metadata um ON um.id = tl.metadata_id
-                WHERE t.name = ? AND (um.entry_uuid = e.uuid OR um.content_identity_uuid = e.content_identity_uuid))`);
-    params.push(request.tag);
-  }
+function entryFilter(ctx: OpContext, request: QueryRequest, location: LocationFilter | null): EntryFilter {
   return {
-    sql: `SELECT ${ENTRY_COLUMNS} FROM entries e JOIN locations l ON l.id = e.location_id WHERE ${where.join(" AND ")} ORDER BY e.id LIMIT ?`,
-    params,
+    location: location ?? undefined,
+    kinds: request.kinds,
+    contentUuid: request.contentUuid ? uuidToBlob(request.contentUuid) : undefined,
+    deviceUuid: request.thisDeviceOnly ? ctx.library.deviceUuidBlob : undefined,
+    tag: request.tag,
   };
 }
 
@@ -88,15 +62,14 @@ export const entryOps: OpHandlers = {
     const location = request.location ? locationFilter(ctx, request.location) : null;
     const glob = request.glob ? picomatch(request.glob, { dot: true }) : null;
     const globAbsolute = request.glob?.startsWith("/") ?? false;
-    const query = buildQuery(ctx, request, location);
-    const statement = ctx.library.stmt(query.sql);
+    const page = entryPages(ctx.library, entryFilter(ctx, request, location));
     const want = request.countOnly ? Infinity : request.limit;
     const entries: EntryData[] = [];
     let count = 0;
     let after = parseCursor(request.cursor);
     let more = true;
     scan: while (count < want) {
-      const rows = statement.all(after, ...query.params, BATCH) as EntryRow[];
+      const rows = page(after, BATCH);
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i];
         after = row.id;

@@ -1,6 +1,7 @@
 /**
  * `locations`, `entries` and `content_identities`: reading entries with their location and their
- * wire form (`EntryData`), what the indexer writes (core/indexer/indexer.ts decides what changed;
+ * wire form (`EntryData`), the pages of `entries.query` (ops/entries.ts applies the grants and the
+ * glob to each row), what the indexer writes (core/indexer/indexer.ts decides what changed;
  * these functions only store it), and deleting an entry with what only it owned.
  */
 import path from "node:path";
@@ -44,6 +45,71 @@ export function entriesOfContent(library: Library, contentUuid: Buffer): EntryRo
   return library
     .stmt(`SELECT ${ENTRY_COLUMNS} FROM entries e JOIN locations l ON l.id = e.location_id WHERE e.content_identity_uuid = ?`)
     .all(contentUuid) as EntryRow[];
+}
+
+/** Whether a content identity with this UUID exists. */
+export function contentExists(library: Library, contentUuid: Buffer): boolean {
+  return library.stmt("SELECT 1 FROM content_identities WHERE uuid = ?").get(contentUuid) !== undefined;
+}
+
+/** The locations of a device (its indexed roots), in no particular order. */
+export function locationsOfDevice(library: Library, deviceUuid: Buffer): Array<{ id: number; path: string }> {
+  return library.stmt("SELECT id, path FROM locations WHERE device_uuid = ?").all(deviceUuid) as Array<{ id: number; path: string }>;
+}
+
+/** What `entries.query` narrows file entries with content by (each one optional; all must hold). */
+export interface EntryFilter {
+  /** Entries of this location… */
+  location?: {
+    id: number;
+    /** …under this relative path prefix ("" for the whole location). */
+    prefix: string;
+  };
+  kinds?: readonly string[];
+  contentUuid?: Buffer;
+  /** Entries indexed by this device. */
+  deviceUuid?: Buffer;
+  /** Entries tagged with this name, on the entry or on its content. */
+  tag?: string;
+}
+
+/**
+ * The pages of file entries with content matching `filter`, in row id order: `page(after, limit)`
+ * is up to `limit` rows with an id greater than `after` (a cursor). Every value is bound.
+ */
+export function entryPages(library: Library, filter: EntryFilter): (after: number, limit: number) => EntryRow[] {
+  const where = ["e.content_identity_uuid IS NOT NULL", "e.is_dir = 0", "e.id > ?"];
+  const params: unknown[] = [];
+  if (filter.location) {
+    where.push("e.location_id = ?");
+    params.push(filter.location.id);
+    const prefix = filter.location.prefix;
+    if (prefix !== "") {
+      // Range instead of LIKE: no escaping of % and _ in path names ('0' sorts right after '/').
+      where.push("(e.relative_path = ? OR (e.relative_path >= ? AND e.relative_path < ?))");
+      params.push(prefix, `${prefix}/`, `${prefix}0`);
+    }
+  }
+  if (filter.kinds) {
+    where.push("e.kind IN (SELECT value FROM json_each(?))");
+    params.push(JSON.stringify(filter.kinds));
+  }
+  if (filter.contentUuid) {
+    where.push("e.content_identity_uuid = ?");
+    params.push(filter.contentUuid);
+  }
+  if (filter.deviceUuid) {
+    where.push("e.device_uuid = ?");
+    params.push(filter.deviceUuid);
+  }
+  if (filter.tag) {
+    // A tag on the content is seen by every entry with that content.
+    where.push(`EXISTS (SELECT 1 FROM tag_links tl JOIN tags t ON t.id = tl.tag_id JOIN user_metadata um ON um.id = tl.metadata_id
+                WHERE t.name = ? AND (um.entry_uuid = e.uuid OR um.content_identity_uuid = e.content_identity_uuid))`);
+    params.push(filter.tag);
+  }
+  const statement = library.stmt(`SELECT ${ENTRY_COLUMNS} FROM entries e JOIN locations l ON l.id = e.location_id WHERE ${where.join(" AND ")} ORDER BY e.id LIMIT ?`);
+  return (after, limit) => statement.all(after, ...params, limit) as EntryRow[];
 }
 
 /** Absolute path of an entry as indexed (the location root is canonical; the walk follows no symlinks). */
