@@ -16,11 +16,13 @@
 import type { ManifestModel } from "@sdx/sdk/manifest";
 import type { WireModel } from "@sdx/sdk/protocol";
 import { publish, type OpContext, type OpHandlers, type OpParsedRequest } from "./context.js";
-import { buildModelQuery } from "./model-query.js";
-import { MODEL_COLUMNS, requireOwnModel, requireNotPreview, requireReadableEntry, requireVisibleContent, type ModelRow } from "./access.js";
+import { requireOwnModel, requireNotPreview, requireReadableEntry, requireVisibleContent } from "./access.js";
 import { decodeStoredBlob, prepareBlob, type PreparedBlob } from "../store/blobs.js";
 import { validationFailed, SdxError } from "../errors.js";
-import { deleteModel, insertModel, modelBlobRows, updateModel, type ModelScopeBlob } from "../store/models-store.js";
+import { countModels, queryModels, type ModelQuery } from "../store/model-query.js";
+import {
+  deleteModel, findModel, insertModel, isModelOf, modelBlobRows, modelExists, scopedModelUuid, updateModel, type ModelRow, type ModelScopeBlob,
+} from "../store/models-store.js";
 import { blobToUuid, newUuid, uuidToBlob } from "../store/uuid.js";
 
 /** JSON text of inline data; typed arrays (if a schema allows them inline) are stored as plain arrays. */
@@ -103,19 +105,15 @@ export const modelOps: OpHandlers = {
     const blobs = await prepareBlobs(ctx, model, request.blobs);
     const dataJson = toStoredJson(request.data);
     return ctx.library.transaction(() => {
-      const existing = "standalone" in scope.blob
-        ? undefined
-        : (ctx.library
-            .stmt(`SELECT uuid FROM models WHERE extension_id = ? AND model_type = ? AND ${"content" in scope.blob ? "content_identity_uuid" : "entry_uuid"} = ?`)
-            .get(ctx.extensionId, model.name, "content" in scope.blob ? scope.blob.content : scope.blob.entry) as { uuid: Buffer } | undefined);
+      const existing = "standalone" in scope.blob ? undefined : scopedModelUuid(ctx.library, ctx.extensionId, model.name, scope.blob);
       if (existing) {
-        const uuid = blobToUuid(existing.uuid);
+        const uuid = blobToUuid(existing);
         updateModel(ctx.library, uuid, { dataJson, version: model.version, sync: model.sync, blobs });
         publish(ctx, { type: "model_created", modelType: model.name, uuid, scope: scope.label, upsert: true });
         return { uuid };
       }
       const uuid = ctx.writeUuid ?? newUuid();
-      if (ctx.writeUuid && ctx.library.stmt("SELECT 1 FROM models WHERE uuid = ? AND extension_id = ?").get(uuidToBlob(uuid), ctx.extensionId)) {
+      if (ctx.writeUuid && isModelOf(ctx.library, uuidToBlob(uuid), ctx.extensionId)) {
         return { uuid }; // a repeated write of a resumed job: the row exists (see OpContext.writeUuid)
       }
       const present = new Map([...blobs].filter((pair): pair is [string, PreparedBlob] => pair[1] !== null));
@@ -128,24 +126,21 @@ export const modelOps: OpHandlers = {
   "models.get": async (ctx, request) => {
     const model = ctx.validators.requireModel(request.modelType);
     const by = request.by;
-    const column = "uuid" in by ? "m.uuid" : "content" in by ? "m.content_identity_uuid" : "m.entry_uuid";
-    const key = uuidToBlob("uuid" in by ? by.uuid : "content" in by ? by.content : by.entry);
-    const row = ctx.library
-      .stmt(`SELECT ${MODEL_COLUMNS} FROM models m LEFT JOIN model_versions v ON v.model_uuid = m.uuid
-             WHERE ${column} = ? AND m.extension_id = ? AND m.model_type = ? LIMIT 1`)
-      .get(key, ctx.extensionId, model.name) as ModelRow | undefined;
+    const key = "uuid" in by ? { uuid: uuidToBlob(by.uuid) } : "content" in by ? { content: uuidToBlob(by.content) } : { entry: uuidToBlob(by.entry) };
+    const row = findModel(ctx.library, ctx.extensionId, model.name, key);
     return { model: row ? await toWire(ctx, model, row, eagerBlobFields(model)) : null };
   },
 
   "models.query": async (ctx, request) => {
     const model = ctx.validators.requireModel(request.modelType);
     const blobNames = new Set(model.blobFields.map((b) => b.name));
-    const query = buildModelQuery(ctx.extensionId, request, ctx.validators.inlineFields(model.name), blobNames);
-    if (request.countOnly) {
-      const row = ctx.library.stmt(query.sql).get(...query.params) as { n: number };
-      return { models: [], count: row.n };
-    }
-    const rows = ctx.library.stmt(query.sql).all(...query.params) as ModelRow[];
+    const query: ModelQuery = {
+      extensionId: ctx.extensionId, modelType: request.modelType, inlineFields: ctx.validators.inlineFields(model.name), blobFields: blobNames,
+      filters: request.filters, contentUuid: request.contentUuid === undefined ? undefined : uuidToBlob(request.contentUuid), tag: request.tag,
+      orderBy: request.orderBy, limit: request.limit, offset: request.offset,
+    };
+    if (request.countOnly) return { models: [], count: countModels(ctx.library, query) };
+    const rows = queryModels(ctx.library, query);
     const fields = request.inlineOnly ? [] : eagerBlobFields(model);
     const models: WireModel[] = [];
     for (const row of rows) {
@@ -187,7 +182,7 @@ export const modelOps: OpHandlers = {
     requireNotPreview(ctx, "models.delete");
     const model = ctx.validators.requireModel(request.modelType);
     // A repeated delete of a resumed job: already gone (see OpContext.writeUuid).
-    if (ctx.writeUuid && !ctx.library.stmt("SELECT 1 FROM models WHERE uuid = ?").get(uuidToBlob(request.uuid))) return null;
+    if (ctx.writeUuid && !modelExists(ctx.library, uuidToBlob(request.uuid))) return null;
     const row = requireOwnModel(ctx, "models.delete", request.uuid, model.name);
     ctx.library.transaction(() => {
       deleteModel(ctx.library, row.uuid);

@@ -1,8 +1,9 @@
 /**
- * Writes of the `models` table and what hangs off a model: its own `user_metadata` row (for tags
- * and collections), its version (`model_versions`) and its blob links (`model_blobs`, with the
- * reference counts). Synchronous: call inside a transaction, after blobs were prepared.
- * Every write stamps the sync fields: HLC timestamp, device uuid, sync strategy.
+ * The `models` table and what hangs off a model: its own `user_metadata` row (for tags and
+ * collections), its version (`model_versions`) and its blob links (`model_blobs`, with the
+ * reference counts). Reads return `ModelRow`s (with the version); writes are synchronous: call
+ * them inside a transaction, after blobs were prepared. Every write stamps the sync fields: HLC
+ * timestamp, device uuid, sync strategy. (`models.query`'s filters are model-query.ts.)
  */
 import type { Library } from "./library.js";
 import { releaseBlob, storeBlob, type PreparedBlob } from "./blobs.js";
@@ -24,6 +25,69 @@ export interface NewModel {
   dataJson: string;
   sync: "shared" | "device_owned";
   blobs: ReadonlyMap<string, PreparedBlob>;
+}
+
+/** A model row with the version that wrote it (`null` for rows from before versions were recorded). */
+export interface ModelRow {
+  id: number;
+  uuid: Buffer;
+  extension_id: string;
+  model_type: string;
+  data: string;
+  entry_uuid: Buffer | null;
+  content_identity_uuid: Buffer | null;
+  standalone: number;
+  metadata_id: number;
+  created_at: string;
+  updated_at: string;
+  version: string | null;
+}
+
+/** The columns of a `ModelRow`, from `models m LEFT JOIN model_versions v ON v.model_uuid = m.uuid`. */
+export const MODEL_COLUMNS = `m.id, m.uuid, m.extension_id, m.model_type, m.data, m.entry_uuid, m.content_identity_uuid,
+  m.standalone, m.metadata_id, m.created_at, m.updated_at, v.version`;
+
+/** A model by UUID, of any extension (the caller decides who may see it). */
+export function modelByUuid(library: Library, uuid: Buffer): ModelRow | undefined {
+  return library
+    .stmt(`SELECT ${MODEL_COLUMNS} FROM models m LEFT JOIN model_versions v ON v.model_uuid = m.uuid WHERE m.uuid = ?`)
+    .get(uuid) as ModelRow | undefined;
+}
+
+/** Where `findModel` looks a model up: by its UUID, or by the content or entry it is scoped to. */
+export type ModelKey = { uuid: Buffer } | { content: Buffer } | { entry: Buffer };
+
+/** The extension's model of a type by UUID, content or entry (the first one, if several). */
+export function findModel(library: Library, extensionId: string, modelType: string, by: ModelKey): ModelRow | undefined {
+  const column = "uuid" in by ? "m.uuid" : "content" in by ? "m.content_identity_uuid" : "m.entry_uuid";
+  const key = "uuid" in by ? by.uuid : "content" in by ? by.content : by.entry;
+  return library
+    .stmt(`SELECT ${MODEL_COLUMNS} FROM models m LEFT JOIN model_versions v ON v.model_uuid = m.uuid
+           WHERE ${column} = ? AND m.extension_id = ? AND m.model_type = ? LIMIT 1`)
+    .get(key, extensionId, modelType) as ModelRow | undefined;
+}
+
+/** The UUID of the extension's model of a type scoped to this content or entry (there is at most one). */
+export function scopedModelUuid(library: Library, extensionId: string, modelType: string, scope: { content: Buffer } | { entry: Buffer }): Buffer | undefined {
+  const row = library
+    .stmt(`SELECT uuid FROM models WHERE extension_id = ? AND model_type = ? AND ${"content" in scope ? "content_identity_uuid" : "entry_uuid"} = ?`)
+    .get(extensionId, modelType, "content" in scope ? scope.content : scope.entry) as { uuid: Buffer } | undefined;
+  return row?.uuid;
+}
+
+/** Whether a model with this UUID exists (of any extension). */
+export function modelExists(library: Library, uuid: Buffer): boolean {
+  return library.stmt("SELECT 1 FROM models WHERE uuid = ?").get(uuid) !== undefined;
+}
+
+/** Whether the model with this UUID exists and belongs to the extension. */
+export function isModelOf(library: Library, uuid: Buffer, extensionId: string): boolean {
+  return library.stmt("SELECT 1 FROM models WHERE uuid = ? AND extension_id = ?").get(uuid, extensionId) !== undefined;
+}
+
+/** Whether the extension holds a model scoped to this content. */
+export function hasModelOnContent(library: Library, extensionId: string, contentUuid: Buffer): boolean {
+  return library.stmt("SELECT 1 FROM models WHERE extension_id = ? AND content_identity_uuid = ? LIMIT 1").get(extensionId, contentUuid) !== undefined;
 }
 
 /** Creates the model's own user_metadata row (neither entry- nor content-scoped). */
