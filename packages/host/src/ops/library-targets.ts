@@ -7,7 +7,9 @@
 import type { OpContext } from "./context.js";
 import { contentVisible, requireOwnModel, requireReadableEntry, requireVisibleContent } from "./access.js";
 import { entryAbsolutePath, entryByUuid } from "../store/entries-store.js";
-import { newUuid, uuidToBlob } from "../store/uuid.js";
+import { insertMetadataRow, metadataIdOf as storedMetadataIdOf, touchMetadata as touchMetadataRow } from "../store/metadata-store.js";
+import { isModelOf } from "../store/models-store.js";
+import { uuidToBlob } from "../store/uuid.js";
 
 export type TargetRef = { content: string } | { entry: string } | { model: string };
 
@@ -35,24 +37,20 @@ export function targetVisible(ctx: OpContext, target: TargetRef): boolean {
     const row = entryByUuid(ctx.library, uuidToBlob(target.entry));
     return row !== undefined && ctx.grants.canReadEntry(entryAbsolutePath(row), row.relative_path);
   }
-  return ctx.library.stmt("SELECT 1 FROM models WHERE uuid = ? AND extension_id = ?").get(uuidToBlob(target.model), ctx.extensionId) !== undefined;
+  return isModelOf(ctx.library, uuidToBlob(target.model), ctx.extensionId);
 }
 
 /** The target's user_metadata id; creates the row for content/entries when `create` (inside a transaction). */
 export function metadataIdOf(ctx: OpContext, target: ResolvedTarget, create: boolean): number | null {
   if (target.kind === "model") return target.metadataId ?? null;
-  const column = target.kind === "content" ? "content_identity_uuid" : "entry_uuid";
-  const row = ctx.library.stmt(`SELECT id FROM user_metadata WHERE ${column} = ?`).get(target.blob) as { id: number } | undefined;
-  if (row) return row.id;
+  const owner = { kind: target.kind, uuid: target.blob };
+  const id = storedMetadataIdOf(ctx.library, owner);
+  if (id !== undefined) return id;
   if (!create) return null;
-  const now = new Date().toISOString();
-  const result = ctx.library
-    .stmt(`INSERT INTO user_metadata (uuid, ${column}, custom_data, hlc_timestamp, created_at, updated_at) VALUES (?, ?, '{}', ?, ?, ?)`)
-    .run(uuidToBlob(newUuid()), target.blob, ctx.library.hlc.now(), now, now);
-  return Number(result.lastInsertRowid);
+  return insertMetadataRow(ctx.library, owner);
 }
 
 /** Stamps a user_metadata row as changed (sync needs the HLC of every write). */
 export function touchMetadata(ctx: OpContext, metadataId: number): void {
-  ctx.library.stmt("UPDATE user_metadata SET hlc_timestamp = ?, updated_at = ? WHERE id = ?").run(ctx.library.hlc.now(), new Date().toISOString(), metadataId);
+  touchMetadataRow(ctx.library, metadataId);
 }

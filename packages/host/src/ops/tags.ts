@@ -6,7 +6,8 @@
 import { publish, type OpHandlers } from "./context.js";
 import { metadataIdOf, resolveTarget, touchMetadata } from "./library-targets.js";
 import { requireNotPreview } from "./access.js";
-import { newUuid, uuidToBlob } from "../store/uuid.js";
+import { contentMetadataIdOfEntry } from "../store/metadata-store.js";
+import { ensureTag, linkTag, tagNamesOf, unlinkTag } from "../store/tags-store.js";
 
 export const tagOps: OpHandlers = {
   "tags.add": (ctx, request) => {
@@ -15,14 +16,11 @@ export const tagOps: OpHandlers = {
     const target = resolveTarget(ctx, "tags.add", request.target);
     ctx.library.transaction(() => {
       const now = new Date().toISOString();
-      ctx.library.stmt("INSERT INTO tags (uuid, name, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING").run(uuidToBlob(newUuid()), request.tag, now);
-      const tag = ctx.library.stmt("SELECT id FROM tags WHERE name = ?").get(request.tag) as { id: number };
+      const tagId = ensureTag(ctx.library, request.tag, now);
       const metadataId = metadataIdOf(ctx, target, true) as number;
-      const added = ctx.library
-        .stmt("INSERT INTO tag_links (tag_id, metadata_id, created_at, hlc_timestamp) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING")
-        .run(tag.id, metadataId, now, ctx.library.hlc.now()).changes;
+      const added = linkTag(ctx.library, tagId, metadataId, now);
       if (added) touchMetadata(ctx, metadataId);
-      publish(ctx, { type: "tag_added", target: target.label, tag: request.tag, changed: added > 0 });
+      publish(ctx, { type: "tag_added", target: target.label, tag: request.tag, changed: added });
     });
     return null;
   },
@@ -33,14 +31,12 @@ export const tagOps: OpHandlers = {
     const target = resolveTarget(ctx, "tags.remove", request.target);
     ctx.library.transaction(() => {
       const metadataId = metadataIdOf(ctx, target, false);
-      let removed = 0;
+      let removed = false;
       if (metadataId !== null) {
-        removed = ctx.library
-          .stmt("DELETE FROM tag_links WHERE metadata_id = ? AND tag_id = (SELECT id FROM tags WHERE name = ?)")
-          .run(metadataId, request.tag).changes;
+        removed = unlinkTag(ctx.library, metadataId, request.tag);
         if (removed) touchMetadata(ctx, metadataId);
       }
-      publish(ctx, { type: "tag_removed", target: target.label, tag: request.tag, changed: removed > 0 });
+      publish(ctx, { type: "tag_removed", target: target.label, tag: request.tag, changed: removed });
     });
     return null;
   },
@@ -51,15 +47,10 @@ export const tagOps: OpHandlers = {
     const own = metadataIdOf(ctx, target, false);
     if (own !== null) ids.push(own);
     if (target.kind === "entry") {
-      const content = ctx.library
-        .stmt("SELECT um.id FROM entries e JOIN user_metadata um ON um.content_identity_uuid = e.content_identity_uuid WHERE e.uuid = ?")
-        .get(target.blob) as { id: number } | undefined;
-      if (content) ids.push(content.id);
+      const content = contentMetadataIdOfEntry(ctx.library, target.blob);
+      if (content !== undefined) ids.push(content);
     }
     if (ids.length === 0) return { tags: [] };
-    const rows = ctx.library
-      .stmt("SELECT DISTINCT t.name FROM tag_links tl JOIN tags t ON t.id = tl.tag_id WHERE tl.metadata_id IN (SELECT value FROM json_each(?)) ORDER BY t.name")
-      .all(JSON.stringify(ids)) as Array<{ name: string }>;
-    return { tags: rows.map((r) => r.name) };
+    return { tags: tagNamesOf(ctx.library, ids) };
   },
 };
