@@ -17,11 +17,8 @@ import { describe, expect, it } from "vitest";
 const HOST_SRC = fileURLToPath(new URL("../", import.meta.url));
 const CLI_SRC = fileURLToPath(new URL("../../../cli/src/", import.meta.url));
 
-/**
- * Folders of packages/host/src not read. store/ is where SQL belongs. ops/ is TEMPORARY: its SQL
- * moves to store/ once the rewrite of ops/ in progress has landed; remove it from this list then.
- */
-const EXEMPT_HOST_FOLDERS = ["store", "ops"];
+/** Folders of packages/host/src not read: store/ is where SQL belongs. */
+const EXEMPT_HOST_FOLDERS = ["store"];
 
 const SQL_PATTERNS: ReadonlyArray<[string, RegExp]> = [
   ["SELECT", /\bSELECT\s/],
@@ -108,7 +105,7 @@ describe("no SQL outside store/", () => {
     ]);
   });
 
-  it("packages/host/src (but store/, and ops/ for now) and packages/cli/src contain no SQL", () => {
+  it("packages/host/src (but store/) and packages/cli/src contain no SQL", () => {
     const files = [
       ...sourceFiles(HOST_SRC).filter((f) => !EXEMPT_HOST_FOLDERS.includes(path.relative(HOST_SRC, f).split(path.sep)[0])),
       ...sourceFiles(CLI_SRC),
