@@ -127,7 +127,7 @@ export class Host {
       this.agents.kick(); // the job's end was recorded as a job_completed event
       options.onJobOutcome?.(outcome);
     });
-    this.actionStore = new ActionStore(jobs.db);
+    this.actionStore = new ActionStore(jobs);
     this.actionStore.settleInterrupted(library);
     this.events.subscribe(this.agents.onEvent);
     this.actionRunner = new ActionRunner(this.actionStore, library, dispatch, this.gate, this.events);

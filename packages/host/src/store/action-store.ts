@@ -7,12 +7,14 @@
  *
  * `applying` is written (with the undo log) just before the library transaction commits; a row
  * left `applying` by a killed process is settled on open from the library's audit log, which is
- * written in the same transaction as the changes.
+ * written in the same transaction as the changes. Statements go through jobs.db's statement cache
+ * (sqlite.ts).
  */
-import type Database from "better-sqlite3";
 import type { ActionPreview } from "@sdx/sdk";
 import type { WireError } from "@sdx/sdk/protocol";
 import type { Library } from "./library.js";
+import { actionExecuteCommitted } from "./audit.js";
+import type { JobStore } from "./job-store.js";
 import { nowIso, packMessage, unpackMessage } from "./jobs-db.js";
 import type { RowChange } from "./change-capture.js";
 
@@ -68,47 +70,47 @@ function toRecord(row: ActionRow): ActionRecord {
 }
 
 export class ActionStore {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly jobs: JobStore) {}
 
   create(action: { id: string; extensionId: string; name: string; params: unknown[]; state: ActionState; preview: ActionPreview | null; reads: RecordedRead[]; error?: WireError }): ActionRecord {
     const now = nowIso();
     const params = packMessage(action.params);
     const reads = packMessage(action.reads);
-    this.db.prepare(`INSERT INTO actions (id, extension_id, name, state, params_json, params_bin, preview_json, read_set_json, read_set_bin, error_json, created_at, updated_at)
+    this.jobs.stmt(`INSERT INTO actions (id, extension_id, name, state, params_json, params_bin, preview_json, read_set_json, read_set_bin, error_json, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(action.id, action.extensionId, action.name, action.state, params.json, params.bin,
       action.preview === null ? null : JSON.stringify(action.preview), reads.json, reads.bin, action.error ? JSON.stringify(action.error) : null, now, now);
     return this.get(action.id)!;
   }
 
   get(id: string): ActionRecord | null {
-    const row = this.db.prepare(`SELECT ${COLUMNS} FROM actions WHERE id = ?`).get(id) as ActionRow | undefined;
+    const row = this.jobs.stmt(`SELECT ${COLUMNS} FROM actions WHERE id = ?`).get(id) as ActionRow | undefined;
     return row ? toRecord(row) : null;
   }
 
   list(filter: { extensionId?: string } = {}): ActionRecord[] {
-    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM actions WHERE (@ext IS NULL OR extension_id = @ext) ORDER BY created_at, id`).all({ ext: filter.extensionId ?? null }) as ActionRow[];
+    const rows = this.jobs.stmt(`SELECT ${COLUMNS} FROM actions WHERE (@ext IS NULL OR extension_id = @ext) ORDER BY created_at, id`).all({ ext: filter.extensionId ?? null }) as ActionRow[];
     return rows.map(toRecord);
   }
 
   reads(id: string): RecordedRead[] {
-    const row = this.db.prepare("SELECT read_set_json, read_set_bin FROM actions WHERE id = ?").get(id) as { read_set_json: string | null; read_set_bin: Buffer | null } | undefined;
+    const row = this.jobs.stmt("SELECT read_set_json, read_set_bin FROM actions WHERE id = ?").get(id) as { read_set_json: string | null; read_set_bin: Buffer | null } | undefined;
     if (!row) return [];
     return (unpackMessage(row.read_set_json, row.read_set_bin) as RecordedRead[] | null) ?? [];
   }
 
   undoLog(id: string): RowChange[] | null {
-    const row = this.db.prepare("SELECT undo_json FROM actions WHERE id = ?").get(id) as { undo_json: string | null } | undefined;
+    const row = this.jobs.stmt("SELECT undo_json FROM actions WHERE id = ?").get(id) as { undo_json: string | null } | undefined;
     return row?.undo_json ? (JSON.parse(row.undo_json) as RowChange[]) : null;
   }
 
   /** Written inside the apply, right before the library commits. */
   setApplying(id: string, undo: RowChange[] | null): void {
-    this.db.prepare("UPDATE actions SET state = 'applying', undo_json = ?, updated_at = ? WHERE id = ?").run(undo === null ? null : JSON.stringify(undo), nowIso(), id);
+    this.jobs.stmt("UPDATE actions SET state = 'applying', undo_json = ?, updated_at = ? WHERE id = ?").run(undo === null ? null : JSON.stringify(undo), nowIso(), id);
   }
 
   setState(id: string, state: ActionState, error: WireError | null = null): void {
     const now = nowIso();
-    this.db.prepare(`UPDATE actions SET state = @state, error_json = @error, updated_at = @now,
+    this.jobs.stmt(`UPDATE actions SET state = @state, error_json = @error, updated_at = @now,
         executed_at = CASE WHEN @state = 'executed' THEN @now ELSE executed_at END,
         undone_at = CASE WHEN @state = 'undone' THEN @now ELSE undone_at END WHERE id = @id`)
       .run({ state, error: error === null ? null : JSON.stringify(error), now, id });
@@ -116,10 +118,9 @@ export class ActionStore {
 
   /** Settles actions a killed process left `applying`: executed if the library committed them (their audit row exists). */
   settleInterrupted(library: Library): void {
-    const rows = this.db.prepare("SELECT id FROM actions WHERE state = 'applying'").all() as Array<{ id: string }>;
+    const rows = this.jobs.stmt("SELECT id FROM actions WHERE state = 'applying'").all() as Array<{ id: string }>;
     for (const { id } of rows) {
-      const committed = library.db.prepare("SELECT 1 FROM audit_log WHERE op = 'action.execute' AND result = 'ok' AND json_extract(detail, '$.actionId') = ?").get(id);
-      if (committed) this.setState(id, "executed");
+      if (actionExecuteCommitted(library, id)) this.setState(id, "executed");
       else this.setState(id, "failed", { code: "SDX3020", name: "Interrupted", message: "the host stopped while applying the action; nothing was applied" });
     }
   }

@@ -27,3 +27,10 @@ export function readAudit(library: Library, filter: { who?: string; result?: Aud
     .all(filter.who ?? null, filter.who ?? null, filter.result ?? null, filter.result ?? null) as Array<Omit<AuditRecord, "detail"> & { detail: string | null }>;
   return rows.map((row) => ({ ...row, detail: row.detail === null ? null : (JSON.parse(row.detail) as unknown) }));
 }
+
+/** Whether the library committed the execute step of this action (its `action.execute` audit row says ok). */
+export function actionExecuteCommitted(library: Library, actionId: string): boolean {
+  return library
+    .stmt("SELECT 1 FROM audit_log WHERE op = 'action.execute' AND result = 'ok' AND json_extract(detail, '$.actionId') = ?")
+    .get(actionId) !== undefined;
+}
