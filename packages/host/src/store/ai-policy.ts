@@ -1,9 +1,9 @@
 /**
  * The user's AI decisions in one library (`library.db`): consents per extension and endpoint origin
  * (`ai_consent`) and local/cloud preferences per model category (`ai_preferences`). The tables are
- * created on first use. What the decisions mean is core/ai/policy.ts.
+ * created on first use; statements go through the library's statement cache (sqlite.ts). What the
+ * decisions mean is core/ai/policy.ts.
  */
-import type Database from "better-sqlite3";
 import type { ModelPreference } from "@sdx/sdk";
 import { sdxError } from "./errors.js";
 import type { Library } from "./library.js";
@@ -29,44 +29,44 @@ CREATE TABLE IF NOT EXISTS ai_preferences (
 
 /** The user's AI decisions in one library: consents and local/cloud preferences. */
 export class AiPolicyStore {
-  constructor(private readonly db: Database.Database) {
-    db.exec(SCHEMA);
+  constructor(private readonly library: Library) {
+    library.db.exec(SCHEMA);
   }
 
   /** The user's preference for a category, falling back to their default (`*`); null if neither is set. */
   preference(category: string): ModelPreference | null {
-    const rows = this.db.prepare("SELECT category, preference FROM ai_preferences WHERE category IN (?, '*')").all(category) as Array<{ category: string; preference: ModelPreference }>;
+    const rows = this.library.stmt("SELECT category, preference FROM ai_preferences WHERE category IN (?, '*')").all(category) as Array<{ category: string; preference: ModelPreference }>;
     return (rows.find((r) => r.category === category) ?? rows[0])?.preference ?? null;
   }
 
   /** Sets (or with null clears) the user's preference for a category, `*` for every category. */
   setPreference(category: string, preference: ModelPreference | null): void {
-    if (preference === null) this.db.prepare("DELETE FROM ai_preferences WHERE category = ?").run(category);
-    else this.db.prepare("INSERT INTO ai_preferences (category, preference) VALUES (?, ?) ON CONFLICT(category) DO UPDATE SET preference = excluded.preference").run(category, preference);
+    if (preference === null) this.library.stmt("DELETE FROM ai_preferences WHERE category = ?").run(category);
+    else this.library.stmt("INSERT INTO ai_preferences (category, preference) VALUES (?, ?) ON CONFLICT(category) DO UPDATE SET preference = excluded.preference").run(category, preference);
   }
 
   hasConsent(extensionId: string, origin: string): boolean {
-    return this.db.prepare("SELECT 1 FROM ai_consent WHERE extension_id = ? AND origin = ?").get(extensionId, origin) !== undefined;
+    return this.library.stmt("SELECT 1 FROM ai_consent WHERE extension_id = ? AND origin = ?").get(extensionId, origin) !== undefined;
   }
 
   /** Records the user's consent for `extensionId` to send data to `endpoint` (a URL or origin). */
   grantConsent(extensionId: string, endpoint: string): ConsentRecord {
     const origin = originOf(endpoint);
     const grantedAt = new Date().toISOString();
-    this.db.prepare("INSERT INTO ai_consent (extension_id, origin, granted_at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET granted_at = excluded.granted_at").run(extensionId, origin, grantedAt);
+    this.library.stmt("INSERT INTO ai_consent (extension_id, origin, granted_at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET granted_at = excluded.granted_at").run(extensionId, origin, grantedAt);
     return { extensionId, origin, grantedAt };
   }
 
   /** Withdraws consent for one endpoint, or for all of the extension's endpoints. */
   revokeConsent(extensionId: string, endpoint?: string): number {
-    if (endpoint === undefined) return this.db.prepare("DELETE FROM ai_consent WHERE extension_id = ?").run(extensionId).changes;
-    return this.db.prepare("DELETE FROM ai_consent WHERE extension_id = ? AND origin = ?").run(extensionId, originOf(endpoint)).changes;
+    if (endpoint === undefined) return this.library.stmt("DELETE FROM ai_consent WHERE extension_id = ?").run(extensionId).changes;
+    return this.library.stmt("DELETE FROM ai_consent WHERE extension_id = ? AND origin = ?").run(extensionId, originOf(endpoint)).changes;
   }
 
   consents(extensionId?: string): ConsentRecord[] {
     const rows = (extensionId === undefined
-      ? this.db.prepare("SELECT * FROM ai_consent ORDER BY extension_id, origin").all()
-      : this.db.prepare("SELECT * FROM ai_consent WHERE extension_id = ? ORDER BY origin").all(extensionId)) as Array<{ extension_id: string; origin: string; granted_at: string }>;
+      ? this.library.stmt("SELECT * FROM ai_consent ORDER BY extension_id, origin").all()
+      : this.library.stmt("SELECT * FROM ai_consent WHERE extension_id = ? ORDER BY origin").all(extensionId)) as Array<{ extension_id: string; origin: string; granted_at: string }>;
     return rows.map((r) => ({ extensionId: r.extension_id, origin: r.origin, grantedAt: r.granted_at }));
   }
 }
@@ -77,7 +77,7 @@ const stores = new WeakMap<Library, AiPolicyStore>();
 export function policyStore(library: Library): AiPolicyStore {
   let store = stores.get(library);
   if (!store) {
-    store = new AiPolicyStore(library.db);
+    store = new AiPolicyStore(library);
     stores.set(library, store);
   }
   return store;
