@@ -116,7 +116,7 @@ describe("sdx jobs", () => {
     expect((await exited).some((l) => l.includes('"outcome":"cancelled"'))).toBe(true);
     const resume = sdxJson<{ error: { code: string } }>(["jobs", "resume", id, "--library", library]);
     expect(resume.status).toBe(1);
-    expect(resume.json.error.code).toBe("SDX3012");
+    expect(resume.json.error.code).toBe("SDX3022");
   });
 });
 

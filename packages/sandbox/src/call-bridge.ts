@@ -11,12 +11,20 @@ import { SYNC_OPS, failure, isSyncOp, toWireError, wireError, type WireMessage, 
 import { SEP } from "./guest-helpers.js";
 import { decodeFast, encodeChecked, lengthOf, writeMessage } from "./marshal.js";
 import type { VmCore } from "./vm-core.js";
+import { isRaw } from "./types.js";
 
 
 export class CallBridge {
   private ready: string[] = [];
   private readyBuffers: ArrayBuffer[] = [];
   private flushScheduled = false;
+  /** Host calls started and not yet answered. */
+  private inFlight = 0;
+
+  /** Whether a host call or a reply is still on its way (the guest may still be woken up). */
+  get busy(): boolean {
+    return this.inFlight > 0 || this.ready.length > 0 || this.flushScheduled;
+  }
 
   constructor(private readonly vm: VmCore) {}
 
@@ -47,7 +55,18 @@ export class CallBridge {
     const ctx = this.vm.context;
     const op = ctx.getString(opHandle);
     const buffers = bufferHandles.map((handle) => copyArrayBuffer(this.vm, handle));
-    const request = this.decodeRequest(op, ctx.getString(jsonHandle), buffers);
+    const json = ctx.getString(jsonHandle);
+    const calls = this.vm.calls;
+    if (isRaw(calls) && isSyncOp(op)) {
+      let reply: WireMessage;
+      try {
+        reply = calls.callSyncRaw(op, { json, buffers });
+      } catch (error) {
+        reply = this.encodeReply(failure(toWireError(error)));
+      }
+      return reply.buffers.length === 0 ? ctx.newString(reply.json) : writeMessage(ctx, this.vm.helpers, reply);
+    }
+    const request = this.decodeRequest(op, json, buffers);
     let result: WireResult;
     if ("error" in request) result = request.error;
     else if (!isSyncOp(op)) result = failure(wireError("SDX3007", `${op} cannot be called synchronously (only ${SYNC_OPS.join(", ")})`));
@@ -91,6 +110,14 @@ export class CallBridge {
       const count = Number(fields[i + 2]);
       const own = buffers.slice(next, next + count);
       next += count;
+      this.inFlight++;
+      if (isRaw(calls)) {
+        calls.callRaw(op, { json: fields[i + 3]!, buffers: own }).then(
+          (reply) => this.replyRaw(id, reply),
+          (error: unknown) => this.reply(id, failure(toWireError(error))),
+        );
+        continue;
+      }
       const request = this.decodeRequest(op, fields[i + 3]!, own);
       if ("error" in request) {
         this.reply(id, request.error);
@@ -128,8 +155,13 @@ export class CallBridge {
   }
 
   private reply(id: string, result: WireResult): void {
+    this.replyRaw(id, this.encodeReply(result));
+  }
+
+  /** Queues an encoded reply for delivery (a raw reply was size-checked where it was encoded). */
+  private replyRaw(id: string, message: WireMessage): void {
+    this.inFlight--;
     if (this.vm.fatal) return;
-    const message = this.encodeReply(result);
     this.ready.push(id, String(message.buffers.length), message.json);
     for (const buffer of message.buffers) this.readyBuffers.push(buffer);
     if (this.flushScheduled) return;

@@ -6,7 +6,7 @@
  */
 import { wireError, type WireError } from "@sdx/sdk/protocol";
 
-export type FatalCode = "SDX3003" | "SDX3004" | "SDX3005";
+export type FatalCode = "SDX3003" | "SDX3004" | "SDX3005" | "SDX3028";
 
 /** A fatal sandbox failure: the VM is discarded. */
 export interface VmFatal {
@@ -18,6 +18,7 @@ export const FATAL_MESSAGES: Record<FatalCode, string> = {
   SDX3003: "the guest exceeded its time limit and was interrupted",
   SDX3004: "the guest exceeded its memory limit",
   SDX3005: "the guest overflowed its stack (deep or endless recursion)",
+  SDX3028: "the guest awaits something nothing will ever settle (no host call is pending and guests have no timers)",
 };
 
 /** The fatal code of an error QuickJS raised, if it is one of the three. */

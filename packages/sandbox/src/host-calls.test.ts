@@ -1,8 +1,9 @@
 /** Host calls across the sandbox boundary: real promises, concurrency, binary attachments, sync ops. */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QuickJSSandbox } from "./quickjs-sandbox.js";
+import { MAX_CALLS_RUNNING, WorkerSandbox } from "./worker-sandbox.js";
 import { guest, jobInvocation } from "./testing.js";
-import type { HostCalls } from "./types.js";
+import type { HostCalls, Sandbox, SandboxInstance } from "./types.js";
 import type { WireResult } from "@sdx/sdk/protocol";
 
 const received: Array<{ op: string; payload: unknown }> = [];
@@ -32,10 +33,7 @@ const calls: HostCalls = {
   },
 };
 
-const instance = new QuickJSSandbox().createInstance({
-  name: "calls",
-  calls,
-  guestJs: guest(`{
+const GUEST = guest(`{
     async concurrent(ctx, n) {
       const replies = await Promise.all(Array.from({ length: n }, (_, i) => call("slowEcho", { i })));
       return replies.every((r, i) => r.i === i) ? n : -1;
@@ -68,16 +66,29 @@ const instance = new QuickJSSandbox().createInstance({
       try { callSync("models.create", {}); } catch (e) { notSync = e.code; }
       return { r, notSync };
     },
-  }`),
-});
+  }`);
 
-afterAll(() => instance.dispose());
+// The same guest in both sandboxes: in the host's thread, and in a worker (the host's default),
+// where calls are forwarded as messages and at most MAX_CALLS_RUNNING of one VM run at once.
+describe.each([
+  { where: "in the host's thread", make: (): Sandbox => new QuickJSSandbox(), running: 200 },
+  { where: "in a worker", make: (): Sandbox => new WorkerSandbox(), running: MAX_CALLS_RUNNING },
+])("host calls $where", ({ make, running }) => {
+  let sandbox: Sandbox;
+  let instance: SandboxInstance;
+  beforeAll(() => {
+    sandbox = make();
+    instance = sandbox.createInstance({ name: "calls", calls, guestJs: GUEST });
+  });
+  afterAll(async () => {
+    instance.dispose();
+    await sandbox.close();
+  });
 
-describe("host calls", () => {
   it("lets the guest await many host calls concurrently", async () => {
     maxInFlight = 0;
     expect(await instance.invoke(jobInvocation("concurrent", [200]))).toEqual({ ok: true, value: 200 });
-    expect(maxInFlight).toBe(200);
+    expect(maxInFlight).toBe(running);
   });
 
   it("round-trips a Float32Array as binary, both ways", async () => {

@@ -5,6 +5,8 @@
  * `HostCalls` the host hands in. It knows the protocol (`@sdx/sdk/protocol`) and QuickJS, nothing
  * else of the host: no library, no jobs, no permissions.
  */
+export { WorkerSandbox, MAX_CALLS_RUNNING, MAX_CALLS_WAITING } from "./worker-sandbox.js";
+export type { WorkerSandboxOptions } from "./worker-sandbox.js";
 export { QuickJSSandbox } from "./quickjs-sandbox.js";
 export { preloadQuickJS } from "./quickjs-module.js";
 export { DEFAULT_LIMITS } from "./types.js";

@@ -37,14 +37,26 @@ const MAX_PAGES = 32768;
  * no `malloc_usable_size`, so `runtime.setMemoryLimit` counts allocations, not bytes, and a guest
  * allocating large typed arrays would otherwise grow the memory to 2 GiB before failing.
  */
-export async function newQuickJSModule(heapBytes: number): Promise<QuickJSWASMModule> {
+export async function newQuickJSModule(heapBytes: number): Promise<{ module: QuickJSWASMModule; memoryFull(): boolean }> {
   const wasmModule = await compiledModule();
   const maximum = Math.min(MAX_PAGES, INITIAL_PAGES + Math.ceil(heapBytes / PAGE));
   const wasmMemory = new wasm.Memory({ initial: INITIAL_PAGES, maximum });
-  return newQuickJSWASMModuleFromVariant(newVariant(releaseSyncVariant, { wasmModule, wasmMemory }));
+  const module = await newQuickJSWASMModuleFromVariant(newVariant(releaseSyncVariant, { wasmModule, wasmMemory }));
+  // Within a megabyte of the maximum: what is left is too little for the engine to go on.
+  return { module, memoryFull: () => wasmMemory.buffer.byteLength >= maximum * PAGE - 1024 * 1024 };
 }
 
 /** Compiles the QuickJS .wasm ahead of the first VM (optional; the first VM does it otherwise). */
 export async function preloadQuickJS(): Promise<void> {
   await compiledModule();
+}
+
+/** The compiled QuickJS module, to hand to a worker (a `WebAssembly.Module` crosses `postMessage`). */
+export function compiledQuickJS(): Promise<WasmModule> {
+  return compiledModule();
+}
+
+/** Uses a module compiled elsewhere (a worker receives the host's), so it is never compiled twice. */
+export function useCompiledQuickJS(module: WasmModule): void {
+  compiled = Promise.resolve(module);
 }

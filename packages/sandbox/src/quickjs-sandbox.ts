@@ -27,6 +27,9 @@ export class QuickJSSandbox implements Sandbox {
   createInstance(options: InstanceOptions): SandboxInstance {
     return new QuickJSInstance(options, Object.freeze({ ...this.limits, ...options.limits }));
   }
+
+  /** Nothing to stop: instances run on the caller's thread and are disposed one by one. */
+  async close(): Promise<void> {}
 }
 
 type StartResult = QuickJSVm | { error: WireResult<never> };
@@ -52,7 +55,7 @@ class QuickJSInstance implements SandboxInstance {
       this.stats.recycled++;
     }
     const started = performance.now();
-    const result = await QuickJSVm.start(this.name, this.options.guestJs, this.limits, this.options.calls);
+    const result = await QuickJSVm.start(this.name, this.options.guestJs, this.limits, this.options.calls, this.options.guestClock);
     this.stats.lastStartMs = performance.now() - started;
     if (result instanceof QuickJSVm) this.vm = result;
     return result;

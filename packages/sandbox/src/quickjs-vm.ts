@@ -18,6 +18,7 @@ import { FATAL_MESSAGES, fatalCodeOf, fatalOfHostException, fatalWireError, gues
 import type { HostCalls, SandboxLimits } from "./types.js";
 import { settleReply } from "./reply.js";
 import type { VmCore } from "./vm-core.js";
+import type { GuestClock } from "./guest-clock.js";
 
 export class QuickJSVm implements VmCore {
   /** Set once the VM has failed fatally; it is then disposed and must not be used. */
@@ -26,6 +27,9 @@ export class QuickJSVm implements VmCore {
   /** Absolute time (Date.now()) after which running guest code is interrupted. */
   deadline = Infinity;
   private sliceStart = 0;
+  /** Marks stretches of guest code for a watchdog on another thread (guest-clock.ts). */
+  private clock: GuestClock | null = null;
+  private memoryFull: () => boolean = () => false;
   private depth = 0;
   private interrupted: "deadline" | "slice" | null = null;
   private readonly onDeath = new Set<(fatal: VmFatal) => void>();
@@ -34,7 +38,6 @@ export class QuickJSVm implements VmCore {
   private guest!: QuickJSHandle;
   private guestInvoke!: QuickJSHandle;
   private disposed = false;
-  private broken = false;
 
   private constructor(
     readonly name: string,
@@ -48,12 +51,14 @@ export class QuickJSVm implements VmCore {
   }
 
   /** Starts a VM and evaluates the bundle. Resolves to the VM, or to the error that stopped it. */
-  static async start(name: string, guestJs: string, limits: Readonly<SandboxLimits>, calls: HostCalls): Promise<QuickJSVm | { error: WireResult<never> }> {
-    const module = await newQuickJSModule(limits.memoryBytes);
+  static async start(name: string, guestJs: string, limits: Readonly<SandboxLimits>, calls: HostCalls, clock?: GuestClock): Promise<QuickJSVm | { error: WireResult<never> }> {
+    const { module, memoryFull } = await newQuickJSModule(limits.memoryBytes);
     const runtime = module.newRuntime();
     runtime.setMemoryLimit(limits.memoryBytes);
     runtime.setMaxStackSize(limits.stackBytes);
     const vm = new QuickJSVm(name, module, runtime, runtime.newContext(), limits, calls);
+    vm.clock = clock ?? null;
+    vm.memoryFull = memoryFull;
     runtime.setInterruptHandler(() => vm.shouldInterrupt());
     const error = vm.setup(guestJs);
     if (error) {
@@ -74,17 +79,22 @@ export class QuickJSVm implements VmCore {
   /** Runs `fn` as guest time: the slice clock starts, and an exception out of the engine kills the VM. */
   enter<T>(fn: () => T): T | undefined {
     if (this.fatal) return undefined;
-    if (this.depth++ === 0) this.sliceStart = Date.now();
+    if (this.depth++ === 0) {
+      this.sliceStart = Date.now();
+      this.clock?.enter();
+    }
     try {
       return fn();
     } catch (error) {
       // An exception out of the engine (a native stack overflow in its C recursion, a wasm trap)
       // leaves its C state inconsistent: never call into it again.
-      this.broken = true;
       this.kill(fatalOfHostException(error));
       return undefined;
     } finally {
-      if (--this.depth === 0) this.sliceStart = 0;
+      if (--this.depth === 0) {
+        this.sliceStart = 0;
+        this.clock?.leave();
+      }
     }
   }
 
@@ -216,6 +226,7 @@ export class QuickJSVm implements VmCore {
       if (!result) return;
       if (!result.error) {
         this.bridge.drain();
+        this.failIfStalled();
         return;
       }
       // A job threw past every handler: an interrupt, or the engine's own failure.
@@ -231,6 +242,25 @@ export class QuickJSVm implements VmCore {
     }
   }
 
+  /**
+   * An invocation still running while the guest has no job to run, no host call in flight and no
+   * reply to receive can never finish: the guest has no timers, so nothing will ever settle what it
+   * awaits (`await new Promise(() => {})`, a lost resolve function, or a job the engine dropped
+   * when its memory ran out). Without this a job without a deadline would wait forever.
+   */
+  private failIfStalled(): void {
+    if (this.fatal || this.onDeath.size === 0 || this.bridge.busy) return;
+    // Interrupted inside a promise reaction: the engine turned the interrupt into a rejection of a
+    // promise nobody awaits, and the guest's work stopped there.
+    if (this.interrupted) {
+      this.kill({ code: "SDX3003", message: this.interrupted === "deadline" ? FATAL_MESSAGES.SDX3003 : `${FATAL_MESSAGES.SDX3003} (ran ${this.limits.maxSliceMs} ms without yielding)` });
+      return;
+    }
+    this.kill(this.memoryFull()
+      ? { code: "SDX3004", message: `${FATAL_MESSAGES.SDX3004} (its memory is full and its pending work was lost)` }
+      : { code: "SDX3028", message: FATAL_MESSAGES.SDX3028 });
+  }
+
   /** Fails the VM for good: pending invocations get the fatal error, resources are released. */
   kill(fatal: VmFatal): void {
     if (this.fatal) return;
@@ -242,21 +272,16 @@ export class QuickJSVm implements VmCore {
     queueMicrotask(() => this.dispose());
   }
 
+  /**
+   * Never calls into the engine: each VM has its own WebAssembly instance and memory, so dropping
+   * every reference frees all of it at once. Freeing object by object (`JS_FreeRuntime`) would walk
+   * whatever the guest left behind (a million pending promises after a microtask flood takes
+   * seconds) and asserts on objects still referenced, which a guest killed mid-call always has.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.fatal ??= { code: "SDX3003", message: "the sandbox was disposed" };
-    if (this.broken) return;
-    try {
-      for (const handle of Object.values(this.helpers ?? {})) handle.dispose();
-      this.guestInvoke?.dispose();
-      this.guest?.dispose();
-      this.context.dispose();
-      this.runtime.dispose();
-    } catch {
-      // The engine is broken (e.g. a native stack overflow mid-call); dropping every reference
-      // lets the garbage collector reclaim its WebAssembly memory.
-    }
     void this.module;
   }
 }

@@ -4,7 +4,8 @@
  * implementation (`quickjs-sandbox.ts`). A sandbox never throws for what a guest does: every guest
  * failure (its own error, a deadline, memory, stack, a malformed reply) comes back as a `WireResult`.
  */
-import type { Invocation, WireResult } from "@sdx/sdk/protocol";
+import type { Invocation, WireMessage, WireResult } from "@sdx/sdk/protocol";
+import type { GuestClock } from "./guest-clock.js";
 
 /** Resource limits of one sandbox instance. */
 export interface SandboxLimits {
@@ -41,6 +42,20 @@ export interface HostCalls {
   callSync(op: string, payload: unknown): WireResult;
 }
 
+/**
+ * Host calls answered at the message level: the request as the guest encoded it, the reply
+ * encoded (`WireMessage` of a `WireResult`). A worker's proxy to the host's thread is one: it
+ * forwards bytes without decoding them.
+ */
+export interface RawHostCalls extends HostCalls {
+  callRaw(op: string, request: WireMessage): Promise<WireMessage>;
+  callSyncRaw(op: string, request: WireMessage): WireMessage;
+}
+
+export function isRaw(calls: HostCalls): calls is RawHostCalls {
+  return typeof (calls as Partial<RawHostCalls>).callRaw === "function";
+}
+
 export interface InvokeOptions {
   /** Wall-clock budget of this invocation in ms, host-call time included. Omit (or Infinity) for none. */
   deadlineMs?: number;
@@ -56,6 +71,8 @@ export interface InstanceOptions {
   /** Answers host calls made outside an invocation (e.g. while the bundle is evaluated). */
   calls: HostCalls;
   limits?: Partial<SandboxLimits>;
+  /** Marks stretches of guest code for a watchdog on another thread (the worker sandbox sets it). */
+  guestClock?: GuestClock;
 }
 
 export interface SandboxInstanceStats {
@@ -84,4 +101,6 @@ export interface SandboxInstance {
 export interface Sandbox {
   readonly limits: Readonly<SandboxLimits>;
   createInstance(options: InstanceOptions): SandboxInstance;
+  /** Stops every VM (and the threads they run on). */
+  close(): Promise<void>;
 }

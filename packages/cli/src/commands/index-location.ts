@@ -10,7 +10,7 @@ import type { CommandResult } from "../output.js";
 export async function indexCommand(path: string, options: { library: string; json: boolean }): Promise<CommandResult<unknown>> {
   const dir = resolve(path);
   if (!existsSync(dir)) throw new UserError(`no such directory: ${dir}`);
-  const host = await Host.open({ libraryDir: resolve(options.library) });
+  const host = await Host.open({ libraryDir: resolve(options.library), recover: "queued" });
   const bar = progressBar("indexing", options.json);
   try {
     const summary = await host.index(dir, { onProgress: (p) => bar.update({ done: p.done, total: p.total, message: p.path.slice(-40) }) });

@@ -14,7 +14,7 @@ export async function installCommand(bundlePath: string, options: { library: str
   const bundle = await loadBundleFile(bundlePath);
   const bytes = bundle.bytes;
   const grants = options.yes || options.grant.length > 0 && !process.stdin.isTTY ? grantAll(bundle.manifest, options.grant) : await askGrants(bundle.manifest, options.grant);
-  const host = await Host.open({ libraryDir: resolve(options.library) });
+  const host = await Host.open({ libraryDir: resolve(options.library), recover: "queued" });
   try {
     const installed = await host.install(bytes, { grants });
     const lines = [

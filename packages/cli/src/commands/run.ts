@@ -17,6 +17,7 @@ import { formatMs, type CommandResult } from "../output.js";
 import { progressBar } from "../progress.js";
 import { parseParams } from "./params.js";
 import { describeIndex } from "./index-location.js";
+import { noticeInterrupted } from "./interrupted.js";
 
 export interface RunSummary {
   jobId: string;
@@ -39,6 +40,7 @@ export async function runCommand(target: string, job: string, options: { library
   const logs: string[] = [];
   const host = await Host.open({
     libraryDir,
+    recover: "queued",
     onLog: (entry) => {
       const line = `${pc.dim(`[${entry.extensionId}]`)} ${entry.level === "error" ? pc.red(entry.message) : entry.level === "warn" ? pc.yellow(entry.message) : entry.message}`;
       logs.push(entry.message);
@@ -46,6 +48,7 @@ export async function runCommand(target: string, job: string, options: { library
     },
   });
   try {
+    noticeInterrupted(host, options.json);
     let extensionId = target;
     const asFile = resolve(target);
     if (existsSync(asFile) && statSync(asFile).isFile()) {

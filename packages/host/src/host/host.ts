@@ -30,8 +30,7 @@ import { memoryOps } from "../ops/memory.js";
 import { aiOps } from "../ops/ai.js";
 import { closeAi, resolveModelsDir } from "../core/ai/index.js";
 import type { OpContext, OpHandlers } from "../ops/context.js";
-import { QuickJSSandbox } from "@sdx/sandbox";
-import { preloadQuickJS } from "@sdx/sandbox";
+import { WorkerSandbox, preloadQuickJS } from "@sdx/sandbox";
 import type { Sandbox, SandboxLimits } from "@sdx/sandbox";
 import { JobStore, JOBS_DB_FILE, type JobProgress, type JobRecord, type JobState } from "../store/job-store.js";
 import { JobRunner } from "../jobs/job-runner.js";
@@ -60,11 +59,15 @@ export interface HostOptions {
   /** Receives every log line of every extension (also kept in memory and in `<library>/logs/`). */
   onLog?: (entry: { extensionId: string; level: string; message: string }) => void;
   /**
-   * Run, in the background, the jobs nobody is running: those a killed process left `running`
-   * (resumed from their last checkpoint) and queued ones (dispatched, event-triggered, or
-   * suspended by a closing host). Default true; `sdx jobs list` and friends open with false.
+   * Run, in the background, the jobs nobody is running. `true` (the default): queued ones
+   * (dispatched, event-triggered, or suspended by a closing host) and those a host that died left
+   * `running` (resumed from their last checkpoint). `"queued"`: only queued ones; a job whose host
+   * died is left for `resumeJob` (`sdx jobs resume`) or a long-running host, never resumed in the
+   * background of an unrelated command (see `interruptedJobs`). `false`: none (`sdx jobs list`).
    */
-  recover?: boolean;
+  recover?: boolean | "queued";
+  /** Jobs: how many host deaths in a row without progress abandon a job (default 3, SDX3029). */
+  jobs?: { maxHostDeaths?: number };
   /** Receives the outcome of every job run in the background. */
   onJobOutcome?: (outcome: JobOutcome) => void;
   /** Agent hooks: their deadline (`hookTimeoutMs`, default 30 s), retries and concurrency. */
@@ -126,7 +129,7 @@ export class Host {
     this.scheduler = new JobScheduler(jobs, runner, (id) => this.load(id), (outcome) => {
       this.agents.kick(); // the job's end was recorded as a job_completed event
       options.onJobOutcome?.(outcome);
-    });
+    }, { resumeOrphans: options.recover !== "queued" });
     this.actionStore = new ActionStore(jobs);
     this.actionStore.settleInterrupted(library);
     this.events.subscribe(this.agents.onEvent);
@@ -145,14 +148,14 @@ export class Host {
     try {
       jobs = JobStore.open(join(library.dir, JOBS_DB_FILE));
       const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
-      const runner = new JobRunner(jobs);
+      const runner = new JobRunner(jobs, options.jobs?.maxHostDeaths);
       const dispatch = createDispatcher(
         { ...libraryOps, ...memoryOps, ...aiOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner), ...options.testOps },
         // A host bug: the guest gets the message only; the stack is logged for the user.
         { onInternalError: (ctx, op, stack) => logs.write(ctx.extensionId, "error", `[host] ${op} failed: ${stack}`) },
       );
       await preloadQuickJS();
-      return new Host(library, jobs, new QuickJSSandbox(options.limits), logs, runner, dispatch, resolveModelsDir(options.modelsDir), options);
+      return new Host(library, jobs, new WorkerSandbox(options.limits), logs, runner, dispatch, resolveModelsDir(options.modelsDir), options);
     } catch (error) {
       jobs?.close();
       library.close();
@@ -278,6 +281,11 @@ export class Host {
     return this.jobs.get(jobId);
   }
 
+  /** Jobs a host that died left `running` (no live owner): what `sdx jobs resume` can continue. */
+  interruptedJobs(): JobRecord[] {
+    return this.jobs.runnable().filter((job) => job.state === "running" && !this.runner.isRunning(job.id));
+  }
+
   listJobs(filter: { extensionId?: string; state?: JobState } = {}): JobRecord[] {
     return this.jobs.list(filter);
   }
@@ -362,6 +370,7 @@ export class Host {
     await this.runner.close();
     await this.scheduler.idle();
     for (const id of [...this.loaded.keys()]) await this.unload(id);
+    await this.sandbox.close();
     this.logSink.flush();
     await closeAi();
     this.jobs.close();

@@ -84,13 +84,29 @@ const GUEST = guest(`{
   async onText(ctx, entries) { return entries.map((e) => e.name).sort(); },
 }`);
 
-/** TEST ONLY: inference that just takes 20 ms (and counts how many calls overlap). */
+/**
+ * TEST ONLY: inference that just takes 20 ms (and counts how many calls overlap). A test can hold
+ * every call at a gate instead (`hold`), and learn when `n` calls are waiting there (`whenHeld`).
+ */
 let inFlight = 0;
 let peak = 0;
+let gate: { open: Promise<void>; release: () => void; wanted: number; reached: () => void } | null = null;
+function hold(wanted: number): { held: Promise<void>; release: () => void } {
+  let release!: () => void;
+  let reached!: () => void;
+  const open = new Promise<void>((resolve) => (release = resolve));
+  const held = new Promise<void>((resolve) => (reached = resolve));
+  gate = { open, release, wanted, reached };
+  return { held, release: () => { gate = null; release(); } };
+}
 const slowInference = {
   "ai.generate": async (_ctx: unknown, request: { prompt: string }) => {
     peak = Math.max(peak, ++inFlight);
-    await sleep(20);
+    if (gate) {
+      const current = gate;
+      if (inFlight >= current.wanted) current.reached();
+      await current.open;
+    } else await sleep(20);
     inFlight--;
     return { text: `answer to ${request.prompt}` };
   },
@@ -184,7 +200,7 @@ describe("durable jobs", () => {
     const other = await openHost(dir);
     await other.idle();
     const jobId = runningJob(host, "infer1");
-    await expect(other.resumeJob(jobId)).rejects.toMatchObject({ code: "SDX3012", message: expect.stringContaining("already running") });
+    await expect(other.resumeJob(jobId)).rejects.toMatchObject({ code: "SDX3022", message: expect.stringContaining("already running") });
     expect((await running).state).toBe("completed");
     await other.close();
     await host.close();
@@ -230,16 +246,19 @@ describe("durable jobs", () => {
     const dir = join(tempDir(), "lib");
     const host = await installed(dir);
     const before = count("think");
-    let jobId = "";
-    const outcome = await host.runJob(MANIFEST.id, "infer", { n: 40 }, {
-      onProgress: (p) => {
-        if (p.done === 4) host.cancelJob((jobId = runningJob(host, "infer")));
-      },
-    });
+    // Four tasks (the job's parallelism) reach inference and wait there; the job is cancelled then.
+    const gated = hold(4);
+    const run = host.runJob(MANIFEST.id, "infer", { n: 40 });
+    await gated.held;
+    const jobId = runningJob(host, "infer");
+    host.cancelJob(jobId);
+    gated.release();
+    const outcome = await run;
     expect(outcome.state).toBe("cancelled");
-    expect(count("think") - before).toBeLessThanOrEqual(4 + 4);
+    // The four running tasks finished their call; none of the 36 queued ones started.
+    expect(count("think") - before).toBe(4);
     expect(host.getJob(jobId)).toMatchObject({ state: "cancelled", error: { code: "SDX3019" } });
-    await expect(host.resumeJob(jobId)).rejects.toMatchObject({ code: "SDX3012" });
+    await expect(host.resumeJob(jobId)).rejects.toMatchObject({ code: "SDX3022" });
     await host.close();
   });
 

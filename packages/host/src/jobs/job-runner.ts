@@ -20,7 +20,7 @@
 import { randomUUID } from "node:crypto";
 import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
 import type { ManifestJob } from "@sdx/sdk/manifest";
-import { wireError, sdxError } from "../errors.js";
+import { errorFromWire, sdxError, wireError } from "../errors.js";
 import type { OpContext } from "../ops/context.js";
 import { FINAL_STATES, type JobProgress, type JobRecord, type JobState, type JobStore } from "../store/job-store.js";
 import { HEARTBEAT_MS, newOwner, retireOwner } from "../store/owner.js";
@@ -31,6 +31,9 @@ import { WriteScope } from "./write-keys.js";
 import { runAttempts } from "./task-attempts.js";
 
 export { hashArgs } from "../ops/request-hash.js";
+
+/** Host deaths in a row without progress after which a job is abandoned (SDX3029). */
+export const DEFAULT_MAX_HOST_DEATHS = 3;
 
 export interface RunJobOptions {
   onProgress?: (progress: JobProgress) => void;
@@ -48,7 +51,11 @@ export class JobRunner {
   /** Called when a job was queued (by `jobs.dispatch`); the scheduler runs it. */
   onQueued: () => void = () => undefined;
 
-  constructor(readonly store: JobStore) {
+  /**
+   * @param maxHostDeaths how many times in a row a job's host may die while running it without
+   *   progress before the job is failed instead of resumed (JobStore.claim).
+   */
+  constructor(readonly store: JobStore, private readonly maxHostDeaths = DEFAULT_MAX_HOST_DEATHS) {
     this.heartbeat = setInterval(() => {
       if (this.running.size > 0 && store.db.open) store.heartbeat(this.owner);
     }, HEARTBEAT_MS);
@@ -90,11 +97,13 @@ export class JobRunner {
   resume(runtime: ExtensionRuntime, jobId: string, options: RunJobOptions = {}): Promise<JobOutcome> {
     const record = this.store.get(jobId);
     if (!record || record.extensionId !== runtime.extensionId) throw sdxError("SDX3008", `job ${jobId} does not exist`);
-    if (FINAL_STATES.has(record.state)) throw sdxError("SDX3012", `job ${jobId} is ${record.state} and cannot be resumed`);
+    if (FINAL_STATES.has(record.state)) throw sdxError("SDX3022", `job ${jobId} is ${record.state} and cannot be resumed`);
     if (this.closing) throw sdxError("SDX3019", "the host is closing");
-    if (this.running.has(jobId) || !this.store.claim(jobId, this.owner)) {
+    const claim = this.running.has(jobId) ? "busy" : this.store.claim(jobId, this.owner, this.maxHostDeaths);
+    if (claim !== "claimed") {
+      if (claim !== "busy") throw errorFromWire(claim.abandoned);
       const owner = this.store.get(jobId)?.owner;
-      throw sdxError("SDX3012", `job ${jobId} is already running${owner ? ` (process ${owner.pid} on ${owner.host})` : ""}`);
+      throw sdxError("SDX3022", `job ${jobId} is already running${owner ? ` (process ${owner.pid} on ${owner.host})` : ""}`);
     }
     return this.track(this.execute(runtime, this.store.get(jobId)!, options));
   }

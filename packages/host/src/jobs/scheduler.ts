@@ -21,6 +21,8 @@ export class JobScheduler {
     private readonly load: (extensionId: string) => Promise<ExtensionRuntime>,
     /** Receives each outcome of a job run in the background. */
     private readonly onOutcome: (outcome: JobOutcome) => void = () => undefined,
+    /** Whether jobs a dead host left `running` are resumed too, or only queued ones run. */
+    private readonly options: { resumeOrphans: boolean } = { resumeOrphans: true },
   ) {}
 
   /** Starts a sweep (or another one after the current). */
@@ -43,6 +45,7 @@ export class JobScheduler {
   private async sweep(): Promise<void> {
     for (const record of this.store.runnable()) {
       if (this.stopped) return;
+      if (record.state === "running" && !this.options.resumeOrphans) continue;
       if (this.runner.isRunning(record.id)) continue;
       let runtime: ExtensionRuntime;
       try {

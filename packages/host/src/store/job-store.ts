@@ -3,8 +3,9 @@
  * result or error, owner, their event history, and task results keyed by
  * (job, task, args hash, occurrence) so a completed task is replayed instead of rerun.
  */
+import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { WireError } from "@sdx/sdk/protocol";
+import { wireError, type WireError } from "@sdx/sdk/protocol";
 import { nowIso, openJobsDb, packMessage, unpackMessage } from "./jobs-db.js";
 import type { SqliteDb } from "./sqlite.js";
 import { ownerAlive, type JobOwner, type OwnerColumns } from "./owner.js";
@@ -160,19 +161,45 @@ export class JobStore {
     return row?.state === "running" && ownerAlive(row);
   }
 
+  /** What the job has done so far: completed task results, progress and checkpoint, as one comparable mark. */
+  private progressMark(id: string): string {
+    const row = this.stmt(`SELECT (SELECT count(*) FROM task_results WHERE job_id = j.id AND state = 'completed') AS tasks,
+        j.progress_done AS done, j.checkpoint_json AS checkpoint FROM jobs j WHERE j.id = ?`).get(id) as { tasks: number; done: number | null; checkpoint: string | null };
+    return `${row.tasks}:${row.done ?? ""}:${createHash("sha256").update(row.checkpoint ?? "").digest("hex").slice(0, 16)}`;
+  }
+
   /**
    * Takes a job over: state `running`, owned by `owner`. Atomic against another host claiming it
-   * at the same time (compare-and-set on the previous owner token).
+   * at the same time (compare-and-set on the previous owner token). A job left `running` by a host
+   * that died is counted: if its host has died `maxHostDeaths` times in a row without the job making
+   * progress in between (no task completed, no progress or checkpoint recorded), it is not resumed
+   * again but failed with SDX3029, so one job cannot take down every host that opens the library.
    */
-  claim(id: string, owner: JobOwner): boolean {
-    const row = this.stmt("SELECT state, owner_pid, owner_host, owner_token, heartbeat_at FROM jobs WHERE id = ?").get(id) as (OwnerColumns & { state: JobState }) | undefined;
-    if (!row || FINAL_STATES.has(row.state) || (row.state === "running" && ownerAlive(row))) return false;
+  claim(id: string, owner: JobOwner, maxHostDeaths = Infinity): "claimed" | "busy" | { abandoned: WireError } {
+    const row = this.stmt("SELECT state, owner_pid, owner_host, owner_token, heartbeat_at, host_deaths, progress_mark FROM jobs WHERE id = ?").get(id) as
+      | (OwnerColumns & { state: JobState; host_deaths: number; progress_mark: string | null })
+      | undefined;
+    if (!row || FINAL_STATES.has(row.state) || (row.state === "running" && ownerAlive(row))) return "busy";
+    const mark = this.progressMark(id);
+    let deaths = row.host_deaths;
+    if (row.state === "running") {
+      deaths = mark === row.progress_mark ? deaths + 1 : 1;
+      if (deaths >= maxHostDeaths) {
+        const error = wireError("SDX3029", `job ${id} was abandoned: its host died ${deaths} times while running it, without the job making progress in between; it is not resumed again (run it anew once the cause is fixed)`, { data: { hostDeaths: deaths } });
+        const failed = this.stmt("UPDATE jobs SET host_deaths = ? WHERE id = ? AND owner_token IS ? AND state = 'running'").run(deaths, id, row.owner_token).changes;
+        if (failed === 1) {
+          this.setState(id, "failed", { error });
+          this.event(id, "abandoned", { hostDeaths: deaths });
+        }
+        return { abandoned: error };
+      }
+    }
     const now = nowIso();
     const changed = this.stmt(`UPDATE jobs SET state = 'running', owner_pid = ?, owner_host = ?, owner_token = ?, heartbeat_at = ?, runs = runs + 1,
-        started_at = coalesce(started_at, ?), updated_at = ? WHERE id = ? AND owner_token IS ? AND state = ?`)
-      .run(owner.pid, owner.host, owner.token, now, now, now, id, row.owner_token, row.state).changes;
-    if (changed === 1) this.event(id, row.state === "queued" && row.owner_token === null ? "started" : "resumed", { from: row.state, pid: owner.pid });
-    return changed === 1;
+        host_deaths = ?, progress_mark = ?, started_at = coalesce(started_at, ?), updated_at = ? WHERE id = ? AND owner_token IS ? AND state = ?`)
+      .run(owner.pid, owner.host, owner.token, now, deaths, mark, now, now, id, row.owner_token, row.state).changes;
+    if (changed === 1) this.event(id, row.state === "queued" && row.owner_token === null ? "started" : "resumed", row.state === "running" ? { from: row.state, pid: owner.pid, hostDeaths: deaths } : { from: row.state, pid: owner.pid });
+    return changed === 1 ? "claimed" : "busy";
   }
 
   /** Marks the jobs of an owner as alive. */

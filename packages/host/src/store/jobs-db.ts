@@ -10,6 +10,8 @@
  *   v3  agent events and their deliveries to hooks (agents/event-store.ts), the cursor of entries
  *       already turned into events, the cascade depth of jobs dispatched by hooks, and a trigger
  *       that records `job_completed` in the same statement that gives a job its final state
+ *   v4  how often a job's host died while running it without the job making progress in between
+ *       (`host_deaths`, `progress_mark`): a job that keeps killing its host is failed, not resumed forever
  *
  * Values that may hold binary data (parameters, checkpoints, results) are stored in the protocol's
  * wire form: JSON text plus attachments packed in one BLOB (see `packMessage`).
@@ -19,7 +21,7 @@ import { decodeMessage, encodeMessage } from "@sdx/sdk/protocol";
 import { openSqlite, type SqliteDb } from "./sqlite.js";
 
 export const JOBS_DB_FILE = "jobs.db";
-export const JOBS_SCHEMA_VERSION = 3;
+export const JOBS_SCHEMA_VERSION = 4;
 
 const V1 = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -144,6 +146,11 @@ BEGIN
 END;
 `;
 
+const V4 = `
+ALTER TABLE jobs ADD COLUMN host_deaths INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN progress_mark TEXT;
+`;
+
 /** Opens (creating or migrating) a jobs.db, with the same pragmas as library.db (sqlite.ts). */
 export function openJobsDb(file: string): SqliteDb {
   return openSqlite(file, { migrate: (db) => migrateJobsDb(db, file) });
@@ -158,6 +165,7 @@ export function migrateJobsDb(db: Database.Database, file: string): void {
       if (version < 1) db.exec(V1);
       if (version < 2) db.exec(V2);
       if (version < 3) db.exec(V3);
+      if (version < 4) db.exec(V4);
       db.pragma(`user_version = ${JOBS_SCHEMA_VERSION}`);
     }).immediate();
   }

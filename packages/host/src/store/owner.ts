@@ -9,6 +9,7 @@
  * than `STALE_AFTER_MS` (another machine sharing the library, or a reused pid).
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 
 export interface JobOwner {
@@ -40,13 +41,23 @@ export function retireOwner(owner: JobOwner): void {
   liveTokens.delete(owner.token);
 }
 
+/**
+ * Whether a process exists and is not a zombie. A process killed a moment ago (SIGKILL) stays a
+ * zombie until its parent reaps it; `kill(pid, 0)` still succeeds on it, but it will never run again.
+ */
 function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ..."; the state letter follows the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return true; // no /proc (not Linux): trust kill(0)
   }
 }
 

@@ -1,0 +1,108 @@
+/**
+ * The program of a sandbox worker: one QuickJS VM (through the in-thread `QuickJSSandbox`, which
+ * already enforces deadlines with the interrupt handler and replaces a VM after a fatal error), whose
+ * host calls are forwarded to the host's thread as messages. Nothing here knows the host: a call is
+ * an op name and an encoded request, answered by an encoded reply.
+ *
+ * Must not: decode what the guest sends (the host's thread does), or block except in a sync call.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { decodeMessage, encodeMessage, failure, wireError, type Invocation, type WireMessage, type WireResult } from "@sdx/sdk/protocol";
+import { QuickJSSandbox } from "./quickjs-sandbox.js";
+import { useCompiledQuickJS } from "./quickjs-module.js";
+import { SharedGuestClock } from "./guest-clock.js";
+import { SyncReplyReader } from "./sync-channel.js";
+import type { RawHostCalls, SandboxInstance } from "./types.js";
+import type { WasmModule } from "./webassembly.js";
+import type { FromWorker, ToWorker, WorkerSetup } from "./worker-protocol.js";
+
+const port = parentPort!;
+const setup = workerData as WorkerSetup;
+useCompiledQuickJS(setup.quickjs as WasmModule);
+const clock = SharedGuestClock.attach(setup.clock, setup.clockEpoch);
+const syncReader = new SyncReplyReader(setup.sync);
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+/** Async calls wait here for their replies; requests leave in one message per turn. */
+const pending = new Map<number, (reply: WireMessage) => void>();
+let outgoing: Array<[number, string, WireMessage]> = [];
+let nextCall = 1;
+
+function flushCalls(): void {
+  const calls = outgoing;
+  outgoing = [];
+  post({ type: "calls", calls }, calls.flatMap(([, , request]) => request.buffers));
+}
+
+const forward: RawHostCalls = {
+  callRaw(op, request) {
+    const id = nextCall++;
+    if (outgoing.length === 0) queueMicrotask(flushCalls);
+    outgoing.push([id, op, request]);
+    return new Promise((resolve) => pending.set(id, resolve));
+  },
+  callSyncRaw(op, request) {
+    // Calls queued before this one go first, so the host sees them in the guest's order.
+    if (outgoing.length > 0) flushCalls();
+    post({ type: "sync", op, request }, request.buffers);
+    return syncReader.read(() => post({ type: "sync-next" }));
+  },
+  // The VM uses the raw forms (call-bridge.ts); these serve anything that calls with a payload.
+  async call(op, payload) {
+    return decodeMessage<WireResult>(await forward.callRaw(op, encodeMessage(payload)));
+  },
+  callSync(op, payload) {
+    return decodeMessage<WireResult>(forward.callSyncRaw(op, encodeMessage(payload)));
+  },
+};
+
+let instance: SandboxInstance | null = null;
+
+async function start(message: Extract<ToWorker, { type: "start" }>): Promise<void> {
+  instance?.dispose();
+  instance = new QuickJSSandbox(message.limits).createInstance({ name: message.name, guestJs: message.guestJs, calls: forward, guestClock: clock });
+  const started = await instance.warm();
+  post({ type: "started", error: started.ok ? null : started.error, startMs: instance.stats.lastStartMs });
+}
+
+async function invoke(message: Extract<ToWorker, { type: "invoke" }>): Promise<void> {
+  let reply: WireResult;
+  if (!instance) reply = failure(wireError("SDX3020", "the sandbox worker has no VM"));
+  else {
+    const invocation = decodeMessage<Invocation>(message.invocation);
+    reply = await instance.invoke(invocation, { deadlineMs: message.deadlineMs ?? undefined, calls: forward });
+  }
+  const encoded = encodeMessage(reply);
+  post({ type: "done", id: message.id, reply: encoded, recycled: instance?.stats.recycled ?? 0, lastStartMs: instance?.stats.lastStartMs ?? 0 }, encoded.buffers);
+}
+
+port.on("message", (message: ToWorker) => {
+  switch (message.type) {
+    case "start":
+      void start(message);
+      break;
+    case "invoke":
+      void invoke(message);
+      break;
+    case "replies":
+      for (const [id, reply] of message.replies) {
+        const resolve = pending.get(id);
+        pending.delete(id);
+        resolve?.(reply);
+      }
+      break;
+    case "ping":
+      post({ type: "pong" });
+      break;
+    case "dispose":
+      instance?.dispose();
+      instance = null;
+      port.close();
+      break;
+  }
+});
+
+post({ type: "ready" });
