@@ -115,9 +115,10 @@ class LiveWorker {
     const setup: WorkerSetup = { quickjs, clock: this.clock.buffer, clockEpoch: this.clock.epochMs, sync: syncBuffer };
     this.worker = new Worker(workerScript(), {
       workerData: setup,
-      // The guest's heap is the VM's WebAssembly memory (capped by `memoryBytes`); this bounds the
-      // worker's own JavaScript heap (message copies), so a runaway cannot take the process.
-      resourceLimits: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+      // The guest's heap is the VM's WebAssembly memory (capped by `memoryBytes`); the worker's own
+      // heap only holds messages on their way (each at most `maxMessageBytes`, 64 MiB by default).
+      // Keep it well above that: V8 treats one allocation past a worker's limit as fatal to the process.
+      resourceLimits: { maxOldGenerationSizeMb: 1024, maxYoungGenerationSizeMb: 64, stackSizeMb: 4 },
     });
     this.worker.unref();
     let readyResolve!: () => void;
@@ -320,11 +321,10 @@ class LiveWorker {
     this.onExit();
   }
 
+  /** Stops the worker; an invocation still running fails with "disposed". */
   async terminate(): Promise<void> {
-    if (!this.dead) this.killedFor = wireError("SDX3020", "the sandbox was disposed");
-    this.dead = true;
+    this.kill(wireError("SDX3020", "the sandbox was disposed"));
     await this.worker.terminate();
-    this.onExit();
   }
 }
 

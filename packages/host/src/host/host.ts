@@ -66,8 +66,8 @@ export interface HostOptions {
    * background of an unrelated command (see `interruptedJobs`). `false`: none (`sdx jobs list`).
    */
   recover?: boolean | "queued";
-  /** Jobs: how many host deaths in a row without progress abandon a job (default 3, SDX3029). */
-  jobs?: { maxHostDeaths?: number };
+  /** Jobs: how many host deaths in a row without progress abandon a job (default 3, SDX3029); how often running jobs' heartbeat is written (default 5 s). */
+  jobs?: { maxHostDeaths?: number; heartbeatMs?: number };
   /** Receives the outcome of every job run in the background. */
   onJobOutcome?: (outcome: JobOutcome) => void;
   /** Agent hooks: their deadline (`hookTimeoutMs`, default 30 s), retries and concurrency. */
@@ -148,7 +148,7 @@ export class Host {
     try {
       jobs = JobStore.open(join(library.dir, JOBS_DB_FILE));
       const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
-      const runner = new JobRunner(jobs, options.jobs?.maxHostDeaths);
+      const runner = new JobRunner(jobs, options.jobs);
       const dispatch = createDispatcher(
         { ...libraryOps, ...memoryOps, ...aiOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner), ...options.testOps },
         // A host bug: the guest gets the message only; the stack is logged for the user.

@@ -51,14 +51,18 @@ export class JobRunner {
   /** Called when a job was queued (by `jobs.dispatch`); the scheduler runs it. */
   onQueued: () => void = () => undefined;
 
+  private readonly maxHostDeaths: number;
+
   /**
-   * @param maxHostDeaths how many times in a row a job's host may die while running it without
-   *   progress before the job is failed instead of resumed (JobStore.claim).
+   * `maxHostDeaths`: how many times in a row a job's host may die while running it without progress
+   * before the job is failed instead of resumed (JobStore.claim). `heartbeatMs`: how often the
+   * owner of running jobs says it is alive.
    */
-  constructor(readonly store: JobStore, private readonly maxHostDeaths = DEFAULT_MAX_HOST_DEATHS) {
+  constructor(readonly store: JobStore, options: { maxHostDeaths?: number; heartbeatMs?: number } = {}) {
+    this.maxHostDeaths = options.maxHostDeaths ?? DEFAULT_MAX_HOST_DEATHS;
     this.heartbeat = setInterval(() => {
       if (this.running.size > 0 && store.db.open) store.heartbeat(this.owner);
-    }, HEARTBEAT_MS);
+    }, options.heartbeatMs ?? HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
