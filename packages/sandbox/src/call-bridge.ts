@@ -2,12 +2,12 @@
  * Host calls of one VM. Async: the guest's `__sdx_call` (guest-helpers.ts) queues requests in an
  * outbox; after guest code runs the VM calls `drain()`, which dispatches each request to the current
  * `HostCalls`; settled replies are batched and delivered in one call into the VM, then the job queue
- * is pumped. Sync: `__sdx_call_sync` calls `syncCall` directly (only `SYNC_OPS`).
+ * is pumped. Sync: `__sdx_call_sync` calls `syncCall` directly; the host refuses ops that are not sync.
  * Must not: throw into the host for anything the guest sends; replies over the size limit become
  * SDX3014 errors, malformed requests SDX3002.
  */
 import type { QuickJSHandle } from "quickjs-emscripten-core";
-import { SYNC_OPS, failure, isSyncOp, toWireError, wireError, type WireMessage, type WireResult } from "@sdx/sdk/protocol";
+import { failure, toWireError, wireError, type WireMessage, type WireResult } from "@sdx/sdk/wire";
 import { SEP } from "./guest-helpers.js";
 import { decodeFast, encodeChecked, lengthOf, writeMessage } from "./marshal.js";
 import type { VmCore } from "./vm-core.js";
@@ -57,7 +57,8 @@ export class CallBridge {
     const buffers = bufferHandles.map((handle) => copyArrayBuffer(this.vm, handle));
     const json = ctx.getString(jsonHandle);
     const calls = this.vm.calls;
-    if (isRaw(calls) && isSyncOp(op)) {
+    // Which ops may be called synchronously is the host's decision (the protocol's table).
+    if (isRaw(calls)) {
       let reply: WireMessage;
       try {
         reply = calls.callSyncRaw(op, { json, buffers });
@@ -69,7 +70,6 @@ export class CallBridge {
     const request = this.decodeRequest(op, json, buffers);
     let result: WireResult;
     if ("error" in request) result = request.error;
-    else if (!isSyncOp(op)) result = failure(wireError("SDX3007", `${op} cannot be called synchronously (only ${SYNC_OPS.join(", ")})`));
     else {
       try {
         result = this.vm.calls.callSync(op, request.payload);

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { QuickJSSandbox } from "./quickjs-sandbox.js";
 import { guest, jobInvocation, recordingCalls } from "./testing.js";
-import type { WireResult } from "@sdx/sdk/protocol";
+import type { WireResult } from "@sdx/sdk/wire";
 
 const sandbox = new QuickJSSandbox({ memoryBytes: 48 * 1024 * 1024, maxSliceMs: 250, maxMessageBytes: 1024 * 1024 });
 const calls = recordingCalls({ echo: (p) => p, big: () => "x".repeat(2 * 1024 * 1024), never: () => new Promise(() => undefined) });

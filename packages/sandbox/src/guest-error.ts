@@ -4,7 +4,7 @@
  * QuickJS reports those as ordinary (partly catchable) errors, so they are recognised by their
  * message, whether they escape the guest or the guest runtime wraps them into an error result.
  */
-import { wireError, type WireError } from "@sdx/sdk/protocol";
+import { wireError, type WireError } from "@sdx/sdk/wire";
 
 export type FatalCode = "SDX3003" | "SDX3004" | "SDX3005" | "SDX3028";
 

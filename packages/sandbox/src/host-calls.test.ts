@@ -4,7 +4,7 @@ import { QuickJSSandbox } from "./quickjs-sandbox.js";
 import { MAX_CALLS_RUNNING, WorkerSandbox } from "./worker-sandbox.js";
 import { guest, jobInvocation } from "./testing.js";
 import type { HostCalls, Sandbox, SandboxInstance } from "./types.js";
-import type { WireResult } from "@sdx/sdk/protocol";
+import type { WireResult } from "@sdx/sdk/wire";
 
 const received: Array<{ op: string; payload: unknown }> = [];
 let inFlight = 0;
@@ -29,6 +29,8 @@ const calls: HostCalls = {
   },
   callSync(op, payload) {
     received.push({ op, payload });
+    // The host decides which ops are synchronous (the protocol's table); this one allows "log".
+    if (op !== "log") return { ok: false, error: { code: "SDX3007", name: "SandboxError", message: `${op} cannot be called synchronously` } };
     return { ok: true, value: { sync: op, payload } };
   },
 };

@@ -2,7 +2,8 @@
  * @module @sdx/sandbox
  * Guest VMs behind a small interface (`Sandbox`, `SandboxInstance`, `HostCalls`): evaluate one
  * extension's guest bundle in isolation, run `Invocation`s in it, answer its host calls through the
- * `HostCalls` the host hands in. It knows the protocol (`@sdx/sdk/protocol`) and QuickJS, nothing
+ * `HostCalls` the host hands in. It knows the wire protocol (`@sdx/sdk/wire`: messages and errors as
+ * data, no op table) and QuickJS, nothing
  * else of the host: no library, no jobs, no permissions.
  */
 export { WorkerSandbox, MAX_CALLS_RUNNING, MAX_CALLS_WAITING } from "./worker-sandbox.js";

@@ -4,7 +4,7 @@
  * before anything large is copied: the guest cannot make the host copy more than `maxMessageBytes`.
  */
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
-import { decodeMessage, encodeMessage, type WireMessage } from "@sdx/sdk/protocol";
+import { decodeMessage, encodeMessage, type WireMessage } from "@sdx/sdk/wire";
 import { SandboxError } from "@sdx/sdk/errors";
 import type { GuestHelperName } from "./guest-helpers.js";
 

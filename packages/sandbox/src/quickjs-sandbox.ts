@@ -4,7 +4,7 @@
  * guest code runs, a timer while it waits on the host) and replaces the VM after a fatal error, so
  * the next invocation starts clean while the rest of the host keeps running.
  */
-import { failure, wireError, type Invocation, type WireResult } from "@sdx/sdk/protocol";
+import { failure, wireError, type Invocation, type WireResult } from "@sdx/sdk/wire";
 import { FATAL_MESSAGES } from "./guest-error.js";
 import { QuickJSVm } from "./quickjs-vm.js";
 import {

@@ -9,7 +9,7 @@
  * calls, so a guest awaiting many calls concurrently costs one pump, not one per call.
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from "quickjs-emscripten-core";
-import { PROTOCOL_VERSION, failure, toWireError, wireError, type Invocation, type WireResult } from "@sdx/sdk/protocol";
+import { PROTOCOL_VERSION, failure, toWireError, wireError, type Invocation, type WireResult } from "@sdx/sdk/wire";
 import { newQuickJSModule } from "./quickjs-module.js";
 import { GUEST_HELPER_NAMES, GUEST_HELPERS_SOURCE, NON_ES_GLOBALS } from "./guest-helpers.js";
 import { encodeChecked, type Helpers } from "./marshal.js";

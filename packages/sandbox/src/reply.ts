@@ -5,7 +5,7 @@
  * throw in the host.
  */
 import type { QuickJSHandle } from "quickjs-emscripten-core";
-import { decodeMessage, failure, toWireError, wireError, type WireError, type WireResult } from "@sdx/sdk/protocol";
+import { decodeMessage, failure, toWireError, wireError, type WireError, type WireResult } from "@sdx/sdk/wire";
 import { fatalOfWireError, fatalWireError } from "./guest-error.js";
 import { ProtocolMisuse, readMessage, type Helpers } from "./marshal.js";
 import type { VmCore } from "./vm-core.js";

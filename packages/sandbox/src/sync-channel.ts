@@ -8,7 +8,7 @@
  * chunk, [3] unused; then the chunk. The reply is a `WireMessage` serialized with v8.serialize.
  */
 import { deserialize, serialize } from "node:v8";
-import type { WireMessage } from "@sdx/sdk/protocol";
+import type { WireMessage } from "@sdx/sdk/wire";
 
 const HEADER = 16;
 /** Room for one chunk: most sync replies (a log's null, 64 KiB of randomness) fit at once. */

@@ -5,7 +5,7 @@
  * starts with `raw` let their exceptions escape `invoke`, to test what the host does with them.
  */
 import type { HostCalls } from "./types.js";
-import type { WireResult } from "@sdx/sdk/protocol";
+import type { WireResult } from "@sdx/sdk/wire";
 
 const PRELUDE = String.raw`
 const TA = { Uint8Array, Int8Array, Uint16Array, Int16Array, Uint32Array, Int32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array, Uint8ClampedArray };

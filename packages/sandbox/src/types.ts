@@ -4,7 +4,7 @@
  * implementation (`quickjs-sandbox.ts`). A sandbox never throws for what a guest does: every guest
  * failure (its own error, a deadline, memory, stack, a malformed reply) comes back as a `WireResult`.
  */
-import type { Invocation, WireMessage, WireResult } from "@sdx/sdk/protocol";
+import type { Invocation, WireMessage, WireResult } from "@sdx/sdk/wire";
 import type { GuestClock } from "./guest-clock.js";
 
 /** Resource limits of one sandbox instance. */
@@ -34,7 +34,8 @@ export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
 
 /**
  * How the guest's host calls are answered. `call` serves `__sdx_call` (async ops), `callSync`
- * serves `__sdx_call_sync` (only `SYNC_OPS`; it must not return a promise). Payloads arrive
+ * serves `__sdx_call_sync` (the host answers only ops its protocol table marks sync; it must not
+ * return a promise). Payloads arrive
  * decoded (typed arrays restored); replies are encoded by the sandbox.
  */
 export interface HostCalls {

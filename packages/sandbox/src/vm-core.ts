@@ -4,7 +4,7 @@
  * free of an import cycle.
  */
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
-import type { WireResult } from "@sdx/sdk/protocol";
+import type { WireResult } from "@sdx/sdk/wire";
 import type { VmFatal } from "./guest-error.js";
 import type { Helpers } from "./marshal.js";
 import type { HostCalls, SandboxLimits } from "./types.js";

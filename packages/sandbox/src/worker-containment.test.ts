@@ -6,7 +6,7 @@
  * its own instance (its own worker), so none can poison the next. Nothing here asserts speed.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import type { WireResult } from "@sdx/sdk/protocol";
+import type { WireResult } from "@sdx/sdk/wire";
 import { WorkerSandbox, MAX_CALLS_RUNNING, MAX_CALLS_WAITING } from "./worker-sandbox.js";
 import { guest, jobInvocation, recordingCalls } from "./testing.js";
 import type { HostCalls, SandboxInstance, SandboxLimits } from "./types.js";

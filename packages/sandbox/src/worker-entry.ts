@@ -7,9 +7,10 @@
  * Must not: decode what the guest sends (the host's thread does), or block except in a sync call.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { decodeMessage, encodeMessage, failure, wireError, type Invocation, type WireMessage, type WireResult } from "@sdx/sdk/protocol";
+import { decodeMessage, encodeMessage, failure, wireError, type Invocation, type WireMessage, type WireResult } from "@sdx/sdk/wire";
 import { QuickJSSandbox } from "./quickjs-sandbox.js";
-import { useCompiledQuickJS } from "./quickjs-module.js";
+import { prepareQuickJSModule, useCompiledQuickJS } from "./quickjs-module.js";
+import { DEFAULT_LIMITS } from "./types.js";
 import { SharedGuestClock } from "./guest-clock.js";
 import { SyncReplyReader } from "./sync-channel.js";
 import type { RawHostCalls, SandboxInstance } from "./types.js";
@@ -105,4 +106,20 @@ port.on("message", (message: ToWorker) => {
   }
 });
 
-post({ type: "ready" });
+/**
+ * A spare worker waits for its VM: run one throwaway VM through start and an invocation so the
+ * engine's JavaScript glue is compiled, then instantiate the engine for the real VM (most use the
+ * default heap). The first real VM then costs little more than evaluating its bundle.
+ */
+async function warmUp(): Promise<void> {
+  const warm = new QuickJSSandbox().createInstance({
+    name: "warm-up",
+    guestJs: "globalThis.__sdx_guest = { protocolVersion: 1, invoke: async (json, buffers) => ({ json: '{\"ok\":true,\"value\":null}', buffers: [] }) };",
+    calls: forward,
+  });
+  await warm.invoke({ kind: "init", name: "init", args: [], context: { extensionId: "warm-up", config: {}, deviceUuid: "" } });
+  warm.dispose();
+  prepareQuickJSModule(DEFAULT_LIMITS.memoryBytes);
+}
+
+void warmUp().finally(() => post({ type: "ready" }));

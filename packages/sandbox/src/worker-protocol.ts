@@ -3,7 +3,7 @@
  * messages cross as `WireMessage`s (JSON text + ArrayBuffers, transferred, never decoded on the way);
  * host calls are batched both ways, one message per turn of either event loop.
  */
-import type { Invocation, WireError, WireMessage } from "@sdx/sdk/protocol";
+import type { Invocation, WireError, WireMessage } from "@sdx/sdk/wire";
 import type { SandboxLimits } from "./types.js";
 
 /** Host → worker. */

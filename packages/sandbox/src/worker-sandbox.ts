@@ -13,7 +13,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { decodeMessage, failure, toWireError, wireError, type Invocation, type WireError, type WireMessage, type WireResult } from "@sdx/sdk/protocol";
+import { decodeMessage, failure, toWireError, wireError, type Invocation, type WireError, type WireMessage, type WireResult } from "@sdx/sdk/wire";
 import { compiledQuickJS } from "./quickjs-module.js";
 import { SharedGuestClock } from "./guest-clock.js";
 import { newSyncBuffer, SyncReplyWriter } from "./sync-channel.js";
