@@ -62,6 +62,42 @@ export interface InvokeOptions {
   deadlineMs?: number;
   /** Answers host calls made during this invocation (defaults to the instance's `calls`). */
   calls?: HostCalls;
+  /**
+   * With worker calls (`WorkerCallsModule`): on whose behalf this invocation's calls are made, as
+   * plain data for the module in the worker (the sandbox passes it through without reading it).
+   */
+  scope?: unknown;
+  /** With worker calls: receives what the module in the worker reports when the invocation ends. */
+  onSettled?: (settled: unknown) => void;
+}
+
+/**
+ * A module that answers host calls inside the sandbox's workers, next to the VM, instead of on the
+ * host's thread: what makes a call cost no thread hop. The sandbox loads it in every worker and
+ * knows nothing of it but this shape; calls it does not answer itself it forwards to the host's
+ * thread (`WorkerLink.forward`, answered by the `HostCalls` of the invocation there).
+ *
+ * The module exports `openInstance(data, link)`, given `InstanceOptions.workerData`.
+ */
+export interface WorkerCallsModule {
+  /** URL of the module (an ES module exporting `openInstance`). */
+  url: string;
+}
+
+/** What a worker calls module gets to reach the host's thread. */
+export interface WorkerLink {
+  /** Host calls answered on the host's thread by the invocation's `HostCalls`. */
+  forward: RawHostCalls;
+  /** A message to the host's thread, delivered in order with the calls (`InstanceOptions.onNotice`). */
+  notify(notice: unknown): void;
+}
+
+/** One extension's calls in a worker, as its calls module opened them. */
+export interface WorkerInstanceCalls {
+  /** The calls of one invocation with this scope (`InvokeOptions.scope`). */
+  callsFor(scope: unknown): HostCalls;
+  /** What to report to the host's thread when that invocation ended (`InvokeOptions.onSettled`). */
+  settle(scope: unknown): unknown;
 }
 
 export interface InstanceOptions {
@@ -74,6 +110,10 @@ export interface InstanceOptions {
   limits?: Partial<SandboxLimits>;
   /** Marks stretches of guest code for a watchdog on another thread (the worker sandbox sets it). */
   guestClock?: GuestClock;
+  /** With worker calls: the data the worker's calls module opens this instance with (structured-cloneable). */
+  workerData?: unknown;
+  /** With worker calls: receives the module's notices (`WorkerLink.notify`). */
+  onNotice?: (notice: unknown) => void;
 }
 
 export interface SandboxInstanceStats {

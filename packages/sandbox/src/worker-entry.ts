@@ -13,7 +13,7 @@ import { prepareQuickJSModule, useCompiledQuickJS } from "./quickjs-module.js";
 import { DEFAULT_LIMITS } from "./types.js";
 import { SharedGuestClock } from "./guest-clock.js";
 import { SyncReplyReader } from "./sync-channel.js";
-import type { RawHostCalls, SandboxInstance } from "./types.js";
+import type { HostCalls, RawHostCalls, SandboxInstance, WorkerInstanceCalls, WorkerLink } from "./types.js";
 import type { WasmModule } from "./webassembly.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./worker-protocol.js";
 
@@ -62,8 +62,22 @@ const forward: RawHostCalls = {
 
 let instance: SandboxInstance | null = null;
 
+/** The module answering host calls here (loaded while the worker warms up), and this VM's calls from it. */
+type CallsModule = { openInstance(data: unknown, link: WorkerLink): Promise<WorkerInstanceCalls> | WorkerInstanceCalls };
+let callsModule: Promise<CallsModule> | null = setup.callsModule ? (import(setup.callsModule) as Promise<CallsModule>) : null;
+let local: WorkerInstanceCalls | null = null;
+const link: WorkerLink = { forward, notify: (notice) => post({ type: "notice", notice }) };
+
 async function start(message: Extract<ToWorker, { type: "start" }>): Promise<void> {
   instance?.dispose();
+  instance = null;
+  try {
+    local = callsModule && message.workerData !== undefined ? await (await callsModule).openInstance(message.workerData, link) : null;
+  } catch (error) {
+    callsModule = null;
+    post({ type: "started", error: wireError("SDX3020", `the sandbox could not open its host calls: ${(error as Error).message}`), startMs: 0 });
+    return;
+  }
   instance = new QuickJSSandbox(message.limits).createInstance({ name: message.name, guestJs: message.guestJs, calls: forward, guestClock: clock });
   const started = await instance.warm();
   post({ type: "started", error: started.ok ? null : started.error, startMs: instance.stats.lastStartMs });
@@ -74,10 +88,12 @@ async function invoke(message: Extract<ToWorker, { type: "invoke" }>): Promise<v
   if (!instance) reply = failure(wireError("SDX3020", "the sandbox worker has no VM"));
   else {
     const invocation = decodeMessage<Invocation>(message.invocation);
-    reply = await instance.invoke(invocation, { deadlineMs: message.deadlineMs ?? undefined, calls: forward });
+    const calls: HostCalls = local ? local.callsFor(message.scope) : forward;
+    reply = await instance.invoke(invocation, { deadlineMs: message.deadlineMs ?? undefined, calls });
   }
+  const settled = local ? local.settle(message.scope) : undefined;
   const encoded = encodeMessage(reply);
-  post({ type: "done", id: message.id, reply: encoded, recycled: instance?.stats.recycled ?? 0, lastStartMs: instance?.stats.lastStartMs ?? 0 }, encoded.buffers);
+  post({ type: "done", id: message.id, reply: encoded, recycled: instance?.stats.recycled ?? 0, lastStartMs: instance?.stats.lastStartMs ?? 0, settled }, encoded.buffers);
 }
 
 port.on("message", (message: ToWorker) => {
@@ -122,4 +138,5 @@ async function warmUp(): Promise<void> {
   prepareQuickJSModule(DEFAULT_LIMITS.memoryBytes);
 }
 
-void warmUp().finally(() => post({ type: "ready" }));
+// The calls module loads during warm-up too (it may take a while: the host's op table, SQLite).
+void Promise.all([warmUp(), callsModule?.catch(() => null)]).finally(() => post({ type: "ready" }));

@@ -9,9 +9,9 @@ import type { SandboxLimits } from "./types.js";
 /** Host → worker. */
 export type ToWorker =
   /** Start (or restart) the VM: evaluate the guest bundle. */
-  | { type: "start"; name: string; guestJs: string; limits: SandboxLimits }
+  | { type: "start"; name: string; guestJs: string; limits: SandboxLimits; workerData?: unknown }
   /** Run one invocation. `invocation` is the encoded `Invocation`. */
-  | { type: "invoke"; id: number; invocation: WireMessage; deadlineMs: number | null }
+  | { type: "invoke"; id: number; invocation: WireMessage; deadlineMs: number | null; scope?: unknown }
   /** Replies to async host calls: [call id, reply]. */
   | { type: "replies"; replies: Array<[number, WireMessage]> }
   /** Answer with a pong: the worker's event loop is not stuck. */
@@ -31,7 +31,9 @@ export type FromWorker =
   /** The worker has read a chunk of a large sync reply and wants the next. */
   | { type: "sync-next" }
   /** An invocation ended. `recycled` counts VMs the worker replaced after fatal errors so far. */
-  | { type: "done"; id: number; reply: WireMessage; recycled: number; lastStartMs: number };
+  | { type: "done"; id: number; reply: WireMessage; recycled: number; lastStartMs: number; settled?: unknown }
+  /** A message of the worker calls module (`WorkerLink.notify`). */
+  | { type: "notice"; notice: unknown };
 
 /** What a worker is started with (`workerData`). */
 export interface WorkerSetup {
@@ -42,6 +44,8 @@ export interface WorkerSetup {
   clockEpoch: number;
   /** The sync reply buffer (sync-channel.ts). */
   sync: SharedArrayBuffer;
+  /** URL of the module that answers host calls in the worker (`WorkerCallsModule`), if any. */
+  callsModule: string | null;
 }
 
 export type { Invocation };

@@ -19,7 +19,7 @@ import { SharedGuestClock } from "./guest-clock.js";
 import { newSyncBuffer, SyncReplyWriter } from "./sync-channel.js";
 import { decodeFast, encodeChecked } from "./marshal.js";
 import {
-  DEFAULT_LIMITS, type HostCalls, type InstanceOptions, type InvokeOptions, type Sandbox, type SandboxInstance, type SandboxInstanceStats, type SandboxLimits,
+  DEFAULT_LIMITS, type HostCalls, type InstanceOptions, type InvokeOptions, type Sandbox, type SandboxInstance, type SandboxInstanceStats, type SandboxLimits, type WorkerCallsModule,
 } from "./types.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./worker-protocol.js";
 
@@ -31,6 +31,8 @@ export const MAX_CALLS_WAITING = 10_000;
 export interface WorkerSandboxOptions {
   /** How long past its deadline (or its slice limit) a stuck worker gets before it is terminated. Default 1000 ms. */
   graceMs?: number;
+  /** A module that answers host calls in the workers, next to the VM (see `WorkerCallsModule`). */
+  callsModule?: WorkerCallsModule;
 }
 
 /** The worker's script: built JavaScript (tests run the host from sources; the worker always runs dist/). */
@@ -43,12 +45,14 @@ function workerScript(): URL {
 export class WorkerSandbox implements Sandbox {
   readonly limits: Readonly<SandboxLimits>;
   readonly graceMs: number;
+  readonly callsModule: string | null;
   private spare: Promise<LiveWorker> | null = null;
   private readonly live = new Set<LiveWorker>();
 
   constructor(limits: Partial<SandboxLimits> = {}, options: WorkerSandboxOptions = {}) {
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...limits });
     this.graceMs = options.graceMs ?? 1000;
+    this.callsModule = options.callsModule?.url ?? null;
   }
 
   createInstance(options: InstanceOptions): SandboxInstance {
@@ -107,12 +111,13 @@ class LiveWorker {
   private killedFor: WireError | null = null;
   /** When the worker last answered a ping (its event loop was free). */
   private lastPong = 0;
+  private onNotice: ((notice: unknown) => void) | null = null;
 
   constructor(quickjs: unknown, private readonly sandbox: WorkerSandbox) {
     this.clock = new SharedGuestClock();
     const syncBuffer = newSyncBuffer();
     this.sync = new SyncReplyWriter(syncBuffer);
-    const setup: WorkerSetup = { quickjs, clock: this.clock.buffer, clockEpoch: this.clock.epochMs, sync: syncBuffer };
+    const setup: WorkerSetup = { quickjs, clock: this.clock.buffer, clockEpoch: this.clock.epochMs, sync: syncBuffer, callsModule: sandbox.callsModule };
     this.worker = new Worker(workerScript(), {
       workerData: setup,
       // The guest's heap is the VM's WebAssembly memory (capped by `memoryBytes`); the worker's own
@@ -157,12 +162,13 @@ class LiveWorker {
     });
   }
 
-  async startVm(name: string, guestJs: string, limits: Readonly<SandboxLimits>, calls: HostCalls): Promise<{ error: WireError | null; startMs: number }> {
+  async startVm(name: string, guestJs: string, limits: Readonly<SandboxLimits>, calls: HostCalls, workerData: unknown, onNotice: ((notice: unknown) => void) | undefined): Promise<{ error: WireError | null; startMs: number }> {
     this.limits = limits;
     this.calls = calls;
+    this.onNotice = onNotice ?? null;
     this.worker.ref();
     try {
-      const started = await this.request({ type: "start", name, guestJs, limits }, "started");
+      const started = await this.request({ type: "start", name, guestJs, limits, workerData }, "started");
       return "died" in started ? { error: started.died, startMs: 0 } : { error: started.error, startMs: started.startMs };
     } finally {
       this.worker.unref();
@@ -200,8 +206,9 @@ class LiveWorker {
     }, Math.max(50, Math.min(1000, slice / 4))));
     this.worker.ref();
     try {
-      const done = await this.request({ type: "invoke", id: 0, invocation: encoded, deadlineMs: Number.isFinite(budget) ? budget : null }, "done", encoded.buffers);
+      const done = await this.request({ type: "invoke", id: 0, invocation: encoded, deadlineMs: Number.isFinite(budget) ? budget : null, scope: options.scope }, "done", encoded.buffers);
       if ("died" in done) return { reply: failure(done.died), recycled: 0, lastStartMs: 0 };
+      if (done.settled !== undefined) options.onSettled?.(done.settled);
       return { reply: decodeMessage<WireResult>(done.reply), recycled: done.recycled, lastStartMs: done.lastStartMs };
     } finally {
       for (const timer of timers) clearTimeout(timer);
@@ -222,6 +229,9 @@ class LiveWorker {
         return;
       case "pong":
         this.lastPong = Date.now();
+        return;
+      case "notice":
+        this.onNotice?.(message.notice);
         return;
       default:
         this.listener?.(message);
@@ -360,7 +370,7 @@ class WorkerInstance implements SandboxInstance {
     }
     const worker = await this.sandbox.takeWorker();
     const begun = performance.now();
-    const { error } = await worker.startVm(this.name, this.options.guestJs, this.limits, this.options.calls);
+    const { error } = await worker.startVm(this.name, this.options.guestJs, this.limits, this.options.calls, this.options.workerData, this.options.onNotice);
     this.stats.lastStartMs = performance.now() - begun;
     if (error) {
       void worker.terminate();

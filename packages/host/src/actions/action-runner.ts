@@ -21,7 +21,7 @@ import { errorFromWire, sdxError, toWireError, wireError } from "../errors.js";
 import type { Dispatcher } from "../ops/dispatch.js";
 import { publish, type OpContext } from "../ops/context.js";
 import type { ActionStep, EventBus } from "../ops/events.js";
-import type { HostCalls, InvokeOptions } from "@sdx/sandbox";
+import type { InvokeOptions } from "@sdx/sandbox";
 import type { Library } from "../store/library.js";
 import type { ActionRecord, ActionState, ActionStore } from "../store/action-store.js";
 import { ChangeCapture, undoRowChanges } from "../store/change-capture.js";
@@ -33,12 +33,13 @@ import { verifyChanges } from "./verify.js";
 import type { WriteGate } from "./write-gate.js";
 
 /**
- * The calls of an action's steps (answered by the host's call pipeline, host/calls.ts): the preview
- * may only read, and its library reads are recorded in `reads`; `onRefused` hears each call it was
- * refused. The execute step's writes go to `recorder`.
+ * The calls of an action's steps (answered by the host's call pipeline, host/calls.ts, wherever the
+ * step's calls run): the preview may only read; its library reads land in `reads` and the calls it
+ * was refused in `refused` (each also published as an `action_call_refused` event). The execute
+ * step's writes go to `recorder`.
  */
 export type ActionCallScope =
-  | { kind: "preview"; reads: ReadSet; onRefused(op: string): void }
+  | { kind: "preview"; action: string; actionId: string; reads: ReadSet; refused: string[] }
   | { kind: "execute"; recorder: ExecuteRecorder };
 
 /** What the runner needs of a loaded extension. */
@@ -51,8 +52,8 @@ export interface ActionTarget {
   invoke(invocation: Invocation, options: InvokeOptions): Promise<WireResult>;
   /** The extension's op context (normal phase, no job). */
   readonly context: OpContext;
-  /** The host calls of one of the action's steps. */
-  calls(scope: ActionCallScope): HostCalls;
+  /** How to invoke one of the action's steps: its host calls and what the sandbox needs to answer them. */
+  invokeOptions(scope: ActionCallScope): InvokeOptions;
 }
 
 export interface ActionOutcome {
@@ -91,15 +92,8 @@ export class ActionRunner {
     const ctx: OpContext = { ...target.context, phase: "preview" };
     const reads = new ReadSet();
     const refused: string[] = [];
-    const calls = target.calls({
-      kind: "preview",
-      reads,
-      onRefused: (op) => {
-        refused.push(op);
-        publish(ctx, { type: "action_call_refused", action: name, actionId: id, op });
-      },
-    });
-    const reply = await target.invoke({ kind: "action_preview", name, args, context: this.invocationContext(target) }, { calls });
+    const options = target.invokeOptions({ kind: "preview", action: name, actionId: id, reads, refused });
+    const reply = await target.invoke({ kind: "action_preview", name, args, context: this.invocationContext(target) }, options);
     const base = { id, extensionId: target.extensionId, name, params: args };
     const fail = (error: WireError): ActionOutcome => {
       this.store.create({ ...base, state: "failed", preview: null, reads: [], error });
@@ -107,7 +101,7 @@ export class ActionRunner {
       return { actionId: id, state: "failed", preview: null, error };
     };
     // Even when the guest caught the refusal: a preview that tried to write is not trusted.
-    if (refused.length > 0) return fail(wireError("SDX3015", `the preview of ${name} tried to change the library (${[...new Set(refused)].join(", ")}); nothing was changed`));
+    if (refused.length > 0) return fail(wireError("SDX3015", `the preview of ${name} tried to change the library (${[...new Set(refused)].sort().join(", ")}); nothing was changed`));
     if (!reply.ok) return fail(reply.error);
     let preview: ActionPreview;
     try {
@@ -148,7 +142,7 @@ export class ActionRunner {
     const recorder = new ExecuteRecorder(preview.changes);
     const reply = await target.invoke(
       { kind: "action_execute", name: record.name, args: [preview], context: this.invocationContext(target) },
-      { calls: target.calls({ kind: "execute", recorder }) },
+      target.invokeOptions({ kind: "execute", recorder }),
     );
     if (!reply.ok) return this.settle(target, record, "failed", reply.error);
     const mismatch = recorder.mismatch();

@@ -152,7 +152,7 @@ describe("actions", () => {
   it("refuses a guest that mutates during preview by calling __sdx_call itself", async () => {
     const before = dump();
     const outcome = await host.previewAction(MANIFEST.id, "sneaky", { tag: "x" });
-    expect(outcome).toMatchObject({ state: "failed", error: { code: "SDX3015", message: expect.stringContaining("tags.add, jobs.dispatch") } });
+    expect(outcome).toMatchObject({ state: "failed", error: { code: "SDX3015", message: expect.stringContaining("jobs.dispatch, tags.add") } });
     expect(dump()).toBe(before);
     expect(host.listJobs({ extensionId: MANIFEST.id })).toHaveLength(0);
     expect(readAudit(host.library, { who: MANIFEST.id, result: "denied" }).map((a) => a.op)).toEqual(expect.arrayContaining(["tags.add", "jobs.dispatch"]));

@@ -18,6 +18,14 @@ import { wireError } from "../errors.js";
 import { canonical, replaceIds } from "./canonical.js";
 import { describeChange } from "./preview-schema.js";
 
+/** What an `ExecuteRecorder` recorded, as plain data. */
+export interface ExecuteRecording {
+  writes: RecordedWrite[];
+  problem: string | null;
+  consumed: boolean[];
+  bound: Array<[string, string]>;
+}
+
 export interface RecordedWrite {
   op: string;
   request: unknown;
@@ -88,6 +96,26 @@ export class ExecuteRecorder {
   private refuse(message: string): WireResult {
     this.problem ??= message;
     return { ok: false, error: wireError("SDX3015", message) };
+  }
+
+  /** The preview's changes this recorder matches calls against. */
+  get previewChanges(): readonly ActionChange[] {
+    return this.changes;
+  }
+
+  /** The recorder's state as plain data, to hand from a sandbox worker to the host's thread. */
+  snapshot(): ExecuteRecording {
+    return { writes: this.writes, problem: this.problem, consumed: [...this.consumed], bound: [...this.bound] };
+  }
+
+  /** Takes over what a recorder with the same changes recorded elsewhere (`snapshot`). */
+  absorb(recording: ExecuteRecording): void {
+    this.writes.push(...recording.writes);
+    this.problem ??= recording.problem;
+    recording.consumed.forEach((done, i) => {
+      if (done) this.consumed[i] = true;
+    });
+    for (const [placeholder, uuid] of recording.bound) this.bound.set(placeholder, uuid);
   }
 
   /** Why the step did not make exactly the previewed changes, or null. */

@@ -35,6 +35,16 @@ export class ReadSet {
     this.reads.push({ op, request, hash: answerHash(result) });
   }
 
+  /** Adds reads recorded elsewhere (by the preview's calls in a sandbox worker). */
+  absorb(reads: readonly RecordedRead[]): void {
+    for (const read of reads) {
+      const key = hashArgs([read.op, read.request]);
+      if (this.seen.has(key)) continue;
+      this.seen.add(key);
+      this.reads.push(read);
+    }
+  }
+
   /** Reads the current state of every change's target. */
   async recordTargets(dispatch: Dispatcher, ctx: OpContext, changes: readonly ActionChange[]): Promise<void> {
     for (const [op, request] of targetReads(changes)) this.record(op, request, await dispatch(ctx, op, request));

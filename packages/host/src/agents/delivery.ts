@@ -17,7 +17,7 @@ import { getInstalled } from "../extensions/install.js";
 import { HEARTBEAT_MS, newOwner, retireOwner } from "../store/owner.js";
 import { Limiter } from "../jobs/task-pool.js";
 import { GrantSet } from "../extensions/grants.js";
-import type { HostCalls, SandboxInstance } from "@sdx/sandbox";
+import type { InvokeOptions, SandboxInstance } from "@sdx/sandbox";
 import type { Library } from "../store/library.js";
 import type { AgentEventStore, ClaimedDelivery } from "../store/agent-events.js";
 import type { EntrySubject, EventRecorder } from "./recorder.js";
@@ -31,8 +31,8 @@ export interface HookRuntime {
   readonly deviceUuid: string;
   /** The instance hooks run in; null for an extension without `@agent`. */
   readonly agent: SandboxInstance | null;
-  /** The host calls of a hook invocation (the host's call pipeline, host/calls.ts). */
-  calls(scope: HookCallScope): HostCalls;
+  /** How to invoke a hook: its host calls (the call pipeline, host/calls.ts) and what the sandbox needs to answer them. */
+  invokeOptions(scope: HookCallScope): InvokeOptions;
 }
 
 /**
@@ -173,7 +173,7 @@ export class AgentDelivery {
           args: [d.payload],
           context: { extensionId: d.extensionId, config: runtime.config, deviceUuid: runtime.deviceUuid, eventId: d.eventId },
         },
-        { deadlineMs: options.hookTimeoutMs, calls: runtime.calls({ kind: "hook", depth: d.depth, closing: () => this.closing, refused }) },
+        { deadlineMs: options.hookTimeoutMs, ...runtime.invokeOptions({ kind: "hook", depth: d.depth, closing: () => this.closing, refused }) },
       );
       // A hook refused a call because the host is closing did not do its work: it gets the event again.
       if (refused.value) return store.release(d, this.owner);

@@ -73,7 +73,7 @@ describe("the call pipeline, driven by the op table", () => {
   it("refuses the new write op in an action's preview and records it in the execute step", async () => {
     seen.length = 0;
     const refused: string[] = [];
-    const preview = guestCalls(deps(), ctx, { kind: "preview", reads: new ReadSet(), onRefused: (op) => refused.push(op) });
+    const preview = guestCalls(deps(), ctx, { kind: "preview", action: "tidy", actionId: "a-1", reads: new ReadSet(), refused });
     const answer = (await preview.call("test.fakeWrite", { n: 3 })) as Extract<WireResult, { ok: false }>;
     expect(answer.error.code).toBe("SDX3015");
     expect(refused).toEqual(["test.fakeWrite"]);

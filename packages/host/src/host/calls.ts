@@ -26,7 +26,7 @@ import { effectOf, readsLibrary, type WireError, type WireResult } from "@sdx/sd
 import type { HostCalls } from "@sdx/sandbox";
 import { failure, wireError } from "../errors.js";
 import type { Dispatcher } from "../ops/dispatch.js";
-import type { OpContext } from "../ops/context.js";
+import { publish, type OpContext } from "../ops/context.js";
 import type { CallOrigin, EventBus } from "../ops/events.js";
 import type { WriteGate } from "../actions/write-gate.js";
 import { uuidForWrite } from "../jobs/write-keys.js";
@@ -68,11 +68,12 @@ function stopCheck(deps: CallDeps, scope: CallScope, op: string): WireError | nu
 }
 
 /** Stage 2: a refusal or an answer the phase gives instead of running the op, or null to go on. */
-function phaseFilter(scope: CallScope, op: string, payload: unknown): WireResult | null {
+function phaseFilter(ctx: OpContext, scope: CallScope, op: string, payload: unknown): WireResult | null {
   const effect = effectOf(op);
   const passes = effect === undefined || effect === "read" || effect === "env";
   if (scope.kind === "preview" && !passes) {
-    scope.onRefused(op);
+    scope.refused.push(op);
+    publish(ctx, { type: "action_call_refused", action: scope.action, actionId: scope.actionId, op });
     return failure(wireError("SDX3015", `${op} is not allowed during an action preview: a preview must not change anything (record the change in the preview's changes; execute applies it)`));
   }
   if (scope.kind === "execute" && !passes) {
@@ -98,7 +99,7 @@ export function guestCalls(deps: CallDeps, base: OpContext, scope: CallScope): H
       const stop = stopCheck(deps, scope, op);
       if (stop) return failure(stop);
 
-      const filtered = phaseFilter(scope, op, payload);
+      const filtered = phaseFilter(ctx, scope, op, payload);
       if (filtered) return filtered;
 
       const writes = effectOf(op) === "write";

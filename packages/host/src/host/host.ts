@@ -11,7 +11,8 @@
  * jobs.db when they happen and delivered to hooks in the background, in a hook instance of each
  * extension, at least once, parallel to jobs; `idle()` waits for both.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
 import { Library } from "../store/library.js";
@@ -26,7 +27,8 @@ import { createEnvOps, ExtensionLogs, type LogEntry } from "../ops/env.js";
 import { deviceOps } from "../ops/devices.js";
 import { kernelOps } from "../ops/kernels.js";
 import { createJobOps } from "../ops/jobs.js";
-import { memoryOps } from "../ops/memory.js";
+import { memoryOps, trailOps } from "../ops/memory.js";
+import { promptOps } from "../ops/prompts.js";
 import { aiOps } from "../ops/ai.js";
 import { closeAi, resolveModelsDir } from "../core/ai/index.js";
 import type { OpContext, OpHandlers } from "../ops/context.js";
@@ -38,6 +40,7 @@ import { TaskPool } from "../jobs/task-pool.js";
 import { bindJobArgs } from "../jobs/job-params.js";
 import { JobScheduler } from "../jobs/scheduler.js";
 import { guestCalls, type CallDeps, type CallScope } from "./calls.js";
+import { CLOSING_HOOKS, CLOSING_JOBS, type WorkerInstanceData, type WorkerNotice, type WorkerScope, type WorkerSettled } from "./worker-scope.js";
 import { entryHighWater, queueEntryIndexedJobs, queueJobCompletedJobs, queueModelCreatedJobs } from "../jobs/event-triggers.js";
 import { ScheduledJobs } from "../jobs/scheduled-triggers.js";
 import type { ExtensionRuntime, JobOutcome } from "../jobs/types.js";
@@ -47,8 +50,32 @@ import { WriteGate } from "../actions/write-gate.js";
 import { sdxError } from "../errors.js";
 import { Agents } from "../agents/agents.js";
 import type { AgentDeliveryRecord, AgentEventFilter, AgentOptions } from "../agents/types.js";
-import type { HostCalls, SandboxInstance } from "@sdx/sandbox";
+import type { InvokeOptions, SandboxInstance } from "@sdx/sandbox";
 import { readSettings } from "../store/settings.js";
+
+/** The module answering host calls in sandbox workers: built JavaScript (tests run the host from sources, the workers run dist/). */
+function workerCallsModule(): URL {
+  const beside = new URL("./worker-calls.js", import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside;
+  return new URL("../../dist/host/worker-calls.js", import.meta.url);
+}
+
+/** An invocation's scope as plain data for the calls answered in its VM's worker. */
+function describeScope(scope: CallScope): WorkerScope {
+  switch (scope.kind) {
+    case "job":
+    case "task":
+      return { kind: scope.kind, jobId: scope.jobId, writes: scope.writes.name };
+    case "hook":
+      return { kind: "hook", depth: scope.depth };
+    case "preview":
+      return { kind: "preview", action: scope.action, actionId: scope.actionId };
+    case "execute":
+      return { kind: "execute", changes: scope.recorder.previewChanges };
+    default:
+      return { kind: "other" };
+  }
+}
 
 export interface HostOptions {
   libraryDir: string;
@@ -66,6 +93,12 @@ export interface HostOptions {
    * background of an unrelated command (see `interruptedJobs`). `false`: none (`sdx jobs list`).
    */
   recover?: boolean | "queued";
+  /**
+   * Answer library, memory, kernel and prompt calls in each VM's worker (default), or every call on
+   * the host's thread (`false`: one thread hop per call, slower; for tests that replace host
+   * modules in this thread, and hosts that cannot load worker modules).
+   */
+  callsInWorkers?: boolean;
   /** Jobs: how many host deaths in a row without progress abandon a job (default 3, SDX3029); how often running jobs' heartbeat is written (default 5 s). */
   jobs?: { maxHostDeaths?: number; heartbeatMs?: number };
   /** Receives the outcome of every job run in the background. */
@@ -89,8 +122,8 @@ interface LoadedExtension extends ExtensionRuntime {
   readonly context: OpContext;
   /** Where agent hooks run (null without `@agent`): never behind a job, and its own VM to lose at a deadline. */
   readonly agent: SandboxInstance | null;
-  /** The host calls of one invocation: the call pipeline (calls.ts) for `scope`. */
-  calls(scope: CallScope): HostCalls;
+  /** How to invoke within `scope`: its host calls (the call pipeline, calls.ts), here and in the VM's worker. */
+  invokeOptions(scope: CallScope): InvokeOptions;
 }
 
 export class Host {
@@ -104,6 +137,10 @@ export class Host {
   /** Where every op publishes what it did: the audit trail and the agents subscribe. */
   private readonly events: EventBus;
   private readonly callDeps: CallDeps;
+  /** Flags the workers read as this host closes (worker-scope.ts: CLOSING_JOBS, CLOSING_HOOKS). */
+  private readonly closing = new SharedArrayBuffer(8);
+  /** Ops replaced by `testOps`: answered here even where a worker would answer them. */
+  private readonly hostOnlyOps: string[];
   private constructor(
     readonly library: Library,
     readonly jobs: JobStore,
@@ -115,6 +152,7 @@ export class Host {
     readonly modelsDir: string,
     options: HostOptions,
   ) {
+    this.hostOnlyOps = Object.keys(options.testOps ?? {});
     this.events = new EventBus(({ extensionId, event }, error) =>
       logSink.write(extensionId, "warn", `[host] a subscriber failed on ${event.type}: ${(error as Error)?.message ?? String(error)}`));
     this.events.subscribe(auditTrail(library), { critical: true });
@@ -150,12 +188,13 @@ export class Host {
       const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
       const runner = new JobRunner(jobs, options.jobs);
       const dispatch = createDispatcher(
-        { ...libraryOps, ...memoryOps, ...aiOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner), ...options.testOps },
+        { ...libraryOps, ...memoryOps, ...trailOps, ...aiOps, ...promptOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner), ...options.testOps },
         // A host bug: the guest gets the message only; the stack is logged for the user.
         { onInternalError: (ctx, op, stack) => logs.write(ctx.extensionId, "error", `[host] ${op} failed: ${stack}`) },
       );
       await preloadQuickJS();
-      return new Host(library, jobs, new WorkerSandbox(options.limits), logs, runner, dispatch, resolveModelsDir(options.modelsDir), options);
+      const sandbox = new WorkerSandbox(options.limits, options.callsInWorkers === false ? {} : { callsModule: { url: workerCallsModule().href } });
+      return new Host(library, jobs, sandbox, logs, runner, dispatch, resolveModelsDir(options.modelsDir), options);
     } catch (error) {
       jobs?.close();
       library.close();
@@ -330,10 +369,18 @@ export class Host {
       throw sdxError("SDX3021", `the bundle of ${extensionId} at ${installed.bundlePath} is not the one that was installed (hash ${bundle.hash}, installed ${installed.bundleHash}); install it again`);
     }
     const base: OpContext = { ...createLibraryOpContext(this.library, extensionId, { events: this.events }), bundle, modelsDir: this.modelsDir };
-    const calls = (scope: CallScope) => guestCalls(this.callDeps, base, scope);
     const manifest = bundle.manifest;
-    const defaultCalls = calls({ kind: "other" });
-    const create = (name: string) => this.sandbox.createInstance({ name, guestJs: bundle.guestJs, calls: defaultCalls });
+    const defaultCalls = guestCalls(this.callDeps, base, { kind: "other" });
+    // Most calls are answered in the VM's worker (host/worker-calls.ts), the rest here.
+    const workerData: WorkerInstanceData = {
+      libraryDir: this.library.dir, extensionId, bundlePath: installed.bundlePath, bundleHash: installed.bundleHash,
+      modelsDir: this.modelsDir, ownerToken: this.runner.owner.token, closing: this.closing, hostOnly: this.hostOnlyOps,
+    };
+    const onNotice = (notice: unknown) => {
+      const { event } = notice as WorkerNotice;
+      this.events.publishAfterCall({ ...event, manifest });
+    };
+    const create = (name: string) => this.sandbox.createInstance({ name, guestJs: bundle.guestJs, calls: defaultCalls, workerData, onNotice });
     const capacity = Math.max(1, ...manifest.jobs.map((j) => j.parallelism));
     return {
       extensionId,
@@ -343,9 +390,30 @@ export class Host {
       config: readSettings(this.library, manifest),
       main: create(extensionId),
       tasks: new TaskPool(() => create(`${extensionId}#task`), capacity),
-      calls,
+      invokeOptions: (scope: CallScope) => this.invokeOptions(base, scope),
       context: base,
       agent: manifest.agent && manifest.agent.hooks.length > 0 ? create(`${extensionId}#agent`) : null,
+    };
+  }
+
+  /**
+   * How to invoke within `scope`: the calls answered here (the pipeline, calls.ts), the scope as
+   * plain data for the calls answered in the VM's worker, and what to do with what they report.
+   */
+  private invokeOptions(base: OpContext, scope: CallScope): InvokeOptions {
+    return {
+      calls: guestCalls(this.callDeps, base, scope),
+      scope: describeScope(scope),
+      onSettled: (report) => {
+        const settled = report as WorkerSettled;
+        if ((scope.kind === "job" || scope.kind === "task") && settled.stopped) this.runner.noteStopped(scope.jobId);
+        if (scope.kind === "hook" && settled.refused) scope.refused.value = true;
+        if (scope.kind === "preview") {
+          scope.reads.absorb(settled.reads ?? []);
+          scope.refused.push(...(settled.refusedOps ?? []));
+        }
+        if (scope.kind === "execute" && settled.recording) scope.recorder.absorb(settled.recording);
+      },
     };
   }
 
@@ -363,6 +431,9 @@ export class Host {
    * when a host opens the library again), then closes.
    */
   async close(): Promise<void> {
+    const closing = new Int32Array(this.closing);
+    Atomics.store(closing, CLOSING_JOBS, 1);
+    Atomics.store(closing, CLOSING_HOOKS, 1);
     this.scheduledJobs.stop();
     this.agents.stop();
     this.scheduler.stop();

@@ -18,7 +18,7 @@ import { guest } from "@sdx/sandbox/testing";
 import { JobStore } from "../store/job-store.js";
 import { JobRunner } from "./job-runner.js";
 import { TaskPool } from "./task-pool.js";
-import type { ExtensionRuntime } from "./types.js";
+import type { ExtensionRuntime, JobCallScope } from "./types.js";
 import { job, manifest, removeTempDirs, task, tempDir } from "./__tests__/fixtures.js";
 
 const GUEST = guest(`{
@@ -102,7 +102,7 @@ beforeAll(() => {
     extensionId: MANIFEST.id, manifest: MANIFEST, deviceUuid: library.deviceUuid, config: {},
     main: sandbox.createInstance({ name: "main", guestJs: GUEST, calls: calls({ kind: "other" }) }),
     tasks: new TaskPool(() => sandbox.createInstance({ name: "task", guestJs: GUEST, calls: calls({ kind: "other" }) }), 2),
-    calls,
+    invokeOptions: (scope: JobCallScope) => ({ calls: calls(scope) }),
   };
 });
 

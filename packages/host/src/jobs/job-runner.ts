@@ -28,6 +28,7 @@ import { hashArgs } from "../ops/request-hash.js";
 import { Limiter } from "./task-pool.js";
 import type { ExtensionRuntime, JobOutcome, RunningJob } from "./types.js";
 import { WriteScope } from "./write-keys.js";
+import { stopReasonOf } from "./stop-reason.js";
 import { runAttempts } from "./task-attempts.js";
 
 export { hashArgs } from "../ops/request-hash.js";
@@ -38,9 +39,6 @@ export const DEFAULT_MAX_HOST_DEATHS = 3;
 export interface RunJobOptions {
   onProgress?: (progress: JobProgress) => void;
 }
-
-
-const stopped = (message: string): WireError => wireError("SDX3019", message);
 
 export class JobRunner {
   private readonly running = new Map<string, RunningJob>();
@@ -130,7 +128,7 @@ export class JobRunner {
         args: record.params,
         context: { extensionId: runtime.extensionId, config: runtime.config, deviceUuid: runtime.deviceUuid, jobId: record.id, resumeState: record.checkpoint ?? null },
       };
-      const reply = await runtime.main.invoke(invocation, { calls: runtime.calls({ jobId: record.id, kind: "job", writes: WriteScope.job(record.id) }) });
+      const reply = await runtime.main.invoke(invocation, runtime.invokeOptions({ jobId: record.id, kind: "job", writes: WriteScope.job(record.id) }));
       // A job that threw while tasks were still running (Promise.all) ends after them.
       await Promise.allSettled([...run.inFlight]);
       return this.finish(record.id, reply, run.stopped, performance.now() - started);
@@ -183,13 +181,15 @@ export class JobRunner {
   }
 
   private computeStop(jobId: string, starting: boolean): WireError | null {
-    if (this.closing) return stopped("the host is closing; the job resumes when a host opens the library again");
-    const row = this.store.stateAndOwner(jobId);
-    if (!row || row.state === "cancelled") return stopped("the job was cancelled");
-    if (row.state === "paused") return starting ? stopped("the job was paused; resume it with `sdx jobs resume`") : null;
-    if (row.ownerToken !== this.owner.token) return stopped("the job is no longer run by this host");
-    return null;
+    return stopReasonOf(this.store.stateAndOwner(jobId), this.owner.token, this.closing, starting);
   }
+
+  /** A call of the job was refused because it had to stop, somewhere the runner did not see (a sandbox worker). */
+  noteStopped(jobId: string): void {
+    const run = this.running.get(jobId);
+    if (run) run.stopped = true;
+  }
+
 
   /** The running job `jobId` of the calling extension. */
   private runningJob(ctx: OpContext, jobId: string): RunningJob {

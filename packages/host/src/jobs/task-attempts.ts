@@ -45,7 +45,7 @@ export async function runAttempts(deps: AttemptDeps, job: RunningJob, key: TaskR
       // Checked once a slot is free: tasks queued behind the limit do not start after a pause.
       const stop = deps.stopReason(jobId, true);
       if (stop) throw errorFromWire(stop);
-      return runtime.tasks.use((instance) => instance.invoke(invocation, { deadlineMs: task.timeoutMs, calls: runtime.calls({ jobId, kind: "task", writes }) }));
+      return runtime.tasks.use((instance) => instance.invoke(invocation, { deadlineMs: task.timeoutMs, ...runtime.invokeOptions({ jobId, kind: "task", writes }) }));
     });
     if (reply.ok) {
       const result = reply.value ?? null;

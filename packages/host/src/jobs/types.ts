@@ -4,7 +4,7 @@
  */
 import type { Manifest } from "@sdx/sdk/manifest";
 import type { WireError } from "@sdx/sdk/protocol";
-import type { HostCalls, SandboxInstance } from "@sdx/sandbox";
+import type { InvokeOptions, SandboxInstance } from "@sdx/sandbox";
 import type { Limiter, TaskPool } from "./task-pool.js";
 import type { WriteScope } from "./write-keys.js";
 import type { JobProgress } from "../store/job-store.js";
@@ -27,8 +27,8 @@ export interface ExtensionRuntime {
   readonly main: SandboxInstance;
   /** Where tasks run. */
   readonly tasks: TaskPool;
-  /** Host calls made within `scope` (the host's call pipeline, host/calls.ts). */
-  calls(scope: JobCallScope): HostCalls;
+  /** How to invoke within `scope`: its host calls (the call pipeline, host/calls.ts) and what the sandbox needs to answer them. */
+  invokeOptions(scope: JobCallScope): InvokeOptions;
 }
 
 /** How a run of a job ended: finished, or stopped to be resumed later (`paused`, or `queued` when its host closed). */

@@ -6,6 +6,7 @@ import { readBundle, writeBundle, type LoadedBundle } from "@sdx/bundle-format";
 import { decodeMessage, encodeMessage, type WireResult } from "@sdx/sdk/protocol";
 import type { ManifestPermission } from "@sdx/sdk/manifest";
 import { aiOps } from "./ai.js";
+import { promptOps } from "./prompts.js";
 import { createDispatcher } from "./dispatch.js";
 import type { OpContext } from "./context.js";
 import { indexLocation } from "../core/indexer/indexer.js";
@@ -18,7 +19,7 @@ import { policyStore } from "../core/ai/policy.js";
 import { linearModel } from "../core/ai/testing/onnx-writer.js";
 import { peerReply, startLlmPeer, type LlmPeer } from "../core/ai/testing/llm-peers.js";
 
-const dispatch = createDispatcher(aiOps);
+const dispatch = createDispatcher({ ...aiOps, ...promptOps });
 const W = Float32Array.from([1, 0, -1, 2, 0.5, 3]); // [3, 2]
 const B = Float32Array.from([0.25, -4]);
 const MODEL = linearModel(W, B, 3, 2);

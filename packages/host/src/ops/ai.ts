@@ -123,7 +123,6 @@ const handlers: OpHandlers = {
     return imageTensor(bytes, request.options);
   },
 
-  "prompts.render": (ctx, request) => ({ text: renderPrompt(ctx.bundle?.prompts, request.template, request.variables) }),
 };
 
 export const aiOps: OpHandlers = handlers;

@@ -76,20 +76,25 @@ export class ExtensionLogs {
   }
 }
 
+/** Randomness and UTF-8: pure functions of their request, answered wherever the guest runs. */
+export const codecOps: OpHandlers = {
+  "crypto.randomBytes": (_ctx, request) => ({ bytes: new Uint8Array(randomBytes(request.length)) }),
+  "text.encode": (_ctx, request) => ({ bytes: new TextEncoder().encode(request.text) }),
+  "text.decode": (_ctx, request) => {
+    try {
+      return { text: new TextDecoder("utf-8", { fatal: request.fatal ?? false }).decode(request.bytes) };
+    } catch {
+      throw sdxError("SDX3002", "text.decode: the bytes are not valid UTF-8");
+    }
+  },
+};
+
 export function createEnvOps(logs: ExtensionLogs): OpHandlers {
   return {
     log: (ctx, request) => {
       logs.write(ctx.extensionId, request.level, request.message, request.data);
       return null;
     },
-    "crypto.randomBytes": (_ctx, request) => ({ bytes: new Uint8Array(randomBytes(request.length)) }),
-    "text.encode": (_ctx, request) => ({ bytes: new TextEncoder().encode(request.text) }),
-    "text.decode": (_ctx, request) => {
-      try {
-        return { text: new TextDecoder("utf-8", { fatal: request.fatal ?? false }).decode(request.bytes) };
-      } catch {
-        throw sdxError("SDX3002", "text.decode: the bytes are not valid UTF-8");
-      }
-    },
+    ...codecOps,
   };
 }

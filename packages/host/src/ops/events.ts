@@ -85,6 +85,14 @@ export class EventBus implements EventSink {
     };
   }
 
+  /**
+   * Only the non-critical subscribers hear `published`: an event whose critical subscribers already
+   * ran where it happened (a sandbox worker wrote its audit row), once its call succeeded.
+   */
+  publishAfterCall(published: PublishedEvent): void {
+    this.deliver(published, false);
+  }
+
   /** Every subscriber hears `published` now. */
   publish(published: PublishedEvent): void {
     this.deliver(published, true);

@@ -27,17 +27,6 @@ const working = (ctx: OpContext, field: string) =>
   new WorkingStore(memoryStore(ctx.library), ctx.extensionId, resolveField(ctx.manifest, field, "working"));
 
 export const memoryOps: OpHandlers = {
-  "agent.trace": (ctx, request) => {
-    const threshold = trailLevelOf(ctx.manifest);
-    if (threshold === null) return null;
-    try {
-      appendTrail(ctx.library.dir, ctx.extensionId, threshold, TRACE_LEVEL, request.message, request.data);
-    } catch {
-      // The trail is best-effort debug output: an unwritable log must not change what the agent does.
-    }
-    return null;
-  },
-
   "memory.temporal.append": (ctx, request) => {
     requireNotPreview(ctx, "memory.temporal.append");
     temporal(ctx, request.field).append(request.event, request.at);
@@ -68,6 +57,20 @@ export const memoryOps: OpHandlers = {
   "memory.working.clear": (ctx, request) => {
     requireNotPreview(ctx, "memory.working.clear");
     working(ctx, request.field).clear();
+    return null;
+  },
+};
+
+/** The agent's trail: one file per extension, appended to on the host's thread only (rotation is not safe across threads). */
+export const trailOps: OpHandlers = {
+  "agent.trace": (ctx, request) => {
+    const threshold = trailLevelOf(ctx.manifest);
+    if (threshold === null) return null;
+    try {
+      appendTrail(ctx.library.dir, ctx.extensionId, threshold, TRACE_LEVEL, request.message, request.data);
+    } catch {
+      // The trail is best-effort debug output: an unwritable log must not change what the agent does.
+    }
     return null;
   },
 };

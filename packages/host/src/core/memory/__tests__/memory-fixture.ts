@@ -2,7 +2,7 @@
 import type { Manifest, ManifestMemoryField } from "@sdx/sdk/manifest";
 import { decodeMessage, encodeMessage, type OpName, type OpRequest, type OpResponse, type WireResult } from "@sdx/sdk/protocol";
 import { createDispatcher } from "../../../ops/dispatch.js";
-import { memoryOps } from "../../../ops/memory.js";
+import { memoryOps, trailOps } from "../../../ops/memory.js";
 import type { OpContext } from "../../../ops/context.js";
 import { installTest } from "../../../store/__tests__/fixture.js";
 import type { Library } from "../../../store/library.js";
@@ -39,7 +39,7 @@ export function installAgent(library: Library, id = "org.example.agent", level: 
   return installTest(library, [], { id, manifest: memoryManifest(level) });
 }
 
-const dispatch = createDispatcher(memoryOps);
+const dispatch = createDispatcher({ ...memoryOps, ...trailOps });
 
 /** Runs an op as the runtime would: the request and the reply both cross the wire codec. */
 export async function wire<O extends OpName>(ctx: OpContext, op: O, request: OpRequest<O>): Promise<WireResult<OpResponse<O>>> {
