@@ -102,9 +102,12 @@ describe("guests in workers", () => {
     // A long slice limit: the stuck VM is certainly still stuck when the other one is done.
     const stuckVm = instance({ maxSliceMs: 60_000 });
     const other = instance();
+    logs.length = 0;
     const stuck = stuckVm.invoke(jobInvocation("join"));
     let stuckDone = false;
     void stuck.then(() => (stuckDone = true));
+    // Wait until the guest is inside the join (its log line arrived before it started joining).
+    while (!logs.includes("entering join")) await new Promise((resolve) => setImmediate(resolve));
     expect(await other.invoke(jobInvocation("pending", [3]))).toEqual({ ok: true, value: { ok: 3, codes: {} } });
     expect(stuckDone).toBe(false);
     stuckVm.dispose(); // terminates its worker mid-join

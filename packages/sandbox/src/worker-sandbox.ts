@@ -372,9 +372,10 @@ class WorkerInstance implements SandboxInstance {
     const begun = performance.now();
     const { error } = await worker.startVm(this.name, this.options.guestJs, this.limits, this.options.calls, this.options.workerData, this.options.onNotice);
     this.stats.lastStartMs = performance.now() - begun;
-    if (error) {
+    // Disposed while the VM was starting: nothing may run in it.
+    if (error || this.disposed) {
       void worker.terminate();
-      return failure(error);
+      return failure(error ?? disposedError(this.name));
     }
     this.worker = worker;
     return worker;
@@ -403,7 +404,7 @@ class WorkerInstance implements SandboxInstance {
   }
 
   private enqueue<T extends WireResult>(task: () => Promise<T>): Promise<T | WireResult<never>> {
-    const run = this.queue.then((): Promise<T | WireResult<never>> => (this.disposed ? Promise.resolve(failure(wireError("SDX3020", `sandbox instance ${this.name} was disposed`))) : task()));
+    const run = this.queue.then((): Promise<T | WireResult<never>> => (this.disposed ? Promise.resolve(failure(disposedError(this.name))) : task()));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -413,4 +414,8 @@ class WorkerInstance implements SandboxInstance {
     void this.worker?.terminate();
     this.worker = null;
   }
+}
+
+function disposedError(name: string): WireError {
+  return wireError("SDX3020", `sandbox instance ${name} was disposed`);
 }
