@@ -14,12 +14,18 @@ import type { VmCore } from "./vm-core.js";
 import { isRaw } from "./types.js";
 
 
+/** How long guest code and replies may chain in microtasks before the thread is given back. */
+const YIELD_EVERY_MS = 10;
+
 export class CallBridge {
   private ready: string[] = [];
   private readyBuffers: ArrayBuffer[] = [];
   private flushScheduled = false;
   /** Host calls started and not yet answered. */
   private inFlight = 0;
+  /** When the thread last started a new turn of its event loop (see `replyRaw`). */
+  private turnStart = performance.now();
+  private turnMarked = false;
 
   /** Whether a host call or a reply is still on its way (the guest may still be woken up). */
   get busy(): boolean {
@@ -166,6 +172,23 @@ export class CallBridge {
     for (const buffer of message.buffers) this.readyBuffers.push(buffer);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
+    // Replies answered without waiting (calls answered next to the VM) keep the guest running in
+    // microtasks, which never give the thread back: every few milliseconds, deliver on the next
+    // turn instead, so the worker answers its watchdog and timers (a batch's commit) can run.
+    if (performance.now() - this.turnStart > YIELD_EVERY_MS) {
+      setImmediate(() => {
+        this.turnStart = performance.now();
+        this.flush();
+      });
+      return;
+    }
+    if (!this.turnMarked) {
+      this.turnMarked = true;
+      setImmediate(() => {
+        this.turnMarked = false;
+        this.turnStart = performance.now();
+      });
+    }
     queueMicrotask(() => this.flush());
   }
 

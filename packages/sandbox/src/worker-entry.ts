@@ -7,7 +7,7 @@
  * Must not: decode what the guest sends (the host's thread does), or block except in a sync call.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { decodeMessage, encodeMessage, failure, wireError, type Invocation, type WireMessage, type WireResult } from "@sdx/sdk/wire";
+import { decodeMessage, encodeMessage, failure, toWireError, wireError, type Invocation, type WireMessage, type WireResult } from "@sdx/sdk/wire";
 import { QuickJSSandbox } from "./quickjs-sandbox.js";
 import { prepareQuickJSModule, useCompiledQuickJS } from "./quickjs-module.js";
 import { DEFAULT_LIMITS } from "./types.js";
@@ -91,7 +91,12 @@ async function invoke(message: Extract<ToWorker, { type: "invoke" }>): Promise<v
     const calls: HostCalls = local ? local.callsFor(message.scope) : forward;
     reply = await instance.invoke(invocation, { deadlineMs: message.deadlineMs ?? undefined, calls });
   }
-  const settled = local ? local.settle(message.scope) : undefined;
+  let settled: unknown;
+  try {
+    settled = local ? local.settle(message.scope) : undefined;
+  } catch (error) {
+    reply = failure(toWireError(error));
+  }
   const encoded = encodeMessage(reply);
   post({ type: "done", id: message.id, reply: encoded, recycled: instance?.stats.recycled ?? 0, lastStartMs: instance?.stats.lastStartMs ?? 0, settled }, encoded.buffers);
 }

@@ -65,7 +65,8 @@ export class Agents {
 
   /** Jobs started by a model carry the cascade depth on, so the loop guard covers them too. */
   private queueModelJobs(extensionId: string, manifest: OpContext["manifest"], model: { uuid: string; modelType: string }, origin: CallOrigin): void {
-    if (!this.deps.queueModelJobs) return;
+    // Most extensions have no model_created job: skip the lookups a created model would cost them.
+    if (!this.deps.queueModelJobs || !manifest.jobs.some((j) => j.trigger === "on_event" && j.event === "model_created")) return;
     const depth = (origin.kind === "hook" ? origin.depth : origin.kind === "job" ? this.store.jobDepth(origin.jobId) : 0) + 1;
     if (depth > MAX_EVENT_DEPTH) {
       this.deps.log(extensionId, "warn", `model_created jobs not started for ${model.modelType} ${model.uuid}: ${depth} levels of triggered work deep (limit ${MAX_EVENT_DEPTH})`);

@@ -37,7 +37,10 @@ import type { HookCallScope } from "../agents/delivery.js";
 /** What the pipeline needs of the host. */
 export interface CallDeps {
   dispatch: Dispatcher;
-  gate: WriteGate;
+  /** Where writes pass: the host's write gate, or a worker's group commit (store/write-batch.ts). */
+  gate: Pick<WriteGate, "write">;
+  /** Runs `fn` once the writes made so far are committed (default: now). */
+  afterCommit?: (fn: () => void) => void;
   events: EventBus;
   /** Why the calls of `jobId` must stop now, or null (`JobRunner.stopReason`). */
   stopReason(jobId: string, starting: boolean): WireError | null;
@@ -110,7 +113,10 @@ export function guestCalls(deps: CallDeps, base: OpContext, scope: CallScope): H
       const run = () => deps.dispatch(callCtx, op, payload);
       const result = await (writes ? deps.gate.write(run) : run());
 
-      if (result.ok) events.flush();
+      if (result.ok) {
+        if (writes && deps.afterCommit) deps.afterCommit(() => events.flush());
+        else events.flush();
+      }
       if (scope.kind === "preview" && readsLibrary(op)) scope.reads.record(op, payload, result);
       return result;
     },

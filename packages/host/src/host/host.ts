@@ -375,6 +375,7 @@ export class Host {
     const workerData: WorkerInstanceData = {
       libraryDir: this.library.dir, extensionId, bundlePath: installed.bundlePath, bundleHash: installed.bundleHash,
       modelsDir: this.modelsDir, ownerToken: this.runner.owner.token, closing: this.closing, hostOnly: this.hostOnlyOps,
+      jobStateChanges: this.jobs.stateChanges.buffer as SharedArrayBuffer,
     };
     const onNotice = (notice: unknown) => {
       const { event } = notice as WorkerNotice;

@@ -16,9 +16,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HostCalls, WorkerInstanceCalls, WorkerLink } from "@sdx/sandbox";
+import { effectOf } from "@sdx/sdk/protocol";
 import { readBundle } from "@sdx/bundle-format";
 import { sdxError } from "../errors.js";
 import { Library } from "../store/library.js";
+import { WriteBatch } from "../store/write-batch.js";
 import { JobStore, JOBS_DB_FILE } from "../store/job-store.js";
 import { createDispatcher } from "../ops/dispatch.js";
 import { EventBus } from "../ops/events.js";
@@ -30,11 +32,10 @@ import { memoryOps } from "../ops/memory.js";
 import { kernelOps } from "../ops/kernels.js";
 import { codecOps } from "../ops/env.js";
 import { promptOps } from "../ops/prompts.js";
-import { WriteGate } from "../actions/write-gate.js";
 import { ReadSet } from "../actions/read-set.js";
 import { ExecuteRecorder } from "../actions/execute-recorder.js";
 import { WriteScope } from "../jobs/write-keys.js";
-import { stopReasonOf } from "../jobs/stop-reason.js";
+import { JobStateReader, stopReasonOf } from "../jobs/stop-reason.js";
 import { guestCalls, type CallDeps, type CallScope } from "./calls.js";
 import { CLOSING_HOOKS, CLOSING_JOBS, type WorkerInstanceData, type WorkerNotice, type WorkerScope, type WorkerSettled } from "./worker-scope.js";
 
@@ -44,9 +45,12 @@ const LOCAL: OpHandlers = { ...libraryOps, ...memoryOps, ...kernelOps, ...codecO
 export async function openInstance(data: WorkerInstanceData, link: WorkerLink): Promise<WorkerInstanceCalls> {
   const library = Library.open(data.libraryDir);
   const jobs = JobStore.open(join(library.dir, JOBS_DB_FILE));
+  const states = new JobStateReader((jobId) => jobs.stateAndOwner(jobId), new Int32Array(data.jobStateChanges));
   const bundle = await readBundle(new Uint8Array(readFileSync(data.bundlePath)));
   if (bundle.hash !== data.bundleHash) throw sdxError("SDX3021", `the bundle of ${data.extensionId} at ${data.bundlePath} changed since it was loaded; install it again`);
   const closing = new Int32Array(data.closing);
+  // One VM per worker, one connection per VM: its writes commit in groups (store/write-batch.ts).
+  const batch = new WriteBatch(library);
   const hostOnly = new Set(data.hostOnly);
   const answeredHere = (op: string): boolean => Object.prototype.hasOwnProperty.call(LOCAL, op) && !hostOnly.has(op);
 
@@ -93,11 +97,12 @@ export async function openInstance(data: WorkerInstanceData, link: WorkerLink): 
   function depsFor(settled: WorkerSettled): CallDeps {
     return {
       dispatch,
-      // Writes from other threads are ordered by SQLite's lock; this gate only orders this VM's own.
-      gate: new WriteGate(),
+      // Writes from other threads are ordered by SQLite's lock (an action's apply holds it).
+      gate: batch,
+      afterCommit: (fn) => batch.afterCommit(fn),
       events,
       stopReason: (jobId, starting) => {
-        const reason = stopReasonOf(jobs.stateAndOwner(jobId), data.ownerToken, Atomics.load(closing, CLOSING_JOBS) === 1, starting);
+        const reason = stopReasonOf(states.get(jobId), data.ownerToken, Atomics.load(closing, CLOSING_JOBS) === 1, starting);
         if (reason) settled.stopped = true;
         return reason;
       },
@@ -109,11 +114,20 @@ export async function openInstance(data: WorkerInstanceData, link: WorkerLink): 
       const { scope, settled } = stateOf((described ?? { kind: "other" }) as WorkerScope);
       const local = guestCalls(depsFor(settled), base, scope);
       return {
-        call: (op, payload) => (answeredHere(op) ? local.call(op, payload) : link.forward.call(op, payload)),
+        call: (op, payload) => {
+          if (answeredHere(op)) return local.call(op, payload);
+          // What the job system records (task results, checkpoints) must not outlive the writes before it.
+          if (effectOf(op) === "job") batch.commit();
+          return link.forward.call(op, payload);
+        },
         callSync: (op, payload) => (answeredHere(op) ? local.callSync(op, payload) : link.forward.callSync(op, payload)),
       };
     },
     settle(described): WorkerSettled {
+      // An invocation's writes are durable before the host learns it ended.
+      batch.commit();
+      const failed = batch.failure();
+      if (failed) throw sdxError("SDX3020", `the library could not commit this invocation's writes: ${failed.message}`);
       const state = live.get(described as object);
       if (!state) return {};
       const { scope, settled } = state;

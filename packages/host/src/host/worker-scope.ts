@@ -20,6 +20,8 @@ export interface WorkerInstanceData {
   ownerToken: string;
   /** Shared flags the host raises as it closes (`CLOSING_JOBS`, `CLOSING_HOOKS`). */
   closing: SharedArrayBuffer;
+  /** `JobStore.stateChanges` of the host: a job state this process changed is seen at once. */
+  jobStateChanges: SharedArrayBuffer;
   /** Ops the host answers itself even where the worker could (replaced by `HostOptions.testOps`). */
   hostOnly: string[];
 }

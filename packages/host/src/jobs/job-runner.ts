@@ -28,7 +28,7 @@ import { hashArgs } from "../ops/request-hash.js";
 import { Limiter } from "./task-pool.js";
 import type { ExtensionRuntime, JobOutcome, RunningJob } from "./types.js";
 import { WriteScope } from "./write-keys.js";
-import { stopReasonOf } from "./stop-reason.js";
+import { JobStateReader, stopReasonOf } from "./stop-reason.js";
 import { runAttempts } from "./task-attempts.js";
 
 export { hashArgs } from "../ops/request-hash.js";
@@ -50,6 +50,7 @@ export class JobRunner {
   onQueued: () => void = () => undefined;
 
   private readonly maxHostDeaths: number;
+  private readonly states: JobStateReader;
 
   /**
    * `maxHostDeaths`: how many times in a row a job's host may die while running it without progress
@@ -58,6 +59,7 @@ export class JobRunner {
    */
   constructor(readonly store: JobStore, options: { maxHostDeaths?: number; heartbeatMs?: number } = {}) {
     this.maxHostDeaths = options.maxHostDeaths ?? DEFAULT_MAX_HOST_DEATHS;
+    this.states = new JobStateReader((jobId) => store.stateAndOwner(jobId), store.stateChanges);
     this.heartbeat = setInterval(() => {
       if (this.running.size > 0 && store.db.open) store.heartbeat(this.owner);
     }, options.heartbeatMs ?? HEARTBEAT_MS);
@@ -181,7 +183,7 @@ export class JobRunner {
   }
 
   private computeStop(jobId: string, starting: boolean): WireError | null {
-    return stopReasonOf(this.store.stateAndOwner(jobId), this.owner.token, this.closing, starting);
+    return stopReasonOf(this.states.get(jobId), this.owner.token, this.closing, starting);
   }
 
   /** A call of the job was refused because it had to stop, somewhere the runner did not see (a sandbox worker). */

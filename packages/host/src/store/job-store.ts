@@ -94,6 +94,12 @@ export interface JobFilter {
 }
 
 export class JobStore {
+  /**
+   * Bumped whenever this process changes a job's state (shared with the sandbox workers, which
+   * cache the job state they check at every host call and must drop it at once when it changes).
+   */
+  readonly stateChanges = new Int32Array(new SharedArrayBuffer(4));
+
   private constructor(private readonly sqlite: SqliteDb) {}
 
   static open(file: string): JobStore {
@@ -198,6 +204,7 @@ export class JobStore {
     const changed = this.stmt(`UPDATE jobs SET state = 'running', owner_pid = ?, owner_host = ?, owner_token = ?, heartbeat_at = ?, runs = runs + 1,
         host_deaths = ?, progress_mark = ?, started_at = coalesce(started_at, ?), updated_at = ? WHERE id = ? AND owner_token IS ? AND state = ?`)
       .run(owner.pid, owner.host, owner.token, now, deaths, mark, now, now, id, row.owner_token, row.state).changes;
+    if (changed === 1) Atomics.add(this.stateChanges, 0, 1);
     if (changed === 1) this.event(id, row.state === "queued" && row.owner_token === null ? "started" : "resumed", row.state === "running" ? { from: row.state, pid: owner.pid, hostDeaths: deaths } : { from: row.state, pid: owner.pid });
     return changed === 1 ? "claimed" : "busy";
   }
@@ -218,6 +225,7 @@ export class JobStore {
    * its result or error and the finish time.
    */
   setState(id: string, state: JobState, outcome: { result?: unknown; error?: WireError | null; detail?: unknown } = {}): void {
+    Atomics.add(this.stateChanges, 0, 1);
     const now = nowIso();
     const result = outcome.result === undefined ? { json: null, bin: null } : packMessage(outcome.result);
     this.stmt(`UPDATE jobs SET state = @state, updated_at = @now,
