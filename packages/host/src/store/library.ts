@@ -9,6 +9,8 @@ import path from "node:path";
 import type Database from "better-sqlite3";
 import { Hlc } from "./hlc.js";
 import { migrate } from "./migrations.js";
+import { backfillSyncRows } from "./sync-backfill.js";
+import { newestSyncHlc } from "./sync-rows.js";
 import { openSqlite, type SqliteDb } from "./sqlite.js";
 import { blobToUuid, newUuid, uuidToBlob } from "./uuid.js";
 
@@ -43,12 +45,17 @@ export class Library {
   static open(dir: string, options: LibraryOpenOptions = {}): Library {
     const root = path.resolve(dir);
     const file = path.join(root, LIBRARY_DB_FILE);
-    const sqlite = openSqlite(file, { migrate: (db) => migrate(db, file), verbose: options.verbose });
+    let migrated = { from: 0, to: 0 };
+    const sqlite = openSqlite(file, { migrate: (db) => void (migrated = migrate(db, file)), verbose: options.verbose });
     try {
       const deviceUuid = ensureLocalDevice(sqlite.db, options.deviceName ?? os.hostname());
       const library = new Library(root, sqlite, deviceUuid);
       const last = sqlite.db.prepare("SELECT max(hlc_timestamp) AS h FROM models").get() as { h: string | null };
       if (last.h) library.hlc.receive(last.h);
+      const synced = newestSyncHlc(library);
+      if (synced) library.hlc.receive(synced);
+      // Data written before sync existed gets its sync rows once (sync-backfill.ts).
+      if (migrated.from > 0 && migrated.from < 4) backfillSyncRows(library);
       return library;
     } catch (error) {
       sqlite.close();

@@ -5,6 +5,8 @@
  *   v2  the spec's "Required Core Schema Changes" (`CORE_SCHEMA_ADDITIONS_SQL`)
  *   v3  host tables: installed extensions, grants, audit log, sidecars, per-row model versions,
  *       one-model-per-(extension, type, content|entry) unique indexes
+ *   v4  sync between devices: per-row field clocks and change order, peers, pending records,
+ *       pairing tokens, what each device reports (sync-schema.ts)
  *
  * An older library is migrated forward, one version per transaction. A library from a future
  * version is refused (SDX3013): this host cannot know what the newer schema means.
@@ -12,6 +14,7 @@
 import type Database from "better-sqlite3";
 import { CORE_BASE_SQL, CORE_SCHEMA_ADDITIONS_SQL } from "@sdx/sdk/core-schema";
 import { sdxError } from "./errors.js";
+import { SYNC_SCHEMA_SQL } from "./sync-schema.js";
 
 /** Marks the file as an sdx library ("SDX1"), so a foreign SQLite file is not mistaken for one. */
 export const SDX_APPLICATION_ID = 0x53445831;
@@ -84,6 +87,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "core base", sql: CORE_BASE_SQL },
   { version: 2, name: "core schema additions (extensions)", sql: CORE_SCHEMA_ADDITIONS_SQL },
   { version: 3, name: "host tables", sql: HOST_TABLES_SQL },
+  { version: 4, name: "sync between devices", sql: SYNC_SCHEMA_SQL },
 ];
 
 export const LIBRARY_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
