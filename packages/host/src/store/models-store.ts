@@ -102,10 +102,27 @@ function insertModelMetadata(library: Library, now: string, hlc: string): number
   return Number(result.lastInsertRowid);
 }
 
+/** When and by whom a row was written: a local write's own stamp, or the winning clock of a synced one. */
+export interface RowStamp {
+  hlc: string;
+  device: Buffer;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export function insertModel(library: Library, model: NewModel): void {
   const hlc = library.hlc.now();
   const now = hlcIso(hlc);
-  const metadataId = insertModelMetadata(library, now, hlc);
+  insertModelRow(library, model, { hlc, device: library.deviceUuidBlob, createdAt: now, updatedAt: now });
+  if (model.sync === "shared") {
+    const fields = ["@", "v", ...Object.keys(JSON.parse(model.dataJson) as object).map(modelField.data), ...[...model.blobs.keys()].map(modelField.blob)];
+    stampRow(library, "model", model.uuid, fields, hlc, false);
+  }
+}
+
+/** The model's rows alone (what `insertModel` and an applied sync record share). */
+export function insertModelRow(library: Library, model: NewModel, stamp: RowStamp): void {
+  const metadataId = insertModelMetadata(library, stamp.createdAt, stamp.hlc);
   const uuid = uuidToBlob(model.uuid);
   const scope = model.scope;
   library
@@ -117,14 +134,10 @@ export function insertModel(library: Library, model: NewModel): void {
     .run(
       uuid, model.extensionId, model.modelType, model.dataJson,
       "entry" in scope ? scope.entry : null, "content" in scope ? scope.content : null, "standalone" in scope ? 1 : 0,
-      metadataId, syncStrategyCode(model.sync), hlc, library.deviceUuidBlob, now, now,
+      metadataId, syncStrategyCode(model.sync), stamp.hlc, stamp.device, stamp.createdAt, stamp.updatedAt,
     );
   library.stmt("INSERT INTO model_versions (model_uuid, version) VALUES (?, ?)").run(uuid, model.version);
   for (const [key, blob] of model.blobs) linkBlob(library, uuid, key, blob);
-  if (model.sync === "shared") {
-    const fields = ["@", "v", ...Object.keys(JSON.parse(model.dataJson) as object).map(modelField.data), ...[...model.blobs.keys()].map(modelField.blob)];
-    stampRow(library, "model", model.uuid, fields, hlc, false);
-  }
 }
 
 function linkBlob(library: Library, modelUuid: Buffer, key: string, blob: PreparedBlob): void {
@@ -151,12 +164,25 @@ function changedFields(before: string, after: string): string[] {
 export function updateModel(library: Library, uuidString: string, update: ModelUpdate): void {
   const uuid = uuidToBlob(uuidString);
   const hlc = library.hlc.now();
-  const now = hlcIso(hlc);
   const before = library.stmt("SELECT data FROM models WHERE uuid = ?").get(uuid) as { data: string } | undefined;
+  updateModelRow(library, uuid, update, { hlc, device: library.deviceUuidBlob, createdAt: "", updatedAt: hlcIso(hlc) });
+  if (update.sync === "shared") {
+    const fields = [...changedFields(before?.data ?? "{}", update.dataJson).map(modelField.data), ...[...update.blobs.keys()].map(modelField.blob), "v"];
+    stampRow(library, "model", uuidString, fields, hlc);
+  }
+}
+
+/**
+ * The model's rows alone (what `updateModel` and an applied sync record share): data, version
+ * (unless `null`: a synced record whose version lost keeps the row's), the listed blob fields.
+ */
+export function updateModelRow(library: Library, uuid: Buffer, update: Omit<ModelUpdate, "version"> & { version: string | null }, stamp: RowStamp): void {
   library
     .stmt("UPDATE models SET data = ?, sync_strategy = ?, hlc_timestamp = ?, device_uuid = ?, updated_at = ? WHERE uuid = ?")
-    .run(update.dataJson, syncStrategyCode(update.sync), hlc, library.deviceUuidBlob, now, uuid);
-  library.stmt("INSERT INTO model_versions (model_uuid, version) VALUES (?, ?) ON CONFLICT (model_uuid) DO UPDATE SET version = excluded.version").run(uuid, update.version);
+    .run(update.dataJson, syncStrategyCode(update.sync), stamp.hlc, stamp.device, stamp.updatedAt, uuid);
+  if (update.version !== null) {
+    library.stmt("INSERT INTO model_versions (model_uuid, version) VALUES (?, ?) ON CONFLICT (model_uuid) DO UPDATE SET version = excluded.version").run(uuid, update.version);
+  }
   for (const [key, blob] of update.blobs) {
     const old = library.stmt("SELECT blob_id FROM model_blobs WHERE model_uuid = ? AND blob_key = ?").get(uuid, key) as { blob_id: number } | undefined;
     if (blob === null) {
@@ -175,10 +201,6 @@ export function updateModel(library: Library, uuidString: string, update: ModelU
     } else {
       library.stmt("INSERT INTO model_blobs (model_uuid, blob_key, blob_id) VALUES (?, ?, ?)").run(uuid, key, blobId);
     }
-  }
-  if (update.sync === "shared") {
-    const fields = [...changedFields(before?.data ?? "{}", update.dataJson).map(modelField.data), ...[...update.blobs.keys()].map(modelField.blob), "v"];
-    stampRow(library, "model", uuidString, fields, hlc);
   }
 }
 

@@ -1,0 +1,107 @@
+/**
+ * Applies a batch a peer sent (docs/sync.md#applying-a-batch). Input: the authenticated peer and
+ * its parsed batch. Output: the library with the batch merged and the peer's position moved to the
+ * batch's end, in one transaction; or nothing changed and SDX3030 with the reason, written to the
+ * audit log (who = sync).
+ *
+ * Before the transaction: the envelope (from the peer, for this device), every content identity's
+ * UUID derived again from its hash, every blob's bytes hashed again, every clock no further ahead
+ * of this machine's clock than `MAX_CLOCK_DRIFT_MS`. In it: the position check (the batch starts
+ * where this library stands with the peer: a replayed or reordered batch is refused), then the
+ * records, content identities first, models before what refers to them.
+ */
+import { blake3 } from "hash-wasm";
+import { SdxError } from "../errors.js";
+import { writeAudit } from "../store/audit.js";
+import { insertContentIdentity } from "../store/entries-store.js";
+import { MAX_CLOCK_DRIFT_MS } from "../store/hlc.js";
+import type { Library } from "../store/library.js";
+import { advanceReceivedSeq, parkRecord, peerRow, pendingRecords, unparkRecord } from "../store/sync-peers.js";
+import { contentUuidFor, uuidToBlob } from "../store/uuid.js";
+import { MergeContext, refused, type MergeOutcome } from "./merge-context.js";
+import { mergeModel } from "./merge-model.js";
+import { mergeCollection, mergeCollectionItem, mergeDevice, mergeTagLink } from "./merge-links.js";
+import { recordSchema, type SyncBatch, type SyncRecord } from "./wire.js";
+
+export interface ApplyOutcome {
+  fromSeq: number;
+  toSeq: number;
+  applied: number;
+  unchanged: number;
+  parked: number;
+}
+
+/** Things before what refers to them. */
+const ORDER: Record<SyncRecord["entity"], number> = { device: 0, model: 1, collection: 2, tag_link: 3, collection_item: 4 };
+
+function merge(ctx: MergeContext, record: SyncRecord): MergeOutcome {
+  switch (record.entity) {
+    case "model": return mergeModel(ctx, record);
+    case "tag_link": return mergeTagLink(ctx, record);
+    case "collection": return mergeCollection(ctx, record);
+    case "collection_item": return mergeCollectionItem(ctx, record);
+    case "device": return mergeDevice(ctx, record);
+  }
+}
+
+async function checkBatch(library: Library, peer: string, batch: SyncBatch): Promise<{ newest: string; blobs: Map<string, Buffer> }> {
+  if (batch.from !== peer) throw refused(`it says it is from ${batch.from}, but ${peer} sent it`);
+  if (batch.to !== library.deviceUuid) throw refused(`it is for device ${batch.to}, not this one (${library.deviceUuid})`);
+  for (const content of batch.contents) {
+    if ((await contentUuidFor(content.hashKind, content.hash)) !== content.uuid) throw refused(`content ${content.uuid} is not the identity of hash ${content.hash}`);
+  }
+  const blobs = new Map<string, Buffer>();
+  for (const [hash, bytes] of Object.entries(batch.blobData)) {
+    if ((await blake3(bytes)) !== hash) throw refused(`blob bytes do not hash to ${hash}`);
+    blobs.set(hash, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+  let newest = "";
+  for (const record of batch.records) {
+    if (record.entity === "model" && !record.clocks["@"]) throw refused(`model ${record.key} has no existence clock`);
+    for (const hlc of Object.values(record.clocks)) {
+      const ahead = library.hlc.aheadMs(hlc);
+      if (ahead > MAX_CLOCK_DRIFT_MS) throw refused(`a change is stamped ${Math.round(ahead / 1000)} s ahead of this device's clock (at most ${MAX_CLOCK_DRIFT_MS / 1000} s): check the clocks`);
+      if (hlc > newest) newest = hlc;
+    }
+  }
+  return { newest, blobs };
+}
+
+function retryParked(ctx: MergeContext): void {
+  for (const pending of pendingRecords(ctx.library)) {
+    const parsed = recordSchema.safeParse(JSON.parse(pending.record));
+    if (!parsed.success || merge(ctx, parsed.data) !== "parked") unparkRecord(ctx.library, pending.entity, pending.key);
+  }
+}
+
+export async function applyBatch(library: Library, peer: string, batch: SyncBatch): Promise<ApplyOutcome> {
+  const outcome: ApplyOutcome = { fromSeq: batch.fromSeq, toSeq: batch.toSeq, applied: 0, unchanged: 0, parked: 0 };
+  try {
+    const { newest, blobs } = await checkBatch(library, peer, batch);
+    const ctx = new MergeContext(library, peer, blobs, new Set(batch.contents.map((c) => c.uuid)));
+    library.transaction(() => {
+      const now = new Date().toISOString();
+      if (!advanceReceivedSeq(library, peer, batch.fromSeq, batch.toSeq, now)) {
+        const at = peerRow(library, peer)?.receivedSeq;
+        throw refused(at === undefined ? `${peer} is not paired with this device`
+          : `it starts after change ${batch.fromSeq} of ${peer}, but this device has its changes up to ${at} (a replayed or reordered batch)`);
+      }
+      if (newest) library.hlc.receiveRemote(newest);
+      for (const c of batch.contents) insertContentIdentity(library, { uuid: uuidToBlob(c.uuid), hash: c.hash, hashKind: c.hashKind, size: c.size, kind: c.kind }, c.firstSeenAt);
+      const records = [...batch.records].sort((a, b) => ORDER[a.entity] - ORDER[b.entity]);
+      for (const record of records) {
+        const result = merge(ctx, record);
+        outcome[result] += 1;
+        if (result === "parked") parkRecord(library, record.entity, record.key, JSON.stringify(record), peer, now);
+      }
+      if (outcome.applied > 0) retryParked(ctx);
+      writeAudit(library, "sync", "sync.apply", peer, "ok", { fromSeq: batch.fromSeq, toSeq: batch.toSeq, applied: outcome.applied, parked: outcome.parked });
+    });
+    return outcome;
+  } catch (error) {
+    if (error instanceof SdxError && error.code === "SDX3030") {
+      writeAudit(library, "sync", "sync.apply", peer, "denied", { reason: (error.data as { reason: string }).reason, fromSeq: batch.fromSeq, toSeq: batch.toSeq });
+    }
+    throw error;
+  }
+}
