@@ -128,3 +128,28 @@ export function decodeFrame(body: Buffer): unknown {
   if (at !== raw.length) throw new Error("trailing bytes in frame");
   return decodeMessage({ json, buffers });
 }
+
+const deviceReport = z.object({
+  uuid, name: z.string().min(1).max(200), publicKey: z.string().min(1).max(200),
+  capabilities: z.array(z.string().max(200)).max(500), info: z.record(z.string(), z.unknown()),
+}).strict();
+export type PairingDevice = z.output<typeof deviceReport>;
+const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
+
+/** The one request no device signs: it proves knowledge of a pairing token instead. */
+export const pairRequestSchema = z.object({ device: deviceReport, url: z.string().url().max(500).nullable(), nonce: hex(16), proof: hex(32) }).strict();
+export const pairReplySchema = z.object({ device: deviceReport, proof: hex(32) }).strict();
+export const cursorReplySchema = z.object({ receivedSeq: z.number().int().nonnegative() }).strict();
+export const pushReplySchema = z.object({ receivedSeq: z.number().int().nonnegative(), applied: z.number().int().nonnegative() }).strict();
+export const errorReplySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }).strict() }).strict();
+
+/** `executeOn` on another device: a declared task of an installed extension, keyed so a retry is answered from the first run. */
+export const remoteTaskSchema = z.object({
+  extensionId,
+  task: z.string().min(1).max(200),
+  args: z.array(z.unknown()).max(1000),
+  /** The caller's key of this call (its job, task, arguments and occurrence): the same key runs once. */
+  key: z.string().min(1).max(500),
+}).strict();
+export type RemoteTaskRequest = z.output<typeof remoteTaskSchema>;
+export const remoteTaskReplySchema = z.object({ result: z.unknown() }).strict();
