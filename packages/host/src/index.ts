@@ -18,7 +18,8 @@ export { createDispatcher } from "./ops/dispatch.js";
 export type { Dispatcher, DispatcherOptions } from "./ops/dispatch.js";
 export { createEnvOps, ExtensionLogs } from "./ops/env.js";
 export type { LogEntry, LogLevel } from "./ops/env.js";
-export { deviceOps, LOCAL_CAPABILITIES } from "./ops/devices.js";
+export { deviceOps, createDeviceOps } from "./ops/devices.js";
+export type { DeviceControl } from "./ops/devices.js";
 export { kernelOps } from "./ops/kernels.js";
 export { createJobOps } from "./ops/jobs.js";
 export { libraryOps } from "./ops/library-ops.js";
@@ -69,6 +70,15 @@ export type { ModelRecord } from "./core/ai/index.js";
 // agent trail (used by `sdx trail`)
 export { readTrail } from "./core/memory/trail-reader.js";
 export type { TrailRecord } from "./core/memory/trail.js";
+
+// devices and sync (used by `sdx serve`, `sdx devices`, `sdx sync`)
+export { SyncNode } from "./sync/node.js";
+export type { SyncNodeOptions, RemoteTasks } from "./sync/node.js";
+export type { DeviceNetworkOptions } from "./host/devices.js";
+export type { SyncOutcome, SessionOptions } from "./sync/session.js";
+export type { PeerRow } from "./store/sync-peers.js";
+export type { DeviceRow } from "./store/sync-export.js";
+export type { DeviceReport } from "./sync/capabilities.js";
 
 // user settings of extensions (used by `sdx settings`)
 export { readSettings, writeSettings } from "./store/settings.js";

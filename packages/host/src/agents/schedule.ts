@@ -1,7 +1,9 @@
 /**
- * `onSchedule`: while a host that runs background work is open, each installed agent with
- * `scheduleEverySeconds` gets a `schedule` event every that many seconds (the first one after one
- * interval). The timers are unref'd: an open host does not keep a CLI process alive for them.
+ * `onSchedule`: while a host that runs background work is open (`sdx serve` keeps one open), each
+ * installed agent with `scheduleEverySeconds` gets a `schedule` event at every multiple of that
+ * many seconds of the wall clock (the first one at the next). The event's key names its slot, so
+ * several hosts with the library open record it once. The timers are unref'd: an open host does
+ * not keep a CLI process alive for them.
  */
 import { getInstalled, listInstalled } from "../extensions/install.js";
 import type { Library } from "../store/library.js";
@@ -10,6 +12,7 @@ import { hooksOf } from "./recorder.js";
 export class ScheduleTimers {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
+  private generation = 0;
 
   constructor(
     private readonly library: Library,
@@ -20,18 +23,30 @@ export class ScheduleTimers {
   refresh(): void {
     this.clear();
     if (this.stopped) return;
+    const generation = ++this.generation;
     for (const { id } of listInstalled(this.library)) {
       const manifest = getInstalled(this.library, id)?.manifest;
       const every = manifest?.agent?.scheduleEverySeconds;
       if (!every || hooksOf(manifest, "schedule").length === 0) continue;
-      const timer = setInterval(() => this.fire(id, every), every * 1000);
-      timer.unref();
-      this.timers.set(id, timer);
+      this.arm(generation, id, every);
     }
   }
 
+  /** Waits for the next multiple of `every` seconds, fires, and waits for the next. */
+  private arm(generation: number, extensionId: string, every: number): void {
+    const everyMs = every * 1000;
+    const now = Date.now();
+    const timer = setTimeout(() => {
+      if (this.stopped || generation !== this.generation) return;
+      this.fire(extensionId, every);
+      this.arm(generation, extensionId, every);
+    }, (Math.floor(now / everyMs) + 1) * everyMs - now);
+    timer.unref();
+    this.timers.set(extensionId, timer);
+  }
+
   private clear(): void {
-    for (const timer of this.timers.values()) clearInterval(timer);
+    for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
 

@@ -24,7 +24,9 @@ import { createDispatcher, type Dispatcher } from "../ops/dispatch.js";
 import { EventBus } from "../ops/events.js";
 import { auditTrail } from "../ops/audit-trail.js";
 import { createEnvOps, ExtensionLogs, type LogEntry } from "../ops/env.js";
-import { deviceOps } from "../ops/devices.js";
+import { createDeviceOps } from "../ops/devices.js";
+import { HostDevices, type DeviceNetworkOptions } from "./devices.js";
+import type { SyncNode } from "../sync/node.js";
 import { kernelOps } from "../ops/kernels.js";
 import { createJobOps } from "../ops/jobs.js";
 import { memoryOps, trailOps } from "../ops/memory.js";
@@ -141,6 +143,8 @@ export class Host {
   private readonly closing = new SharedArrayBuffer(8);
   /** Ops replaced by `testOps`: answered here even where a worker would answer them. */
   private readonly hostOnlyOps: string[];
+  /** Pairing, sync, executeOn (host/devices.ts). */
+  private readonly hostDevices: HostDevices;
   private constructor(
     readonly library: Library,
     readonly jobs: JobStore,
@@ -151,8 +155,11 @@ export class Host {
     /** Where registered AI models are stored (shared by every library on the machine). */
     readonly modelsDir: string,
     options: HostOptions,
+    hostDevices: HostDevices,
   ) {
     this.hostOnlyOps = Object.keys(options.testOps ?? {});
+    this.hostDevices = hostDevices;
+    hostDevices.setLoader((id) => this.load(id));
     this.events = new EventBus(({ extensionId, event }, error) =>
       logSink.write(extensionId, "warn", `[host] a subscriber failed on ${event.type}: ${(error as Error)?.message ?? String(error)}`));
     this.events.subscribe(auditTrail(library), { critical: true });
@@ -163,7 +170,7 @@ export class Host {
       queueModelJobs: (id, manifest, model, origin) => queueModelCreatedJobs(runner, jobs, id, manifest, model, origin),
       queueJobCompletedJobs: (id, manifest, payload) => queueJobCompletedJobs(runner, id, manifest, payload),
     });
-    this.scheduledJobs = new ScheduledJobs(library, jobs, runner);
+    this.scheduledJobs = new ScheduledJobs(library, jobs, runner, { catchUp: options.recover === undefined || options.recover === true });
     this.scheduler = new JobScheduler(jobs, runner, (id) => this.load(id), (outcome) => {
       this.agents.kick(); // the job's end was recorded as a job_completed event
       options.onJobOutcome?.(outcome);
@@ -187,14 +194,16 @@ export class Host {
       jobs = JobStore.open(join(library.dir, JOBS_DB_FILE));
       const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
       const runner = new JobRunner(jobs, options.jobs);
+      const modelsDir = resolveModelsDir(options.modelsDir);
+      const devices = new HostDevices(library, runner, modelsDir);
       const dispatch = createDispatcher(
-        { ...libraryOps, ...memoryOps, ...trailOps, ...aiOps, ...promptOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner), ...options.testOps },
+        { ...libraryOps, ...memoryOps, ...trailOps, ...aiOps, ...promptOps, ...createEnvOps(logs), ...createDeviceOps(devices), ...kernelOps, ...createJobOps(runner), ...options.testOps },
         // A host bug: the guest gets the message only; the stack is logged for the user.
         { onInternalError: (ctx, op, stack) => logs.write(ctx.extensionId, "error", `[host] ${op} failed: ${stack}`) },
       );
       await preloadQuickJS();
       const sandbox = new WorkerSandbox(options.limits, options.callsInWorkers === false ? {} : { callsModule: { url: workerCallsModule().href } });
-      return new Host(library, jobs, sandbox, logs, runner, dispatch, resolveModelsDir(options.modelsDir), options);
+      return new Host(library, jobs, sandbox, logs, runner, dispatch, modelsDir, options, devices);
     } catch (error) {
       jobs?.close();
       library.close();
@@ -428,10 +437,20 @@ export class Host {
   }
 
   /**
+   * This library as a device among others (docs/sync.md): pairing, sync with paired devices, the
+   * peer server `sdx serve` listens with, and the tasks peers run here with `executeOn`. Made on
+   * first use; the options of the first call apply.
+   */
+  devices(options: DeviceNetworkOptions = {}): SyncNode {
+    return this.hostDevices.network(options);
+  }
+
+  /**
    * Stops background jobs and hooks at their next host call (they resume, or are delivered again,
    * when a host opens the library again), then closes.
    */
   async close(): Promise<void> {
+    await this.hostDevices.close();
     const closing = new Int32Array(this.closing);
     Atomics.store(closing, CLOSING_JOBS, 1);
     Atomics.store(closing, CLOSING_HOOKS, 1);

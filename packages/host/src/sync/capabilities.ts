@@ -26,6 +26,8 @@ export interface DeviceReport {
     onnxProviders: string[];
     models: string[];
     declared: string[];
+    /** Extensions installed here (what `executeOn` can run on this device). */
+    extensions: Array<{ id: string; version: string }>;
   };
 }
 
@@ -50,7 +52,7 @@ export function onnxProviders(): string[] {
 }
 
 /** This device's report: detected, plus what the user declared. */
-export function localReport(options: { name: string; modelsDir: string; declared?: readonly string[] }): DeviceReport {
+export function localReport(options: { name: string; modelsDir: string; declared?: readonly string[]; extensions?: ReadonlyArray<{ id: string; version: string }> }): DeviceReport {
   const providers = onnxProviders();
   let models: string[] = [];
   try {
@@ -69,7 +71,10 @@ export function localReport(options: { name: string; modelsDir: string; declared
   return {
     name: options.name,
     capabilities: [...capabilities].sort(),
-    info: { cores: os.cpus().length, memoryBytes: os.totalmem(), platform: process.platform, arch: process.arch, onnxProviders: providers, models, declared },
+    info: {
+      cores: os.cpus().length, memoryBytes: os.totalmem(), platform: process.platform, arch: process.arch, onnxProviders: providers, models, declared,
+      extensions: (options.extensions ?? []).map((e) => ({ id: e.id, version: e.version })),
+    },
   };
 }
 

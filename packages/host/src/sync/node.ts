@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import type { Library } from "../store/library.js";
-import { deviceRow, heldBlobHashes, sharedBlobBytes } from "../store/sync-export.js";
+import { listInstalled } from "../extensions/install.js";
+import { allDevices, deviceRow, heldBlobHashes, sharedBlobBytes, type DeviceRow } from "../store/sync-export.js";
 import { listPeers, notePeerError, peerRow, setPeerUrl, type PeerRow } from "../store/sync-peers.js";
 import { lastSeq } from "../store/sync-rows.js";
 import { sdxError, toWireError } from "../errors.js";
@@ -67,7 +68,7 @@ export class SyncNode {
   /** Detects this device's capabilities and records them as its report (synced to peers when it changed). */
   refreshReport(): DeviceReport {
     const name = deviceRow(this.library, this.library.deviceUuid)?.name ?? "device";
-    const report = localReport({ name, modelsDir: this.options.modelsDir, declared: this.options.declaredCapabilities });
+    const report = localReport({ name, modelsDir: this.options.modelsDir, declared: this.options.declaredCapabilities, extensions: listInstalled(this.library) });
     publishReport(this.library, report);
     return report;
   }
@@ -92,6 +93,15 @@ export class SyncNode {
 
   peers(): PeerRow[] {
     return listPeers(this.library);
+  }
+
+  /** Every device of the library (this one first), with what it reported and, for paired ones, the pairing. */
+  devices(): Array<DeviceRow & { paired: boolean; url: string | null; lastSyncAt: string | null; lastError: string | null }> {
+    const peers = new Map(this.peers().map((p) => [p.uuid, p]));
+    return allDevices(this.library).map((d) => {
+      const peer = peers.get(d.uuid);
+      return { ...d, paired: peer !== undefined, url: d.isLocal ? this.url : peer?.url ?? null, lastSyncAt: peer?.lastSyncAt ?? null, lastError: peer?.lastError ?? null };
+    });
   }
 
   private serialized<T>(peer: string, work: () => Promise<T>): Promise<T> {
