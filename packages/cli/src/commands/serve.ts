@@ -59,7 +59,10 @@ export async function serveCommand(options: ServeOptions): Promise<CommandResult
       ? `${JSON.stringify(listening)}\n`
       : `sdx serve: ${pc.bold(self.name)} (${self.uuid}) listening at ${url}\npair another library with it (token valid until ${expiresAt}):\n  ${pairCommand(url, token)}\n`);
     node.startContinuous({ intervalMs: interval * 1000 });
+    // Jobs another process queued, or left running when it died, run here.
+    const sweep = setInterval(() => host.runPending(), 2_000);
     const signal = await waitForSignal();
+    clearInterval(sweep);
     log(`${signal}: suspending running jobs and closing`);
     return { data: { event: "stopped", signal }, human: "sdx serve: stopped" };
   } finally {

@@ -38,6 +38,15 @@ export class HostDevices implements DeviceControl, RemoteTasks {
     return this.node;
   }
 
+  private reportedAt = 0;
+
+  /** This device's report, at most once a minute (a model installed meanwhile shows up). */
+  refreshLocal(): void {
+    if (Date.now() - this.reportedAt < 60_000) return;
+    this.network().refreshReport();
+    this.reportedAt = Date.now();
+  }
+
   async execute(ctx: OpContext, device: DeviceRow, task: string, args: unknown[]): Promise<{ result: unknown }> {
     const jobId = ctx.jobId!;
     if (device.isLocal) return this.runner.runTask(ctx, jobId, task, args);

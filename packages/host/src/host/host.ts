@@ -285,6 +285,14 @@ export class Host {
     while (await this.agents.idle());
   }
 
+  /**
+   * Looks for jobs to run in the background now (queued by another process, or left running by
+   * one that died): what a long-running host (`sdx serve`) does every few seconds.
+   */
+  runPending(): void {
+    this.scheduler.kick();
+  }
+
   /** Agent event deliveries: one row per event and hook, with state, attempts and last error. */
   agentEvents(filter: AgentEventFilter = {}): AgentDeliveryRecord[] {
     return this.agents.list(filter);

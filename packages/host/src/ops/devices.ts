@@ -20,6 +20,8 @@ import type { OpContext, OpHandlers, OpParsedRequest } from "./context.js";
 /** What `device.execute` needs of the host: run a declared task on a device (this one or a peer). */
 export interface DeviceControl {
   execute(ctx: OpContext, device: DeviceRow, task: string, args: unknown[]): Promise<{ result: unknown }>;
+  /** Brings this device's own report up to date (models installed since, extensions) before a selection. */
+  refreshLocal?(): void;
 }
 
 const SECRET = randomBytes(32);
@@ -84,7 +86,10 @@ export function selectDevices(ctx: OpContext, request: OpParsedRequest<"device.s
 
 export function createDeviceOps(control: DeviceControl | null): OpHandlers {
   return {
-    "device.select": (ctx, request) => ({ devices: selectDevices(ctx, request) }),
+    "device.select": (ctx, request) => {
+      control?.refreshLocal?.();
+      return { devices: selectDevices(ctx, request) };
+    },
     "device.execute": async (ctx, request) => {
       if (!handleMatches(ctx.extensionId, request.device.uuid, request.device.handle)) {
         throw sdxError("SDX3034", "executeOn: this device object was not returned by selectDevice() to this extension; select the device first");
