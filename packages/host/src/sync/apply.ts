@@ -21,6 +21,7 @@ import { contentUuidFor, uuidToBlob } from "../store/uuid.js";
 import { MergeContext, refused, type MergeOutcome } from "./merge-context.js";
 import { mergeModel } from "./merge-model.js";
 import { mergeCollection, mergeCollectionItem, mergeDevice, mergeTagLink } from "./merge-links.js";
+import { mergeMemory } from "./memory-records.js";
 import { recordSchema, type SyncBatch, type SyncRecord } from "./wire.js";
 
 export interface ApplyOutcome {
@@ -32,7 +33,9 @@ export interface ApplyOutcome {
 }
 
 /** Things before what refers to them. */
-const ORDER: Record<SyncRecord["entity"], number> = { device: 0, model: 1, collection: 2, tag_link: 3, collection_item: 4 };
+const ORDER: Record<SyncRecord["entity"], number> = {
+  device: 0, model: 1, collection: 2, tag_link: 3, collection_item: 4, memory_working: 5, memory_event: 5, memory_item: 5, memory_edge: 6,
+};
 
 function merge(ctx: MergeContext, record: SyncRecord): MergeOutcome {
   switch (record.entity) {
@@ -41,6 +44,11 @@ function merge(ctx: MergeContext, record: SyncRecord): MergeOutcome {
     case "collection": return mergeCollection(ctx, record);
     case "collection_item": return mergeCollectionItem(ctx, record);
     case "device": return mergeDevice(ctx, record);
+    case "memory_working":
+    case "memory_event":
+    case "memory_item":
+    case "memory_edge":
+      return mergeMemory(ctx, record);
   }
 }
 

@@ -10,6 +10,7 @@ import type { Library } from "../store/library.js";
 import { collectionName, contentIdentities, deviceRow, sharedModelState } from "../store/sync-export.js";
 import { lastSeq, rowsChangedSince, type SyncRow } from "../store/sync-rows.js";
 import { parseCollectionItemKey, parseTagLinkKey } from "./keys.js";
+import { memoryRecord } from "./memory-records.js";
 import { SYNC_PROTOCOL_VERSION, type SyncBatch, type SyncRecord } from "./wire.js";
 
 /** A thing whose every clock was written by `peer` is what `peer` sent: it has it. */
@@ -43,6 +44,11 @@ function toRecord(library: Library, row: SyncRow, contents: Set<string>): SyncRe
       if (parsed.kind === "content") contents.add(parsed.uuid);
       return { entity: "collection_item", ...base, value: parsed };
     }
+    case "memory_working":
+    case "memory_event":
+    case "memory_item":
+    case "memory_edge":
+      return memoryRecord(library, row);
     case "device": {
       const device = deviceRow(library, row.key);
       return device ? { entity: "device", ...base, value: { name: device.name, capabilities: device.capabilities, info: device.info } } : null;

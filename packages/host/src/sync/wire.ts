@@ -24,6 +24,7 @@ const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 const hlc = z.string().regex(HLC_RE, "an HLC stamp");
 const extensionId = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,199}$/, "an extension id");
 const blake3Hex = z.string().regex(/^[0-9a-f]{64}$/, "a BLAKE3 hash");
+const memoryField = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,199}$/, "a memory field name");
 const clocks = z.record(z.string().min(1).max(300), hlc).refine((c) => Object.keys(c).length > 0, "no clocks");
 const common = { clocks, deleted: z.boolean() };
 
@@ -51,6 +52,25 @@ export const recordSchema = z.discriminatedUnion("entity", [
   z.object({
     entity: z.literal("collection_item"), key: z.string().max(200), ...common,
     value: z.object({ collection: uuid, kind: z.enum(["content", "model"]), uuid }).strict(),
+  }).strict(),
+  z.object({
+    entity: z.literal("memory_working"), key: z.string().max(500), ...common,
+    value: z.object({ extensionId, field: memoryField, valueJson: z.string().max(16 * 1024 * 1024).nullable() }).strict(),
+  }).strict(),
+  z.object({
+    entity: z.literal("memory_event"), key: uuid, ...common,
+    value: z.object({ extensionId, field: memoryField, at: z.string().max(40), atMs: z.number().int(), eventJson: z.string().max(16 * 1024 * 1024) }).strict(),
+  }).strict(),
+  z.object({
+    entity: z.literal("memory_item"), key: uuid, ...common,
+    value: z.object({
+      extensionId, field: memoryField, dimension: z.number().int().min(1).max(8192), payloadJson: z.string().max(16 * 1024 * 1024),
+      syncVectors: z.boolean(), vector: z.instanceof(Float32Array).nullable(),
+    }).strict(),
+  }).strict(),
+  z.object({
+    entity: z.literal("memory_edge"), key: z.string().max(600), ...common,
+    value: z.object({ extensionId, field: memoryField, from: uuid, to: uuid, weight: z.number() }).strict(),
   }).strict(),
   z.object({
     entity: z.literal("device"), key: uuid, ...common,
