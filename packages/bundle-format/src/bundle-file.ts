@@ -195,12 +195,15 @@ export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
   let rawManifest: unknown;
   try {
     rawManifest = JSON.parse(manifestJson);
-  } catch {
-    throw bundleError("SDX2006", "manifest is not valid JSON");
+  } catch (error) {
+    throw bundleError("SDX2006", "manifest is not valid JSON", { issues: [{ path: "", pointer: "", code: "SDX2006", message: `not valid JSON: ${(error as Error).message}` }] });
   }
   const parsed = parseManifest(rawManifest);
   if (!parsed.ok) {
-    throw bundleError("SDX2006", `manifest is invalid: ${parsed.issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`);
+    // Every issue, located, in `data.issues` (what `sdx validate --json` lists); the message joins them for people.
+    const code = parsed.issues.some((i) => i.code === "SDX2011") ? "SDX2011" : "SDX2006";
+    const text = parsed.issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");
+    throw bundleError(code, code === "SDX2011" ? text : `manifest is invalid: ${text}`, { issues: parsed.issues });
   }
   if (parsed.manifest.protocolVersion !== PROTOCOL_VERSION) {
     throw bundleError("SDX2009", `bundle uses protocol ${parsed.manifest.protocolVersion}, this host speaks ${PROTOCOL_VERSION}`);
@@ -211,6 +214,11 @@ export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
   for (const section of sdxSections) {
     if (section.name!.startsWith(SECTIONS.promptPrefix)) prompts[section.name!.slice(SECTIONS.promptPrefix.length)] = text(section.name!)!;
     if (section.name!.startsWith(SECTIONS.assetPrefix)) assets[section.name!.slice(SECTIONS.assetPrefix.length)] = section.payload.slice();
+  }
+  const icon = parsed.manifest.icon;
+  if (icon !== undefined && !Object.prototype.hasOwnProperty.call(assets, icon)) {
+    const message = `names ${icon}, which the bundle does not carry`;
+    throw bundleError("SDX2006", `manifest is invalid: icon: ${message}`, { issues: [{ path: "icon", pointer: "/icon", code: "SDX2006", message }] });
   }
   return {
     manifest: parsed.manifest,
