@@ -77,7 +77,7 @@ export async function grantsCommand(id: string | undefined, options: { library: 
       const installed = listInstalled(library).map((ext) => ({ ...ext, grants: grantsFor(library, ext.id) }));
       return {
         data: installed,
-        human: installed.length === 0 ? "no extensions installed" : installed.map((ext) => [`${pc.bold(ext.id)}@${ext.version}`, ...ext.grants.map((g) => `  [${g.index}] ${permissionSentence(g.permission)}${g.scope.length ? ` — in ${g.scope.join(", ")}` : ""}`)].join("\n")).join("\n"),
+        human: installed.length === 0 ? "no extensions installed" : installed.map((ext) => [`${pc.bold(ext.id)}@${ext.version} ${pc.dim(ext.signedBy ? `signed by ${ext.signedBy}` : "unsigned")}`, ...ext.grants.map((g) => `  [${g.index}] ${permissionSentence(g.permission)}${g.scope.length ? ` — in ${g.scope.join(", ")}` : ""}`)].join("\n")).join("\n"),
       };
     }
     const installed = getInstalled(library, id);
