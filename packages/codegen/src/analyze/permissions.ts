@@ -1,9 +1,11 @@
 /**
  * `@extension({ permissions })`: each entry is a `Permission.x({...})` call of the sdk (or the
  * plain object it returns). Unknown builders are SDX1005, bad globs SDX1006, bad `useModel`
- * options SDX1033, other bad options SDX1008.
+ * options SDX1033, other bad options SDX1008. Each permission gets its sentence (`description`).
  */
 import type { ts } from "ts-morph";
+import type { PermissionRequest } from "@sdx/sdk";
+import { permissionSentence } from "@sdx/sdk/manifest";
 import type { CodegenCode } from "../diagnostics/collector.js";
 import type { PermissionIR } from "../ir/ir.js";
 import { spanOf } from "../program/spans.js";
@@ -126,7 +128,8 @@ export function readPermissions(value: StaticValue | undefined, owner: ts.Node, 
   const out: PermissionIR[] = [];
   for (const item of value.items) {
     const p = permission(item, ctx);
-    if (p) out.push(p);
+    // The sentence a store shows and every reader checks (manifest version 2).
+    if (p) out.push({ ...p, description: permissionSentence(p as PermissionRequest) });
   }
   return out;
 }

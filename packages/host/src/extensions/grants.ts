@@ -171,6 +171,11 @@ export class GrantSet {
     this.require("dispatch_jobs", "dispatch jobs");
   }
 
+  /** Some use_model grant, whatever its category: asked before saying whether a model exists. */
+  requireSomeUseModel(what: string): void {
+    if (!this.has("use_model")) throw this.missing("use_model", what);
+  }
+
   /** use_model is granted per category (`"face_detection"`, `"llm"`, …). */
   requireUseModel(category: string): void {
     if (this.grants.some((g) => g.permission.kind === "use_model" && g.permission.category === category)) return;

@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
 import { Library } from "../store/library.js";
-import { installExtension, getInstalled, type GrantInput, type InstalledExtension } from "../extensions/install.js";
+import { installExtension, getInstalled, type InstallOptions, type InstalledExtension } from "../extensions/install.js";
 import { indexLocation, type IndexOptions, type IndexSummary } from "../core/indexer/indexer.js";
 import { createLibraryOpContext } from "../ops/library-context.js";
 import { libraryOps } from "../ops/library-ops.js";
@@ -52,6 +52,7 @@ import { Agents } from "../agents/agents.js";
 import type { AgentDeliveryRecord, AgentEventFilter, AgentOptions } from "../agents/types.js";
 import type { InvokeOptions, SandboxInstance } from "@sdx/sandbox";
 import { readSettings } from "../store/settings.js";
+import { libraryDamaged } from "../store/library-check.js";
 
 /** The module answering host calls in sandbox workers: built JavaScript (tests run the host from sources, the workers run dist/). */
 function workerCallsModule(): URL {
@@ -184,7 +185,11 @@ export class Host {
     const library = Library.open(options.libraryDir);
     let jobs: JobStore | undefined;
     try {
-      jobs = JobStore.open(join(library.dir, JOBS_DB_FILE));
+      try {
+        jobs = JobStore.open(join(library.dir, JOBS_DB_FILE));
+      } catch (error) {
+        throw libraryDamaged(error, join(library.dir, JOBS_DB_FILE));
+      }
       const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
       const runner = new JobRunner(jobs, options.jobs);
       const dispatch = createDispatcher(
@@ -202,10 +207,14 @@ export class Host {
     }
   }
 
-  /** Verifies and installs (or upgrades) a bundle; its `init` runs once when it has one. */
-  async install(bundleBytes: Uint8Array, options: { grants: GrantInput[] }): Promise<InstalledExtension> {
+  /**
+   * Verifies and installs (or upgrades) a bundle; its `init` runs once when it has one. Refused when
+   * the id is bound to another key (SDX3030, unless `replaceAuthor`) or a newer version is
+   * installed (SDX3031, unless `allowDowngrade`).
+   */
+  async install(bundleBytes: Uint8Array, options: Pick<InstallOptions, "grants" | "replaceAuthor" | "allowDowngrade">): Promise<InstalledExtension> {
     const bundle = await readBundle(bundleBytes);
-    const installed = installExtension(this.library, bundle, { grants: options.grants });
+    const installed = installExtension(this.library, bundle, { grants: options.grants, replaceAuthor: options.replaceAuthor, allowDowngrade: options.allowDowngrade });
     await this.unload(installed.id);
     this.agents.refreshSchedules();
     this.scheduledJobs.refresh();

@@ -22,6 +22,8 @@ export interface EntryRow {
   kind: string;
   is_dir: number;
   size: number;
+  /** The inode the indexer saw (what `entries.read` compares the opened file with). */
+  inode: number | null;
   modified_at: string | null;
   content_identity_uuid: Buffer | null;
   device_uuid: Buffer;
@@ -32,7 +34,7 @@ export interface EntryRow {
 }
 
 export const ENTRY_COLUMNS = `e.id, e.uuid, e.location_id, e.relative_path, e.raw_path, e.name, e.extension, e.kind, e.is_dir,
-  e.size, e.modified_at, e.content_identity_uuid, e.device_uuid, e.error,
+  e.size, e.inode, e.modified_at, e.content_identity_uuid, e.device_uuid, e.error,
   l.uuid AS loc_uuid, l.path AS loc_path, l.device_uuid AS loc_device`;
 
 export function entryByUuid(library: Library, uuid: Buffer): EntryRow | undefined {
