@@ -19,12 +19,13 @@ export function describePermission(p: ManifestPermission): string {
     case "use_model": return `use ${p.category} models (prefers ${p.preference})`;
     case "dispatch_jobs": return "start its own jobs";
     case "use_devices": return `use devices with ${p.capabilities.join(", ") || "any capability"}`;
+    case "write_files": return `move, rename and write files matching ${p.glob} (in actions you confirm)`;
   }
 }
 
 /** Path-scoped permissions: the ones where a location scope means something. */
 export function isPathScoped(p: ManifestPermission): boolean {
-  return p.kind === "read_entries" || p.kind === "read_sidecars" || p.kind === "write_sidecars" || p.kind === "write_tags" || p.kind === "write_custom_metadata";
+  return p.kind === "read_entries" || p.kind === "read_sidecars" || p.kind === "write_sidecars" || p.kind === "write_tags" || p.kind === "write_custom_metadata" || p.kind === "write_files";
 }
 
 export function canonicalPaths(paths: string[]): string[] {

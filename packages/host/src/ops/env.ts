@@ -1,12 +1,12 @@
 /**
  * The guest's environment ops: `log` (console and the SDK's logger land here), randomness for
- * `crypto.getRandomValues`/`randomUUID`, and UTF-8 for `TextEncoder`/`TextDecoder`. All are cheap
+ * `crypto.getRandomValues`/`randomUUID`, SHA-256 (a file an action plans to write), and UTF-8 for `TextEncoder`/`TextDecoder`. All are cheap
  * and synchronous (they are in `SYNC_OPS`).
  *
  * Logs go to a per-extension sink: the Host's `onLog` callback, an in-memory tail (`ExtensionLogs.tail`)
  * and `<library>/logs/<extension-id>.log` (JSON lines), so `sdx run` prints them and they survive.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { sdxError } from "../errors.js";
@@ -83,6 +83,8 @@ export function createEnvOps(logs: ExtensionLogs): OpHandlers {
       return null;
     },
     "crypto.randomBytes": (_ctx, request) => ({ bytes: new Uint8Array(randomBytes(request.length)) }),
+    // The SDK hashes a file an action's preview plans to write, so the preview shows what execute may write.
+    "crypto.sha256": (_ctx, request) => ({ hex: createHash("sha256").update(request.bytes).digest("hex") }),
     "text.encode": (_ctx, request) => ({ bytes: new TextEncoder().encode(request.text) }),
     "text.decode": (_ctx, request) => {
       try {
