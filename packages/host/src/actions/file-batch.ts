@@ -13,9 +13,8 @@
  * Reversals never replace or delete a file that is not the one the step made (file-steps.ts): what
  * cannot be put back is kept where it is and named in the action's error.
  */
-import fs from "node:fs";
 import type { WireError } from "@sdx/sdk/protocol";
-import { redoStep, reverseStep, undoneCopyOf, undoStep, stepInPlace } from "../core/files/file-steps.js";
+import { redoStep, removeCreated, reverseStep, undoStep, stepInPlace } from "../core/files/file-steps.js";
 import type { ActionStore } from "../store/action-store.js";
 import { actionExecuteCommitted, actionUndoCommitted } from "../store/audit.js";
 import type { FileStep } from "../store/file-journal.js";
@@ -55,9 +54,9 @@ export function redoSteps(actionId: string, steps: readonly FileStep[]): string[
   return problemsOf(steps.map((step) => redoStep(step, actionId)));
 }
 
-/** After an undo committed: removes the files it set aside. */
+/** After an undo committed: removes the files it set aside, then the folders the action created (while empty). */
 export function finishUndo(actionId: string, steps: readonly FileStep[]): void {
-  for (const step of steps) if (step.kind === "write") fs.rmSync(undoneCopyOf(step, actionId), { force: true });
+  for (const step of [...steps].reverse()) removeCreated(step, actionId);
 }
 
 function interrupted(count: number, problems: string[]): WireError {

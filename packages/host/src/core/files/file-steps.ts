@@ -128,8 +128,12 @@ export function reverseStep(step: FileStep): string | null {
   }
 }
 
-/** Reverses one step for an undo: like `reverseStep`, except a written file is set aside (`undoneCopyOf`) until the undo commits. */
+/**
+ * Reverses one step for an undo: like `reverseStep`, except that a written file is set aside
+ * (`undoneCopyOf`) and a created folder kept until the undo commits (`removeCreated` then).
+ */
 export function undoStep(step: FileStep, actionId: string): string | null {
+  if (step.kind === "mkdir") return null;
   if (step.kind !== "write") return reverseStep(step);
   try {
     if (!lstatOrNull(step.to)) return null;
@@ -159,6 +163,12 @@ export function redoStep(step: FileStep, actionId: string): string | null {
   } catch (error) {
     return `${(error as NodeJS.ErrnoException).code ?? ""} ${(error as Error).message}`.trim();
   }
+}
+
+/** After an undo committed: removes a written file it set aside, or a folder the action created while it is empty. */
+export function removeCreated(step: FileStep, actionId: string): void {
+  if (step.kind === "write") fs.rmSync(undoneCopyOf(step, actionId), { force: true });
+  if (step.kind === "mkdir") reverseStep(step);
 }
 
 /** The file system as the action left it for this step: what an undo requires before it starts (a problem, or null). */
