@@ -90,13 +90,16 @@ if (run.state !== "completed") throw new Error(`analyzePhotos ${run.state}: ${ru
 
 say("7. preview organizePhotos");
 const preview = sdx(["action", `${EXTENSION}.organizePhotos`, "--library", library, "--param", `location=${photos}`, "--preview"], { capture: true });
-say(`   ${preview.preview?.changes?.length ?? 0} changes previewed (albums per moment, moment tags); nothing applied`);
+const changes = preview.preview?.changes ?? [];
+const count = (type) => changes.filter((c) => c.type === type).length;
+say(`   ${preview.preview?.title}: ${changes.length} changes previewed (${count("create_directory")} album folders, ${count("move_file")} moves, collections, tags); nothing applied`);
 
 const db = new Database(join(library, "library.db"), { readonly: true });
 const one = (sql, ...p) => Object.values(db.prepare(sql).get(...p))[0];
 const models = (type) => one("SELECT count(*) FROM models WHERE extension_id = ? AND model_type = ?", EXTENSION, type);
 const summary = {
   library,
+  location: photos,
   photos: one("SELECT count(*) FROM entries WHERE kind = 'image'"),
   duplicates: one("SELECT count(*) - count(DISTINCT content_identity_uuid) FROM entries WHERE kind = 'image'"),
   analyzed: models("PhotoAnalysis"),
@@ -107,7 +110,7 @@ const summary = {
   tags: one("SELECT count(DISTINCT t.name) FROM tags t JOIN tag_links l ON l.tag_id = t.id"),
   faceDetection: Boolean(run.result?.detecting),
   faceGrouping: Boolean(run.result?.grouping),
-  previewChanges: preview.preview?.changes?.length ?? 0,
+  organize: { previewed: changes.length, albums: count("create_directory"), moves: count("move_file") },
   durationMs: run.durationMs,
 };
 db.close();
@@ -126,7 +129,7 @@ Photos demo — library ${summary.library}
   places      ${summary.places}
   moments     ${summary.moments}
   tags        ${summary.tags}
-  organize    ${summary.previewChanges} changes previewed by organizePhotos (not applied)
+  organize    ${summary.organize.moves} photos into ${summary.organize.albums} album folders, previewed by organizePhotos (not applied)
 
 Next:
   npx sdx action ${EXTENSION}.organizePhotos --library ${library} --param location=${photos}    # review the preview, then apply it
