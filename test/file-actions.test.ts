@@ -106,6 +106,21 @@ describe("actions that move files", () => {
   });
 });
 
+describe("undo of file operations", () => {
+  it("is refused, changing nothing, when a file now sits where a moved one was", async () => {
+    const previewed = await host.previewAction(EXTENSION, "gather", { target: path.join(photos, "gathered") });
+    expect((await host.executeAction(previewed.actionId)).state).toBe("executed");
+    fs.writeFileSync(path.join(photos, "c.jpg"), "a new photo with the old name");
+    const files = listing(photos);
+    const dump = exactDump(host.library.db);
+    const outcome = await host.undoAction(previewed.actionId);
+    expect({ state: outcome.state, code: outcome.error?.code }).toEqual({ state: "executed", code: "SDX3016" });
+    expect(outcome.error!.message).toContain(`a file now exists at ${path.join(photos, "c.jpg")}`);
+    expect(listing(photos)).toEqual(files);
+    expect(exactDump(host.library.db)).toBe(dump);
+  });
+});
+
 describe("file operations that fail apply nothing and lose no file", () => {
   async function expectNothingApplied(prepare: (target: string) => void | (() => void), code: string, target = path.join(photos, "gathered")) {
     const previewed = await host.previewAction(EXTENSION, "gather", { target });
