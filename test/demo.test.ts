@@ -1,7 +1,8 @@
 /**
  * `npm run demo` on what the repository ships (no ../shared): the face models and sample photos of
  * examples/photos find faces and group people, the generated GPS photos make places and moments,
- * the backup copies count as duplicates, and organizePhotos previews moves into album folders.
+ * the backup copies count as duplicates, the agent's memory knows the people, and organizePhotos
+ * previews moves into album folders.
  * Then, through the CLI on the demo's library, the organize action is applied (the photos move and
  * indexing again finds nothing changed) and undone (every file back where it was).
  */
@@ -9,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { sdxJson, tempDir } from "./helpers/cli.js";
 import { listing } from "./helpers/files.js";
@@ -48,6 +50,18 @@ describe("npm run demo", () => {
     expect(summary.moments).toBeGreaterThanOrEqual(3);
     // One album per city day (6 photos each; Paris also has its 3 backup copies).
     expect(summary.organize).toMatchObject({ albums: 3, moves: 21 });
+
+    // What the agent and the job keep (sdx index and sdx run wait for the hooks they cause): a
+    // LocalEditState per analyzed path, one knowledge node per person, no folder left in the plan.
+    const db = new Database(path.join(library, "library.db"), { readonly: true });
+    try {
+      const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+      expect(count("SELECT count(*) AS n FROM models WHERE model_type = 'LocalEditState' AND json_extract(data, '$.processingState') = 'analyzed'")).toBe(summary.analyzed);
+      expect(count("SELECT count(*) AS n FROM agent_memory_assoc_items WHERE field = 'knowledge'")).toBe(summary.people);
+      expect(db.prepare("SELECT value FROM agent_memory_working WHERE field = 'plan'").get()).toEqual({ value: JSON.stringify({ pending: [] }) });
+    } finally {
+      db.close();
+    }
 
     // Apply it through the CLI: the photos move into the album folders, and the index follows them.
     const photos = summary.location;
