@@ -68,9 +68,9 @@ describe("executeOn across devices", () => {
       expect(query<{ name: string; state: string }>(b, "jobs.db", "SELECT name, state FROM jobs WHERE name LIKE '@peer:%'")).toEqual([{ name: "@peer:scale", state: "completed" }]);
       // A device object the extension made up (a real device's UUID, no handle from select) is refused.
       const forged = runJob(a, modelsA, "forged", [`uuid=${served.device}`]);
-      expect(forged.json.result).toBe("SDX3034");
+      expect(forged.json.result).toBe("SDX3049");
 
-      // B drops mid-task: A retries once (the task's retries), then the job fails with SDX3033.
+      // B drops mid-task: A retries once (the task's retries), then the job fails with SDX3048.
       const child = spawn(process.execPath, [SDX_BIN, "--json", "--models-dir", modelsA, "run", EXT, "lingerOn", "--library", a, "--param", "rounds=100000000"], { stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -80,7 +80,7 @@ describe("executeOn across devices", () => {
       expect(await exited).toBe(1);
       const failed = JSON.parse(out) as { state: string; error: { code: string; message: string } };
       expect(failed.state).toBe("failed");
-      expect(failed.error.code).toBe("SDX3033");
+      expect(failed.error.code).toBe("SDX3048");
       expect(failed.error.message).toMatch(/task linger on device .* failed after 2 attempts: the peer at http:\/\/127\.0\.0\.1:\d+ is unreachable/);
 
       // B's next host finds the task it was running for A and fails it (A retries, not B).

@@ -53,7 +53,7 @@ describe("sync over the CLI", () => {
           if (direction === "push" && ++pushed === 4) expect(await served.stop("SIGKILL")).toBe("SIGKILL");
         },
       }).catch((error: { code?: string }) => error);
-      expect((cut as { code?: string }).code).toBe("SDX3033");
+      expect((cut as { code?: string }).code).toBe("SDX3048");
       // B has A's first batches (and all of its own), A has all of B's.
       const partial = tallies(b).find((t) => t.label === "from a");
       expect(partial?.n).toBeGreaterThan(0);

@@ -58,16 +58,16 @@ export class HostDevices implements DeviceControl, RemoteTasks {
       for (let attempt = 1; ; attempt++) {
         try {
           const reply = remoteTaskReplySchema.safeParse(await client.request("/v1/tasks/run", request, { timeoutMs: manifestTask.timeoutMs + 30_000 }));
-          if (!reply.success) throw sdxError("SDX3033", `device ${device.name} answered the task with something else`);
+          if (!reply.success) throw sdxError("SDX3048", `device ${device.name} answered the task with something else`);
           return reply.data.result;
         } catch (error) {
           const wire = toWireError(error);
           // Only a device that could not be reached (or dropped the connection) is asked again:
           // the task's own failures were already retried there, with its retries.
-          if (wire.code !== "SDX3033" || attempt >= attempts) {
+          if (wire.code !== "SDX3048" || attempt >= attempts) {
             throw errorFromWire({
               ...wire, name: "TaskFailed",
-              message: `task ${task} on device ${device.name} failed${wire.code === "SDX3033" ? ` after ${attempt} attempt${attempt === 1 ? "" : "s"}` : ""}: ${wire.message}`,
+              message: `task ${task} on device ${device.name} failed${wire.code === "SDX3048" ? ` after ${attempt} attempt${attempt === 1 ? "" : "s"}` : ""}: ${wire.message}`,
               data: { task, device: device.uuid, attempts: attempt, cause: wire },
             });
           }

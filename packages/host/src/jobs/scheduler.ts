@@ -49,7 +49,7 @@ export class JobScheduler {
       if (this.runner.isRunning(record.id)) continue;
       // A task run for another device is not resumed here: the caller retries it (job-runner.ts runForPeer).
       if (record.name.startsWith(PEER_TASK_PREFIX)) {
-        if (record.state === "running") this.store.setState(record.id, "failed", { error: wireError("SDX3033", "the host running this task for another device stopped; that device retries it") });
+        if (record.state === "running") this.store.setState(record.id, "failed", { error: wireError("SDX3048", "the host running this task for another device stopped; that device retries it") });
         continue;
       }
       let runtime: ExtensionRuntime;

@@ -6,7 +6,7 @@
  * installed; ranked (the preferred side first, then devices whose last sync worked, then more
  * cores, more memory). It needs the `use_devices` grant covering the capabilities asked for. Each
  * device comes with a handle, an HMAC of the extension and the device under a secret of this
- * host process: `device.execute` accepts only a handle this host gave this extension (SDX3034), so
+ * host process: `device.execute` accepts only a handle this host gave this extension (SDX3049), so
  * a device object made up by the guest is refused. Execute itself is the host's (`DeviceControl`):
  * it needs the job runner and the network, which sit above this floor.
  */
@@ -92,7 +92,7 @@ export function createDeviceOps(control: DeviceControl | null): OpHandlers {
     },
     "device.execute": async (ctx, request) => {
       if (!handleMatches(ctx.extensionId, request.device.uuid, request.device.handle)) {
-        throw sdxError("SDX3034", "executeOn: this device object was not returned by selectDevice() to this extension; select the device first");
+        throw sdxError("SDX3049", "executeOn: this device object was not returned by selectDevice() to this extension; select the device first");
       }
       if (!ctx.manifest.tasks.some((t) => t.name === request.task)) {
         throw sdxError("SDX3011", `${ctx.extensionId} has no task "${request.task}"; executeOn runs declared @task methods only (tasks: ${ctx.manifest.tasks.map((t) => t.name).join(", ") || "none"})`);

@@ -1,7 +1,7 @@
 /**
  * Applies a batch a peer sent (docs/sync.md#applying-a-batch). Input: the authenticated peer and
  * its parsed batch. Output: the library with the batch merged and the peer's position moved to the
- * batch's end, in one transaction; or nothing changed and SDX3030 with the reason, written to the
+ * batch's end, in one transaction; or nothing changed and SDX3045 with the reason, written to the
  * audit log (who = sync).
  *
  * Before the transaction: the envelope (from the peer, for this device), every content identity's
@@ -107,7 +107,7 @@ export async function applyBatch(library: Library, peer: string, batch: SyncBatc
     });
     return outcome;
   } catch (error) {
-    if (error instanceof SdxError && error.code === "SDX3030") {
+    if (error instanceof SdxError && error.code === "SDX3045") {
       writeAudit(library, "sync", "sync.apply", peer, "denied", { reason: (error.data as { reason: string }).reason, fromSeq: batch.fromSeq, toSeq: batch.toSeq });
     }
     throw error;

@@ -32,7 +32,7 @@ function responseText(nonce: string, status: number, body: Buffer): Buffer {
 }
 
 export function notAuthenticated(message: string): SdxError {
-  return sdxError("SDX3031", message);
+  return sdxError("SDX3046", message);
 }
 
 /** Headers of a signed request from `identity` to device `to`. */
@@ -73,7 +73,7 @@ const header = (headers: IncomingHttpHeaders, name: string) => {
 
 /**
  * Checks a request's signature; returns the sending device. `publicKeyOf` gives the key of a paired
- * device (undefined for any other). Throws SDX3031 saying what was wrong.
+ * device (undefined for any other). Throws SDX3046 saying what was wrong.
  */
 export function verifyRequest(
   self: string, headers: IncomingHttpHeaders, method: string, path: string, body: Buffer,

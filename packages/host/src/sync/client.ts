@@ -1,7 +1,7 @@
 /**
  * Talking to a peer over HTTP (node:http / node:https): signed requests, frames both ways, and
  * answers checked to come from that peer and to answer this request. A peer that cannot be reached,
- * or whose connection drops mid-answer, is SDX3033; an error it answers with keeps its code.
+ * or whose connection drops mid-answer, is SDX3048; an error it answers with keeps its code.
  */
 import http from "node:http";
 import https from "node:https";
@@ -23,7 +23,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
 function unreachable(url: string, why: string): SdxError {
-  return sdxError("SDX3033", `the peer at ${url} is unreachable: ${why}`);
+  return sdxError("SDX3048", `the peer at ${url} is unreachable: ${why}`);
 }
 
 interface RawReply {
@@ -72,7 +72,7 @@ function errorFrom(url: string, status: number, value: unknown): SdxError {
   const parsed = errorReplySchema.safeParse(value);
   if (!parsed.success) return unreachable(url, `it answered HTTP ${status}`);
   const { code, message } = parsed.data.error;
-  return /^SDX3\d{3}$/.test(code) ? sdxError(code as "SDX3030", message) : unreachable(url, `${code}: ${message}`);
+  return /^SDX3\d{3}$/.test(code) ? sdxError(code as "SDX3045", message) : unreachable(url, `${code}: ${message}`);
 }
 
 export class PeerClient {
@@ -94,7 +94,7 @@ export class PeerClient {
     if (!responseSigned(this.peer.publicKey, headers[HEADER.nonce]!, reply.status, reply.body, reply.signature)) {
       const decoded = reply.status !== 200 ? (() => { try { return decodeFrame(reply.body); } catch { return null; } })() : null;
       if (decoded && reply.status === 401) throw errorFrom(this.peer.url, reply.status, decoded);
-      throw sdxError("SDX3031", `the answer from ${this.peer.url} is not signed by device ${this.peer.uuid}`);
+      throw sdxError("SDX3046", `the answer from ${this.peer.url} is not signed by device ${this.peer.uuid}`);
     }
     const decoded = decodeOrUnreachable(this.peer.url, reply.body);
     if (reply.status !== 200) throw errorFrom(this.peer.url, reply.status, decoded);
@@ -112,7 +112,7 @@ export async function pairWithPeer(url: string, token: string, self: PairingDevi
   const parsed = pairReplySchema.safeParse(decoded);
   if (!parsed.success) throw unreachable(url, "it answered the pairing with something else");
   if (!serverProofMatches(token, parsed.data.device, nonce, parsed.data.proof)) {
-    throw sdxError("SDX3032", `the device at ${url} did not prove it made this token: it is not the device you meant to pair with`);
+    throw sdxError("SDX3047", `the device at ${url} did not prove it made this token: it is not the device you meant to pair with`);
   }
   return parsed.data.device;
 }

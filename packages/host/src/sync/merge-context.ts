@@ -14,9 +14,9 @@ import type { SyncRecord } from "./wire.js";
 /** What merging one record did: changed something, nothing (older or equal), or parked it until what it refers to arrives. */
 export type MergeOutcome = "applied" | "unchanged" | "parked";
 
-/** SDX3030: the batch is refused (nothing of it is applied). */
+/** SDX3045: the batch is refused (nothing of it is applied). */
 export function refused(reason: string): SdxError {
-  return sdxError("SDX3030", `sync batch refused: ${reason}`, { reason });
+  return sdxError("SDX3045", `sync batch refused: ${reason}`, { reason });
 }
 
 type ModelValue = NonNullable<Extract<SyncRecord, { entity: "model" }>["value"]>;

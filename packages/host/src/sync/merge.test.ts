@@ -157,7 +157,7 @@ describe("batches", () => {
     await applyBatch(b.library, a.library.deviceUuid, first);
     const before = sharedSnapshot(b.library);
     const replay = await hostError(() => applyBatch(b.library, a.library.deviceUuid, first));
-    expect(replay.code).toBe("SDX3030");
+    expect(replay.code).toBe("SDX3045");
     expect(replay.message).toMatch(/replayed or reordered/);
     expect(sharedSnapshot(b.library)).toBe(before);
     expect(readAudit(b.library, { who: "sync", result: "denied" })).toHaveLength(1);

@@ -118,7 +118,7 @@ export class SyncNode {
   client(peer: string): PeerClient {
     const row = peerRow(this.library, peer);
     if (!row) throw sdxError("SDX3008", `device ${peer} is not paired with this one (see sdx devices list)`);
-    if (!row.url) throw sdxError("SDX3033", `device ${row.name} (${peer}) has no address: it pairs with this one but does not serve; run \`sdx serve\` on it`);
+    if (!row.url) throw sdxError("SDX3048", `device ${row.name} (${peer}) has no address: it pairs with this one but does not serve; run \`sdx serve\` on it`);
     let client = this.clients.get(peer);
     if (!client || client.peer.url !== row.url || client.peer.publicKey !== row.publicKey) {
       client = new PeerClient(this.identity, { uuid: peer, publicKey: row.publicKey, url: row.url });

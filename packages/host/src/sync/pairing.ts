@@ -41,7 +41,7 @@ function equalHex(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a, "hex"), Buffer.from(b, "hex"));
 }
 
-const refusedPairing = (message: string) => sdxError("SDX3032", message);
+const refusedPairing = (message: string) => sdxError("SDX3047", message);
 
 /**
  * The server's side: finds the live token the client's proof was made with, spends it, records the

@@ -35,7 +35,7 @@ export interface PeerServerOptions {
   beforeRoute?: (path: string, device: string) => Promise<void>;
 }
 
-const STATUS: Record<string, number> = { SDX3031: 401, SDX3032: 403, SDX3030: 409, SDX3002: 400, SDX3008: 404, SDX3010: 404, SDX3011: 404, SDX3034: 400 };
+const STATUS: Record<string, number> = { SDX3046: 401, SDX3047: 403, SDX3045: 409, SDX3002: 400, SDX3008: 404, SDX3010: 404, SDX3011: 404, SDX3049: 400 };
 
 function readBody(request: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -44,7 +44,7 @@ function readBody(request: http.IncomingMessage): Promise<Buffer> {
     request.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_FRAME_BYTES) {
-        reject(sdxError("SDX3030", `the request is larger than ${MAX_FRAME_BYTES} bytes`));
+        reject(sdxError("SDX3045", `the request is larger than ${MAX_FRAME_BYTES} bytes`));
         request.destroy();
       } else chunks.push(chunk);
     });
@@ -79,7 +79,7 @@ export class PeerServer {
     const nonce = typeof request.headers[HEADER.nonce] === "string" ? (request.headers[HEADER.nonce] as string) : null;
     let device = "unknown";
     try {
-      if (request.method !== "POST") throw sdxError("SDX3031", `${request.method} ${path}: every route is a signed POST`);
+      if (request.method !== "POST") throw sdxError("SDX3046", `${request.method} ${path}: every route is a signed POST`);
       const body = await readBody(request);
       let route: Route;
       if (path === "/v1/pair") {
@@ -94,17 +94,17 @@ export class PeerServer {
       try {
         value = decodeFrame(body);
       } catch (error) {
-        throw sdxError("SDX3030", `the request to ${path} is not a frame: ${(error as Error).message}`);
+        throw sdxError("SDX3045", `the request to ${path} is not a frame: ${(error as Error).message}`);
       }
       const parsed = route.schema.safeParse(value);
-      if (!parsed.success) throw sdxError("SDX3030", `the request to ${path} is malformed: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
+      if (!parsed.success) throw sdxError("SDX3045", `the request to ${path} is malformed: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`);
       await this.options.beforeRoute?.(path, device);
       this.reply(response, nonce, 200, await route.handle(device, parsed.data));
     } catch (error) {
       const wire = toWireError(error);
       const known = error instanceof SdxError;
       // A refused batch was audited where it was refused (apply.ts).
-      if (!(wire.code === "SDX3030" && wire.message.startsWith("sync batch refused"))) {
+      if (!(wire.code === "SDX3045" && wire.message.startsWith("sync batch refused"))) {
         writeAudit(this.options.library, "sync", "sync.request", `${device} ${path}`, known ? "denied" : "error", { code: wire.code, message: wire.message, from: request.socket.remoteAddress ?? null });
       }
       this.options.onRefused?.(`${device} ${path}: ${wire.code} ${wire.message}`);

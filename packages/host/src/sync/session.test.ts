@@ -66,7 +66,7 @@ describe("pairing", () => {
     const url = await a.node.listen(0);
     const { token } = a.node.pairingToken();
     const wrong = await hostError(() => b.node.pair(url, `${token}x`));
-    expect(wrong.code).toBe("SDX3032");
+    expect(wrong.code).toBe("SDX3047");
     const paired = await b.node.pair(url, token);
     expect(paired.uuid).toBe(a.library.deviceUuid);
     expect(a.node.peers().map((p) => p.uuid)).toEqual([b.library.deviceUuid]);
@@ -134,23 +134,23 @@ describe("a misbehaving peer", () => {
     const to = a.library.deviceUuid;
 
     const unsigned = await rawPost(url, "/v1/sync/pull", {}, encodeFrame({ after: 0, limit: 10 }));
-    expect(unsigned).toMatchObject({ status: 401, body: { error: { code: "SDX3031" } } });
+    expect(unsigned).toMatchObject({ status: 401, body: { error: { code: "SDX3046" } } });
 
     const body = encodeFrame({ after: 0, limit: 10 });
     const headers = signRequest(b.node.identity, to, "POST", "/v1/sync/pull", body);
     expect((await rawPost(url, "/v1/sync/pull", headers, body)).status).toBe(200);
     const replayed = await rawPost(url, "/v1/sync/pull", headers, body);
-    expect(replayed).toMatchObject({ status: 401, body: { error: { code: "SDX3031", message: expect.stringMatching(/replayed/) } } });
+    expect(replayed).toMatchObject({ status: 401, body: { error: { code: "SDX3046", message: expect.stringMatching(/replayed/) } } });
 
     const tampered = { ...headers, [HEADER.time]: String(Date.now() + 1) };
-    expect((await rawPost(url, "/v1/sync/pull", tampered, body)).body).toMatchObject({ error: { code: "SDX3031", message: expect.stringMatching(/does not verify/) } });
+    expect((await rawPost(url, "/v1/sync/pull", tampered, body)).body).toMatchObject({ error: { code: "SDX3046", message: expect.stringMatching(/does not verify/) } });
 
     const garbage = Buffer.from("this is not a frame");
     expect((await rawPost(url, "/v1/sync/push", signRequest(b.node.identity, to, "POST", "/v1/sync/push", garbage), garbage)).body)
-      .toMatchObject({ error: { code: "SDX3030", message: expect.stringMatching(/not a frame/) } });
+      .toMatchObject({ error: { code: "SDX3045", message: expect.stringMatching(/not a frame/) } });
     const malformed = encodeFrame({ version: 1, from: b.library.deviceUuid, records: "lots" });
     expect((await rawPost(url, "/v1/sync/push", signRequest(b.node.identity, to, "POST", "/v1/sync/push", malformed), malformed)).body)
-      .toMatchObject({ error: { code: "SDX3030", message: expect.stringMatching(/malformed/) } });
+      .toMatchObject({ error: { code: "SDX3045", message: expect.stringMatching(/malformed/) } });
 
     // A real batch pushed twice: the second is refused (out of order), freshly signed or not.
     const batch = encodeFrame(buildBatch(b.library, to, 0, 100));
@@ -158,7 +158,7 @@ describe("a misbehaving peer", () => {
     expect((await push()).status).toBe(200);
     const afterFirst = sharedSnapshot(a.library);
     expect(afterFirst).not.toBe(before);
-    expect((await push())).toMatchObject({ status: 409, body: { error: { code: "SDX3030", message: expect.stringMatching(/replayed or reordered/) } } });
+    expect((await push())).toMatchObject({ status: 409, body: { error: { code: "SDX3045", message: expect.stringMatching(/replayed or reordered/) } } });
     expect(sharedSnapshot(a.library)).toBe(afterFirst);
 
     const denied = readAudit(a.library, { who: "sync", result: "denied" });

@@ -32,7 +32,7 @@ export interface SessionOptions {
 
 function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw sdxError("SDX3030", `sync batch refused: the peer's ${what} is malformed: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`, { reason: "malformed" });
+  if (!parsed.success) throw sdxError("SDX3045", `sync batch refused: the peer's ${what} is malformed: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`, { reason: "malformed" });
   return parsed.data;
 }
 
