@@ -16,7 +16,7 @@ import { SyncNode, type RemoteTasks, type SyncNodeOptions } from "../sync/node.j
 import { remoteTaskReplySchema, type RemoteTaskRequest } from "../sync/wire.js";
 
 /** How `host.devices()` opens the node (the first call decides). */
-export type DeviceNetworkOptions = Omit<SyncNodeOptions, "library" | "modelsDir" | "tasks">;
+export type DeviceNetworkOptions = Omit<SyncNodeOptions, "library" | "modelsDir" | "tasks" | "onExtensionsChanged">;
 
 export class HostDevices implements DeviceControl, RemoteTasks {
   private node: SyncNode | null = null;
@@ -33,8 +33,15 @@ export class HostDevices implements DeviceControl, RemoteTasks {
     this.load = load;
   }
 
+  private extensionsChanged: (ids: string[]) => Promise<void> = async () => undefined;
+
+  /** What the host does when a sync installed, upgraded or uninstalled extensions (reload them). */
+  onExtensionsChanged(handler: (ids: string[]) => Promise<void>): void {
+    this.extensionsChanged = handler;
+  }
+
   network(options: DeviceNetworkOptions = {}): SyncNode {
-    this.node ??= new SyncNode({ ...options, library: this.library, modelsDir: this.modelsDir, tasks: this });
+    this.node ??= new SyncNode({ ...options, library: this.library, modelsDir: this.modelsDir, tasks: this, onExtensionsChanged: (ids) => this.extensionsChanged(ids) });
     return this.node;
   }
 

@@ -162,6 +162,7 @@ export class Host {
     this.hostOnlyOps = Object.keys(options.testOps ?? {});
     this.hostDevices = hostDevices;
     hostDevices.setLoader((id) => this.load(id));
+    hostDevices.onExtensionsChanged((ids) => this.afterSyncedInstalls(ids));
     this.events = new EventBus(({ extensionId, event }, error) =>
       logSink.write(extensionId, "warn", `[host] a subscriber failed on ${event.type}: ${(error as Error)?.message ?? String(error)}`));
     this.events.subscribe(auditTrail(library), { critical: true });
@@ -240,6 +241,20 @@ export class Host {
       if (!reply.ok) this.logSink.write(installed.id, "error", `init failed: ${reply.error.code} ${reply.error.message}`);
     }
     return installed;
+  }
+
+  /** A sync installed, upgraded or uninstalled extensions: reload them, restart their schedules, run `init` of new bundles. */
+  private async afterSyncedInstalls(ids: string[]): Promise<void> {
+    for (const id of ids) await this.unload(id);
+    this.agents.refreshSchedules();
+    this.scheduledJobs.refresh();
+    for (const id of ids) {
+      const installed = getInstalled(this.library, id);
+      if (!installed?.manifest.hasInit) continue;
+      const runtime = await this.load(id);
+      const reply = await runtime.main.invoke({ kind: "init", name: "init", args: [], context: { extensionId: id, config: runtime.config, deviceUuid: runtime.deviceUuid } });
+      if (!reply.ok) this.logSink.write(id, "error", `init failed: ${reply.error.code} ${reply.error.message}`);
+    }
   }
 
   /** Runs a job of an installed extension to its end. `args` by name (a record) or position. */

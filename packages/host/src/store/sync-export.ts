@@ -4,7 +4,9 @@
  * the bytes of blobs and bundles a peer asks for by hash. Only what is shared is ever read here:
  * blob bytes are served only when a shared model links them.
  */
+import { readFileSync } from "node:fs";
 import type { Library } from "./library.js";
+import { storedSettings } from "./settings.js";
 import { blobToUuid, uuidToBlob } from "./uuid.js";
 
 export interface SyncedModelState {
@@ -99,4 +101,41 @@ export function sharedBlobBytes(library: Library, hashes: readonly string[]): Ma
            AND EXISTS (SELECT 1 FROM model_blobs mb JOIN models m ON m.uuid = mb.model_uuid WHERE mb.blob_id = b.id AND m.sync_strategy = 1)`)
     .all(JSON.stringify(hashes)) as Array<{ blob_hash: string; blob_data: Buffer }>;
   return new Map(rows.map((r) => [r.blob_hash, r.blob_data]));
+}
+
+/** An installed extension as sync ships it (never its grants: each device's user consents to them). */
+export interface ExtensionState {
+  version: string;
+  bundleHash: string;
+  /** Stored settings, JSON text by name. */
+  settings: Record<string, string>;
+}
+
+/** The state of an installed extension; undefined when it is not installed. */
+export function extensionState(library: Library, id: string): ExtensionState | undefined {
+  const row = library.stmt("SELECT version, bundle_hash FROM extensions WHERE id = ?").get(id) as { version: string; bundle_hash: string } | undefined;
+  if (!row) return undefined;
+  return { version: row.version, bundleHash: row.bundle_hash, settings: storedSettings(library, id) };
+}
+
+/** Which of these hashes are bundles of extensions installed here. */
+export function installedBundleHashes(library: Library, hashes: readonly string[]): Set<string> {
+  if (hashes.length === 0) return new Set();
+  const rows = library.stmt("SELECT bundle_hash FROM extensions WHERE bundle_hash IN (SELECT value FROM json_each(?))").all(JSON.stringify(hashes)) as Array<{ bundle_hash: string }>;
+  return new Set(rows.map((r) => r.bundle_hash));
+}
+
+/** The bytes of installed bundles by hash (a peer installing the same extension asks for them). */
+export function installedBundleBytes(library: Library, hashes: readonly string[]): Map<string, Buffer> {
+  if (hashes.length === 0) return new Map();
+  const rows = library.stmt("SELECT bundle_hash, bundle_path FROM extensions WHERE bundle_hash IN (SELECT value FROM json_each(?))").all(JSON.stringify(hashes)) as Array<{ bundle_hash: string; bundle_path: string }>;
+  const out = new Map<string, Buffer>();
+  for (const r of rows) {
+    try {
+      out.set(r.bundle_hash, readFileSync(r.bundle_path));
+    } catch {
+      // a bundle missing on disk: the peer gets nothing for it and refuses the batch
+    }
+  }
+  return out;
 }

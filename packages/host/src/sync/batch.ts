@@ -7,8 +7,10 @@
  */
 import { hlcDevice } from "../store/hlc.js";
 import type { Library } from "../store/library.js";
-import { collectionName, contentIdentities, deviceRow, sharedModelState } from "../store/sync-export.js";
-import { lastSeq, rowsChangedSince, type SyncRow } from "../store/sync-rows.js";
+import {
+  collectionName, contentIdentities, deviceRow, extensionState, heldBlobHashes, installedBundleHashes, sharedModelState,
+} from "../store/sync-export.js";
+import { lastSeq, rowsChangedSince, syncRow, type SyncRow } from "../store/sync-rows.js";
 import { parseCollectionItemKey, parseTagLinkKey } from "./keys.js";
 import { memoryRecord } from "./memory-records.js";
 import { SYNC_PROTOCOL_VERSION, type SyncBatch, type SyncRecord } from "./wire.js";
@@ -49,6 +51,10 @@ function toRecord(library: Library, row: SyncRow, contents: Set<string>): SyncRe
     case "memory_item":
     case "memory_edge":
       return memoryRecord(library, row);
+    case "extension": {
+      const state = row.deleted ? undefined : extensionState(library, row.key);
+      return state ? { entity: "extension", ...base, value: state } : { entity: "extension", ...base };
+    }
     case "device": {
       const device = deviceRow(library, row.key);
       return device ? { entity: "device", ...base, value: { name: device.name, capabilities: device.capabilities, info: device.info } } : null;
@@ -69,6 +75,16 @@ export function buildBatch(library: Library, peer: string, after: number, limit:
     const record = toRecord(library, row, contents);
     if (record) records.push(record);
   }
+  // The install of every extension the batch has data of travels with it, so the receiver can
+  // check (and install) the extension first, whenever it last changed.
+  const extensions = new Set(records.flatMap((r) => (r.entity === "model" && r.value ? [r.value.extensionId] : r.entity.startsWith("memory_") && "value" in r && r.value && "extensionId" in r.value ? [r.value.extensionId] : [])));
+  for (const r of records) if (r.entity === "extension") extensions.delete(r.key);
+  for (const id of extensions) {
+    const row = syncRow(library, "extension", id);
+    if (!row || writtenBy(row, peer)) continue;
+    const record = toRecord(library, row, contents);
+    if (record) records.unshift(record);
+  }
   return {
     version: SYNC_PROTOCOL_VERSION,
     from: library.deviceUuid,
@@ -82,12 +98,20 @@ export function buildBatch(library: Library, peer: string, after: number, limit:
   };
 }
 
-/** The blob hashes the records of a batch refer to. */
+/** The blob and bundle hashes the records of a batch refer to. */
 export function blobHashesOf(batch: Pick<SyncBatch, "records">): string[] {
   const hashes = new Set<string>();
   for (const record of batch.records) {
+    if (record.entity === "extension" && record.value) hashes.add(record.value.bundleHash);
     if (record.entity !== "model" || !record.value) continue;
     for (const ref of Object.values(record.value.blobs)) if (ref) hashes.add(ref.hash);
   }
   return [...hashes];
+}
+
+/** Which of these blob and bundle hashes this library lacks. */
+export function missingHashes(library: Library, hashes: readonly string[]): string[] {
+  const blobs = heldBlobHashes(library, hashes);
+  const bundles = installedBundleHashes(library, hashes);
+  return hashes.filter((h) => !blobs.has(h) && !bundles.has(h));
 }

@@ -24,6 +24,8 @@ type ModelValue = NonNullable<Extract<SyncRecord, { entity: "model" }>["value"]>
 export class MergeContext {
   private readonly manifests = new Map<string, Manifest | null>();
   private readonly validators = new Map<string, ModelValidators>();
+  /** Extensions installed, upgraded or uninstalled by this batch (the host reloads them). */
+  readonly changedExtensions = new Set<string>();
 
   constructor(
     readonly library: Library,
@@ -34,6 +36,13 @@ export class MergeContext {
     /** Content identities that came with the batch (verified), by UUID. */
     readonly contents: ReadonlySet<string>,
   ) {}
+
+  /** An extension's install changed: forget what was cached of it. */
+  extensionChanged(extensionId: string): void {
+    this.manifests.delete(extensionId);
+    this.validators.delete(extensionId);
+    this.changedExtensions.add(extensionId);
+  }
 
   manifest(extensionId: string): Manifest | null {
     if (!this.manifests.has(extensionId)) this.manifests.set(extensionId, getInstalled(this.library, extensionId)?.manifest ?? null);

@@ -11,6 +11,7 @@ import { call, cleanupTempDirs, embedding, hostError, installTest, openLibrary, 
 import type { Library } from "../store/library.js";
 import type { ManifestPermission } from "@sdx/sdk/manifest";
 import { applyBatch } from "./apply.js";
+import type { SyncRecord } from "./wire.js";
 import { nextBatch, pairByHand, pull, sharedSnapshot, syncBoth } from "./__tests__/exchange.js";
 
 afterAll(cleanupTempDirs);
@@ -163,21 +164,22 @@ describe("batches", () => {
     expect(readAudit(b.library, { who: "sync", result: "denied" })).toHaveLength(1);
 
     const rest = await pull(a.library, b.library, 10);
-    expect(rest.map((o) => o.applied)).toEqual([10, 10]);
+    // 30 models and A's install of the extension (older than B's own: unchanged on B).
+    expect(rest.map((o) => o.applied)).toEqual([10, 10, 1]);
     expect(b.library.db.prepare("SELECT count(*) AS n FROM models").get()).toEqual({ n: 30 });
     // Nothing new: an empty batch. B's own rows are never sent back to it.
     expect(nextBatch(a.library, b.library).records).toEqual([]);
-    expect(nextBatch(b.library, a.library).records).toEqual([]);
+    expect(nextBatch(b.library, a.library).records.map((r) => r.entity)).toEqual(["extension"]); // B's own install, none of A's rows
   });
 
   it("refuse models of an extension the receiver has not installed, device-owned data, and clocks far ahead", async () => {
     const person = await call(a.ctx, "models.create", { modelType: "Person", scope: { standalone: true }, data: { photoCount: 1 }, blobs: {} });
     const batch = nextBatch(a.library, b.library);
-    const record = batch.records[0]!;
-    if (record.entity !== "model" || !record.value) throw new Error("expected a model");
-    const tamper = async (change: (r: typeof record) => void) => {
+    const index = batch.records.findIndex((r) => r.entity === "model");
+    type ModelRecord = Extract<SyncRecord, { entity: "model" }>;
+    const tamper = async (change: (r: ModelRecord) => void) => {
       const copy = structuredClone(batch);
-      change(copy.records[0] as typeof record);
+      change(copy.records[index] as ModelRecord);
       return (await hostError(() => applyBatch(b.library, a.library.deviceUuid, copy))).message;
     };
     expect(await tamper((r) => (r.value!.extensionId = "org.example.absent"))).toMatch(/org.example.absent, which is not installed here/);

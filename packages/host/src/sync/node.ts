@@ -6,18 +6,18 @@
 import { z } from "zod";
 import type { Library } from "../store/library.js";
 import { listInstalled } from "../extensions/install.js";
-import { allDevices, deviceRow, heldBlobHashes, sharedBlobBytes, type DeviceRow } from "../store/sync-export.js";
+import { allDevices, deviceRow, type DeviceRow } from "../store/sync-export.js";
 import { listPeers, notePeerError, peerRow, setPeerUrl, type PeerRow } from "../store/sync-peers.js";
 import { lastSeq } from "../store/sync-rows.js";
 import { sdxError, toWireError } from "../errors.js";
-import { applyBatch } from "./apply.js";
-import { buildBatch } from "./batch.js";
+import { applyBatch, type ApplyOutcome } from "./apply.js";
+import { buildBatch, missingHashes } from "./batch.js";
 import { localReport, publishReport, type DeviceReport } from "./capabilities.js";
 import { PeerClient, pairWithPeer } from "./client.js";
 import { loadIdentity, type DeviceIdentity } from "./identity.js";
 import { acceptPairing, createPairingToken, pairingProof, recordPeer } from "./pairing.js";
 import { PeerServer, type Route } from "./server.js";
-import { pull, push, type SessionOptions, type SyncOutcome } from "./session.js";
+import { pull, push, shippedBytes, type SessionOptions, type SyncOutcome } from "./session.js";
 import { batchSchema, hashesSchema, pairRequestSchema, pullRequestSchema, remoteTaskSchema, type PairingDevice, type RemoteTaskRequest } from "./wire.js";
 
 /** What a device runs for its peers: a declared task of an installed extension (the Host implements it). */
@@ -37,6 +37,8 @@ export interface SyncNodeOptions {
   onLog?: (line: string) => void;
   /** TESTS ONLY: a barrier before a route is handled. */
   beforeRoute?: (path: string, device: string) => Promise<void>;
+  /** Extensions a sync installed, upgraded or uninstalled here (the Host reloads them). */
+  onExtensionsChanged?: (extensionIds: string[]) => Promise<void> | void;
 }
 
 const route = <S extends z.ZodType>(schema: S, handle: (device: string, request: z.output<S>) => unknown): Route => ({ schema, handle: handle as Route["handle"] });
@@ -133,7 +135,7 @@ export class SyncNode {
       const client = this.client(peer);
       const before = client.bytes;
       const outcome: SyncOutcome = { peer, pulled: { batches: 0, applied: 0 }, pushed: { batches: 0, applied: 0 }, bytes: 0 };
-      const session = { batchSize: this.options.batchSize, ...options };
+      const session: SessionOptions = { batchSize: this.options.batchSize, ...options, afterApply: (o) => this.applied(o) };
       try {
         this.refreshReport();
         await pull(this.library, client, session, outcome);
@@ -168,17 +170,13 @@ export class SyncNode {
     const limitOf = (limit: number) => Math.min(limit, this.options.batchSize ?? limit);
     return {
       "/v1/sync/pull": route(pullRequestSchema, (device, request) => buildBatch(library, device, request.after, limitOf(request.limit))),
-      "/v1/sync/blobs": route(hashesSchema, (_device, request) => ({
-        blobs: Object.fromEntries([...sharedBlobBytes(library, request.hashes)].map(([hash, bytes]) => [hash, new Uint8Array(bytes)])),
-      })),
-      "/v1/sync/have": route(hashesSchema, (_device, request) => {
-        const held = heldBlobHashes(library, request.hashes);
-        return { hashes: request.hashes.filter((h) => !held.has(h)) };
-      }),
+      "/v1/sync/blobs": route(hashesSchema, (_device, request) => ({ blobs: shippedBytes(library, request.hashes) })),
+      "/v1/sync/have": route(hashesSchema, (_device, request) => ({ hashes: missingHashes(library, request.hashes) })),
       "/v1/sync/cursor": route(z.object({}).strict(), (device) => ({ receivedSeq: peerRow(library, device)!.receivedSeq })),
       "/v1/sync/push": route(batchSchema, (device, batch) =>
         this.serialized(device, async () => {
           const outcome = await applyBatch(library, device, batch);
+          await this.applied(outcome);
           return { receivedSeq: batch.toSeq, applied: outcome.applied };
         })),
       "/v1/tasks/run": route(remoteTaskSchema, async (device, request) => {
@@ -186,6 +184,12 @@ export class SyncNode {
         return { result: await this.options.tasks.run(device, request) };
       }),
     };
+  }
+
+  private async applied(outcome: ApplyOutcome): Promise<void> {
+    if (outcome.extensions.length === 0) return;
+    this.options.onLog?.(`sync changed extensions: ${outcome.extensions.join(", ")}`);
+    await this.options.onExtensionsChanged?.(outcome.extensions);
   }
 
   /** Starts the peer server; resolves with its URL. */

@@ -6,10 +6,10 @@
  * applies nothing twice.
  */
 import type { Library } from "../store/library.js";
-import { heldBlobHashes, sharedBlobBytes } from "../store/sync-export.js";
+import { installedBundleBytes, sharedBlobBytes } from "../store/sync-export.js";
 import { peerRow } from "../store/sync-peers.js";
 import { applyBatch, type ApplyOutcome } from "./apply.js";
-import { blobHashesOf, buildBatch } from "./batch.js";
+import { blobHashesOf, buildBatch, missingHashes } from "./batch.js";
 import type { PeerClient } from "./client.js";
 import { batchSchema, blobsReplySchema, cursorReplySchema, hashesSchema, pushReplySchema, type SyncBatch } from "./wire.js";
 import { sdxError } from "../errors.js";
@@ -28,6 +28,8 @@ export interface SessionOptions {
   batchSize?: number;
   /** Called after every applied batch (tests stop a sync here). */
   onBatch?: (direction: "pull" | "push", batch: SyncBatch) => Promise<void> | void;
+  /** Called after every batch this device applied (the host reloads extensions it changed). */
+  afterApply?: (outcome: ApplyOutcome) => Promise<void> | void;
 }
 
 function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, value: unknown, what: string): T {
@@ -36,17 +38,23 @@ function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | 
   return parsed.data;
 }
 
+/** The bytes of shared blobs and installed bundles by hash (what a peer asked for). */
+export function shippedBytes(library: Library, hashes: readonly string[]): Record<string, Uint8Array<ArrayBuffer>> {
+  const out: Record<string, Uint8Array<ArrayBuffer>> = {};
+  for (const [hash, bytes] of [...sharedBlobBytes(library, hashes), ...installedBundleBytes(library, hashes)]) out[hash] = new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  return out;
+}
+
 /** Pulls every batch the peer has for this device. */
 export async function pull(library: Library, client: PeerClient, options: SessionOptions, outcome: SyncOutcome): Promise<void> {
   const limit = options.batchSize ?? DEFAULT_BATCH_SIZE;
   for (;;) {
     const after = peerRow(library, client.peer.uuid)?.receivedSeq ?? 0;
     const batch = parse(batchSchema, await client.request("/v1/sync/pull", { after, limit }), "batch");
-    const hashes = blobHashesOf(batch);
-    const held = heldBlobHashes(library, hashes);
-    const missing = hashes.filter((h) => !held.has(h));
+    const missing = missingHashes(library, blobHashesOf(batch));
     if (missing.length > 0) batch.blobData = parse(blobsReplySchema, await client.request("/v1/sync/blobs", { hashes: missing }), "blobs").blobs;
     const applied: ApplyOutcome = await applyBatch(library, client.peer.uuid, batch);
+    await options.afterApply?.(applied);
     outcome.pulled.batches += 1;
     outcome.pulled.applied += applied.applied;
     await options.onBatch?.("pull", batch);
@@ -64,7 +72,7 @@ export async function push(library: Library, client: PeerClient, options: Sessio
     const hashes = blobHashesOf(batch);
     if (hashes.length > 0) {
       const { hashes: missing } = parse(hashesSchema, await client.request("/v1/sync/have", { hashes }), "blob list");
-      batch.blobData = Object.fromEntries([...sharedBlobBytes(library, missing)].map(([hash, bytes]) => [hash, new Uint8Array(bytes)]));
+      batch.blobData = shippedBytes(library, missing);
     }
     const reply = parse(pushReplySchema, await client.request("/v1/sync/push", batch), "answer");
     outcome.pushed.batches += 1;

@@ -73,6 +73,14 @@ export const recordSchema = z.discriminatedUnion("entity", [
     value: z.object({ extensionId, field: memoryField, from: uuid, to: uuid, weight: z.number() }).strict(),
   }).strict(),
   z.object({
+    entity: z.literal("extension"), key: extensionId, ...common,
+    value: z.object({
+      // No grants: each device's user consents to them (merge-extension.ts).
+      version: z.string().max(64), bundleHash: blake3Hex,
+      settings: z.record(z.string().max(200), z.string().max(1_000_000)),
+    }).strict().optional(),
+  }).strict(),
+  z.object({
     entity: z.literal("device"), key: uuid, ...common,
     value: z.object({ name: z.string().max(200), capabilities: z.array(z.string().max(200)).max(500), info: z.record(z.string(), z.unknown()) }).strict(),
   }).strict(),

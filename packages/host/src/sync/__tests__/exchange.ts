@@ -1,9 +1,9 @@
 /** Test support: pair two libraries by hand and move batches between them without a network. */
 import type { Library } from "../../store/library.js";
 import { upsertPeer, upsertRemoteDevice, peerRow } from "../../store/sync-peers.js";
-import { heldBlobHashes, sharedBlobBytes } from "../../store/sync-export.js";
 import { applyBatch, type ApplyOutcome } from "../apply.js";
-import { blobHashesOf, buildBatch } from "../batch.js";
+import { blobHashesOf, buildBatch, missingHashes } from "../batch.js";
+import { shippedBytes } from "../session.js";
 import type { SyncBatch } from "../wire.js";
 
 export function pairByHand(a: Library, b: Library): void {
@@ -18,9 +18,7 @@ export function pairByHand(a: Library, b: Library): void {
 export function nextBatch(from: Library, to: Library, limit = 500): SyncBatch {
   const after = peerRow(to, from.deviceUuid)!.receivedSeq;
   const batch = buildBatch(from, to.deviceUuid, after, limit);
-  const held = heldBlobHashes(to, blobHashesOf(batch));
-  const missing = blobHashesOf(batch).filter((h) => !held.has(h));
-  batch.blobData = Object.fromEntries([...sharedBlobBytes(from, missing)].map(([h, b]) => [h, new Uint8Array(b)]));
+  batch.blobData = shippedBytes(from, missingHashes(to, blobHashesOf(batch)));
   return batch;
 }
 
