@@ -471,7 +471,7 @@ export class Host {
   }
 
   /**
-   * This library as a device among others (docs/sync.md): pairing, sync with paired devices, the
+   * This library as a device among others (docs/devices.md): pairing, sync with paired devices, the
    * peer server `sdx serve` listens with, and the tasks peers run here with `executeOn`. Made on
    * first use; the options of the first call apply.
    */

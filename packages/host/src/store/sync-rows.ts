@@ -1,5 +1,5 @@
 /**
- * `sync_rows`: the sync state of every shared thing in the library (docs/sync.md). Each row holds
+ * `sync_rows`: the sync state of every shared thing in the library (docs/devices.md). Each row holds
  * the HLC of each field of one thing (its registers: last writer wins per field), whether the
  * thing is deleted (a tombstone, kept so an older write arriving later cannot bring it back), and
  * `seq`, the position of its last change in this library's own order of changes.
@@ -24,7 +24,7 @@ export interface SyncStore {
   readonly hlc: Hlc;
 }
 
-/** What syncs (docs/sync.md#what-syncs). */
+/** What syncs (docs/devices.md#what-syncs). */
 export type SyncEntity = "model" | "tag_link" | "collection" | "collection_item" | "device" | "extension"
   | "memory_working" | "memory_event" | "memory_item" | "memory_edge";
 

@@ -1,5 +1,5 @@
 /**
- * Schema v4 of `library.db`: what sync between devices keeps (docs/sync.md).
+ * Schema v5 of `library.db`: what sync between devices keeps (docs/devices.md).
  *
  *   sync_rows             one row per shared thing (a model, a tag on content, a collection, …): the
  *                         HLC of each of its fields (`clocks`, JSON `{field: hlc}`, the registers

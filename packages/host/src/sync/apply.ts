@@ -1,5 +1,5 @@
 /**
- * Applies a batch a peer sent (docs/sync.md#applying-a-batch). Input: the authenticated peer and
+ * Applies a batch a peer sent (docs/devices.md#applying-a-batch). Input: the authenticated peer and
  * its parsed batch. Output: the library with the batch merged and the peer's position moved to the
  * batch's end, in one transaction; or nothing changed and SDX3045 with the reason, written to the
  * audit log (who = sync).

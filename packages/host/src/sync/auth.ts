@@ -1,5 +1,5 @@
 /**
- * Signed requests between paired devices (docs/sync.md#security). Every request but pairing
+ * Signed requests between paired devices (docs/devices.md#security). Every request but pairing
  * carries the sender's device, the receiver's device, the time, a random nonce and an Ed25519
  * signature over those and the SHA-256 of the method, path and body; every answer is signed over
  * the request's nonce, the status and the body. So a peer knows who asks, the asker knows who

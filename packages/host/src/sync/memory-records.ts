@@ -1,6 +1,6 @@
 /**
  * Agent memory fields marked `@sync("shared")` (spec §4), as sync records and merged back
- * (docs/sync.md#agent-memory): a working memory value is one register (last writer wins, a cleared
+ * (docs/devices.md#agent-memory): a working memory value is one register (last writer wins, a cleared
  * value included); temporal events and associative items are written once and never change (kept
  * by UUID); an edge's weight is one register. An associative item travels with its vector when its
  * field syncs vectors. Records arrive only for a field the installed extension declares shared,

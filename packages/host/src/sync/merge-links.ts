@@ -1,5 +1,5 @@
 /**
- * Merging the synced things that are not models (docs/sync.md#merge-rules): a tag on content or on
+ * Merging the synced things that are not models (docs/devices.md#merge-rules): a tag on content or on
  * a model, a collection (its existence and its name), an item of a collection, and a device's report
  * of itself. Each is last-writer-wins per register. A tag or item whose target is not here yet is
  * parked (`sync_pending`) and applied when the target arrives; one whose target was deleted is moot.

@@ -1,5 +1,5 @@
 /**
- * Merging one synced model into this library: last writer wins per field (docs/sync.md#merge-rules).
+ * Merging one synced model into this library: last writer wins per field (docs/devices.md#merge-rules).
  * Each top-level inline field (`d.<name>`), each blob field (`b.<key>`), the version (`v`) and the
  * model's existence (`@`) is a register with its own HLC; an incoming register replaces the local
  * one only when its HLC is greater. A model exists when the newest `@` says so: a delete wins over

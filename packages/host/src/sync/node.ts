@@ -1,5 +1,5 @@
 /**
- * A device on the network (docs/sync.md): this library's identity, its peer server, pairing, syncs
+ * A device on the network (docs/devices.md): this library's identity, its peer server, pairing, syncs
  * with paired peers, continuous sync while serving, and the way in for tasks other devices run here
  * (`executeOn`). The Host opens one on demand (`host.devices()`); `sdx serve` listens with it.
  */

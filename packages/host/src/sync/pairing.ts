@@ -1,5 +1,5 @@
 /**
- * Pairing two devices once (docs/sync.md#pairing): the device that serves makes a one-time token
+ * Pairing two devices once (docs/devices.md#pairing): the device that serves makes a one-time token
  * (10 minutes); the other proves it knows the token without sending it (an HMAC over its device
  * and public key, keyed by the token's SHA-256), and the server proves the same back over its own
  * device and the client's nonce. Each then stores the other's public key: from then on requests

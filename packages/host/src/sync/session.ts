@@ -1,5 +1,5 @@
 /**
- * One sync with one peer (docs/sync.md#a-sync): pull what it has that this device has not seen,
+ * One sync with one peer (docs/devices.md#a-sync): pull what it has that this device has not seen,
  * then push what this device has that it has not seen, a batch at a time until neither side has
  * more. Each batch is applied in one transaction together with the new position, so a sync cut
  * anywhere (either side killed, the connection dropped) resumes from the last applied batch and

@@ -1,7 +1,7 @@
 /**
- * What devices send each other (docs/sync.md#the-wire): the messages of the sync protocol as zod
+ * What devices send each other (docs/devices.md#the-wire): the messages of the sync protocol as zod
  * schemas, and the frame they travel in. Everything a peer sends is parsed here before anything
- * else looks at it; a message that does not parse is refused whole (SDX3047).
+ * else looks at it; a message that does not parse is refused whole (SDX3045).
  *
  * A frame is the protocol's codec (JSON + binary attachments, `@sdx/sdk/protocol`) packed in one
  * body and gzip-compressed: `u32 json length | json | u32 count | u32 size… | bytes…` (little endian).
