@@ -2,6 +2,7 @@
  * Sync between real libraries and hosts on loopback, through the real `sdx` binary: pairing over
  * the CLI, then either side SIGKILLed in the middle of a sync. A sync cut anywhere resumes from its
  * last applied batch: nothing is lost, nothing applied twice, and device-owned models never leave.
+ * An extension installed on one device arrives on the other with nothing granted there.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
@@ -73,6 +74,46 @@ describe("sync over the CLI", () => {
       expect(scratches(b).filter((n) => n.includes("stays"))).toEqual(["from b stays on this device"]);
     } finally {
       await host.close();
+      await served.stop("SIGTERM");
+    }
+  }, 240_000);
+
+  it("an extension installed on one device arrives on the other, with its models, and nothing granted until that device's user consents", async () => {
+    const a = library("consent-a", { count: 5, label: "from a" });
+    const b = join(work, "consent-b");
+    const served = await serve(a);
+    try {
+      expect(sdxJson(["devices", "pair", "--library", b, "--peer", served.url, "--token", served.token]).status).toBe(0);
+      const synced = sdxJson(["sync", "--library", b]);
+      expect(synced.status, synced.stderr).toBe(0);
+      expect(tallies(b)).toEqual([{ label: "from a", n: 5, uniq: 5 }]);
+      const grants = sdxJson<{ grants: unknown[]; requested: unknown[] }>(["grants", EXT, "--library", b]);
+      expect(grants.json.grants).toEqual([]);
+      expect(grants.json.requested).toHaveLength(3);
+      expect(query<{ version: string }>(b, "library.db", "SELECT version FROM extensions WHERE id = ?", EXT)).toEqual(
+        query<{ version: string }>(a, "library.db", "SELECT version FROM extensions WHERE id = ?", EXT));
+
+      const host = await Host.open({ libraryDir: b, recover: false });
+      try {
+        // Before consent: selectDevice needs use_devices, not granted here.
+        const refused = await host.runJob(EXT, "offload", { values: [1] });
+        expect(refused.state).toBe("failed");
+        expect(refused.error?.code).toBe("SDX3001");
+      } finally {
+        await host.close();
+      }
+      expect(sdxJson(["grants", EXT, "--library", b, "--grant", work]).status).toBe(0);
+      const after = await Host.open({ libraryDir: b, recover: false });
+      try {
+        // After it: the selection runs (and finds no device with the model: SDX3008, not a permission error).
+        const ran = await after.runJob(EXT, "offload", { values: [1] });
+        expect(ran.error?.code).toBe("SDX3008");
+      } finally {
+        await after.close();
+      }
+      // B's consent stays on B.
+      expect(sdxJson<{ grants: unknown[] }>(["grants", EXT, "--library", a]).json.grants).toHaveLength(3);
+    } finally {
       await served.stop("SIGTERM");
     }
   }, 240_000);
