@@ -32,7 +32,7 @@ interface RawReply {
   signature: string | undefined;
 }
 
-function post(base: string, path: string, headers: Record<string, string>, body: Buffer, timeoutMs: number): Promise<RawReply> {
+function post(base: string, path: string, headers: Record<string, string>, body: Buffer, timeoutMs: number, retried = false): Promise<RawReply> {
   const url = new URL(path, base);
   const lib = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
@@ -55,7 +55,17 @@ function post(base: string, path: string, headers: Record<string, string>, body:
       response.on("error", (error) => reject(unreachable(base, error.message)));
     });
     request.on("timeout", () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    request.on("error", (error) => reject(error instanceof SdxError ? error : unreachable(base, (error as NodeJS.ErrnoException).code ?? error.message)));
+    request.on("error", (error) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      // A kept-alive connection the peer closed while this one was idle (its keep-alive timeout):
+      // the request never reached it, so it is sent again once on a new connection. Were it read
+      // after all, its nonce makes the second one a refused replay, never a second apply.
+      if (request.reusedSocket && !retried && (code === "ECONNRESET" || code === "EPIPE")) {
+        resolve(post(base, path, headers, body, timeoutMs, true));
+        return;
+      }
+      reject(error instanceof SdxError ? error : unreachable(base, code ?? error.message));
+    });
     request.end(body);
   });
 }

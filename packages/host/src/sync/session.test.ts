@@ -3,6 +3,7 @@
  * devices, partitions, and what a peer sending garbage or replays gets.
  */
 import http from "node:http";
+import net, { type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ManifestPermission } from "@sdx/sdk/manifest";
 import { readAudit } from "../store/audit.js";
@@ -166,5 +167,51 @@ describe("a misbehaving peer", () => {
     // The honest peer still syncs.
     await b.node.syncWith(a.library.deviceUuid);
     expect(sharedSnapshot(a.library)).toBe(sharedSnapshot(b.library));
+  });
+});
+
+describe("connections", () => {
+  it("a kept-alive connection the peer reset before reading the request is retried once on a new one", async () => {
+    const a = await device();
+    const b = await device();
+    const target = new URL(await a.node.listen(0));
+    // Between B and A: resets B's first connection when a second request arrives on it, as a peer
+    // does that closed an idle kept-alive connection just as B reused it.
+    let connections = 0;
+    let resets = 0;
+    const open = new Set<net.Socket>();
+    const proxy = net.createServer((socket) => {
+      const index = ++connections;
+      open.add(socket);
+      const upstream = net.connect(Number(target.port), target.hostname);
+      let requests = 0;
+      socket.on("data", (chunk: Buffer) => {
+        if (chunk.includes("POST /v1/")) requests++;
+        if (index === 1 && requests === 2) {
+          resets++;
+          upstream.destroy();
+          socket.resetAndDestroy();
+          return;
+        }
+        upstream.write(chunk);
+      });
+      upstream.pipe(socket);
+      socket.on("error", () => upstream.destroy());
+      upstream.on("error", () => socket.destroy());
+      upstream.on("close", () => socket.destroy());
+    });
+    await new Promise<void>((done) => proxy.listen(0, "127.0.0.1", done));
+    try {
+      await b.node.pair(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, a.node.pairingToken().token);
+      await person(a, 1);
+      const outcome = await b.node.syncWith(a.library.deviceUuid);
+      expect(resets).toBe(1);
+      expect(connections).toBeGreaterThanOrEqual(2);
+      expect(outcome.pulled.applied).toBeGreaterThan(0);
+      expect(sharedSnapshot(a.library)).toBe(sharedSnapshot(b.library));
+    } finally {
+      for (const socket of open) socket.destroy();
+      await new Promise((done) => proxy.close(done));
+    }
   });
 });
