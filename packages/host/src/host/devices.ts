@@ -33,15 +33,15 @@ export class HostDevices implements DeviceControl, RemoteTasks {
     this.load = load;
   }
 
-  private extensionsChanged: (ids: string[]) => Promise<void> = async () => undefined;
+  private extensionsChanged: (installs: string[], settings: string[]) => Promise<void> = async () => undefined;
 
   /** What the host does when a sync installed, upgraded or uninstalled extensions (reload them). */
-  onExtensionsChanged(handler: (ids: string[]) => Promise<void>): void {
+  onExtensionsChanged(handler: (installs: string[], settings: string[]) => Promise<void>): void {
     this.extensionsChanged = handler;
   }
 
   network(options: DeviceNetworkOptions = {}): SyncNode {
-    this.node ??= new SyncNode({ ...options, library: this.library, modelsDir: this.modelsDir, tasks: this, onExtensionsChanged: (ids) => this.extensionsChanged(ids) });
+    this.node ??= new SyncNode({ ...options, library: this.library, modelsDir: this.modelsDir, tasks: this, onExtensionsChanged: (installs, settings) => this.extensionsChanged(installs, settings) });
     return this.node;
   }
 

@@ -162,7 +162,7 @@ export class Host {
     this.hostOnlyOps = Object.keys(options.testOps ?? {});
     this.hostDevices = hostDevices;
     hostDevices.setLoader((id) => this.load(id));
-    hostDevices.onExtensionsChanged((ids) => this.afterSyncedInstalls(ids));
+    hostDevices.onExtensionsChanged((installs, settings) => this.afterSync(installs, settings));
     this.events = new EventBus(({ extensionId, event }, error) =>
       logSink.write(extensionId, "warn", `[host] a subscriber failed on ${event.type}: ${(error as Error)?.message ?? String(error)}`));
     this.events.subscribe(auditTrail(library), { critical: true });
@@ -243,8 +243,16 @@ export class Host {
     return installed;
   }
 
-  /** A sync installed, upgraded or uninstalled extensions: reload them, restart their schedules, run `init` of new bundles. */
-  private async afterSyncedInstalls(ids: string[]): Promise<void> {
+  /** A sync changed settings (see them from the next invocation) or installed, upgraded or uninstalled extensions (reload them, restart their schedules, run `init` of new bundles). */
+  private async afterSync(ids: string[], settings: string[]): Promise<void> {
+    // New settings reach a loaded runtime's next invocations (its config object is updated in place; running work keeps going).
+    for (const id of settings) {
+      if (ids.includes(id)) continue;
+      const runtime = await this.loaded.get(id)?.catch(() => undefined);
+      const manifest = getInstalled(this.library, id)?.manifest;
+      if (runtime && manifest) Object.assign(runtime.config, readSettings(this.library, manifest));
+    }
+    if (ids.length === 0) return;
     for (const id of ids) await this.unload(id);
     this.agents.refreshSchedules();
     this.scheduledJobs.refresh();

@@ -35,6 +35,8 @@ export interface ApplyOutcome {
   parked: number;
   /** Extensions the batch installed, upgraded or uninstalled here. */
   extensions: string[];
+  /** Extensions whose settings the batch changed here. */
+  settings: string[];
 }
 
 /** Things before what refers to them. */
@@ -102,7 +104,7 @@ function retryParked(ctx: MergeContext): void {
 }
 
 export async function applyBatch(library: Library, peer: string, batch: SyncBatch): Promise<ApplyOutcome> {
-  const outcome: ApplyOutcome = { fromSeq: batch.fromSeq, toSeq: batch.toSeq, applied: 0, unchanged: 0, parked: 0, extensions: [] };
+  const outcome: ApplyOutcome = { fromSeq: batch.fromSeq, toSeq: batch.toSeq, applied: 0, unchanged: 0, parked: 0, extensions: [], settings: [] };
   try {
     const { newest, blobs, bundles } = await checkBatch(library, peer, batch);
     const ctx = new MergeContext(library, peer, blobs, new Set(batch.contents.map((c) => c.uuid)));
@@ -125,6 +127,7 @@ export async function applyBatch(library: Library, peer: string, batch: SyncBatc
       writeAudit(library, "sync", "sync.apply", peer, "ok", { fromSeq: batch.fromSeq, toSeq: batch.toSeq, applied: outcome.applied, parked: outcome.parked });
     });
     outcome.extensions = [...ctx.changedExtensions];
+    outcome.settings = [...ctx.changedSettings];
     // Bundle files replaced or uninstalled go only now that the batch is committed.
     for (const id of outcome.extensions) pruneBundleFiles(library, id);
     return outcome;

@@ -26,6 +26,8 @@ export class MergeContext {
   private readonly validators = new Map<string, ModelValidators>();
   /** Extensions installed, upgraded or uninstalled by this batch (the host reloads them). */
   readonly changedExtensions = new Set<string>();
+  /** Extensions whose settings this batch changed (the host reloads them with the new values). */
+  readonly changedSettings = new Set<string>();
 
   constructor(
     readonly library: Library,

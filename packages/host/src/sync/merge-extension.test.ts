@@ -55,7 +55,10 @@ describe("extension installs and settings", () => {
     writeSettings(a, manifestOf(a), { threshold: 7 });
     const person = await call(createLibraryOpContext(a, ID), "models.create", { modelType: "Person", scope: { standalone: true }, data: { name: "Ada", photoCount: 1 }, blobs: {} });
 
-    await pull(a, b);
+    const outcomes = await pull(a, b);
+    // What a running host is told: reload this extension; its settings changed.
+    expect(outcomes.flatMap((o) => o.extensions)).toEqual([ID]);
+    expect(outcomes.flatMap((o) => o.settings)).toEqual([ID]);
     const installed = getInstalled(b, ID)!;
     expect(installed.bundleHash).toBe(getInstalled(a, ID)!.bundleHash);
     expect(installed.signedBy).toBe(alice.fingerprint);

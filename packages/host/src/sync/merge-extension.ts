@@ -75,6 +75,7 @@ function applySettings(ctx: MergeContext, record: ExtensionRecord, won: readonly
     if (text === undefined) continue;
     try {
       writeSettings(ctx.library, manifest, { [field.slice(2)]: JSON.parse(text) as unknown }, { stamp: false });
+      ctx.changedSettings.add(record.key);
     } catch (error) {
       // A setting this version does not have (or no longer accepts): the default applies here.
       if (!(error instanceof SdxError || error instanceof SyntaxError)) throw error;

@@ -38,7 +38,7 @@ export interface SyncNodeOptions {
   /** TESTS ONLY: a barrier before a route is handled. */
   beforeRoute?: (path: string, device: string) => Promise<void>;
   /** Extensions a sync installed, upgraded or uninstalled here (the Host reloads them). */
-  onExtensionsChanged?: (extensionIds: string[]) => Promise<void> | void;
+  onExtensionsChanged?: (installs: string[], settings: string[]) => Promise<void> | void;
 }
 
 const route = <S extends z.ZodType>(schema: S, handle: (device: string, request: z.output<S>) => unknown): Route => ({ schema, handle: handle as Route["handle"] });
@@ -187,9 +187,9 @@ export class SyncNode {
   }
 
   private async applied(outcome: ApplyOutcome): Promise<void> {
-    if (outcome.extensions.length === 0) return;
-    this.options.onLog?.(`sync changed extensions: ${outcome.extensions.join(", ")}`);
-    await this.options.onExtensionsChanged?.(outcome.extensions);
+    if (outcome.extensions.length === 0 && outcome.settings.length === 0) return;
+    if (outcome.extensions.length > 0) this.options.onLog?.(`sync changed extensions: ${outcome.extensions.join(", ")}`);
+    await this.options.onExtensionsChanged?.(outcome.extensions, outcome.settings);
   }
 
   /** Starts the peer server; resolves with its URL. */
