@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout } from "node:timers";
 import { Host } from "../../packages/host/dist/index.js";
 import { QuickJSSandbox, WorkerSandbox } from "../../packages/sandbox/dist/index.js";
 import { guest, jobInvocation } from "../../packages/sandbox/dist/testing.js";
