@@ -9,7 +9,8 @@ import { collectionOps } from "./collections.js";
 import { entryOps } from "./entries.js";
 import { metadataOps } from "./metadata.js";
 import { modelOps } from "./models.js";
+import { queryOps } from "./queries.js";
 import { sidecarOps } from "./sidecars.js";
 import { tagOps } from "./tags.js";
 
-export const libraryOps: OpHandlers = { ...entryOps, ...modelOps, ...tagOps, ...collectionOps, ...sidecarOps, ...metadataOps };
+export const libraryOps: OpHandlers = { ...entryOps, ...modelOps, ...tagOps, ...collectionOps, ...sidecarOps, ...metadataOps, ...queryOps };
