@@ -18,7 +18,7 @@ export { extension, model, agent, agentTrail, agentMemory, settings } from "./de
 export { job, task, action, actionExecute, setting, blobData, sync } from "./decorators/member-decorators.js";
 export { query } from "./decorators/query-decorator.js";
 export { Query, ModelSelection, EntrySelection, param } from "./query/builder.js";
-export type { QueryArg, ModelField, EntryField } from "./query/builder.js";
+export type { QueryArg, ModelField, EntryField, QuerySelection } from "./query/builder.js";
 export type { QuerySpec } from "./query/spec.js";
 export type { QueryRow, QueryPage, QueryOp } from "./query/constants.js";
 export type {

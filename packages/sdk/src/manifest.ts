@@ -126,10 +126,11 @@ export const hookSchema = z.object({
 }).strict();
 
 /** A named query (`@query()` method): its spec, its parameters (the method's after the `Query`) and a label for UIs. */
-export const namedQuerySchema = querySpecSchema.extend({
+export const namedQuerySchema = z.object({
   name: identifier,
   label: z.string().min(1).optional(),
   params: z.array(paramSchema),
+  ...querySpecSchema.shape,
 }).strict();
 
 export const agentTrailSchema = z.object({ level: z.enum(["trace", "debug", "info", "warn", "error"]), format: z.literal("jsonl") }).strict();

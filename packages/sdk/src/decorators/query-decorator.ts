@@ -4,7 +4,7 @@
  * reads that chain at build time and the host compiles it to SQL scoped to the grants, so the
  * method itself never runs in the host.
  */
-import type { EntrySelection, ModelSelection, Query } from "../query/builder.js";
+import type { Query, QuerySelection } from "../query/builder.js";
 import type { QueryOptions } from "./options.js";
 
 /**
@@ -22,8 +22,8 @@ import type { QueryOptions } from "./options.js";
  */
 export function query(options: QueryOptions = {}) {
   return function <This, A extends unknown[]>(
-    method: (this: This, q: Query, ...params: A) => ModelSelection<unknown> | EntrySelection,
-    context: ClassMethodDecoratorContext<This, (this: This, q: Query, ...params: A) => ModelSelection<unknown> | EntrySelection>,
+    method: (this: This, q: Query, ...params: A) => QuerySelection,
+    context: ClassMethodDecoratorContext<This, (this: This, q: Query, ...params: A) => QuerySelection>,
   ): void {
     void method;
     void context;

@@ -18,7 +18,12 @@ export type ModelField<T> = { [K in keyof T & string]: T[K] extends (...args: ne
 /** Fields of entries (plus `tags`, `<sidecar kind>.<key>` and `<Model>.<field>` of the extension's content-scoped models). */
 export type EntryField = "name" | "extension" | "kind" | "size" | "modifiedAt" | "path" | "tags" | `${string}.${string}`;
 
-abstract class Selection<F extends string> {
+/** What an `@query()` method returns: a selection that gives its spec. */
+export interface QuerySelection {
+  toSpec(): QuerySpec;
+}
+
+abstract class Selection<F extends string> implements QuerySelection {
   protected readonly filters: QueryFilter[] = [];
   protected order: QuerySpec["orderBy"];
   protected pageSize: number | undefined;
@@ -26,8 +31,11 @@ abstract class Selection<F extends string> {
 
   protected constructor(protected readonly source: QuerySpec["from"]) {}
 
-  /** Rows whose `field` compares with `value` (`contains`: an array field holds the value; `like`: SQL LIKE, `%` and `_`). */
-  where(field: F, op: QueryOp, value: QueryArg): this {
+  /**
+   * Rows whose `field` compares with `value` (`contains`: an array field holds the value; `like`: SQL LIKE, `%` and `_`).
+   * `value` may be an optional parameter of the query method: the filter then applies only when the caller gives it.
+   */
+  where(field: F, op: QueryOp, value: QueryArg | undefined): this {
     this.filters.push({ field, op, value: value as QueryValue });
     return this;
   }
