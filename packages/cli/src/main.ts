@@ -301,6 +301,16 @@ export async function main(argv: string[]): Promise<number> {
       run(async () => (await import("./commands/query.js")).queryCommand(target, opts))(),
     );
 
+  program
+    .command("preview")
+    .description("serve an installed extension's UI (ui_manifest.json) from the library on 127.0.0.1, with a per-run token, until Ctrl-C")
+    .argument("<extension-id>")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--port <n>", "port to listen on (default: any free port)")
+    .action((id: string, opts: { library: string; port?: string }) =>
+      run(async (json) => (await import("./commands/preview.js")).previewCommand(id, { ...opts, json }))(),
+    );
+
   const library = program.command("library").description("the library's database itself");
   library
     .command("check")
