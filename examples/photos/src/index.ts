@@ -315,7 +315,7 @@ export class Photos {
   /** The people found in the photos, most photographed first. */
   @query({ label: "People" })
   people(q: Query) {
-    return q.models(Person).orderBy("photoCount", "desc").show({ title: "name" });
+    return q.models(Person).orderBy("photoCount", "desc").show({ title: "name", coverFrom: "PhotoAnalysis.identifiedPeople" });
   }
 
   /** The photos a person appears in, newest first. */

@@ -19,7 +19,7 @@ import { contentVisible } from "./access.js";
 import { sdxError, SdxError } from "../errors.js";
 import { entriesOfContent, entryAbsolutePath } from "../store/entries-store.js";
 import { findModel } from "../store/models-store.js";
-import { queryBatch, type QueryEntryRow, type QueryModelRow, type QueryPlan, type QueryPosition } from "../store/named-query.js";
+import { contentsListing, queryBatch, type QueryEntryRow, type QueryModelRow, type QueryPlan, type QueryPosition } from "../store/named-query.js";
 import { CORE_WRITER, hasSidecar, sidecarOf } from "../store/sidecars-store.js";
 import { blobToUuid, uuidToBlob } from "../store/uuid.js";
 
@@ -120,7 +120,7 @@ function plan(ctx: OpContext, spec: QuerySpec, declared: readonly ManifestParam[
     values.push(value);
   }
   const order = spec.orderBy ? { field: resolve(spec.orderBy.field), direction: spec.orderBy.direction } : undefined;
-  for (const field of Object.values(spec.show)) if (field !== undefined) resolve(field);
+  for (const [key, field] of Object.entries(spec.show)) if (field !== undefined && key !== "coverFrom") resolve(field);
   return { plan: { extensionId: ctx.extensionId, spec, filters, ...(order ? { order } : {}) }, values };
 }
 
@@ -162,7 +162,11 @@ function shapeModel(ctx: OpContext, spec: QuerySpec, row: QueryModelRow): QueryR
   if (date) out.date = date;
   const location = place(show.latitude !== undefined ? data[show.latitude] : undefined, show.longitude !== undefined ? data[show.longitude] : undefined);
   if (location) out.location = location;
-  const thumbnail = thumbnailOf(ctx, show.cover !== undefined ? data[show.cover] : out.contentUuid);
+  let thumbnail = thumbnailOf(ctx, show.cover !== undefined ? data[show.cover] : out.contentUuid);
+  if (!thumbnail && show.coverFrom !== undefined) {
+    const [model, field] = show.coverFrom.split(".") as [string, string];
+    thumbnail = thumbnailOf(ctx, contentsListing(ctx.library, ctx.extensionId, model, field, out.id, 8).map(blobToUuid));
+  }
   if (thumbnail) out.thumbnail = thumbnail;
   return out;
 }

@@ -176,3 +176,13 @@ export function explainQueryBatch(library: Library, plan: QueryPlan, values: Rea
   const rows = library.stmt(`EXPLAIN QUERY PLAN SELECT m.id FROM models m WHERE ${where.join(" AND ")}`).all(...params) as Array<{ detail: string }>;
   return rows.map((r) => r.detail);
 }
+
+/** The first content whose `model` (content-scoped, of this extension) lists `id` in its array `field`, and has a thumbnail. */
+export function contentsListing(library: Library, extensionId: string, model: string, field: string, id: string, limit: number): Buffer[] {
+  const rows = library.stmt(`SELECT m.content_identity_uuid AS c FROM models m
+      WHERE m.extension_id = ${extensionLiteral(extensionId)} AND m.model_type = ${nameLiteral(model, "model type")} AND m.content_identity_uuid IS NOT NULL
+        AND EXISTS (SELECT 1 FROM json_each(m.data, ${fieldPathLiteral(field)}) WHERE value = ?)
+        AND EXISTS (SELECT 1 FROM sidecars s WHERE s.content_uuid = m.content_identity_uuid AND s.kind = 'thumbnail')
+      ORDER BY m.id LIMIT ?`).all(id, limit) as Array<{ c: Buffer }>;
+  return rows.map((r) => r.c);
+}

@@ -52,8 +52,11 @@ abstract class Selection<F extends string> implements QuerySelection {
     return this;
   }
 
-  /** Which fields the UI shows as the row's title, subtitle, date, place and thumbnail (`cover`: a content UUID field). */
-  show(fields: { [K in keyof QueryShow]?: F }): this {
+  /**
+   * Which fields the UI shows as the row's title, subtitle, date, place and thumbnail (`cover`: a
+   * content UUID field; `coverFrom`: `"<Model>.<field>"` of a content-scoped model listing the row's id).
+   */
+  show(fields: { [K in Exclude<keyof QueryShow, "coverFrom">]?: F } & { coverFrom?: string }): this {
     this.shown = { ...this.shown, ...(fields as QueryShow) };
     return this;
   }

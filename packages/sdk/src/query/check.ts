@@ -103,6 +103,17 @@ export function checkQuery(spec: QuerySpec, manifest: ManifestPart, params: read
     const resolved = field("orderBy.field", spec.orderBy.field);
     if (resolved?.kind === "tags") problems.push({ path: "orderBy.field", message: "rows cannot be ordered by tags" });
   }
-  for (const [key, name] of Object.entries(spec.show)) if (name !== undefined) field(`show.${key}`, name);
+  for (const [key, name] of Object.entries(spec.show)) {
+    if (name === undefined) continue;
+    if (key !== "coverFrom") {
+      field(`show.${key}`, name);
+      continue;
+    }
+    const [head, key2, extra] = name.split(".");
+    const model = manifest.models.find((m) => m.name === head);
+    if (!model || !key2 || extra || model.scope !== "content" || !inlineFieldsOf(model).includes(key2)) {
+      problems.push({ path: "show.coverFrom", message: `coverFrom is <Model>.<field> of a content-scoped model of this extension whose array field lists the row's id; "${name}" is not` });
+    }
+  }
   return problems;
 }

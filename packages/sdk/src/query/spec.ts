@@ -36,6 +36,11 @@ export const queryShowSchema = z.object({
   longitude: field.optional(),
   /** A field holding a content UUID (or an array of them) whose thumbnail stands for the row. */
   cover: field.optional(),
+  /**
+   * `<Model>.<field>` of a content-scoped model whose array field lists the row's id: the first such
+   * content stands for the row (a person's face from the photos that name them).
+   */
+  coverFrom: field.optional(),
 }).strict();
 
 
