@@ -46,7 +46,7 @@ const browser = await chromium.launch({ executablePath: browserPath, args: ["--n
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
   await page.goto(url);
-  const imagesLoaded = () => page.waitForFunction(() => [...document.images].every((img) => img.complete && img.naturalWidth > 0));
+  const imagesLoaded = () => page.waitForFunction("[...document.images].every((img) => img.complete && img.naturalWidth > 0)");
   mkdirSync(args.out, { recursive: true });
   const shots = [
     ["people", "section:people", "[data-component=grid]"],

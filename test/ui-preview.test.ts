@@ -101,7 +101,8 @@ describe.skipIf(!executablePath)("the UI preview in Chromium", () => {
     expect(await page.locator(".moment .title").allTextContents()).toEqual(moments.map((m) => m.title));
     const thumbs = page.locator(".moment img.thumb");
     expect(await thumbs.count()).toBe(moments.filter((m) => m.thumbnail).length);
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>(".moment img.thumb")].every((img) => img.complete && img.naturalWidth > 0));
+    // Every thumbnail loaded and decoded (a string: it runs in the page, not under Node's types).
+    await page.waitForFunction("[...document.querySelectorAll('.moment img.thumb')].every((img) => img.complete && img.naturalWidth > 0)");
     await page.locator(".moment").first().click();
     await page.locator(`aside.detail[data-id='${moments[0]!.id}']`).waitFor();
   });
