@@ -76,6 +76,7 @@ export type { TrailRecord } from "./core/memory/trail.js";
 
 // named queries and an extension's UI (used by `sdx query` and the UI preview)
 export { queryExtension, extensionUi, contentThumbnail } from "./host/queries.js";
+export { dataVersion } from "./store/data-version.js";
 export type { QueryRef, QueryPageOptions, ExtensionUi } from "./host/queries.js";
 // user settings of extensions (used by `sdx settings`)
 export { readSettings, writeSettings } from "./store/settings.js";

@@ -5,7 +5,7 @@
  * preview itself are announced with `notify`. Pages listen on /api/events (server-sent events).
  */
 import type { ServerResponse } from "node:http";
-import type { Library } from "@sdx/host";
+import { dataVersion, type Library } from "@sdx/host";
 
 export type ChangeKind = "library" | "extension";
 
@@ -37,7 +37,7 @@ export class LiveWatch {
   }
 
   private version(): number {
-    return this.library().db.pragma("data_version", { simple: true }) as number;
+    return dataVersion(this.library());
   }
 
   private async check(): Promise<void> {
