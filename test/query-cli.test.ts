@@ -59,10 +59,10 @@ describe("named queries", () => {
 
     const injected = sdxJson<{ error: { code: string; message: string } }>(["query", `${id}.longNotes`, "--library", library, "--param", "min=1 OR 1=1"]);
     expect(injected.status).toBe(1);
-    expect(injected.json.error).toMatchObject({ code: "SDX3035", message: expect.stringContaining('parameter "min" must be "number"') });
+    expect(injected.json.error).toMatchObject({ code: "SDX3055", message: expect.stringContaining('parameter "min" must be "number"') });
     const unknown = sdxJson<{ error: { code: string } }>(["query", `${id}.nothing`, "--library", library]);
-    expect(unknown.json.error.code).toBe("SDX3035");
+    expect(unknown.json.error.code).toBe("SDX3055");
     const outside = sdxJson<{ error: { code: string; message: string } }>(["query", id, "--filter", "name = 'a.txt' OR name = 'b.txt'", "--library", library]);
-    expect(outside.json.error).toMatchObject({ code: "SDX3035", message: expect.stringContaining("OR is not part of the filter language") });
+    expect(outside.json.error).toMatchObject({ code: "SDX3055", message: expect.stringContaining("OR is not part of the filter language") });
   });
 });

@@ -50,7 +50,17 @@ export const permissionSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("use_model"), category: z.string().min(1), preference: z.enum(["local", "cloud", "any"]), description }).strict(),
   z.object({ kind: z.literal("dispatch_jobs"), description }).strict(),
   z.object({ kind: z.literal("use_devices"), capabilities: z.array(z.string()), description }).strict(),
+  z.object({ kind: z.literal("write_files"), glob: z.string().min(1), description }).strict(),
 ]);
+
+/**
+ * How permission globs (`readEntries`, `writeFiles`) and entry-query globs are matched, by the
+ * host's grants and the codegen's checks alike (picomatch options): dotfiles included, and
+ * without regard to case, so the spec's `**\/*.{jpg,png,heic}` matches a camera's `IMG_0001.JPG`.
+ * Case folds in the whole glob, directory names too; what limits access is the granted scope
+ * (canonical folders, compared exactly), not the glob. @see docs/permissions.md#globs
+ */
+export const PERMISSION_GLOB_OPTIONS = Object.freeze({ dot: true, nocase: true });
 
 /** A parameter of a job, task, action or hook. `sdkType` names SDK types the host converts (e.g. a CLI path to `SdPath`). */
 export const paramSchema = z.object({

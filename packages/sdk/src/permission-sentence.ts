@@ -40,5 +40,7 @@ export function permissionSentence(permission: PermissionRequest): string {
       return "start its own jobs in the background";
     case "use_devices":
       return permission.capabilities.length ? `run work on devices with ${list(permission.capabilities)}` : "run work on other devices";
+    case "write_files":
+      return `move, rename and write files matching ${permission.glob}, only in actions you confirm`;
   }
 }

@@ -45,6 +45,12 @@ function describe(change: ActionChange): [string, string, string] {
       return ["create model", `${change.modelType} (${"standalone" in change.scope ? "standalone" : refText(change.scope)})`, toJson(change.data).slice(0, 80)];
     case "delete_model":
       return ["delete model", `${change.modelType} ${change.uuid}`, ""];
+    case "move_file":
+      return ["move file", change.from.path, `→ ${change.to.path}`];
+    case "create_directory":
+      return ["create folder", change.path.path, ""];
+    case "write_file":
+      return ["write file", change.path.path, `${change.size} bytes`];
   }
 }
 

@@ -11,7 +11,7 @@ import { UserError, UsageError } from "../errors.js";
 
 /** Path-scoped permissions: the ones where a location scope means something. */
 export function isPathScoped(p: ManifestPermission): boolean {
-  return p.kind === "read_entries" || p.kind === "read_sidecars" || p.kind === "write_sidecars" || p.kind === "write_tags" || p.kind === "write_custom_metadata";
+  return p.kind === "read_entries" || p.kind === "read_sidecars" || p.kind === "write_sidecars" || p.kind === "write_tags" || p.kind === "write_custom_metadata" || p.kind === "write_files";
 }
 
 export function canonicalPaths(paths: string[]): string[] {

@@ -8,7 +8,7 @@
  * `show` (and `ofKind`, `withTag` on entries) with literal arguments or the method's parameters.
  * The chain is replayed on the sdk's own builder, so both agree by construction; the result is
  * checked against the models and permissions (`checkQuery`), each problem at its argument.
- * Reports SDX1040. Must not: run the author's code.
+ * Reports SDX1045. Must not: run the author's code.
  */
 import { ts } from "ts-morph";
 import { EntrySelection, ModelSelection } from "@sdx/sdk";
@@ -74,7 +74,7 @@ export function analyzeQuery(
   options.rejectUnknown();
   const label = options.string("label");
   const error = (node: ts.Node, message: string, hint?: string): null => {
-    ctx.diagnostics.error("SDX1040", spanOf(node), `${what}: ${message}`, hint ? { hint } : {});
+    ctx.diagnostics.error("SDX1045", spanOf(node), `${what}: ${message}`, hint ? { hint } : {});
     return null;
   };
 
@@ -82,7 +82,7 @@ export function analyzeQuery(
   const firstType = first?.type ? ctx.sdk.sdkNameOfTypeNode(first.type) : null;
   if (!first || !ts.isIdentifier(first.name) || firstType !== "Query") return error(first ?? method.name, "the first parameter is the query builder, `q: Query`");
   const builderName = first.name.text;
-  const params = readParams(method, ctx, "SDX1040", what);
+  const params = readParams(method, ctx, "SDX1045", what);
   const paramNames = new Set(params.map((p) => p.name));
 
   const body = returned(method);

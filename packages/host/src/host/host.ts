@@ -45,6 +45,7 @@ import { entryHighWater, queueEntryIndexedJobs, queueJobCompletedJobs, queueMode
 import { ScheduledJobs } from "../jobs/scheduled-triggers.js";
 import type { ExtensionRuntime, JobOutcome } from "../jobs/types.js";
 import { ActionRunner, type ActionOutcome, type ActionTarget } from "../actions/action-runner.js";
+import { recoverFileBatches } from "../actions/file-batch.js";
 import { ActionStore, type ActionRecord } from "../store/action-store.js";
 import { WriteGate } from "../actions/write-gate.js";
 import { sdxError } from "../errors.js";
@@ -170,6 +171,7 @@ export class Host {
       options.onJobOutcome?.(outcome);
     }, { resumeOrphans: options.recover !== "queued" });
     this.actionStore = new ActionStore(jobs);
+    recoverFileBatches(library, this.actionStore);
     this.actionStore.settleInterrupted(library);
     this.events.subscribe(this.agents.onEvent);
     this.actionRunner = new ActionRunner(this.actionStore, library, dispatch, this.gate, this.events);

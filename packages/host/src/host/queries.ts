@@ -34,7 +34,7 @@ export function queryExtension(library: Library, extensionId: string, ref: Query
     return runQuery(ctx, { spec, params, values, ...page });
   }
   const parsed = parseFilter(ref.filter);
-  if (!parsed.ok) throw sdxError("SDX3035", `${ref.filter}: ${parsed.error.message} (at character ${parsed.error.offset + 1})`);
+  if (!parsed.ok) throw sdxError("SDX3055", `${ref.filter}: ${parsed.error.message} (at character ${parsed.error.offset + 1})`);
   const params = parsed.params.map((name) => ({ name, schema: {}, optional: false }));
   return runQuery(ctx, { spec: parsed.spec, params, values, ...page });
 }

@@ -9,6 +9,7 @@
 import path from "node:path";
 import picomatch from "picomatch";
 import type { EntryData } from "@sdx/sdk";
+import { PERMISSION_GLOB_OPTIONS } from "@sdx/sdk/manifest";
 import type { OpContext, OpHandlers, OpParsedRequest } from "./context.js";
 import { requireReadableEntry } from "./access.js";
 import { canonicalPath, isWithin } from "../store/paths.js";
@@ -59,7 +60,7 @@ export const entryOps: OpHandlers = {
   "entries.query": (ctx, request) => {
     ctx.grants.requireReadEntries("query entries");
     const location = request.location ? locationFilter(ctx, request.location) : null;
-    const glob = request.glob ? picomatch(request.glob, { dot: true }) : null;
+    const glob = request.glob ? picomatch(request.glob, PERMISSION_GLOB_OPTIONS) : null;
     const globAbsolute = request.glob?.startsWith("/") ?? false;
     const page = entryPages(ctx.library, entryFilter(ctx, request, location));
     const want = request.countOnly ? Infinity : request.limit;

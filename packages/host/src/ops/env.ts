@@ -1,6 +1,6 @@
 /**
  * The guest's environment ops: `log` (console and the SDK's logger land here), randomness for
- * `crypto.getRandomValues`/`randomUUID`, and UTF-8 for `TextEncoder`/`TextDecoder`. All are cheap
+ * `crypto.getRandomValues`/`randomUUID`, SHA-256 (a file an action plans to write), and UTF-8 for `TextEncoder`/`TextDecoder`. All are cheap
  * and synchronous (they are in `SYNC_OPS`).
  *
  * Logs go to a per-extension sink: the Host's `onLog` callback, an in-memory tail (`ExtensionLogs.tail`)
@@ -9,7 +9,7 @@
  * data at 48 KiB (UTF-8), each with a marker saying how much was cut, and a log file over 16 MiB
  * is rotated to `<extension-id>.log.1`.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sdxError } from "../errors.js";
@@ -114,6 +114,8 @@ export class ExtensionLogs {
 /** Randomness and UTF-8: pure functions of their request, answered wherever the guest runs. */
 export const codecOps: OpHandlers = {
   "crypto.randomBytes": (_ctx, request) => ({ bytes: new Uint8Array(randomBytes(request.length)) }),
+  // The SDK hashes a file an action's preview plans to write, so the preview shows what execute may write.
+  "crypto.sha256": (_ctx, request) => ({ hex: createHash("sha256").update(request.bytes).digest("hex") }),
   "text.encode": (_ctx, request) => ({ bytes: new TextEncoder().encode(request.text) }),
   "text.decode": (_ctx, request) => {
     try {

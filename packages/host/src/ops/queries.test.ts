@@ -83,14 +83,14 @@ describe("named queries over models", () => {
     expect((await run(ctx, "people", {}, { limit: 1000 })).rows).toHaveLength(25); // nothing was dropped or changed
   });
 
-  it("drops the filters of optional parameters left out, and refuses bad parameters (SDX3035)", async () => {
+  it("drops the filters of optional parameters left out, and refuses bad parameters (SDX3055)", async () => {
     expect((await run(ctx, "atLeast")).rows).toHaveLength(25);
     expect((await run(ctx, "atLeast", { min: 5 })).rows.map((r) => r.data.photoCount)).toEqual([5, 5, 6, 6, 6]);
-    expect(await hostError(() => run(ctx, "atLeast", { min: "5; DROP TABLE models" }))).toMatchObject({ code: "SDX3035", message: expect.stringContaining('parameter "min" must be "integer"') });
-    expect(await hostError(() => run(ctx, "named"))).toMatchObject({ code: "SDX3035", message: expect.stringContaining('"who" is missing') });
-    expect(await hostError(() => run(ctx, "named", { who: "a", extra: 1 }))).toMatchObject({ code: "SDX3035", message: expect.stringContaining('no parameter "extra"') });
-    expect(await hostError(() => run(ctx, "nope"))).toMatchObject({ code: "SDX3035", message: expect.stringContaining("declares no query") });
-    expect(await hostError(() => run(ctx, "people", {}, { cursor: "bm90IGEgY3Vyc29y" }))).toMatchObject({ code: "SDX3035", message: expect.stringContaining("cursor") });
+    expect(await hostError(() => run(ctx, "atLeast", { min: "5; DROP TABLE models" }))).toMatchObject({ code: "SDX3055", message: expect.stringContaining('parameter "min" must be "integer"') });
+    expect(await hostError(() => run(ctx, "named"))).toMatchObject({ code: "SDX3055", message: expect.stringContaining('"who" is missing') });
+    expect(await hostError(() => run(ctx, "named", { who: "a", extra: 1 }))).toMatchObject({ code: "SDX3055", message: expect.stringContaining('no parameter "extra"') });
+    expect(await hostError(() => run(ctx, "nope"))).toMatchObject({ code: "SDX3055", message: expect.stringContaining("declares no query") });
+    expect(await hostError(() => run(ctx, "people", {}, { cursor: "bm90IGEgY3Vyc29y" }))).toMatchObject({ code: "SDX3055", message: expect.stringContaining("cursor") });
   });
 
   it("reads only the calling extension's models", async () => {
@@ -100,7 +100,7 @@ describe("named queries over models", () => {
     expect(theirs.map((r) => r.data.name)).toEqual(["rival's"]);
     // A spec naming a model type the extension does not declare is refused before any SQL.
     const foreign = { ...ctx, manifest: makeManifest({ queries: [q("steal", { from: { kind: "models", model: "Secret" }, where: [] })] }) };
-    expect(await hostError(() => run(foreign, "steal"))).toMatchObject({ code: "SDX3035", message: expect.stringContaining("no model Secret") });
+    expect(await hostError(() => run(foreign, "steal"))).toMatchObject({ code: "SDX3055", message: expect.stringContaining("no model Secret") });
   });
 
   it("looks inside array fields with contains", async () => {

@@ -5,7 +5,7 @@
  * - The spec is checked against the calling extension's manifest (`checkQuery`): a model source is
  *   one of its own models, every field is one it has, every sidecar kind one it may read.
  * - Parameters are bound, never spelled into SQL; a declared parameter left out drops the filters
- *   that use it (optional filters), an undeclared or mistyped one is SDX3035.
+ *   that use it (optional filters), an undeclared or mistyped one is SDX3055.
  * - Entries outside the read_entries grants are skipped row by row, exactly as `entries.query`
  *   does; one call scans at most `MAX_SCAN` candidate rows and answers with what it found and a
  *   cursor, so a query over a million rows is paged and never loaded whole.
@@ -37,7 +37,7 @@ export interface QueryRequest {
   cursor?: string | null;
 }
 
-const refused = (message: string) => sdxError("SDX3035", message);
+const refused = (message: string) => sdxError("SDX3055", message);
 
 /** The named query `name` of the calling extension. */
 export function namedQuery(ctx: OpContext, name: string): { spec: QuerySpec; params: ManifestParam[] } {

@@ -262,3 +262,29 @@ export function insertContentIdentity(
     )
     .run(content.uuid, content.hash, content.hashKind, content.size, content.kind, now);
 }
+
+// --- what file operations write (ops/files.ts) ----------------------------------------------------
+
+/** Where a moved entry is now: its location, path and name, and the file's inode and mtime there. */
+export interface MovedEntry {
+  locationId: number;
+  relativePath: string;
+  name: string;
+  extension: string | null;
+  inode: number;
+  modifiedAt: string;
+  hlc: string;
+}
+
+/** Points an entry at its file's new path; its UUID, content, tags and models stay (the row moves). */
+export function moveEntryRow(library: Library, entryId: number, to: MovedEntry, now: string): void {
+  library
+    .stmt(`UPDATE entries SET location_id = ?, relative_path = ?, raw_path = NULL, name = ?, extension = ?, inode = ?, modified_at = ?,
+                              hlc_timestamp = ?, updated_at = ? WHERE id = ?`)
+    .run(to.locationId, to.relativePath, to.name, to.extension, to.inode, to.modifiedAt, to.hlc, now, entryId);
+}
+
+/** Whether an entry of the location has this relative path (a file an action would write over in the index). */
+export function entryAtPath(library: Library, locationId: number, relativePath: string): boolean {
+  return library.stmt("SELECT 1 FROM entries WHERE location_id = ? AND relative_path = ?").get(locationId, relativePath) !== undefined;
+}
