@@ -1,8 +1,8 @@
 /**
  * Finds the Chromium the browser tests drive with playwright-core: $SDX_CHROMIUM, else Debian's
- * `chromium` package (installed by scripts/install-chromium.sh, which .ci/run calls). In CI a
- * missing browser is an error; on a developer machine without it the browser tests are skipped
- * with a loud line saying how to install it.
+ * `chromium` package (scripts/install-chromium.sh installs it; .ci/run exports its path as
+ * SDX_CHROMIUM). With SDX_CHROMIUM or CI set, a missing browser is an error; on a developer
+ * machine without it the browser tests are skipped with a loud line saying how to install it.
  */
 import { existsSync } from "node:fs";
 
