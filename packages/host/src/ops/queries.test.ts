@@ -10,6 +10,7 @@ import { resolveField, type QuerySpec } from "@sdx/sdk/query";
 import { uuidToBlob } from "../store/uuid.js";
 import { call, cleanupTempDirs, hostError, installTest, makeBundle, makeManifest, tempDir, writeTree } from "../store/__tests__/fixture.js";
 import { installExtension } from "../extensions/install.js";
+import { MAX_SCAN, namedQuery, runQuery } from "./queries.js";
 
 afterAll(cleanupTempDirs);
 
@@ -91,6 +92,11 @@ describe("named queries over models", () => {
     expect(await hostError(() => run(ctx, "named", { who: "a", extra: 1 }))).toMatchObject({ code: "SDX3055", message: expect.stringContaining('no parameter "extra"') });
     expect(await hostError(() => run(ctx, "nope"))).toMatchObject({ code: "SDX3055", message: expect.stringContaining("declares no query") });
     expect(await hostError(() => run(ctx, "people", {}, { cursor: "bm90IGEgY3Vyc29y" }))).toMatchObject({ code: "SDX3055", message: expect.stringContaining("cursor") });
+    // The CLI and the preview call runQuery without the op's schema: a page size is checked there too.
+    const people = namedQuery(ctx, "people");
+    for (const limit of [Number.NaN, 0, 2.5, 1001]) {
+      expect(await hostError(async () => runQuery(ctx, { ...people, values: {}, limit }))).toMatchObject({ code: "SDX3055", message: expect.stringContaining("limit must be") });
+    }
   });
 
   it("reads only the calling extension's models", async () => {
@@ -142,9 +148,14 @@ describe("large results and indexes", () => {
     const big = Library.open(path.join(tempDir(), "big"));
     const bigCtx = await installTest(big, [], { manifest: { queries: QUERIES } });
     const metadata = big.db.prepare("INSERT INTO user_metadata (uuid, created_at, updated_at) VALUES (randomblob(16), 'x', 'x')").run().lastInsertRowid;
-    big.db.prepare(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)
+    const insert = big.db.prepare(`WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?)
       INSERT INTO models (uuid, extension_id, model_type, data, standalone, metadata_id, sync_strategy, created_at, updated_at)
-      SELECT unhex(printf('%032x', i)), 'org.example.notes', 'Person', json_object('photoCount', i % 1000), 1, ?, 1, 'x', 'x' FROM n`).run(metadata);
+      SELECT unhex(printf('%032x', i)), 'org.example.notes', 'Person', json_object('photoCount', i % 1000), 1, ?, 1, 'x', 'x' FROM n`);
+    // In slices, yielding between them: a worker blocked for a minute on a busy machine loses vitest's RPC.
+    for (let start = 1; start <= 1_000_000; start += 100_000) {
+      insert.run(start, start + 99_999, metadata);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const first = await run(bigCtx, "people", {}, { limit: 1000 });
     expect(first.rows).toHaveLength(1000);
     expect(first.nextCursor).not.toBeNull();
@@ -153,6 +164,33 @@ describe("large results and indexes", () => {
     expect(new Set([...first.rows, ...second.rows].map((r) => r.id)).size).toBe(2000);
     expect(second.rows[0]!.data.photoCount).toBeLessThanOrEqual(first.rows.at(-1)!.data.photoCount as number);
     big.close();
+  }, 180_000);
+
+  it("scans a bounded number of entries outside the grant per call, and pages on to the granted ones", async () => {
+    const walled = Library.open(path.join(tempDir(), "walled"));
+    const root = tempDir("sdx-walled-");
+    // More ungranted files than one call scans (MAX_SCAN), all sorting before the granted ones.
+    const files: Record<string, string> = { "zz-1.txt": "granted one", "zz-2.txt": "granted two" };
+    for (let i = 0; i < MAX_SCAN + 500; i++) files[`private/m${String(i).padStart(5, "0")}.md`] = `private ${i}`;
+    writeTree(root, files);
+    await indexLocation(walled, root, { media: false });
+    const walledCtx = await installTest(walled, [{ kind: "read_entries", glob: "**/*.txt" }], { manifest: { queries: QUERIES } });
+
+    const first = await run(walledCtx, "files", {}, { limit: 10 });
+    expect(first.rows).toEqual([]); // MAX_SCAN private entries looked at, none shown
+    expect(first.nextCursor).not.toBeNull();
+    const titles: string[] = [];
+    let cursor: string | null = first.nextCursor;
+    let calls = 1;
+    while (cursor) {
+      const page = await run(walledCtx, "files", {}, { limit: 10, cursor });
+      titles.push(...page.rows.map((r) => r.title));
+      cursor = page.nextCursor;
+      calls += 1;
+    }
+    expect(titles).toEqual(["zz-1.txt", "zz-2.txt"]);
+    expect(calls).toBe(2);
+    walled.close();
   }, 180_000);
 
   it("filters through the index the codegen emits for a queried field", async () => {

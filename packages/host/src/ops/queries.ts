@@ -213,6 +213,10 @@ function shapeEntry(ctx: OpContext, spec: QuerySpec, row: QueryEntryRow, exifRea
 export function runQuery(ctx: OpContext, request: QueryRequest): QueryPage {
   const bound = bindParams(request.params, request.values);
   const { plan: compiled, values } = plan(ctx, request.spec, request.params, bound);
+  // The op's schema bounds a guest's limit; the CLI and the preview pass theirs here.
+  if (request.limit !== undefined && (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > MAX_QUERY_LIMIT)) {
+    throw refused(`limit must be a whole number from 1 to ${MAX_QUERY_LIMIT}, got ${String(request.limit)}`);
+  }
   const limit = Math.min(request.limit ?? request.spec.limit ?? DEFAULT_PAGE, MAX_QUERY_LIMIT);
   if (request.spec.from.kind === "entries") ctx.grants.requireReadEntries("run a query over entries");
   const exifReadable = request.spec.from.kind === "entries" && canReadSidecar(ctx, "exif");
