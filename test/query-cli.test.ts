@@ -1,13 +1,19 @@
 /** Named queries end to end: declared with @query(), run from a job with ctx.query() and from `sdx query`. */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sdx, sdxJson, tempDir } from "./helpers/cli.js";
+import { sdx, sdxJsonAsync, tempDir } from "./helpers/cli.js";
 
 interface Row { kind: string; title: string; data: Record<string, unknown> }
 
+// Setup (init, build, runs) is in beforeAll and each check spawns a few `sdx` processes, without
+// blocking the test worker (a worker blocked for a minute loses vitest's RPC on a busy machine).
 describe("named queries", () => {
-  it("run from a job and from the CLI, paged, with bound parameters and located refusals", () => {
+  const id = "org.example.counter";
+  let library = "";
+  let reportResult: unknown;
+
+  beforeAll(async () => {
     const work = tempDir("sdx-query-");
     const project = join(work, "counter");
     expect(sdx(["init", project]).status).toBe(0);
@@ -37,32 +43,41 @@ describe("named queries", () => {
     writeFileSync(join(notes, "a.txt"), "one two three");
     writeFileSync(join(notes, "b.txt"), "four five");
     writeFileSync(join(notes, "c.txt"), "six seven eight nine");
-    const build = sdxJson<{ bundlePath: string }>(["build", project]);
+    const build = await sdxJsonAsync<{ bundlePath: string }>(["build", project]);
     expect(build.status, build.stderr).toBe(0);
-    const library = join(work, "library");
-    expect(sdxJson(["run", build.json.bundlePath, "countAll", "--library", library, "--param", `location=${notes}`]).status).toBe(0);
-
-    const id = "org.example.counter";
-    const report = sdxJson<{ result: unknown }>(["run", id, "report", "--library", library]);
+    library = join(work, "library");
+    expect((await sdxJsonAsync(["run", build.json.bundlePath, "countAll", "--library", library, "--param", `location=${notes}`])).status).toBe(0);
+    const report = await sdxJsonAsync<{ result: unknown }>(["run", id, "report", "--library", library]);
     expect(report.status, report.stderr).toBe(0);
-    expect(report.json.result).toEqual(["c.txt", "a.txt"]);
+    reportResult = report.json.result;
+  });
 
-    const all = sdxJson<{ rows: Row[]; nextCursor: string | null }>(["query", `${id}.longNotes`, "--library", library]);
+  it("run from a job with ctx.queryAll", async () => {
+    expect(reportResult).toEqual(["c.txt", "a.txt"]);
+  });
+
+  it("run from the CLI, paged by cursor, with bound parameters", async () => {
+    const all = await sdxJsonAsync<{ rows: Row[]; nextCursor: string | null }>(["query", `${id}.longNotes`, "--library", library]);
     expect(all.json.rows.map((r) => [r.title, r.data.words])).toEqual([["c.txt", 4], ["a.txt", 3], ["b.txt", 2]]);
-    const first = sdxJson<{ rows: Row[]; nextCursor: string }>(["query", `${id}.longNotes`, "--library", library, "--limit", "2"]);
+    const first = await sdxJsonAsync<{ rows: Row[]; nextCursor: string }>(["query", `${id}.longNotes`, "--library", library, "--limit", "2"]);
     expect(first.json.rows).toHaveLength(2);
-    const rest = sdxJson<{ rows: Row[]; nextCursor: string | null }>(["query", `${id}.longNotes`, "--library", library, "--limit", "2", "--cursor", first.json.nextCursor]);
+    const rest = await sdxJsonAsync<{ rows: Row[]; nextCursor: string | null }>(["query", `${id}.longNotes`, "--library", library, "--limit", "2", "--cursor", first.json.nextCursor]);
     expect(rest.json.rows.map((r) => r.title)).toEqual(["b.txt"]);
-    expect(sdxJson<{ rows: Row[] }>(["query", `${id}.longNotes`, "--library", library, "--param", "min=4"]).json.rows.map((r) => r.title)).toEqual(["c.txt"]);
-    expect(sdxJson<{ rows: Row[] }>(["query", `${id}.counted`, "--library", library]).json.rows.map((r) => [r.kind, r.title])).toEqual([["entry", "a.txt"], ["entry", "b.txt"], ["entry", "c.txt"]]);
-    expect(sdxJson<{ rows: Row[] }>(["query", id, "--filter", "tags = '#counted' AND name LIKE 'b%'", "--library", library]).json.rows.map((r) => r.title)).toEqual(["b.txt"]);
+    expect((await sdxJsonAsync<{ rows: Row[] }>(["query", `${id}.longNotes`, "--library", library, "--param", "min=4"])).json.rows.map((r) => r.title)).toEqual(["c.txt"]);
+  });
 
-    const injected = sdxJson<{ error: { code: string; message: string } }>(["query", `${id}.longNotes`, "--library", library, "--param", "min=1 OR 1=1"]);
+  it("run over entries, named or in the filter language", async () => {
+    expect((await sdxJsonAsync<{ rows: Row[] }>(["query", `${id}.counted`, "--library", library])).json.rows.map((r) => [r.kind, r.title])).toEqual([["entry", "a.txt"], ["entry", "b.txt"], ["entry", "c.txt"]]);
+    expect((await sdxJsonAsync<{ rows: Row[] }>(["query", id, "--filter", "tags = '#counted' AND name LIKE 'b%'", "--library", library])).json.rows.map((r) => r.title)).toEqual(["b.txt"]);
+  });
+
+  it("refuse an injected parameter, an unknown query and filter text outside the language", async () => {
+    const injected = await sdxJsonAsync<{ error: { code: string; message: string } }>(["query", `${id}.longNotes`, "--library", library, "--param", "min=1 OR 1=1"]);
     expect(injected.status).toBe(1);
     expect(injected.json.error).toMatchObject({ code: "SDX3055", message: expect.stringContaining('parameter "min" must be "number"') });
-    const unknown = sdxJson<{ error: { code: string } }>(["query", `${id}.nothing`, "--library", library]);
+    const unknown = await sdxJsonAsync<{ error: { code: string } }>(["query", `${id}.nothing`, "--library", library]);
     expect(unknown.json.error.code).toBe("SDX3055");
-    const outside = sdxJson<{ error: { code: string; message: string } }>(["query", id, "--filter", "name = 'a.txt' OR name = 'b.txt'", "--library", library]);
+    const outside = await sdxJsonAsync<{ error: { code: string; message: string } }>(["query", id, "--filter", "name = 'a.txt' OR name = 'b.txt'", "--library", library]);
     expect(outside.json.error).toMatchObject({ code: "SDX3055", message: expect.stringContaining("OR is not part of the filter language") });
   });
 });
