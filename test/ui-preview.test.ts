@@ -66,7 +66,7 @@ describe.skipIf(!executablePath)("the UI preview in Chromium", () => {
     }
   });
 
-  it("listens on 127.0.0.1 and answers nothing without its token or under another host name", async () => {
+  it("listens on 127.0.0.1, answers nothing without its token or under another host name, and checks what the page asks", async () => {
     const { origin, searchParams } = new URL(url);
     expect(new URL(url).hostname).toBe("127.0.0.1");
     const status = (path: string, headers: Record<string, string> = {}) => new Promise<number>((resolve, reject) => {
@@ -81,6 +81,10 @@ describe.skipIf(!executablePath)("the UI preview in Chromium", () => {
     expect(await status("/api/ui", { "x-sdx-token": "guess" })).toBe(403);
     expect(await status("/api/ui", { "x-sdx-token": searchParams.get("token")!, host: "evil.example:80" })).toBe(403);
     expect(await status("/api/ui", { "x-sdx-token": searchParams.get("token")! })).toBe(200);
+    // What the page asks for is checked like any caller's: a bad page size, a section that is not declared.
+    const auth = { "x-sdx-token": searchParams.get("token")! };
+    expect(await status("/api/rows?source=view:places_map&limit=abc", auth)).toBe(400);
+    expect(await status("/api/rows?source=view:nothing", auth)).toBe(404);
   });
 
   it("shows Places as a map with one marker per photo with a GPS position", async () => {
