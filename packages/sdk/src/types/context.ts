@@ -9,6 +9,7 @@ import type {
   ActionChange, Collection, CollectionItemRef, Device, Entry, EntryKind, JsonValue, LogLevel, ModelScopeRef, SdPath,
   TagTarget, Tensor, Uuid,
 } from "./data.js";
+import type { DetectedFaces, JsonSchema, ModelChoice, ModelFamily, OcrText, PromptTemplate, TensorRef } from "./ai.js";
 
 /** A class decorated with `@model`. */
 export type ModelClass<T = object> = new () => T;
@@ -99,12 +100,31 @@ export interface Vdfs {
   setCustomMetadata(target: { content: Uuid } | { entry: Uuid }, data: JsonValue): Promise<void>;
 }
 
-/** A registered model, reached through `ctx.ai().fromRegistered(name)`. */
+/** Something an image operation reads: an entry (read by the host with the read_entries rules) or encoded bytes. */
+export type ImageSource = Entry | Uint8Array;
+
+/**
+ * A registered model, reached through `ctx.ai().fromRegistered(name)`. The task-level operations
+ * (`detectFaces`, `embedFace`, `classify`, `ocr`, `generateJson`) do the pre- and post-processing on
+ * the host, by the family the model declared at registration; `run` is for models the host does not know.
+ * @see docs/ai.md
+ */
 export interface AiModel {
-  /** Runs an ONNX model: named input tensors in, named output tensors out. */
-  run(inputs: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  readonly name: string;
+  /** Runs an ONNX model: named input tensors (or host-side tensors from `imageTensor`) in, named output tensors out. */
+  run(inputs: Record<string, Tensor | TensorRef>): Promise<Record<string, Tensor>>;
+  /** Faces in an image (a `face_detector` model): boxes, scores, landmarks when the model has them. */
+  detectFaces(image: ImageSource, options?: { threshold?: number }): Promise<DetectedFaces>;
+  /** The unit-length embedding of the face in `box` (a `face_embedder` model). */
+  embedFace(image: ImageSource, box: [number, number, number, number]): Promise<Float32Array>;
+  /** The best labels of an image (an `image_classifier` model), best first. */
+  classify(image: ImageSource, options?: { top?: number }): Promise<Array<{ label: string; score: number }>>;
+  /** The text of an image (the core OCR: model name `core:ocr`, grant `use_model` category `ocr`). */
+  ocr(image: ImageSource): Promise<OcrText>;
   /** Text generation (language models). */
   generate(prompt: string, options?: GenerateOptions): Promise<string>;
+  /** Generation parsed as JSON and validated against `schema`, asked again (up to `retries`, default 2) when it does not fit. */
+  generateJson<T = unknown>(prompt: string, schema: JsonSchema, options?: GenerateOptions & { retries?: number }): Promise<T>;
   chat(messages: ChatMessage[], options?: GenerateOptions): Promise<ChatMessage>;
   embed(texts: string[]): Promise<Float32Array[]>;
 }
@@ -140,8 +160,15 @@ export interface ImageTensorOptions {
 
 export interface Ai {
   fromRegistered(name: string): AiModel;
-  /** Decodes an entry (or bytes), orients it by EXIF, resizes and normalizes it into a tensor. */
-  imageTensor(source: Entry | Uint8Array, options: ImageTensorOptions): Promise<{ tensor: Tensor; width: number; height: number }>;
+  /** The first installed model of a category the user's preference allows (local first by default). */
+  withModel(choice: ModelChoice): Promise<AiModel>;
+  /**
+   * Decodes an entry (or bytes), orients it by EXIF, resizes and normalizes it into a tensor that
+   * stays on the host: pass `tensor` to `run`.
+   */
+  imageTensor(source: ImageSource, options: ImageTensorOptions): Promise<{ tensor: TensorRef; width: number; height: number }>;
+  /** A Jinja template from the extension's `prompts/`. */
+  promptTemplate(name: string): PromptTemplate;
   /** Renders a Jinja template from the extension's `prompts/`. */
   renderPrompt(template: string, variables: Record<string, JsonValue>): Promise<string>;
 }
@@ -155,6 +182,8 @@ export interface ModelRegistration {
   name: string;
   category: string;
   source: ModelSource;
+  /** What the model is, for the task-level operations; checked against the model when it is installed. */
+  family?: ModelFamily;
 }
 
 export interface RegisteredModelInfo {
@@ -163,6 +192,8 @@ export interface RegisteredModelInfo {
   sha256: string;
   size: number;
   installed: boolean;
+  /** The declared family's kind, or null. */
+  family?: string | null;
 }
 
 export interface ModelRegistry {
