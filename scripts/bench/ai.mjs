@@ -13,8 +13,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ort from "onnxruntime-node";
 import sharp from "sharp";
-import { readBundle } from "../../packages/bundle/dist/index.js";
-import { Host, ModelRegistry } from "../../packages/host/dist/index.js";
+import { readBundle } from "../../packages/bundle-format/dist/index.js";
+import { Host } from "../../packages/host/dist/index.js";
 import { OnnxSessions } from "../../packages/host/dist/core/ai/onnx.js";
 import { configureInference } from "../../packages/host/dist/core/ai/runtime.js";
 import { defaultOcrModels, recognize } from "../../packages/host/dist/core/ocr/index.js";
@@ -64,7 +64,7 @@ function iou(a: number[], b: number[]): number {
 }
 
 @extension({
-  id: "${EXTENSION}", name: "Face detection bench", version: "1.0.0", minCoreVersion: "2.0.0",
+  id: "${EXTENSION}", name: "Face detection bench", version: "1.0.0", description: "Face detection only, for the benchmark.", minCoreVersion: "2.0.0", requiredFeatures: ["ai_models"],
   permissions: [Permission.readEntries({ glob: "**/*.jpg" }), Permission.useModel({ category: "face_detection", preference: "local" })],
 })
 export class FacesBench {
