@@ -25,7 +25,7 @@ import { median, ms, ratio } from "./util.mjs";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const SDX = join(root, "packages/cli/bin/sdx.js");
 const EXTENSION = "org.sdx.bench.faces";
-const ROUNDS = 5;
+const ROUNDS = 6;
 
 /**
  * `../shared/fixtures` from any checkout (the repository, a worktree beside it, a clone elsewhere):
@@ -180,16 +180,15 @@ async function faceDetection(work, fixtures) {
     const counts = [await sdx(false), await sdx(true), await rawLoop()];
     if (new Set(counts).size !== 1) throw new Error(`the three sides found different faces: ${counts.join(", ")}`);
     const times = { task: [], run: [], raw: [] };
+    const sides = [["task", () => sdx(false)], ["run", () => sdx(true)], ["raw", rawLoop]];
     for (let r = 0; r < ROUNDS; r++) {
-      let start = performance.now();
-      await sdx(false);
-      times.task.push((performance.now() - start) / files.length);
-      start = performance.now();
-      await sdx(true);
-      times.run.push((performance.now() - start) / files.length);
-      start = performance.now();
-      await rawLoop();
-      times.raw.push((performance.now() - start) / files.length);
+      // Each round starts with another side, so no side always follows the same one.
+      for (let k = 0; k < sides.length; k++) {
+        const [name, side] = sides[(r + k) % sides.length];
+        const start = performance.now();
+        await side();
+        times[name].push((performance.now() - start) / files.length);
+      }
     }
     const [task, run, direct] = [median(times.task), median(times.run), median(times.raw)];
     return {

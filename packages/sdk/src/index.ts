@@ -27,7 +27,7 @@ export type {
   ActionChange, ActionPreview, TagTarget, CollectionItemRef, ModelScopeRef, Collection, LogLevel,
 } from "./types/data.js";
 export type {
-  ModelClass, EntryQuery, ModelQuery, FilterOp, Vdfs, Ai, AiModel, GenerateOptions, ChatMessage, ImageTensorOptions, ImageSource,
+  ModelClass, EntryQuery, ModelQuery, FilterOp, Vdfs, BlobAccessors, Ai, AiModel, GenerateOptions, ChatMessage, ImageTensorOptions, ImageSource,
   ModelSource, ModelRegistration, RegisteredModelInfo, ModelRegistry, DeviceSelector, Logger,
   ExtensionContext, TaskContext, JobContext, ActionContext, AgentContext,
   TemporalMemory, AssociativeMemory, WorkingMemory,

@@ -84,7 +84,7 @@ export function counter(): i32 { count += 1; return count; }
 describe("kernel limits (the guarantees guest code has)", () => {
   let limited: OpContext;
   let other: OpContext;
-  const on = (c: OpContext, name: string, args: Array<number | ArrayBufferView>) =>
+  const on = async (c: OpContext, name: string, args: Array<number | ArrayBufferView>) =>
     (kernelOps["kernel.call"] as OpHandler<"kernel.call">)(c, { name, args: args as never });
 
   beforeAll(async () => {

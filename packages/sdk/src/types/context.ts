@@ -58,6 +58,15 @@ export interface ModelQuery<T> {
   count(): Promise<number>;
 }
 
+/**
+ * Loaders for a model's blob fields. Lazy blob fields are optional fields of the model class (the
+ * build warns otherwise), so the accessors are typed for the optional data fields; at run time there
+ * is one per `@blobData` field of the model's declaration.
+ */
+export type BlobAccessors<T> = {
+  readonly [K in keyof T as K extends "id" ? never : T[K] extends (...args: never[]) => unknown ? never : undefined extends T[K] ? K : never]-?: () => Promise<T[K]>;
+};
+
 /** The virtual distributed file system, as the extension's grants let it see it. */
 export interface Vdfs {
   queryEntries(): EntryQuery;
@@ -76,6 +85,13 @@ export interface Vdfs {
   queryModels<T extends object>(modelClass: ModelClass<T>): ModelQuery<T>;
   /** Loads a lazy `@blobData` field into the model and returns it. */
   loadBlob<T extends object, K extends keyof T & string>(model: T, field: K): Promise<T[K]>;
+  /**
+   * The model's `@blobData` fields as loaders, the spec's `analysis.detected_faces().await`:
+   * `await vdfs.blobs(analysis).detectedFaces()` returns the field, loading it (and keeping it on the
+   * model) only when it is not loaded yet. One accessor per blob field the model declares.
+   * @see docs/blobs.md
+   */
+  blobs<T extends object>(model: T): BlobAccessors<T>;
   /** Where a model returned or created by this Vdfs is attached (`{ content }`, `{ entry }` or `{ standalone: true }`); `null` for other objects. */
   scopeOf(model: object): ModelScopeRef | null;
   /** Saves the model's current fields (by `model.id`). */

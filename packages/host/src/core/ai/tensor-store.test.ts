@@ -7,7 +7,7 @@ describe("TensorStore", () => {
   it("answers a handle only to the extension that made it", () => {
     const store = new TensorStore();
     const ref = store.put("a", tensor(4, 2));
-    expect(store.get("a", ref).data[0]).toBe(2);
+    expect((store.get("a", ref).data as Float32Array)[0]).toBe(2);
     expect(() => store.get("b", ref)).toThrow(expect.objectContaining({ code: "SDX3008" }));
   });
 
@@ -19,7 +19,7 @@ describe("TensorStore", () => {
     expect(first.own).toBe(true);
     expect(second.own).toBe(false);
     expect(second.tensor.data).not.toBe(first.tensor.data);
-    const moved = first.tensor.data.slice();
+    const moved = (first.tensor.data as Float32Array).slice();
     store.giveBack(ref, moved);
     expect(store.get("a", ref).data).toBe(moved);
     // Lost on the way (a detached buffer): the handle goes with it.
