@@ -89,7 +89,7 @@ export interface Vdfs {
    * The model's `@blobData` fields as loaders, the spec's `analysis.detected_faces().await`:
    * `await vdfs.blobs(analysis).detectedFaces()` returns the field, loading it (and keeping it on the
    * model) only when it is not loaded yet. One accessor per blob field the model declares.
-   * @see docs/blobs.md
+   * @see docs/api.md#lazy-blobs
    */
   blobs<T extends object>(model: T): BlobAccessors<T>;
   /** Where a model returned or created by this Vdfs is attached (`{ content }`, `{ entry }` or `{ standalone: true }`); `null` for other objects. */
