@@ -17,6 +17,7 @@ import { blobToUuid } from "../store/uuid.js";
 import { cleanupTempDirs, installTest, makeManifest, tempDir, writeTree } from "../store/__tests__/fixture.js";
 import { closeAi, registryFor } from "../core/ai/runtime.js";
 import { fixedDetectorModel, meanColourModel } from "../core/ai/testing/onnx-writer.js";
+import { renderPage } from "../core/ocr/render-page.js";
 import { startLlmPeer, type LlmPeer } from "../core/ai/testing/llm-peers.js";
 
 const dispatch = createDispatcher({ ...aiOps, ...promptOps });
@@ -75,6 +76,7 @@ beforeAll(async () => {
     { kind: "use_model", category: "faces", preference: "local" },
     { kind: "use_model", category: "labels", preference: "local" },
     { kind: "use_model", category: "llm", preference: "local" },
+    { kind: "use_model", category: "ocr", preference: "local" },
   ];
   photos = await context("org.example.photos", grants);
   other = await context("org.example.other", grants);
@@ -156,6 +158,19 @@ describe("task-level operations", () => {
   });
 });
 
+describe("the core OCR", () => {
+  it("reads a page through the reserved model core:ocr, and needs the ocr grant", async () => {
+    const page = await renderPage(720, 200, [{ text: "Hello sdx 2026", x: 60, y: 120, size: 64 }]);
+    const result = await ok<{ text: string; lines: Array<{ text: string; box: number[] }>; width: number }>(photos, "ai.ocr", { model: "core:ocr", source: { bytes: page.bytes } });
+    expect(result.text).toBe("Hello sdx 2026");
+    expect(result.width).toBe(720);
+    expect(result.lines[0]!.box[0]).toBeLessThan(80);
+    expect((await fails(photos, "ai.ocr", { model: "detector", source: { bytes: page.bytes } })).message).toMatch(/use the model name "core:ocr"/);
+    const noGrant = await context("org.example.noocr", [{ kind: "use_model", category: "faces", preference: "local" }]);
+    expect((await fails(noGrant, "ai.ocr", { model: "core:ocr", source: { bytes: page.bytes } })).code).toBe("SDX3001");
+  }, 120_000);
+});
+
 describe("language models and templates", () => {
   it("generateJson validates against the schema and asks again with what was wrong", async () => {
     const schema = { type: "object", properties: { title: { type: "string" }, stars: { type: "integer", minimum: 1, maximum: 5 } }, required: ["title", "stars"] };
@@ -172,6 +187,11 @@ describe("language models and templates", () => {
     expect(failed.code).toBe("SDX3002");
     expect(failed.message).toMatch(/after 2 attempts.*title/);
     expect((await fails(photos, "ai.generateJson", { model: "chat", prompt: "x", schema: { type: "no-such-type" } })).message).toMatch(/JSON Schema cannot be used/);
+    // A prompt template is rendered first, as for generate.
+    llm.scripted.push("{\"title\": \"Dune\", \"stars\": 5}");
+    const templated = await ok<{ value: unknown }>(photos, "ai.generateJson", { model: "chat", prompt: "", schema, options: { template: "ask", variables: { thing: "a book", who: "kids" } } });
+    expect(templated.value).toEqual({ title: "Dune", stars: 5 });
+    expect(String(llm.requests.at(-1)!.body.prompt)).toMatch(/^Describe a book for kids\.\n\nAnswer with JSON only/);
   });
 
   it("ai.pick chooses an installed model of the category the preference allows", async () => {

@@ -15,6 +15,7 @@ import { notFound, validationFailed } from "../errors.js";
 import { resolveFamily, requireKind, type ResolvedFamily } from "../core/ai/families.js";
 import { classify, detectFaces, embedFace } from "../core/ai/vision.js";
 import { generateJson } from "../core/ai/json-output.js";
+import { renderPrompt } from "../core/ai/prompts.js";
 import { loaderFor } from "../core/ai/loaders/index.js";
 import { offMachineOrigin, requireModelUse } from "../core/ai/policy.js";
 import { recognize } from "../core/ocr/index.js";
@@ -82,7 +83,9 @@ export const aiTaskOps: OpHandlers = {
     if (!found.endpoint) throw validationFailed(`model ${request.model} is an ONNX file model; generateJson needs a model served by Ollama or an OpenAI-compatible server`);
     const loader = loaderFor(found.endpoint);
     const settings = { maxTokens: request.options?.maxTokens, temperature: request.options?.temperature };
-    const answer = await generateJson(request.prompt, request.schema, request.retries ?? 2, (prompt) => loader.generate(prompt, settings));
+    const template = request.options?.template;
+    const prompt = template ? renderPrompt(ctx.bundle?.prompts, template, { ...request.options?.variables, prompt: request.prompt }) : request.prompt;
+    const answer = await generateJson(prompt, request.schema, request.retries ?? 2, (text) => loader.generate(text, settings));
     const origin = offMachineOrigin(found);
     if (origin) publish(ctx, { type: "data_sent_off_machine", op: "ai.generateJson", model: request.model, origin });
     return answer;
