@@ -88,7 +88,7 @@ export interface OcrText {
 
 /**
  * A tensor kept on the host (made by `ai().imageTensor`): pass it to `run` as it is; its data never
- * enters the sandbox unless `read()` asks for it. Unused tensors are dropped after two minutes.
+ * enters the sandbox unless `read()` asks for it. Unused tensors are dropped after a minute.
  */
 export interface TensorRef {
   readonly ref: string;

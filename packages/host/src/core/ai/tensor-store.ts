@@ -22,9 +22,9 @@ interface Held {
 }
 
 export interface TensorStoreOptions {
-  /** Bytes held per extension (default 512 MiB). */
+  /** Bytes held per extension (default 256 MiB: the largest image tensor, 16 Mpx, is 192 MiB). */
   maxBytes?: number;
-  /** A handle unused this long is dropped (default 120 s). */
+  /** A handle unused this long is dropped (default 60 s). */
   idleMs?: number;
   now?: () => number;
 }
@@ -36,8 +36,8 @@ export class TensorStore {
   private readonly now: () => number;
 
   constructor(options: TensorStoreOptions = {}) {
-    this.maxBytes = options.maxBytes ?? 512 * 1024 * 1024;
-    this.idleMs = options.idleMs ?? 120_000;
+    this.maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+    this.idleMs = options.idleMs ?? 60_000;
     this.now = options.now ?? Date.now;
   }
 
