@@ -50,8 +50,11 @@ class AiModelImpl implements AiModel {
   async chat(messages: ChatMessage[], options?: GenerateOptions): Promise<ChatMessage> {
     return (await callHost("ai.chat", { model: this.name, messages, options })).message;
   }
-  async embed(texts: string[]): Promise<Float32Array[]> {
-    return (await callHost("ai.embed", { model: this.name, texts })).embeddings;
+  embed(text: string): Promise<Float32Array>;
+  embed(texts: string[]): Promise<Float32Array[]>;
+  async embed(input: string | string[]): Promise<Float32Array | Float32Array[]> {
+    if (typeof input === "string") return (await callHost("ai.embed", { model: this.name, texts: [input] })).embeddings[0]!;
+    return (await callHost("ai.embed", { model: this.name, texts: input })).embeddings;
   }
 }
 

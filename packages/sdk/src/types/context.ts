@@ -157,6 +157,9 @@ export interface AiModel {
   /** Generation parsed as JSON and validated against `schema`, asked again (up to `retries`, default 2) when it does not fit. */
   generateJson<T = unknown>(prompt: string, schema: JsonSchema, options?: GenerateOptions & { retries?: number }): Promise<T>;
   chat(messages: ChatMessage[], options?: GenerateOptions): Promise<ChatMessage>;
+  /** The embedding of one text (the spec's `embed(text)`): one call, one vector. */
+  embed(text: string): Promise<Float32Array>;
+  /** Embeddings of several texts in one call, in order. */
   embed(texts: string[]): Promise<Float32Array[]>;
 }
 
