@@ -8,7 +8,7 @@
 // overrides); without them the face rows say SKIPPED.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ort from "onnxruntime-node";
@@ -315,7 +315,8 @@ export async function run() {
   }
   notes.push(
     `Cold load: median of 3, each in a fresh session cache (a new worker thread); "with worker start" is the wall time of the first \`info()\`.`,
-    `Machine: ${cpus().length} cores.`,
+    // The load says how far apart the two sides can drift: on a shared machine they wait for cores unequally.
+    `Machine: ${cpus().length} cores; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(" / ")} (1 / 5 / 15 min).`,
   );
   return {
     title: "AI inference: face detection through the sandbox vs raw onnxruntime, model cold load, OCR",
