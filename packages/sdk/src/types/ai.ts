@@ -1,9 +1,10 @@
 /**
- * Types of the task-level AI operations and of model families (how a registered model says what
- * it is, so the host can prepare its input and read its output).
+ * Types of `ctx.ai()` and `ctx.models()`: the task-level AI operations, model families (how a
+ * registered model says what it is, so the host can prepare its input and read its output),
+ * host-side tensors, language models and prompt templates.
  * @see docs/ai.md
  */
-import type { Tensor, TensorType } from "./data.js";
+import type { Entry, JsonValue, Tensor, TensorType } from "./data.js";
 
 /** Per RGB channel `(v / scale − mean) / std`, and the tensor layout. */
 export interface ImageNormalization {
@@ -111,8 +112,112 @@ export interface ModelChoice {
 export interface PromptTemplate {
   readonly name: string;
   /** Renders it (Jinja) with `values`. */
-  render(values?: Record<string, import("./data.js").JsonValue>): Promise<string>;
+  render(values?: Record<string, JsonValue>): Promise<string>;
 }
 
 /** A JSON Schema (draft 2020-12 or 7) that `generateJson` validates the answer against. */
-export type JsonSchema = Record<string, import("./data.js").JsonValue>;
+export type JsonSchema = Record<string, JsonValue>;
+
+/** Something an image operation reads: an entry (read by the host with the read_entries rules) or encoded bytes. */
+export type ImageSource = Entry | Uint8Array;
+
+/**
+ * A registered model, reached through `ctx.ai().fromRegistered(name)`. The task-level operations
+ * (`detectFaces`, `embedFace`, `classify`, `ocr`, `generateJson`) do the pre- and post-processing on
+ * the host, by the family the model declared at registration; `run` is for models the host does not know.
+ * @see docs/ai.md
+ */
+export interface AiModel {
+  readonly name: string;
+  /** Runs an ONNX model: named input tensors (or host-side tensors from `imageTensor`) in, named output tensors out. */
+  run(inputs: Record<string, Tensor | TensorRef>): Promise<Record<string, Tensor>>;
+  /** Faces in an image (a `face_detector` model): boxes, scores, landmarks when the model has them. */
+  detectFaces(image: ImageSource, options?: { threshold?: number }): Promise<DetectedFaces>;
+  /** The unit-length embedding of the face in `box` (a `face_embedder` model). */
+  embedFace(image: ImageSource, box: [number, number, number, number]): Promise<Float32Array>;
+  /** The best labels of an image (an `image_classifier` model), best first. */
+  classify(image: ImageSource, options?: { top?: number }): Promise<Array<{ label: string; score: number }>>;
+  /** The text of an image (the core OCR: model name `core:ocr`, grant `use_model` category `ocr`). */
+  ocr(image: ImageSource): Promise<OcrText>;
+  /** Text generation (language models). */
+  generate(prompt: string, options?: GenerateOptions): Promise<string>;
+  /** Generation parsed as JSON and validated against `schema`, asked again (up to `retries`, default 2) when it does not fit. */
+  generateJson<T = unknown>(prompt: string, schema: JsonSchema, options?: GenerateOptions & { retries?: number }): Promise<T>;
+  chat(messages: ChatMessage[], options?: GenerateOptions): Promise<ChatMessage>;
+  /** The embedding of one text (the spec's `embed(text)`): one call, one vector. */
+  embed(text: string): Promise<Float32Array>;
+  /** Embeddings of several texts in one call, in order. */
+  embed(texts: string[]): Promise<Float32Array[]>;
+}
+
+export interface GenerateOptions {
+  maxTokens?: number;
+  temperature?: number;
+  /** Prompt template in `prompts/` rendered with Jinja before sending. */
+  template?: string;
+  variables?: Record<string, JsonValue>;
+}
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** Host-side image preparation: pixels never cross the boundary as JSON. */
+export interface ImageTensorOptions {
+  width: number;
+  height: number;
+  /** `"fill"` stretches (no letterbox), `"cover"` crops, `"contain"` pads. */
+  fit?: "fill" | "cover" | "contain";
+  /** Per-channel `(v/scale - mean) / std`. */
+  mean?: [number, number, number];
+  std?: [number, number, number];
+  /** Divide pixel values by this first (default 1). */
+  scale?: number;
+  layout?: "nchw" | "nhwc";
+  /** Crop box in original pixels, applied after EXIF orientation. */
+  crop?: { x: number; y: number; width: number; height: number };
+}
+
+export interface Ai {
+  fromRegistered(name: string): AiModel;
+  /** The first installed model of a category the user's preference allows (local first by default). */
+  withModel(choice: ModelChoice): Promise<AiModel>;
+  /**
+   * Decodes an entry (or bytes), orients it by EXIF, resizes and normalizes it into a tensor that
+   * stays on the host: pass `tensor` to `run`.
+   */
+  imageTensor(source: ImageSource, options: ImageTensorOptions): Promise<{ tensor: TensorRef; width: number; height: number }>;
+  /** A Jinja template from the extension's `prompts/`. */
+  promptTemplate(name: string): PromptTemplate;
+  /** Renders a Jinja template from the extension's `prompts/`. */
+  renderPrompt(template: string, variables: Record<string, JsonValue>): Promise<string>;
+}
+
+export type ModelSource =
+  | { kind: "bundled"; path: string }
+  | { kind: "download"; url: string; sha256: string }
+  | { kind: "local"; path: string };
+
+export interface ModelRegistration {
+  name: string;
+  category: string;
+  source: ModelSource;
+  /** What the model is, for the task-level operations; checked against the model when it is installed. */
+  family?: ModelFamily;
+}
+
+export interface RegisteredModelInfo {
+  name: string;
+  category: string;
+  sha256: string;
+  size: number;
+  installed: boolean;
+  /** The declared family's kind, or null. */
+  family?: string | null;
+}
+
+export interface ModelRegistry {
+  register(registration: ModelRegistration): Promise<RegisteredModelInfo>;
+  get(name: string): Promise<RegisteredModelInfo | null>;
+}

@@ -7,9 +7,14 @@
  */
 import type {
   ActionChange, Collection, CollectionItemRef, Device, Entry, EntryData, EntryKind, JsonValue, LogLevel, ModelScopeRef, SdPath,
-  TagTarget, Tensor, Uuid,
+  TagTarget, Uuid,
 } from "./data.js";
-import type { DetectedFaces, JsonSchema, ModelChoice, ModelFamily, OcrText, PromptTemplate, TensorRef } from "./ai.js";
+import type { Ai, ModelRegistry } from "./ai.js";
+
+// The AI types live in ai.ts; these names stay importable from here.
+export type {
+  Ai, AiModel, ChatMessage, GenerateOptions, ImageSource, ImageTensorOptions, ModelRegistration, ModelRegistry, ModelSource, RegisteredModelInfo,
+} from "./ai.js";
 
 /** A class decorated with `@model`. */
 export type ModelClass<T = object> = new () => T;
@@ -129,110 +134,6 @@ export interface Vdfs {
   createDirectory(path: SdPath | string): Promise<void>;
   /** Writes a new file (refused if one exists there; the new file is indexed). Only in an action; needs `Permission.writeFiles`. */
   writeFile(path: SdPath | string, data: Uint8Array | string): Promise<void>;
-}
-
-/** Something an image operation reads: an entry (read by the host with the read_entries rules) or encoded bytes. */
-export type ImageSource = Entry | Uint8Array;
-
-/**
- * A registered model, reached through `ctx.ai().fromRegistered(name)`. The task-level operations
- * (`detectFaces`, `embedFace`, `classify`, `ocr`, `generateJson`) do the pre- and post-processing on
- * the host, by the family the model declared at registration; `run` is for models the host does not know.
- * @see docs/ai.md
- */
-export interface AiModel {
-  readonly name: string;
-  /** Runs an ONNX model: named input tensors (or host-side tensors from `imageTensor`) in, named output tensors out. */
-  run(inputs: Record<string, Tensor | TensorRef>): Promise<Record<string, Tensor>>;
-  /** Faces in an image (a `face_detector` model): boxes, scores, landmarks when the model has them. */
-  detectFaces(image: ImageSource, options?: { threshold?: number }): Promise<DetectedFaces>;
-  /** The unit-length embedding of the face in `box` (a `face_embedder` model). */
-  embedFace(image: ImageSource, box: [number, number, number, number]): Promise<Float32Array>;
-  /** The best labels of an image (an `image_classifier` model), best first. */
-  classify(image: ImageSource, options?: { top?: number }): Promise<Array<{ label: string; score: number }>>;
-  /** The text of an image (the core OCR: model name `core:ocr`, grant `use_model` category `ocr`). */
-  ocr(image: ImageSource): Promise<OcrText>;
-  /** Text generation (language models). */
-  generate(prompt: string, options?: GenerateOptions): Promise<string>;
-  /** Generation parsed as JSON and validated against `schema`, asked again (up to `retries`, default 2) when it does not fit. */
-  generateJson<T = unknown>(prompt: string, schema: JsonSchema, options?: GenerateOptions & { retries?: number }): Promise<T>;
-  chat(messages: ChatMessage[], options?: GenerateOptions): Promise<ChatMessage>;
-  /** The embedding of one text (the spec's `embed(text)`): one call, one vector. */
-  embed(text: string): Promise<Float32Array>;
-  /** Embeddings of several texts in one call, in order. */
-  embed(texts: string[]): Promise<Float32Array[]>;
-}
-
-export interface GenerateOptions {
-  maxTokens?: number;
-  temperature?: number;
-  /** Prompt template in `prompts/` rendered with Jinja before sending. */
-  template?: string;
-  variables?: Record<string, JsonValue>;
-}
-
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
-
-/** Host-side image preparation: pixels never cross the boundary as JSON. */
-export interface ImageTensorOptions {
-  width: number;
-  height: number;
-  /** `"fill"` stretches (no letterbox), `"cover"` crops, `"contain"` pads. */
-  fit?: "fill" | "cover" | "contain";
-  /** Per-channel `(v/scale - mean) / std`. */
-  mean?: [number, number, number];
-  std?: [number, number, number];
-  /** Divide pixel values by this first (default 1). */
-  scale?: number;
-  layout?: "nchw" | "nhwc";
-  /** Crop box in original pixels, applied after EXIF orientation. */
-  crop?: { x: number; y: number; width: number; height: number };
-}
-
-export interface Ai {
-  fromRegistered(name: string): AiModel;
-  /** The first installed model of a category the user's preference allows (local first by default). */
-  withModel(choice: ModelChoice): Promise<AiModel>;
-  /**
-   * Decodes an entry (or bytes), orients it by EXIF, resizes and normalizes it into a tensor that
-   * stays on the host: pass `tensor` to `run`.
-   */
-  imageTensor(source: ImageSource, options: ImageTensorOptions): Promise<{ tensor: TensorRef; width: number; height: number }>;
-  /** A Jinja template from the extension's `prompts/`. */
-  promptTemplate(name: string): PromptTemplate;
-  /** Renders a Jinja template from the extension's `prompts/`. */
-  renderPrompt(template: string, variables: Record<string, JsonValue>): Promise<string>;
-}
-
-export type ModelSource =
-  | { kind: "bundled"; path: string }
-  | { kind: "download"; url: string; sha256: string }
-  | { kind: "local"; path: string };
-
-export interface ModelRegistration {
-  name: string;
-  category: string;
-  source: ModelSource;
-  /** What the model is, for the task-level operations; checked against the model when it is installed. */
-  family?: ModelFamily;
-}
-
-export interface RegisteredModelInfo {
-  name: string;
-  category: string;
-  sha256: string;
-  size: number;
-  installed: boolean;
-  /** The declared family's kind, or null. */
-  family?: string | null;
-}
-
-export interface ModelRegistry {
-  register(registration: ModelRegistration): Promise<RegisteredModelInfo>;
-  get(name: string): Promise<RegisteredModelInfo | null>;
 }
 
 /** Fluent device selection (spec §8). */
