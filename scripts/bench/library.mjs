@@ -230,7 +230,7 @@ async function modelCreation(work, template, files, bundle) {
     const b = copyLibrary(template, join(work, `create-direct-${round}`));
     const library = Library.open(b);
     const cpu1 = process.cpuUsage();
-    direct.push(await time(() => insertDirect(library)));
+    direct.push(await time(() => insertDirect(library, files)));
     cpu.direct.push(cpuMs(cpu1));
     library.close();
   }
@@ -242,7 +242,7 @@ async function modelCreation(work, template, files, bundle) {
  * extension's model on each content (the upsert), insert user_metadata, models, model_versions and
  * the audit row, committing like the host's group transaction does (after 20 ms or 2,000 writes).
  */
-function insertDirect(library) {
+function insertDirect(library, _files) {
   const db = library.db;
   const page = db.prepare(`SELECT id, name, content_identity_uuid AS content FROM entries
     WHERE is_dir = 0 AND content_identity_uuid IS NOT NULL AND id > ? ORDER BY id LIMIT 500`);
