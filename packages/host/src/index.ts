@@ -84,5 +84,9 @@ export type { PeerRow } from "./store/sync-peers.js";
 export type { DeviceRow } from "./store/sync-export.js";
 export type { DeviceReport } from "./sync/capabilities.js";
 
+// named queries and an extension's UI (used by `sdx query` and the UI preview)
+export { queryExtension, extensionUi, contentThumbnail } from "./host/queries.js";
+export { dataVersion } from "./store/data-version.js";
+export type { QueryRef, QueryPageOptions, ExtensionUi } from "./host/queries.js";
 // user settings of extensions (used by `sdx settings`)
 export { readSettings, writeSettings } from "./store/settings.js";
