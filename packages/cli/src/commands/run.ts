@@ -9,12 +9,13 @@
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import pc from "picocolors";
-import { Host } from "@sdx/host";
+import { Host, bindJobArgs } from "@sdx/host";
 import { readBundle } from "@sdx/bundle-format";
 import type { Manifest } from "@sdx/sdk/manifest";
 import { UserError } from "../errors.js";
 import { formatMs, type CommandResult } from "../output.js";
-import { progressBar } from "../progress.js";
+import { progressBar, type Progress } from "../progress.js";
+import { guestErrorJson, renderGuestError, renderLogLine, renderResult, type GuestErrorJson } from "../guest-output.js";
 import { parseParams } from "./params.js";
 import { describeIndex } from "./index-location.js";
 import { noticeInterrupted } from "./interrupted.js";
@@ -26,7 +27,8 @@ export interface RunSummary {
   state: string;
   durationMs: number;
   result: unknown;
-  error: { code: string; name: string; message: string } | null;
+  /** The job's error, with the guest's stack mapped to the author's sources and a task's cause. */
+  error: GuestErrorJson | null;
   library: { path: string; models: number; tags: number; entries: number };
 }
 
@@ -37,14 +39,15 @@ function sdPathParams(manifest: Manifest, job: string): string[] {
 export async function runCommand(target: string, job: string, options: { library: string; param: string[]; json: boolean }): Promise<CommandResult<RunSummary>> {
   const params = parseParams(options.param);
   const libraryDir = resolve(options.library);
-  const logs: string[] = [];
+  // Log lines go above the progress bar once there is one.
+  let bar: Progress | null = null;
   const host = await Host.open({
     libraryDir,
     recover: "queued",
     onLog: (entry) => {
-      const line = `${pc.dim(`[${entry.extensionId}]`)} ${entry.level === "error" ? pc.red(entry.message) : entry.level === "warn" ? pc.yellow(entry.message) : entry.message}`;
-      logs.push(entry.message);
-      process.stderr.write(`${line}\n`);
+      const line = renderLogLine(entry);
+      if (bar) bar.log(line);
+      else process.stderr.write(`${line}\n`);
     },
   });
   try {
@@ -55,9 +58,12 @@ export async function runCommand(target: string, job: string, options: { library
       const bytes = new Uint8Array(readFileSync(asFile));
       const bundle = await readBundle(bytes);
       const manifest = bundle.manifest;
-      if (!manifest.jobs.some((j) => j.name === job)) {
+      const manifestJob = manifest.jobs.find((j) => j.name === job);
+      if (!manifestJob) {
         throw new UserError(`${manifest.id} has no job "${job}"; jobs: ${manifest.jobs.map((j) => j.name).join(", ") || "none"}`, "SDX3011");
       }
+      // Unknown, missing or invalid parameters are refused before anything is installed or indexed.
+      bindJobArgs(manifestJob, params, host.library.deviceUuid);
       const scopes: string[] = [];
       for (const name of sdPathParams(manifest, job)) {
         const value = params[name];
@@ -74,9 +80,10 @@ export async function runCommand(target: string, job: string, options: { library
       extensionId = manifest.id;
     }
 
-    const bar = progressBar(job, options.json);
-    const outcome = await host.runJob(extensionId, job, params, { onProgress: (p) => bar.update(p) });
-    bar.stop();
+    const progress = (bar = progressBar(job, options.json));
+    const outcome = await host.runJob(extensionId, job, params, { onProgress: (p) => progress.update(p) });
+    progress.stop();
+    bar = null;
     // Work the job triggered (on_event jobs, agent hooks) runs before the command exits.
     await host.idle();
 
@@ -88,7 +95,7 @@ export async function runCommand(target: string, job: string, options: { library
       state: outcome.state,
       durationMs: Math.round(outcome.durationMs),
       result: outcome.result ?? null,
-      error: outcome.error ? { code: outcome.error.code, name: outcome.error.name, message: outcome.error.message } : null,
+      error: outcome.error ? guestErrorJson(outcome.error) : null,
       library: {
         path: libraryDir,
         models: counts.models,
@@ -97,9 +104,12 @@ export async function runCommand(target: string, job: string, options: { library
       },
     };
     const ok = outcome.state === "completed";
+    const result = renderResult(summary.result);
     const human = ok
-      ? `${pc.green("✔")} ${extensionId}.${job} completed in ${formatMs(summary.durationMs)} — library ${libraryDir}: ${summary.library.models} models, ${summary.library.tags} tag links`
-      : `${pc.red("✘")} ${extensionId}.${job} ${outcome.state}${summary.error ? `: ${pc.bold(summary.error.code)} ${summary.error.message}` : ""}`;
+      ? `${pc.green("✔")} ${extensionId}.${job} completed in ${formatMs(summary.durationMs)} — library ${libraryDir}: ${summary.library.models} models, ${summary.library.tags} tag links${result ? `\nresult ${result}` : ""}`
+      : summary.error
+        ? renderGuestError(`${pc.red("✘")} ${extensionId}.${job} ${outcome.state}`, summary.error)
+        : `${pc.red("✘")} ${extensionId}.${job} ${outcome.state}`;
     return { data: summary, human, exitCode: ok ? 0 : 1 };
   } finally {
     await host.close();

@@ -52,6 +52,7 @@ import { Agents } from "../agents/agents.js";
 import type { AgentDeliveryRecord, AgentEventFilter, AgentOptions } from "../agents/types.js";
 import type { InvokeOptions, SandboxInstance } from "@sdx/sandbox";
 import { readSettings } from "../store/settings.js";
+import { GuestStacks, withGuestStacks } from "../extensions/guest-stacks.js";
 
 /** The module answering host calls in sandbox workers: built JavaScript (tests run the host from sources, the workers run dist/). */
 function workerCallsModule(): URL {
@@ -84,7 +85,7 @@ export interface HostOptions {
   /** The models directory (registry); default `SDX_MODELS_DIR`, then `~/.spacedrive/models`. */
   modelsDir?: string;
   /** Receives every log line of every extension (also kept in memory and in `<library>/logs/`). */
-  onLog?: (entry: { extensionId: string; level: string; message: string }) => void;
+  onLog?: (entry: { extensionId: string; level: string; message: string; data?: unknown }) => void;
   /**
    * Run, in the background, the jobs nobody is running. `true` (the default): queued ones
    * (dispatched, event-triggered, or suspended by a closing host) and those a host that died left
@@ -381,7 +382,9 @@ export class Host {
       const { event } = notice as WorkerNotice;
       this.events.publishAfterCall({ ...event, manifest });
     };
-    const create = (name: string) => this.sandbox.createInstance({ name, guestJs: bundle.guestJs, calls: defaultCalls, workerData, onNotice });
+    // Guest stacks in failed invocations point at the author's TypeScript (the bundle's source map).
+    const stacks = GuestStacks.of(bundle);
+    const create = (name: string) => withGuestStacks(this.sandbox.createInstance({ name, guestJs: bundle.guestJs, calls: defaultCalls, workerData, onNotice }), stacks);
     const capacity = Math.max(1, ...manifest.jobs.map((j) => j.parallelism));
     return {
       extensionId,
