@@ -24,7 +24,7 @@ const INDEX = `import { extension, job, task, Permission, type JobContext, type 
 import { explode } from "./helpers.js";
 
 @extension({ id: "org.example.stacks", name: "Stacks", version: "0.1.0", description: "", minCoreVersion: "2.0.0",
-  requiredFeatures: [], permissions: [Permission.readEntries({ glob: "**/*.txt" })] })
+  requiredFeatures: [], permissions: [Permission.readEntries({ glob: "**/*.txt" }), Permission.writeTags()] })
 export class Stacks {
   @task({ retries: 0, timeoutMs: 5000 })
   async count(ctx: TaskContext, entry: Entry): Promise<number> {
@@ -40,6 +40,18 @@ export class Stacks {
     for (const entry of entries) words += await ctx.run(this.count, entry);
     ctx.log.info("counted", { files: entries.length, words });
     return { files: entries.length, words };
+  }
+
+  @job({ parallelism: 1, trigger: "user_initiated" })
+  async floating(ctx: JobContext, location: SdPath, fail: boolean): Promise<string> {
+    const entry = (await ctx.vdfs().queryEntries().inLocation(location).first())!;
+    // Not awaited: fails (no such content) when asked to.
+    ctx.vdfs().addTagToContent(fail ? "00000000-0000-4000-8000-000000000000" : entry.contentUuid, "#floating");
+    // Not awaited at first, handled later: never a failure.
+    const later = ctx.vdfs().addTagToContent("00000000-0000-4000-8000-000000000001", "#later");
+    await ctx.vdfs().tagsOf({ content: entry.contentUuid });
+    await later.catch(() => undefined);
+    return "returned";
   }
 
   @job({ parallelism: 1, trigger: "user_initiated" })
@@ -121,6 +133,26 @@ describe("sdx run output", () => {
     const show = sdx(["jobs", "show", run.json.jobId, "--library", library]);
     expect(show.status).toBe(0);
     expect(show.stdout).toContain(`at explode (src/helpers.ts:${thrower.line}:${thrower.col})`);
+  });
+
+  it("fails a job whose un-awaited SDK call failed, naming the call, and logs it", () => {
+    const library = join(work, "lib-floating");
+    const failed = sdxJson<{ state: string; error: { code: string; name: string; message: string; cause: { code: string } } }>(
+      ["run", bundle, "floating", "--library", library, "--param", `location=${notes}`, "--param", "fail=true"]);
+    expect(failed.status).toBe(1);
+    expect(failed.json.state).toBe("failed");
+    expect(failed.json.error).toMatchObject({ code: "SDX3030", name: "UnhandledRejection", cause: { code: "SDX3008" } });
+    expect(failed.json.error.message).toContain("vdfs.addTagToContent");
+    expect(failed.stderr).toMatch(/\[org\.example\.stacks\] vdfs\.addTagToContent\(…\) was not awaited and failed: SDX3008/);
+
+    // The same job whose un-awaited call succeeds completes, and the call took effect.
+    const ok = sdxJson<{ state: string; result: string }>(["run", bundle, "floating", "--library", library, "--param", `location=${notes}`, "--param", "fail=false"]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.json).toMatchObject({ state: "completed", result: "returned" });
+    const db = new Database(join(library, "library.db"), { readonly: true });
+    const tagged = db.prepare("SELECT count(*) AS n FROM tag_links tl JOIN tags t ON t.id = tl.tag_id WHERE t.name = '#floating'").get() as { n: number };
+    db.close();
+    expect(tagged.n).toBe(1);
   });
 
   it("maps the stack of an error the extension logs", () => {

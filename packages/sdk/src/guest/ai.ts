@@ -7,6 +7,7 @@ import type {
 } from "../types/context.js";
 import type { Entry, JsonValue, Tensor } from "../types/data.js";
 import { callHost } from "./host.js";
+import { trackMethods } from "./floating.js";
 
 class AiModelImpl implements AiModel {
   readonly #name: string;
@@ -49,3 +50,8 @@ export class ModelRegistryImpl implements ModelRegistry {
     return (await callHost("registry.get", { name })).model;
   }
 }
+
+// Promises these methods return are tracked: one never awaited that fails fails the invocation.
+trackMethods(AiModelImpl, "ai.model");
+trackMethods(AiImpl, "ai");
+trackMethods(ModelRegistryImpl, "models");
