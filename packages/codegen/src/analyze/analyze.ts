@@ -23,6 +23,8 @@ import { analyzeModel } from "./model.js";
 import { analyzeSettings } from "./settings.js";
 import { analyzeTask } from "./task.js";
 import { checkTaskCalls } from "./task-calls.js";
+import { reach } from "./reach.js";
+import { checkPermissionUse } from "./permission-use.js";
 
 type Base = Omit<AnalyzeContext, "modelClasses">;
 
@@ -43,6 +45,12 @@ function checkUnique(items: ReadonlyArray<{ name: string; span: Span; what: stri
       });
     } else seen.set(item.name, item);
   }
+}
+
+/** `ctx.vdfs().addTagToContent(…)`: a call as an author recognizes it, arguments elided. */
+function describeCall(call: ts.CallExpression): string {
+  const callee = call.expression.getText().replace(/\s+/g, "");
+  return `${callee.length > 60 ? `…${callee.slice(-59)}` : callee}(${call.arguments.length ? "…" : ""})`;
 }
 
 export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, files: ProjectFiles): ExtensionIR | null {
@@ -114,8 +122,9 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
   const executes: Array<{ member: DecoratedMember; decorator: FoundDecorator }> = [];
   let info = null;
   let agent = null;
+  const permissionSpans: Span[] = [];
   if (extension) {
-    info = analyzeExtension(extension, extension.decorators.find((d) => d.kind === "extension")!, ctx);
+    info = analyzeExtension(extension, extension.decorators.find((d) => d.kind === "extension")!, ctx, permissionSpans);
     for (const member of extension.members) {
       const methodDecorators = member.decorators.filter((d) => d.kind === "job" || d.kind === "task" || d.kind === "action" || d.kind === "actionExecute");
       for (const extra of methodDecorators.slice(1)) {
@@ -150,6 +159,21 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
     const taskNames = new Set(tasks.map((t) => t.name));
     const callers = extension.node.members.filter((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m));
     checkTaskCalls(callers, taskNames, ctx);
+
+    // What the entry points reach: permissions against the SDK methods called, un-awaited promises.
+    const entryNames = new Set([
+      ...jobs.map((j) => j.name), ...tasks.map((t) => t.name), ...actionIRs.flatMap((a) => [a.name, a.execute]),
+      ...(agent?.hooks.map((h) => h.name) ?? []), "init",
+    ]);
+    const entryPoints = callers.filter((m) => ts.isIdentifier(m.name) && entryNames.has(m.name.text));
+    const reached = reach(entryPoints, ctx);
+    if (info) {
+      const requested = info.permissions.map((permission, i) => ({ permission, span: permissionSpans[i]! }));
+      checkPermissionUse(reached.sdkCalls, requested, { jobs, tasks, actions: actionIRs, agent }, ctx);
+    }
+    for (const call of reached.floating) {
+      ctx.diagnostics.warn("floating-promise", spanOf(call), `${describeCall(call)} is not awaited: if it fails, nothing handles the failure`);
+    }
   }
 
   if (!info) return null;

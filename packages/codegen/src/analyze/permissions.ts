@@ -5,6 +5,7 @@
  */
 import type { ts } from "ts-morph";
 import type { CodegenCode } from "../diagnostics/collector.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 import type { PermissionIR } from "../ir/ir.js";
 import { spanOf } from "../program/spans.js";
 import type { AnalyzeContext } from "./context.js";
@@ -113,7 +114,8 @@ function permission(value: StaticValue, ctx: AnalyzeContext): PermissionIR | nul
   return null;
 }
 
-export function readPermissions(value: StaticValue | undefined, owner: ts.Node, ctx: AnalyzeContext): PermissionIR[] {
+/** The requested permissions; `spans`, when given, receives the place of each one (same order). */
+export function readPermissions(value: StaticValue | undefined, owner: ts.Node, ctx: AnalyzeContext, spans?: Span[]): PermissionIR[] {
   if (!value) {
     ctx.diagnostics.error("SDX1008", spanOf(owner), `Missing option "permissions"`);
     return [];
@@ -126,7 +128,10 @@ export function readPermissions(value: StaticValue | undefined, owner: ts.Node, 
   const out: PermissionIR[] = [];
   for (const item of value.items) {
     const p = permission(item, ctx);
-    if (p) out.push(p);
+    if (p) {
+      out.push(p);
+      spans?.push(spanOf(item.node));
+    }
   }
   return out;
 }

@@ -15,6 +15,12 @@ export const WARNINGS = {
   "decorator-not-from-sdx": {
     hint: "This decorator does not come from \"@sdx/sdk\" and is ignored by sdx.",
   },
+  "unused-permission": {
+    hint: "The user is asked to grant every permission an extension requests: remove the ones its code does not need. (Code the build cannot follow, such as a function stored in a variable and called later, is not seen.)",
+  },
+  "floating-promise": {
+    hint: "Await the call (or handle it with .catch). A failing un-awaited SDK call fails the invocation at its end (SDX3030); a failing un-awaited call of your own async function is lost. Prefix it with `void` to say it may run on its own.",
+  },
 } as const;
 
 export type WarningId = keyof typeof WARNINGS;
