@@ -11,7 +11,7 @@
  * invocation (invoke.ts: SDX3030, and each is logged as an error).
  *
  * Cost: a prototype change and a set insertion per SDK call. The call site is not captured (a stack
- * per call would cost about a third of a host call); the build's `floating-sdk-call` warning points
+ * per call would cost about a third of a host call); the build's `floating-promise` warning points
  * at un-awaited calls, and the failure names the method.
  */
 
