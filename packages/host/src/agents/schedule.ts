@@ -26,7 +26,7 @@ export class ScheduleTimers {
       const manifest = getInstalled(this.library, id)?.manifest;
       const every = manifest?.agent?.scheduleEverySeconds;
       if (!every || hooksOf(manifest, "schedule").length === 0) continue;
-      this.timers.set(id, this.clock.setInterval(() => this.fire(id, every), every * 1000, { unref: true }));
+      this.timers.set(id, this.clock.setInterval(() => this.fire(id, every), every * 1000, { unref: true, kind: "schedule" }));
     }
   }
 

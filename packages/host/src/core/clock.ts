@@ -2,8 +2,18 @@
  * The host's time: every timer of the job and agent machinery (scheduled triggers, retry backoff of
  * tasks and hooks, task deadlines) goes through a `Clock`, so a test can run them on a fake one
  * (`@sdx/testing`'s FakeClock) and advance hours in a step instead of waiting. The wall clock is the
- * default. Heartbeats and owner liveness stay on the wall clock: they are about other processes.
+ * default. Heartbeats, owner liveness and the sandbox's stuck-VM watchdog stay on the wall clock:
+ * they are about other processes and threads, not about the extension's time.
  */
+
+/** What a timer is for: a fake clock's owner can wait for one of a kind before advancing. */
+export type TimerKind = "schedule" | "task-backoff" | "task-timeout" | "hook-retry";
+
+export interface TimerOptions {
+  /** A wall-clock timer that does not keep the process alive. */
+  unref?: boolean;
+  kind?: TimerKind;
+}
 
 export interface ClockTimer {
   /** The underlying handle (a Node timer on the wall clock). */
@@ -11,15 +21,15 @@ export interface ClockTimer {
 }
 
 export interface Clock {
-  /** Milliseconds since the epoch, as `Date.now()`. */
+  /** Milliseconds since the epoch, as `Date.now()`; never behind it. */
   now(): number;
-  /** Runs `fn` once after `ms`; `unref`: a wall-clock timer that does not keep the process alive. */
-  setTimeout(fn: () => void, ms: number, options?: { unref?: boolean }): ClockTimer;
+  /** Runs `fn` once after `ms`. */
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): ClockTimer;
   /** Runs `fn` every `ms`. */
-  setInterval(fn: () => void, ms: number, options?: { unref?: boolean }): ClockTimer;
+  setInterval(fn: () => void, ms: number, options?: TimerOptions): ClockTimer;
   clear(timer: ClockTimer | null | undefined): void;
   /** Resolves after `ms` of this clock's time. */
-  sleep(ms: number): Promise<void>;
+  sleep(ms: number, kind?: TimerKind): Promise<void>;
   /**
    * False for the wall clock. A virtual clock's time passes only when its owner advances it, so
    * deadlines the sandbox would enforce in real time (a task's `timeoutMs`) are enforced by the

@@ -28,7 +28,7 @@ export class ScheduledJobs {
     for (const { id } of listInstalled(this.library)) {
       for (const job of getInstalled(this.library, id)?.manifest.jobs ?? []) {
         if (job.trigger !== "scheduled" || !job.everySeconds) continue;
-        this.timers.push(this.clock.setInterval(() => this.fire(id, job.name), job.everySeconds * 1000, { unref: true }));
+        this.timers.push(this.clock.setInterval(() => this.fire(id, job.name), job.everySeconds * 1000, { unref: true, kind: "schedule" }));
       }
     }
   }
