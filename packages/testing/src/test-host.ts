@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import {
-  Host, ModelRegistry, listModels, listTags, readAudit, readMemory, updateGrants, type AuditRecord, type GrantInput,
+  Host, ModelRegistry, listModels, listTags, readAudit, readMemory, type AuditRecord, type GrantInput,
   type HostOptions, type IndexSummary, type JobOutcome, type LogEntry, type MemoryView, type ModelView, type TagView, type AgentOptions,
 } from "@sdx/host";
 import type { Manifest } from "@sdx/sdk/manifest";
@@ -56,8 +56,8 @@ export interface TestHost {
   readonly clock: FakeClock | null;
   /** Installs (or reinstalls) the extension with the requested permissions, minus `deny`. */
   install(options?: GrantOptions): Promise<void>;
-  /** Changes what the installed extension is granted. */
-  grant(options: GrantOptions): void;
+  /** Changes what the installed extension is granted (its next calls are checked against it). */
+  grant(options: GrantOptions): Promise<void>;
   /**
    * Writes files (path → text or bytes) into a folder of the test directory and indexes it, which
    * queues `entry_indexed` jobs and hooks. Returns the folder's absolute path and the index summary.
@@ -134,8 +134,8 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
       const record = await host.install(bytes, { grants: grantsFor(bundle.manifest, grant), replaceAuthor: true, allowDowngrade: true });
       manifest = record.manifest;
     },
-    grant(grant) {
-      updateGrants(host.library, id(), grantsFor(installed(), grant));
+    async grant(grant) {
+      await host.updateGrants(id(), grantsFor(installed(), grant));
     },
     async addFiles(files, opts = {}) {
       const folder = join(dir, "files", opts.folder ?? "location");

@@ -16,7 +16,8 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
 import { Library } from "../store/library.js";
-import { installExtension, getInstalled, type InstallOptions, type InstalledExtension } from "../extensions/install.js";
+import { installExtension, getInstalled, updateGrants, type GrantInput, type InstallOptions, type InstalledExtension } from "../extensions/install.js";
+import type { Grant } from "../extensions/grants.js";
 import { indexLocation, type IndexOptions, type IndexSummary } from "../core/indexer/indexer.js";
 import { createLibraryOpContext } from "../ops/library-context.js";
 import { libraryOps } from "../ops/library-ops.js";
@@ -251,6 +252,16 @@ export class Host {
       if (!reply.ok) this.logSink.write(installed.id, "error", `init failed: ${reply.error.code} ${reply.error.message}`);
     }
     return installed;
+  }
+
+  /**
+   * Changes what an installed extension is granted. Its VMs are dropped (a running job of it fails),
+   * so every later call is checked against the new grants.
+   */
+  async updateGrants(extensionId: string, grants: GrantInput[]): Promise<Grant[]> {
+    const updated = updateGrants(this.library, extensionId, grants);
+    await this.unload(extensionId);
+    return updated;
   }
 
   /** Runs a job of an installed extension to its end. `args` by name (a record) or position. */
