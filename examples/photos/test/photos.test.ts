@@ -58,7 +58,7 @@ describe("Photos", () => {
     expect(t.tags("#analyzed")).toHaveLength(4);
   });
 
-  it("the agent's dispatch is refused and audited without the dispatch_jobs grant", async () => {
+  it("the agent's dispatch is refused and audited without the dispatch_jobs grant, and retried after its backoff on the fake clock", async () => {
     const t = await photosHost({ deny: ["dispatch_jobs"] });
     await t.addFiles({ "biden.jpg": SAMPLES["biden.jpg"] });
     await t.idle();
@@ -67,6 +67,13 @@ describe("Photos", () => {
       expect.objectContaining({ hook: "onNewPhoto", state: "pending", attempts: 1, lastError: expect.objectContaining({ code: "SDX3001" }) }),
     ]);
     expect(t.host.listJobs({ extensionId: t.extensionId })).toEqual([]);
+
+    // The hook's retry waits on the clock: nothing happens until the test advances it.
+    const retry = await t.clock!.nextTimer("hook-retry");
+    await t.clock!.advance(retry.inMs);
+    await t.idle();
+    expect(t.host.agentEvents({ extensionId: t.extensionId })).toEqual([expect.objectContaining({ state: "pending", attempts: 2 })]);
+    expect(t.denials()).toHaveLength(2);
   });
 
   it("analyzes new photos by itself: the hook dispatches the job, the plan empties when it ends", async () => {
@@ -126,5 +133,5 @@ describe("Photos", () => {
     const expected = reference.models("PhotoAnalysis").map((m) => ({ path: m.path, data: m.data, tags: m.tags })).sort((a, b) => a.path!.localeCompare(b.path!));
     expect(after).toEqual(expected);
     expect(t.tags("#analyzed")).toHaveLength(4);
-  });
+  }, 180_000); // two analyses and a child host process
 });
