@@ -128,4 +128,8 @@ export const METHOD_PERMISSIONS: Readonly<Record<string, MethodPermission>> = {
   "AiModel.generate": { kind: "use_model" },
   "AiModel.chat": { kind: "use_model" },
   "AiModel.embed": { kind: "use_model" },
+  "AiModel.detectFaces": { kind: "use_model" },
+  "AiModel.embedFace": { kind: "use_model" },
+  "AiModel.classify": { kind: "use_model" },
+  "AiModel.ocr": { kind: "use_model" },
 };
