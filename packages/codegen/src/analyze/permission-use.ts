@@ -15,7 +15,7 @@
 import { ts } from "ts-morph";
 import { METHOD_PERMISSIONS, type MethodPermission } from "@sdx/sdk/manifest";
 import type { Span } from "../diagnostics/diagnostic.js";
-import type { ActionIR, AgentIR, JobIR, PermissionIR, TaskIR } from "../ir/ir.js";
+import type { ActionIR, AgentIR, JobIR, PermissionIR, QueryIR, TaskIR } from "../ir/ir.js";
 import { spanOf } from "../program/spans.js";
 import type { AnalyzeContext } from "./context.js";
 import type { SdkCall } from "./reach.js";
@@ -33,6 +33,18 @@ export interface EntryUse {
   readonly tasks: readonly TaskIR[];
   readonly actions: readonly ActionIR[];
   readonly agent: AgentIR | null;
+  /** `@query` methods run on the host under the extension's grants: entries and their sidecars. */
+  readonly queries: readonly QueryIR[];
+}
+
+/** What the queries read: entries (`q.entries()`), and sidecars through fields such as `exif.latitude`. */
+function queryUse(queries: readonly QueryIR[], used: Set<Kind>): void {
+  for (const { spec } of queries) {
+    if (spec.from.kind === "entries") used.add("read_entries");
+    const fields = [...spec.where.map((w) => w.field), spec.orderBy?.field, ...Object.values(spec.show)];
+    // A model's field is `Model.field` (a class name); a sidecar's is `<kind>.field`.
+    if (fields.some((f) => typeof f === "string" && /^[a-z][A-Za-z0-9_]*\./.test(f))) used.add("read_sidecars");
+  }
 }
 
 /** The builder call that grants `kind`, with `name` (a sidecar kind, a model category) when known. */
@@ -93,6 +105,7 @@ function receivesEntries(use: EntryUse): boolean {
 export function checkPermissionUse(calls: readonly SdkCall[], requested: readonly RequestedPermission[], use: EntryUse, ctx: AnalyzeContext): void {
   const used = new Set<Kind>();
   if (receivesEntries(use)) used.add("read_entries");
+  queryUse(use.queries, used);
   const reported = new Set<ts.Node>();
   for (const { key, call, name } of calls) {
     const needs = METHOD_PERMISSIONS[key];
@@ -123,6 +136,6 @@ export function checkPermissionUse(calls: readonly SdkCall[], requested: readonl
   }
   for (const { permission, span } of requested) {
     if (used.has(permission.kind)) continue;
-    ctx.diagnostics.warn("unused-permission", span, `${describePermission(permission)} is requested, but no job, task, action or hook uses it`);
+    ctx.diagnostics.warn("unused-permission", span, `${describePermission(permission)} is requested, but no job, task, action, hook or query uses it`);
   }
 }
