@@ -8,15 +8,17 @@
 import { getInstalled, listInstalled } from "../extensions/install.js";
 import type { Library } from "../store/library.js";
 import { hooksOf } from "./recorder.js";
+import { wallClock, type Clock, type ClockTimer } from "../core/clock.js";
 
 export class ScheduleTimers {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, ClockTimer>();
   private stopped = false;
   private generation = 0;
 
   constructor(
     private readonly library: Library,
     private readonly fire: (extensionId: string, everySeconds: number) => void,
+    private readonly clock: Clock = wallClock,
   ) {}
 
   /** (Re)starts the timers from the installed manifests (after an install or upgrade). */
@@ -35,18 +37,17 @@ export class ScheduleTimers {
   /** Waits for the next multiple of `every` seconds, fires, and waits for the next. */
   private arm(generation: number, extensionId: string, every: number): void {
     const everyMs = every * 1000;
-    const now = Date.now();
-    const timer = setTimeout(() => {
+    const now = this.clock.now();
+    const timer = this.clock.setTimeout(() => {
       if (this.stopped || generation !== this.generation) return;
       this.fire(extensionId, every);
       this.arm(generation, extensionId, every);
-    }, (Math.floor(now / everyMs) + 1) * everyMs - now);
-    timer.unref();
+    }, (Math.floor(now / everyMs) + 1) * everyMs - now, { unref: true, kind: "schedule" });
     this.timers.set(extensionId, timer);
   }
 
   private clear(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of this.timers.values()) this.clock.clear(timer);
     this.timers.clear();
   }
 

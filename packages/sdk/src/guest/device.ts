@@ -3,6 +3,7 @@ import type { DeviceSelector, TaskContext } from "../types/context.js";
 import type { Device } from "../types/data.js";
 import { registry } from "../decorators/registry.js";
 import { callHost } from "./host.js";
+import { trackMethods } from "./floating.js";
 
 interface Criteria {
   capabilities: readonly string[];
@@ -58,3 +59,6 @@ export async function executeOn<A extends unknown[], R>(device: Device, task: (c
   const ref = device !== null && typeof device === "object" ? { uuid: String(device.uuid), handle: typeof device.handle === "string" ? device.handle : "" } : { uuid: "", handle: "" };
   return (await callHost("device.execute", { device: ref, task: record.name, args })).result as R;
 }
+
+// Promises these methods return are tracked: one never awaited that fails fails the invocation.
+trackMethods(DeviceSelectorImpl, "selectDevice()");
