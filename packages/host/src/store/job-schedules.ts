@@ -1,7 +1,8 @@
 /**
- * `job_schedule_slots` (jobs.db v5): which slots of a scheduled job were taken. A schedule of
- * `everySeconds` has one slot per interval of the wall clock (slot = ⌊ms / interval⌋); the host
- * that takes a slot first queues the job, any other host with the library open finds it taken.
+ * `job_schedule_slots` (jobs.db v5): which slots of a scheduled job were taken, by their start time
+ * (ms). A schedule of `everySeconds` has one slot per interval from the first one (when a host first
+ * saw it); the host that takes a slot first queues the job, any other host with the library open
+ * finds it taken.
  */
 import type { JobStore } from "./job-store.js";
 
