@@ -20,7 +20,7 @@ import { effectOf } from "@sdx/sdk/protocol";
 import { readBundle } from "@sdx/bundle-format";
 import { sdxError } from "../errors.js";
 import { Library } from "../store/library.js";
-import { WriteBatch } from "../store/write-batch.js";
+import { WriteBatch } from "../store/group-transaction.js";
 import { JobStore, JOBS_DB_FILE } from "../store/job-store.js";
 import { createDispatcher } from "../ops/dispatch.js";
 import { EventBus } from "../ops/events.js";
