@@ -8,7 +8,7 @@
  * 10k 1 KiB files: 500–630 ms vs 130–150 ms). Here they are synchronous, off the host's main
  * thread, which meanwhile walks and writes rows.
  * Why a string: the same code must start from the built dist/ and from vitest's TypeScript
- * sources (see onnx-worker-source.ts). hashing.test.ts checks it against ContentHasher.
+ * sources (see onnx-worker-source.ts). hash-pool.test.ts checks it against ContentHasher.
  *
  * Messages in:  { id, sampled, files: [{ abs: Uint8Array, size }] }
  * Messages out: { id, out: [{ hash, hashKind, head, bytesRead } | { error }] }, in the order sent.
