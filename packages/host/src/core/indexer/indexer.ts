@@ -13,7 +13,8 @@
  *
  * Memory stays flat in the number of files: the walk streams (walk.ts), each file's existing row is
  * looked up by path when it is met (store/location-index.ts), rows are written in transactions of
- * `INDEX_BATCH` entries and images get their media work after their batch commits. What a run keeps
+ * `INDEX_BATCH` entries and images get their media work after their batch commits. Files are
+ * read and hashed on a reader thread (hash-pool.ts) while the main thread walks and writes. What a run keeps
  * is a bit per existing row (seen, moved) and the new files that may be moves, until the walk
  * is over and the rows that are gone are known (index-run.ts).
  */
