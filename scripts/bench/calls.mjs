@@ -136,7 +136,7 @@ async function vmStart() {
   const warm = [];
   for (let i = 0; i < 7; i++) {
     sandbox.prestart();
-    await new Promise((r) => setTimeout(r, 300)); // a spare worker waiting, as in a host that has run before
+    await new Promise((r) => globalThis.setTimeout(r, 300)); // a spare worker waiting, as in a host that has run before
     const t = performance.now();
     const instance = sandbox.createInstance({ name: `warm-${i}`, guestJs: bundle.guestJs, calls });
     if (!(await instance.warm()).ok) throw new Error("the Photos bundle did not start");
