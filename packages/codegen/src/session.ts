@@ -1,7 +1,11 @@
 /**
  * A codegen session that keeps the ts-morph project between runs (watch mode, the warm build):
- * `update(changedFiles)` re-reads only those files from disk and lets TypeScript reuse the rest
- * of the program. A change to tsconfig.json or package.json rebuilds the project.
+ * `update(changedFiles)` re-reads those files from disk and lets TypeScript reuse the rest of the
+ * program. A change to tsconfig.json or package.json rebuilds the project.
+ *
+ * It also compares every other file of the author with the disk (a read, no parse when unchanged):
+ * a watcher can name the wrong path (an editor's temporary file renamed over the source) or drop
+ * an event, and a build must never report success with code older than what is on disk.
  */
 import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
@@ -40,6 +44,13 @@ export class CodegenSession {
       } else if (existsSync(file)) {
         project.addSourceFileAtPath(file);
       }
+    }
+    const named = new Set(files);
+    for (const source of project.getSourceFiles()) {
+      const file = source.getFilePath();
+      if (named.has(file) || source.isDeclarationFile() || source.isInNodeModules() || isExcludedFile(projectDir, file)) continue;
+      if (existsSync(file)) source.refreshFromFileSystemSync();
+      else project.removeSourceFile(source);
     }
     project.resolveSourceFileDependencies();
     return this.generate();
