@@ -5,6 +5,7 @@
 // "Cached" is a second fresh process with those caches kept; "warm" is the `--watch` builder kept
 // alive, rebuilding after a one-line edit. CPU is user+sys of the process and its children.
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +15,8 @@ import { median, ms, ratio } from "./util.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const sdx = join(root, "packages/cli/bin/sdx.js");
-const tsc = join(root, "node_modules/typescript/bin/tsc");
+// The TypeScript the codegen type-checks with: the same compiler on both sides.
+const tsc = createRequire(join(root, "packages/codegen/package.json")).resolve("typescript/bin/tsc");
 const ROUNDS = Number(process.env.SDX_BENCH_ROUNDS ?? 5);
 
 /** Runs node with `args` under /bin/sh so `times` reports the CPU of node and its children (esbuild). */
@@ -34,7 +36,7 @@ function copyProject(work, name, withOwnKernel) {
   // tsc needs the SDK types the way sdx provides them: point paths at this installation.
   writeFileSync(join(project, "tsconfig.bench.json"), JSON.stringify({
     extends: "./tsconfig.json",
-    compilerOptions: { baseUrl: ".", paths: { "@sdx/sdk": [join(root, "packages/sdk/dist/index.d.ts")], "@sdx/sdk/*": [join(root, "packages/sdk/*")] }, types: [] },
+    compilerOptions: { paths: { "@sdx/sdk": [join(root, "packages/sdk/dist/index.d.ts")], "@sdx/sdk/*": [join(root, "packages/sdk/*")] }, types: [] },
     include: ["src", join(root, "packages/sdk/guest-env.d.ts")],
   }));
   if (withOwnKernel) {

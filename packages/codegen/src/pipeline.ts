@@ -6,7 +6,7 @@
  * there is no error). Must not: write files or throw for problems in the author's code.
  */
 import type { Manifest } from "@sdx/sdk/manifest";
-import { ts } from "ts-morph";
+import { ts } from "./program/typescript.js";
 import { DiagnosticCollector } from "./diagnostics/collector.js";
 import { sortDiagnostics, type Diagnostic, type Span } from "./diagnostics/diagnostic.js";
 import { emitBindings } from "./emit/bindings.js";
@@ -79,7 +79,7 @@ export function runPipeline(setup: ProjectSetup): GenerateResult {
   for (const d of setup.diagnostics) diagnostics.add(d);
   if (!setup.entryFile) return { ok: false, ir: null, artifacts: null, diagnostics: sortDiagnostics(diagnostics.items) };
 
-  const program = setup.project.getProgram().compilerObject;
+  const program = setup.project.program();
   const checker = program.getTypeChecker();
   const sdk = new SdkSymbols(checker);
   const files = ownFiles(program, setup.projectDir, setup.entryFile, sdk);

@@ -6,7 +6,7 @@
  * SDX1008 (other options), SDX1034 (class not exported), SDX1019 (init's context).
  * Must not: look at the class's methods beyond `init` (jobs etc. have their own analyzers).
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import semver from "semver";
 import { EXTENSION_ID_PATTERN } from "@sdx/sdk/manifest";
 import type { ClassRef, ExtensionInfoIR } from "../ir/ir.js";

@@ -3,7 +3,7 @@
  * plain object it returns). Unknown builders are SDX1005, bad globs SDX1006, bad `useModel`
  * options SDX1033, other bad options SDX1008.
  */
-import type { ts } from "ts-morph";
+import type { ts } from "../program/typescript.js";
 import type { CodegenCode } from "../diagnostics/collector.js";
 import type { PermissionIR } from "../ir/ir.js";
 import { spanOf } from "../program/spans.js";

@@ -3,7 +3,7 @@
  * extension class as `this.<name>`: the host records task results by name for durability, so an
  * arbitrary function cannot be run as a task. Reports SDX1029 at the first argument.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import { spanOf } from "../program/spans.js";
 import type { AnalyzeContext } from "./context.js";
 

@@ -7,7 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 
 export interface ProjectFiles {
   hasUi: boolean;

@@ -8,7 +8,7 @@
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 
 export const SDK_PACKAGE = "@sdx/sdk";
 export const GUEST_ENV = "@sdx/sdk/guest-env";

@@ -4,7 +4,7 @@
  * Input: the program and the author's files. Output: diagnostics located at the TypeScript error.
  * Must not: report errors inside dependencies (node_modules, the sdk) or generated files.
  */
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { codeInfo } from "@sdx/sdk/codes";
 

@@ -1,0 +1,83 @@
+/**
+ * The TypeScript program of the author's project, kept between builds: source files are parsed
+ * once and reused until `refresh` names them, so a rebuild re-parses only what changed and
+ * TypeScript reuses the rest of the old program. Files of the TypeScript installation (lib.*.d.ts)
+ * are parsed once per process and shared by every project.
+ *
+ * Must not: read anything but what the compiler host asks for.
+ */
+import { dirname } from "node:path";
+import { ts } from "./typescript.js";
+
+const LIB_DIR = dirname(ts.getDefaultLibFilePath({}));
+const libFiles = new Map<string, ts.SourceFile>();
+
+function cacheKey(fileName: string, languageVersion: ts.ScriptTarget | ts.CreateSourceFileOptions): string {
+  const options = typeof languageVersion === "object" ? languageVersion : { languageVersion };
+  return `${fileName}\0${options.languageVersion}\0${options.impliedNodeFormat ?? ""}\0${options.jsDocParsingMode ?? ""}`;
+}
+
+export class TsProject {
+  private readonly files = new Map<string, ts.SourceFile>();
+  private readonly host: ts.CompilerHost;
+  private readonly roots: Set<string>;
+  /** The last program built; `stale` once a root or a file changed since. */
+  private last: ts.Program | undefined;
+  private stale = true;
+
+  constructor(readonly options: ts.CompilerOptions, rootNames: Iterable<string>) {
+    this.roots = new Set(rootNames);
+    const host = ts.createCompilerHost(options, false);
+    const read = host.getSourceFile.bind(host);
+    host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+      const key = cacheKey(fileName, languageVersion);
+      const cache = fileName.startsWith(LIB_DIR) ? libFiles : this.files;
+      let file = cache.get(key);
+      if (!file) {
+        file = read(fileName, languageVersion, onError, shouldCreate);
+        if (file) cache.set(key, file);
+      }
+      return file;
+    };
+    this.host = host;
+  }
+
+  /** The program over the roots and everything they import; the same object until something changes. */
+  program(): ts.Program {
+    if (this.stale || !this.last) {
+      this.last = ts.createProgram({ rootNames: [...this.roots].sort(), options: this.options, host: this.host, oldProgram: this.last });
+      this.stale = false;
+    }
+    return this.last;
+  }
+
+  hasRoot(fileName: string): boolean {
+    return this.roots.has(fileName);
+  }
+
+  addRoot(fileName: string): void {
+    this.roots.add(fileName);
+    this.changed(false);
+  }
+
+  removeRoot(fileName: string): void {
+    this.roots.delete(fileName);
+    this.changed(false);
+  }
+
+  /** Forgets the parsed text of `fileNames`; the next program reads them again. */
+  refresh(fileNames: Iterable<string>): void {
+    const names = new Set(fileNames);
+    for (const key of this.files.keys()) if (names.has(key.slice(0, key.indexOf("\0")))) this.files.delete(key);
+    this.changed(true);
+  }
+
+  /**
+   * A new or removed root may be what an unchanged file failed to import: then every import is
+   * resolved again (parsed files are still reused) instead of reusing the old program's resolutions.
+   */
+  private changed(reuseResolutions: boolean): void {
+    this.stale = true;
+    if (!reuseResolutions) this.last = undefined;
+  }
+}
