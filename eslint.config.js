@@ -34,7 +34,7 @@ const GUEST_WEB_FENCE = {
 };
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "**/generated/**", "**/fixtures/**", "**/templates/**", "coverage/**", "examples/*/kernels/**"] },
+  { ignores: ["**/dist/**", "**/node_modules/**", "**/generated/**", "**/fixtures/**", "**/templates/**", "coverage/**", "examples/*/kernels/**", "packages/sdk/kernels/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
