@@ -18,7 +18,7 @@
  * corruption and tampering in transit to the host, not against a malicious builder.
  * @see docs/bundle-format.md
  */
-import { blake3 } from "hash-wasm";
+import { blake3 } from "./blake3.js";
 import { parseManifest, type Manifest } from "@sdx/sdk/manifest";
 import { PROTOCOL_VERSION, sdxError } from "@sdx/sdk/protocol";
 import type { SdxError } from "@sdx/sdk/errors";

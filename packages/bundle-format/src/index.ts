@@ -6,3 +6,4 @@
 export { writeBundle, readBundle, BUNDLE_FORMAT_VERSION, BUNDLE_EXTENSION, SECTIONS } from "./bundle-file.js";
 export type { BundleContents, LoadedBundle, SectionInfo } from "./bundle-file.js";
 export { readSections } from "./wasm-sections.js";
+export { blake3, createBLAKE3 } from "./blake3.js";

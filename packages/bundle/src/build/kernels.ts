@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { Worker } from "node:worker_threads";
-import { createBLAKE3 } from "hash-wasm";
+import { createBLAKE3 } from "@sdx/bundle-format";
 import { sdkKernelsDir, type Diagnostic } from "@sdx/codegen";
 import { installedSdkDir } from "./guest-bundle.js";
 import { bundleDiagnostic } from "./diagnostics.js";

@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { createBLAKE3 } from "hash-wasm";
+import { createBLAKE3 } from "@sdx/bundle-format";
 
 const require = createRequire(import.meta.url);
 
