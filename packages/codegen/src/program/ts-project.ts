@@ -28,6 +28,9 @@ export class TsProject {
   constructor(readonly options: ts.CompilerOptions, rootNames: Iterable<string>) {
     this.roots = new Set(rootNames);
     const host = ts.createCompilerHost(options, false);
+    // What tsc does: JSDoc in TypeScript files is not parsed (no type error depends on it, and
+    // nothing here reads it); parsing lib.*.d.ts's JSDoc was a fifth of a cold build.
+    host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
     const read = host.getSourceFile.bind(host);
     host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
       const key = cacheKey(fileName, languageVersion);
