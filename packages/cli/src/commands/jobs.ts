@@ -10,7 +10,7 @@ import pc from "picocolors";
 import Table from "cli-table3";
 import { Host, type JobProgress, type JobRecord } from "@sdx/host";
 import { UserError } from "../errors.js";
-import { formatMs, type CommandResult } from "../output.js";
+import { formatMs, toJson, type CommandResult } from "../output.js";
 import { progressBar } from "../progress.js";
 
 export interface JobSummary {
@@ -84,13 +84,13 @@ export async function jobsShow(id: string, options: { library: string }): Promis
       `state     ${colorState(job.state)}${job.owner ? ` (process ${job.owner.pid} on ${job.owner.host})` : ""}`,
       `progress  ${progressText(job.progress) || "-"}`,
       `tasks     ${tasks.completed} completed, ${tasks.failed} failed; started ${job.runs} time(s)`,
-      `params    ${JSON.stringify(job.params)}`,
-      ...(job.checkpoint === null ? [] : [`checkpoint ${JSON.stringify(job.checkpoint).slice(0, 200)}`]),
+      `params    ${toJson(job.params)}`,
+      ...(job.checkpoint === null ? [] : [`checkpoint ${toJson(job.checkpoint).slice(0, 200)}`]),
       ...(job.error ? [`error     ${pc.red(job.error.code)} ${job.error.message}`] : []),
-      ...(job.result !== null ? [`result    ${JSON.stringify(job.result).slice(0, 200)}`] : []),
+      ...(job.result !== null ? [`result    ${toJson(job.result).slice(0, 200)}`] : []),
       "history",
       // Replays and attempts can number thousands: the rest is in --json.
-      ...events.filter((e) => e.kind !== "task_replayed" && e.kind !== "checkpoint").slice(-30).map((e) => `  ${pc.dim(e.at)} ${e.kind}${e.detail ? ` ${JSON.stringify(e.detail)}` : ""}`),
+      ...events.filter((e) => e.kind !== "task_replayed" && e.kind !== "checkpoint").slice(-30).map((e) => `  ${pc.dim(e.at)} ${e.kind}${e.detail ? ` ${toJson(e.detail)}` : ""}`),
     ];
     return { data, human: lines.join("\n") };
   });

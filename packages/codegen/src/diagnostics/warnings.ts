@@ -15,6 +15,9 @@ export const WARNINGS = {
   "decorator-not-from-sdx": {
     hint: "This decorator does not come from \"@sdx/sdk\" and is ignored by sdx.",
   },
+  "glob-case-variants": {
+    hint: "Permission globs match without regard to case (`*.jpg` matches `IMG_0001.JPG`): list each extension once, in lower case.",
+  },
 } as const;
 
 export type WarningId = keyof typeof WARNINGS;

@@ -21,14 +21,18 @@ export type PermissionRequest =
   | { kind: "write_custom_metadata" }
   | { kind: "use_model"; category: string; preference: ModelPreference }
   | { kind: "dispatch_jobs" }
-  | { kind: "use_devices"; capabilities: string[] };
+  | { kind: "use_devices"; capabilities: string[] }
+  | { kind: "write_files"; glob: string };
 
 /** The `kind` of every permission, for exhaustive handling on the host. */
 export type PermissionKind = PermissionRequest["kind"];
 
 /** Permission builders. @example `Permission.readEntries({ glob: "**\/*.{jpg,png}" })` */
 export const Permission = {
-  /** Read entries (and their bytes) whose path matches `glob` (picomatch syntax), inside the granted scope. */
+  /**
+   * Read entries (and their bytes) whose path matches `glob` (picomatch syntax, matched without
+   * regard to case: `*.jpg` matches `IMG_0001.JPG`), inside the granted scope.
+   */
   readEntries(options: { glob: string }): PermissionRequest {
     return { kind: "read_entries", glob: options.glob };
   },
@@ -59,6 +63,15 @@ export const Permission = {
   /** Dispatch the extension's own jobs from agents, actions or other jobs. */
   dispatchJobs(): PermissionRequest {
     return { kind: "dispatch_jobs" };
+  },
+  /**
+   * Move, rename and write files whose path matches `glob` (case-insensitive, like `readEntries`),
+   * and create directories, inside the folders the user grants. Only in an action's execute step:
+   * the user sees every move (source and destination) and every new file in the preview first.
+   * @see docs/permissions.md#file-operations
+   */
+  writeFiles(options: { glob: string }): PermissionRequest {
+    return { kind: "write_files", glob: options.glob };
   },
   /** Select devices with the given capabilities and run work on them. */
   useDevices(options: { capabilities: string[] }): PermissionRequest {
