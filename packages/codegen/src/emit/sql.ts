@@ -6,7 +6,7 @@
  * from `@sdx/sdk/core-schema`; (2) this extension's registrations: one upserted
  * `extension_model_types` row per model and version, and one view per model exposing its
  * top-level inline scalar fields as columns (`json_extract`), so model data is queryable.
- * Deterministic; every string literal is escaped. Must not: import ts-morph.
+ * Deterministic; every string literal is escaped. Must not: import the TypeScript compiler.
  */
 import { CORE_SCHEMA_ADDITIONS_SQL, SCHEMA_SECTIONS } from "@sdx/sdk/core-schema";
 import type { ExtensionIR, JsonSchema, ModelIR } from "../ir/ir.js";
