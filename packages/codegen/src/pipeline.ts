@@ -90,7 +90,7 @@ export function runPipeline(setup: ProjectSetup): GenerateResult {
     readProjectFiles(setup.projectDir),
   );
   const sdxErrors = diagnostics.items.filter((d) => d.severity === "error");
-  for (const d of withoutRestatements(typeErrors(program, files), sdxErrors, classes)) diagnostics.add(d);
+  for (const d of withoutRestatements(typeErrors(setup.project, files), sdxErrors, classes)) diagnostics.add(d);
 
   if (diagnostics.errorCount > 0 || !ir) {
     return { ok: false, ir, artifacts: null, diagnostics: sortDiagnostics(diagnostics.items) };

@@ -157,4 +157,30 @@ describe("CodegenSession", () => {
     const result = session.update([join(dir, "src/tag.ts")]);
     expect(result.artifacts?.manifest.models.map((m) => m.name)).toEqual(["Note", "Tag"]);
   });
+
+  it("reports a type error an edit causes in an unchanged file and keeps reporting it until it is fixed", () => {
+    const dir = tempCopy("valid-notes");
+    const file = join(dir, "src/index.ts");
+    const words = join(dir, "src/words.ts");
+    writeFileSync(words, "export function countOf(text: string): number {\n  return text.split(/\\s+/).filter(Boolean).length;\n}\n");
+    writeFileSync(file, readFileSync(file, "utf8").replace(
+      "return new TextDecoder().decode(await entry.read()).split(/\\s+/).filter(Boolean).length;",
+      "return countOf(new TextDecoder().decode(await entry.read()));",
+    ).replace('} from "@sdx/sdk";', '} from "@sdx/sdk";\nimport { countOf } from "./words.js";'));
+    const session = new CodegenSession({ projectDir: dir });
+    expect(codes(dir, session.generate())).toEqual([]);
+
+    // words.ts changes its exported type: index.ts, unchanged, no longer type-checks.
+    writeFileSync(words, "export function countOf(text: string): string {\n  return text;\n}\n");
+    const broken = codes(dir, session.update([words]));
+    expect(broken).toHaveLength(1);
+    expect(broken[0]).toMatch(/^src\/index\.ts:\d+:\d+ SDX1031$/);
+
+    // A change elsewhere that cannot affect index.ts: its error is still reported (kept, not lost).
+    writeFileSync(words, "export function countOf(text: string): string {\n  return text.trim();\n}\n");
+    expect(codes(dir, session.update([words]))).toEqual(broken);
+
+    writeFileSync(words, "export function countOf(text: string): number {\n  return text.length;\n}\n");
+    expect(codes(dir, session.update([words]))).toEqual([]);
+  });
 });

@@ -2,7 +2,9 @@
  * The TypeScript program of the author's project, kept between builds: source files are parsed
  * once and reused until `refresh` names them, so a rebuild re-parses only what changed and
  * TypeScript reuses the rest of the old program. Files of the TypeScript installation (lib.*.d.ts)
- * are parsed once per process and shared by every project.
+ * are parsed once per process and shared by every project. Type errors are kept per file, as
+ * `tsc --watch` keeps them (a semantic-diagnostics builder program): a rebuild type-checks only the
+ * files a change can affect (the changed file, and its importers when its exported types changed).
  *
  * Must not: read anything but what the compiler host asks for.
  */
@@ -11,6 +13,8 @@ import { ts } from "./typescript.js";
 
 const LIB_DIR = dirname(ts.getDefaultLibFilePath({}));
 const libFiles = new Map<string, ts.SourceFile>();
+/** The builder tells changed files by version: a new parse of a file is a new version. */
+let nextVersion = 0;
 
 function cacheKey(fileName: string, languageVersion: ts.ScriptTarget | ts.CreateSourceFileOptions): string {
   const options = typeof languageVersion === "object" ? languageVersion : { languageVersion };
@@ -22,7 +26,7 @@ export class TsProject {
   private readonly host: ts.CompilerHost;
   private readonly roots: Set<string>;
   /** The last program built; `stale` once a root or a file changed since. */
-  private last: ts.Program | undefined;
+  private last: ts.SemanticDiagnosticsBuilderProgram | undefined;
   private stale = true;
 
   constructor(readonly options: ts.CompilerOptions, rootNames: Iterable<string>) {
@@ -38,7 +42,11 @@ export class TsProject {
       let file = cache.get(key);
       if (!file) {
         file = read(fileName, languageVersion, onError, shouldCreate);
-        if (file) cache.set(key, file);
+        if (file) {
+          // What TypeScript's watch host sets; `version` is internal to its public typings.
+          (file as ts.SourceFile & { version: string }).version = String(nextVersion++);
+          cache.set(key, file);
+        }
       }
       return file;
     };
@@ -47,8 +55,24 @@ export class TsProject {
 
   /** The program over the roots and everything they import; the same object until something changes. */
   program(): ts.Program {
+    return this.builder().getProgram();
+  }
+
+  /**
+   * Bind and check errors of `files` (TypeScript's `getSemanticDiagnostics`): kept from the last
+   * program for a file no change since could affect, computed again for the others.
+   */
+  semanticDiagnostics(files: readonly ts.SourceFile[]): ts.Diagnostic[] {
+    const builder = this.builder();
+    const wanted = new Set(files);
+    // Walking the affected files forgets what a change made stale; only the wanted ones are checked.
+    while (builder.getSemanticDiagnosticsOfNextAffectedFile(undefined, (file) => !wanted.has(file)));
+    return files.flatMap((file) => builder.getSemanticDiagnostics(file));
+  }
+
+  private builder(): ts.SemanticDiagnosticsBuilderProgram {
     if (this.stale || !this.last) {
-      this.last = ts.createProgram({ rootNames: [...this.roots].sort(), options: this.options, host: this.host, oldProgram: this.last });
+      this.last = ts.createSemanticDiagnosticsBuilderProgram([...this.roots].sort(), this.options, this.host, this.last);
       this.stale = false;
     }
     return this.last;
