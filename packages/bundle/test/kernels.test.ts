@@ -27,7 +27,11 @@ function project(name: string, kernels: Record<string, string>): string {
   return dir;
 }
 
-const exportsOf = (wasm: Uint8Array) => WebAssembly.Module.exports(new WebAssembly.Module(wasm)).filter((e) => e.kind === "function").map((e) => e.name);
+// @types/node declares WebAssembly's types but not the global value; this is the part used here.
+const { WebAssembly: Wasm } = globalThis as unknown as {
+  WebAssembly: { Module: { new (bytes: Uint8Array): object; exports(module: object): { name: string; kind: string }[] } };
+};
+const exportsOf = (wasm: Uint8Array) => Wasm.Module.exports(new Wasm.Module(wasm)).filter((e) => e.kind === "function").map((e) => e.name);
 const cached = (dir: string) => (existsSync(join(dir, ".sdx-cache/kernels")) ? readdirSync(join(dir, ".sdx-cache/kernels")) : []);
 
 describe("the SDK's stock kernels", () => {
