@@ -129,8 +129,20 @@ describe("sdx action", () => {
     expect(refused.status).toBe(1);
     expect(refused.stdout).toMatch(/Tag 8 item\(s\) #big — 8 change\(s\), reversible/);
     expect(refused.stdout).toContain("square 1521");
-    expect(refused.stderr).toMatch(/not applied: there is no terminal to confirm on.*--yes/);
+    // The apply command it suggests keeps the parameters.
+    expect(refused.stdout).toMatch(/not applied: there is no terminal to confirm on.*--param threshold=1000 --yes/);
     expect(tagCount(library, "#big")).toBe(0);
+
+    // --json without --yes: the documented summary (stored preview, nothing applied), exit 1.
+    const unconfirmed = sdxJson<{ actionId: string; state: string; preview: { changes: unknown[] }; error: unknown }>(["action", `${EXT}.tagBig`, "--library", library, "--param", "threshold=1000"]);
+    expect(unconfirmed.status).toBe(1);
+    expect(unconfirmed.json).toMatchObject({ state: "previewed", error: null });
+    expect(unconfirmed.json.preview.changes).toHaveLength(8);
+    expect(tagCount(library, "#big")).toBe(0);
+
+    const previewOnly = sdx(["action", `${EXT}.tagBig`, "--library", library, "--param", "threshold=1000", "--preview"]);
+    expect(previewOnly.status).toBe(0);
+    expect(previewOnly.stdout).toMatch(/apply with: sdx action org\.sdx\.crashtest\.tagBig --library \S+ --param threshold=1000 --yes/);
 
     const applied = sdxJson<{ actionId: string; state: string; preview: { changes: unknown[] } }>(["action", `${EXT}.tagBig`, "--library", library, "--param", "threshold=1000", "--yes"]);
     expect(applied.status, applied.stderr).toBe(0);
@@ -139,8 +151,8 @@ describe("sdx action", () => {
     expect(tagCount(library, "#big")).toBe(8);
 
     const list = sdxJson<{ actions: Array<{ actionId: string; state: string; undoable: boolean }> }>(["actions", "list", "--library", library]);
-    expect(list.json.actions.map((a) => a.state)).toEqual(["previewed", "executed"]);
-    expect(list.json.actions[1]).toMatchObject({ actionId: applied.json.actionId, undoable: true });
+    expect(list.json.actions.map((a) => a.state)).toEqual(["previewed", "previewed", "previewed", "executed"]);
+    expect(list.json.actions[3]).toMatchObject({ actionId: applied.json.actionId, undoable: true });
 
     const undo = sdxJson<{ state: string }>(["actions", "undo", applied.json.actionId, "--library", library]);
     expect(undo.status).toBe(0);

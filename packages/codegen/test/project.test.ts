@@ -52,7 +52,9 @@ describe("a project outside the repository, without node_modules", () => {
   it("builds the full example (every decorator) with its package.json entry", () => {
     const dir = tempCopy("valid-full");
     const result = generate({ projectDir: dir });
-    expect(codes(dir, result)).toEqual([]);
+    // The permissions it requests for the manifest's sake but never uses are warnings.
+    expect(codes(dir, result).filter((c) => !c.endsWith("unused-permission"))).toEqual([]);
+    expect(result.ok).toBe(true);
     expect(result.artifacts!.manifestJson).toBe(expectedManifest("valid-full"));
   });
 });

@@ -108,6 +108,7 @@ export async function createBuilder(options: BuildOptions): Promise<Builder> {
         writeBundle({
           manifestJson: artifacts.manifestJson,
           guestJs: guestResult.js!,
+          guestSourceMap: guestResult.map,
           schemaSql: artifacts.schemaSql,
           uiManifestJson: ui.json,
           prompts: prompts.prompts,

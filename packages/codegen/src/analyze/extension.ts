@@ -23,6 +23,7 @@ import { DecoratorOptions } from "./decorator-options.js";
 import type { Read } from "./options.js";
 import { checkContextParam } from "./params.js";
 import { readPermissions } from "./permissions.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 
 /** The `CoreFeature` literals, read from the sdk through the decorator's own signature. */
 function coreFeatures(decorator: FoundDecorator, ctx: AnalyzeContext): Set<string> {
@@ -61,7 +62,8 @@ export function fallbackRef(cls: DecoratedClass): ClassRef {
   return { className: cls.name, module: cls.node.getSourceFile().fileName, exportName: cls.name, span: spanOf(cls.node.name ?? cls.node) };
 }
 
-export function analyzeExtension(cls: DecoratedClass, decorator: FoundDecorator, ctx: AnalyzeContext): ExtensionInfoIR | null {
+/** `permissionSpans`, when given, receives the place of each requested permission (for the permission checks). */
+export function analyzeExtension(cls: DecoratedClass, decorator: FoundDecorator, ctx: AnalyzeContext, permissionSpans?: Span[]): ExtensionInfoIR | null {
   let ref = classRef(cls.node, ctx);
   if (!ref) {
     ctx.diagnostics.error("SDX1034", spanOf(cls.node.name ?? cls.node), `The @extension class ${cls.name} is not exported`);
@@ -98,7 +100,7 @@ export function analyzeExtension(cls: DecoratedClass, decorator: FoundDecorator,
     ctx.diagnostics.error("SDX1008", spanOf(rawFeatures.node), `Option "requiredFeatures" must be an array`);
   }
 
-  const permissions = options.readable ? readPermissions(options.raw("permissions"), options.owner, ctx) : [];
+  const permissions = options.readable ? readPermissions(options.raw("permissions"), options.owner, ctx, permissionSpans) : [];
   const listing = storeListing(options, ctx);
 
   let hasInit = false;

@@ -92,6 +92,20 @@ export class TsProject {
     this.changed(false);
   }
 
+  /**
+   * Files of the last program that `include` accepts (declaration files never) whose text on disk
+   * differs from the parsed one, or that are gone: what a watcher's event may have missed.
+   */
+  changedOnDisk(include: (fileName: string) => boolean): string[] {
+    if (!this.last) return [];
+    const changed: string[] = [];
+    for (const file of this.last.getProgram().getSourceFiles()) {
+      if (file.isDeclarationFile || !include(file.fileName)) continue;
+      if (this.host.readFile(file.fileName) !== file.text) changed.push(file.fileName);
+    }
+    return changed;
+  }
+
   /** Forgets the parsed text of `fileNames`; the next program reads them again. */
   refresh(fileNames: Iterable<string>): void {
     const names = new Set(fileNames);
