@@ -38,13 +38,15 @@ function argsFor(job: ManifestJob, entries: EntryData[]): unknown[][] {
 
 /** Queues the entry_indexed jobs for entries added since `since`; returns the new job ids. */
 export function queueEntryIndexedJobs(library: Library, runner: JobRunner, since: number): string[] {
+  const subscribers = listInstalled(library)
+    .map(({ id }) => ({ extensionId: id, jobs: getInstalled(library, id)?.manifest.jobs.filter((j) => j.trigger === "on_event" && j.event === "entry_indexed") ?? [] }))
+    .filter((s) => s.jobs.length > 0);
+  // The new rows only when a job wants them: an index of many files would hold them all here.
+  if (subscribers.length === 0) return [];
   const rows = newEntryRows(library, since);
   if (rows.length === 0) return [];
   const queued: string[] = [];
-  for (const { id: extensionId } of listInstalled(library)) {
-    const manifest = getInstalled(library, extensionId)?.manifest;
-    const jobs = manifest?.jobs.filter((j) => j.trigger === "on_event" && j.event === "entry_indexed") ?? [];
-    if (jobs.length === 0) continue;
+  for (const { extensionId, jobs } of subscribers) {
     const grants = GrantSet.load(library, extensionId);
     const visible = rows.filter((row) => grants.canReadEntry(entryAbsolutePath(row), row.relative_path));
     for (const job of jobs) {
