@@ -16,12 +16,13 @@ import type { Diagnostic } from "@sdx/codegen";
 import { bundleDiagnostic } from "./diagnostics.js";
 import { normalizeSourceMap } from "./source-map.js";
 
-const require = createRequire(import.meta.url);
+// Not named `require`: under vitest the `import … = require()` above becomes a call to `require`.
+const localRequire = createRequire(import.meta.url);
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, m.split("/")[0]!]));
 
 /** The sdk this sdx installation ships, used when the project has none of its own. */
 export function installedSdkDir(): string {
-  return dirname(require.resolve("@sdx/sdk/package.json"));
+  return dirname(localRequire.resolve("@sdx/sdk/package.json"));
 }
 
 function sdkResolverPlugin(projectDir: string): esbuild.Plugin {
@@ -30,7 +31,7 @@ function sdkResolverPlugin(projectDir: string): esbuild.Plugin {
     name: "sdx-sdk",
     setup(build) {
       if (projectHasSdk) return;
-      build.onResolve({ filter: /^@sdx\/sdk(\/.*)?$/ }, (args) => ({ path: require.resolve(args.path) }));
+      build.onResolve({ filter: /^@sdx\/sdk(\/.*)?$/ }, (args) => ({ path: localRequire.resolve(args.path) }));
     },
   };
 }

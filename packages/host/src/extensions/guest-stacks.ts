@@ -51,7 +51,7 @@ export class GuestStacks {
     if (!this.map || !text.includes(".guest.js:")) return text;
     const lines: Array<{ kind: "frame" | "native" | "runtime" | "text"; text: string }> = [];
     for (const line of text.split("\n")) {
-      const frame = FRAME.exec(line);
+      const frame = line.match(FRAME);
       if (!frame) {
         lines.push({ kind: NATIVE.test(line) ? "native" : "text", text: line });
         continue;

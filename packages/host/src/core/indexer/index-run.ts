@@ -13,7 +13,7 @@
  * as before: renames (by inode) take their rows first, then copies by content, then the rows not
  * seen and not moved are deleted.
  */
-import type { IndexOptions, IndexSummary } from "./indexer.js";
+import type { IndexOptions, IndexSummary } from "./index-types.js";
 import { HashPool, type HashOutcome } from "./hash-pool.js";
 import { IdSet } from "./id-set.js";
 import { extensionOf, kindFromExtension } from "./kinds.js";
