@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Host } from "../../packages/host/dist/index.js";
-import { WorkerSandbox } from "../../packages/sandbox/dist/index.js";
+import { QuickJSSandbox, WorkerSandbox } from "../../packages/sandbox/dist/index.js";
+import { guest, jobInvocation } from "../../packages/sandbox/dist/testing.js";
 import { readBundle } from "../../packages/bundle-format/dist/index.js";
 import { buildSource, goal, median, ms, perSec, ratio, ROOT } from "./util.mjs";
 
@@ -87,6 +88,40 @@ async function parallelism(host) {
   return { p1: median(times.cpu1), p2: median(times.cpu2), p4: median(times.cpu4), tasks: TASKS };
 }
 
+/**
+ * The floor under every host call: a hand-written guest calling `__sdx_call` with a fixed request
+ * (no SDK), answered with a fixed reply (no pipeline, no SQLite), in a VM on this thread. What is
+ * left is QuickJS: the guest's promise and its await, the outbox, one pump, the reply's delivery.
+ */
+async function sandboxFloor() {
+  const request = JSON.stringify(JSON.stringify({ modelType: "Counter", by: { uuid: "0b6c1e2a-1111-4222-8333-444455556666" } }));
+  const js = guest(`{
+    async sequential(ctx, n) { const t = Date.now(); for (let i = 0; i < n; i++) await __sdx_call("models.get", ${request}); return Date.now() - t; },
+    async batched(ctx, n) {
+      const t = Date.now();
+      for (let i = 0; i < n; i += 100) { const all = []; for (let j = 0; j < 100; j++) all.push(__sdx_call("models.get", ${request})); await Promise.all(all); }
+      return Date.now() - t;
+    },
+  }`);
+  const reply = { ok: true, value: { model: { uuid: "0b6c1e2a-1111-4222-8333-444455556666", data: { n: 0 }, blobs: {}, createdAt: "2026-12-06T09:00:00.000Z", updatedAt: "2026-12-06T09:00:00.000Z" } } };
+  const sandbox = new QuickJSSandbox();
+  const vm = sandbox.createInstance({ name: "floor", guestJs: js, calls: { call: async () => reply, callSync: () => reply } });
+  const timed = async (name) => {
+    const result = await vm.invoke(jobInvocation(name, [CALLS]));
+    if (!result.ok) throw new Error(`floor ${name}: ${result.error.message}`);
+    return result.value;
+  };
+  await timed("batched");
+  const sequential = [];
+  const batched = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    sequential.push(await timed("sequential"));
+    batched.push(await timed("batched"));
+  }
+  vm.dispose();
+  return { sequential: median(sequential), batched: median(batched) };
+}
+
 /** VM start for the Photos bundle: the first in a fresh sandbox (a worker spawned), then warm ones. */
 async function vmStart() {
   const photos = join(ROOT, "examples/photos/dist/com.spacedrive.photos-1.0.0.sdx.wasm");
@@ -122,6 +157,7 @@ export async function run() {
     const cpu = await parallelism(host);
     await host.close();
     const start = await vmStart();
+    const floor = await sandboxFloor();
     const seqRate = CALLS / (calls.sequential / 1000);
     const batchRate = CALLS / (calls.batched / 1000);
     return {
@@ -131,6 +167,8 @@ export async function run() {
       rows: [
         ["host calls, one at a time (`await` each)", perSec(CALLS, calls.sequential), `${(1000 * calls.sequential / CALLS).toFixed(1)} µs per call`, `≥ 50,000/s: ${goal(seqRate >= 50_000)}`],
         ["host calls, 100 in flight (`Promise.all`)", perSec(CALLS, calls.batched), `${(1000 * calls.batched / CALLS).toFixed(1)} µs per call`, `≥ 100,000/s: ${goal(batchRate >= 100_000)}`],
+        ["floor: raw `__sdx_call`, fixed reply, no SDK, no host work, one at a time", perSec(CALLS, floor.sequential), `${(1000 * floor.sequential / CALLS).toFixed(1)} µs per call`, "what QuickJS alone costs"],
+        ["floor: the same, 100 in flight", perSec(CALLS, floor.batched), `${(1000 * floor.batched / CALLS).toFixed(1)} µs per call`, ""],
         [`${cpu.tasks} CPU-bound tasks, parallelism 1`, ms(cpu.p1), "1.00×", ""],
         [`${cpu.tasks} CPU-bound tasks, parallelism 2`, ms(cpu.p2), `${ratio(cpu.p2, cpu.p1)} of parallelism 1`, `≤ 0.6× on ${cpus().length} cores: ${goal(cpu.p2 / cpu.p1 <= 0.6)}`],
         [`${cpu.tasks} CPU-bound tasks, parallelism 4`, ms(cpu.p4), `${ratio(cpu.p4, cpu.p1)} of parallelism 1`, `more than the ${cpus().length} cores: no faster than 2`],

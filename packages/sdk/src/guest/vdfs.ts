@@ -83,9 +83,14 @@ export class VdfsImpl implements Vdfs {
     return this.#create({ standalone: true }, model);
   }
 
-  async #get<T extends object>(cls: ModelClass<T>, by: { uuid: string } | { content: string } | { entry: string }): Promise<T | null> {
-    const { model } = await callHost("models.get", { modelType: this.#catalog.typeOf(cls), by });
-    return model ? this.#catalog.rebuild(cls, model) : null;
+  #get<T extends object>(cls: ModelClass<T>, by: { uuid: string } | { content: string } | { entry: string }): Promise<T | null> {
+    let modelType: string;
+    try {
+      modelType = this.#catalog.typeOf(cls);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return callHost("models.get", { modelType, by }).then(({ model }) => (model ? this.#catalog.rebuild(cls, model) : null));
   }
   getModelByContent<T extends object>(cls: ModelClass<T>, contentUuid: string) {
     return this.#get(cls, { content: contentUuid });

@@ -149,10 +149,12 @@ export async function indexLocation(library: Library, dir: string, options: Inde
     toHash.push({ item, row });
   }
 
-  // Renames: a new path with the inode, size and mtime of an entry whose path disappeared.
+  // Renames: a new path with the inode, size and mtime of an entry whose path disappeared. Not for
+  // empty files: a new empty file often gets the inode of one just deleted within the same
+  // timestamp tick, and nothing in an empty file tells the two apart.
   const gone = existingRows.filter((r) => !seen.has(r.relative_path));
   const byStat = new Map<string, ExistingRow>();
-  for (const r of gone) if (r.content_identity_uuid && !r.is_dir) byStat.set(moveKey(r.inode, r.size, r.modified_at), r);
+  for (const r of gone) if (r.content_identity_uuid && !r.is_dir && r.size > 0) byStat.set(moveKey(r.inode, r.size, r.modified_at), r);
   const moved = new Set<number>();
   const remaining = toHash.filter(({ item, row }) => {
     if (row) return true;
