@@ -22,10 +22,10 @@ interface JobJson { id: string; extension: string; name: string; state: string; 
 interface HeldChild { jobId: string; release: () => void; kill: () => void; exited: Promise<string[]> }
 
 /**
- * Starts the child host on a library with a job of `count` items; resolves once the job is held
- * at its first progress call (child.mjs `hold`, batches of one item: one done, the rest waiting). Until `release`,
- * the job is certainly running, however slow the machine: what the test does meanwhile (pause,
- * cancel, kill) never races the job's end.
+ * Starts the child host on a library with a job of `count` items in batches of one; resolves once
+ * the job is held at its first progress call (child.mjs `hold`: one item done, the rest waiting).
+ * Until `release`, the job is certainly running, however slow the machine: what the test does
+ * meanwhile (pause, cancel, kill) never races the job's end.
  */
 function startHeldChild(library: string, count: number): Promise<HeldChild> {
   const child = spawn(process.execPath, [join(FIXTURE, "child.mjs"), library, bundle, String(count), "1", "hold"], { stdio: ["pipe", "pipe", "inherit"] });
