@@ -212,7 +212,7 @@ async function modelCreation(work, template, files, bundle) {
  * extension's model on each content (the upsert), insert user_metadata, models, model_versions and
  * the audit row, committing like the host's group transaction does (after 20 ms or 2,000 writes).
  */
-function insertDirect(library, files) {
+function insertDirect(library, _files) {
   const db = library.db;
   const page = db.prepare(`SELECT id, name, content_identity_uuid AS content FROM entries
     WHERE is_dir = 0 AND content_identity_uuid IS NOT NULL AND id > ? ORDER BY id LIMIT 500`);

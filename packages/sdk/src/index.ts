@@ -27,10 +27,14 @@ export type {
   ActionChange, ActionPreview, TagTarget, CollectionItemRef, ModelScopeRef, Collection, LogLevel,
 } from "./types/data.js";
 export type {
-  ModelClass, EntryQuery, ModelQuery, FilterOp, Vdfs, Ai, AiModel, GenerateOptions, ChatMessage, ImageTensorOptions,
+  ModelClass, EntryQuery, ModelQuery, FilterOp, Vdfs, BlobAccessors, Ai, AiModel, GenerateOptions, ChatMessage, ImageTensorOptions, ImageSource,
   ModelSource, ModelRegistration, RegisteredModelInfo, ModelRegistry, DeviceSelector, Logger,
   ExtensionContext, TaskContext, JobContext, ActionContext, AgentContext,
   TemporalMemory, AssociativeMemory, WorkingMemory,
 } from "./types/context.js";
+export type {
+  ModelFamily, FaceDetectorFamily, FaceEmbedderFamily, ImageClassifierFamily, ImageInput, ImageNormalization,
+  FaceDetection, DetectedFaces, OcrText, TensorRef, ModelChoice, PromptTemplate, JsonSchema,
+} from "./types/ai.js";
 export { ModelSources } from "./types/model-sources.js";
 export { SdxError, PermissionDenied, ValidationError, NotFound, TaskFailed, JobCancelled, ConsentRequired } from "./errors.js";
