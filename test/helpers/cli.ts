@@ -51,3 +51,6 @@ export async function sdxJson<T = Record<string, unknown>>(args: string[], optio
 export function tempDir(prefix = "sdx-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** The same as `sdxJson` (kept for tests written when `sdxJson` still blocked). */
+export const sdxJsonAsync = sdxJson;
