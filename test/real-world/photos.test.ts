@@ -133,7 +133,7 @@ beforeAll(async () => {
     analysisOf.set(content, JSON.parse(row.data) as Analysis);
     facesOf.set(content, row.blob_data ? ((await decodeStoredBlob(row)) as Face[]) : []);
   }
-}, 240_000);
+}, 600_000); // eight CLI runs, three of them face detection over every fixture: minutes on a busy 2-core machine
 
 afterAll(async () => {
   db?.close();
