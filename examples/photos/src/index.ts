@@ -8,6 +8,7 @@ import {
   type ActionContext, type ActionPreview, type AgentContext, type Entry, type ExtensionContext,
   type JobContext, type SdPath, type TaskContext, type Uuid,
 } from "@sdx/sdk";
+import { query, type Query } from "@sdx/sdk";
 import { PhotosConfig } from "./config.js";
 import { PhotosMind } from "./mind.js";
 import { Album, LocalEditState, Moment, PhotoAnalysis, Person, Place, type FaceDetection, type PixelTrait } from "./models.js";
@@ -290,6 +291,33 @@ export class Photos {
     const plan = await mind.plan.get();
     if (plan?.pending.some((p) => p.jobId === job.jobId)) await mind.plan.set({ pending: plan.pending.filter((p) => p.jobId !== job.jobId) });
     if (job.state === "completed") ctx.trace("people in memory", { people: await rememberPeople(ctx, mind) });
+  }
+
+  // Named queries: what ui_manifest.json shows, what `sdx query` and ctx.query() run (docs/queries.md).
+
+  /** The people found in the photos, most photographed first. */
+  @query({ label: "People" })
+  people(q: Query) {
+    return q.models(Person).orderBy("photoCount", "desc").show({ title: "name", coverFrom: "PhotoAnalysis.identifiedPeople" });
+  }
+
+  /** The photos a person appears in, newest first. */
+  @query({ label: "Photos of a person" })
+  photosOf(q: Query, personId: Uuid) {
+    return q.models(PhotoAnalysis).where("identifiedPeople", "contains", personId).orderBy("takenAt", "desc")
+      .show({ date: "takenAt", latitude: "latitude", longitude: "longitude" });
+  }
+
+  /** Photos with a GPS position in their EXIF (the spec's `query:exif_gps`). */
+  @query({ label: "Places" })
+  exifGps(q: Query) {
+    return q.entries().ofKind("image").where("exif.latitude", "!=", null).orderBy("name");
+  }
+
+  /** Moments, newest first, each shown by its first photo. */
+  @query({ label: "Moments" })
+  moments(q: Query) {
+    return q.models(Moment).orderBy("startsAt", "desc").show({ title: "title", date: "startsAt", cover: "contentIds" });
   }
 }
 

@@ -287,6 +287,30 @@ export async function main(argv: string[]): Promise<number> {
       run(async () => (await import("./commands/settings.js")).settingsCommand(id, opts))(),
     );
 
+  program
+    .command("query")
+    .description("run an installed extension's named query (<extension-id>.<query>) and print its rows")
+    .argument("<target>", "<extension-id>.<query>, or the extension id with --filter")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--param <name=value>", "a parameter of the query; values are JSON when they parse as JSON (repeatable)", collect, [])
+    .option("--filter <text>", "run filter-language text (docs/queries.md) instead of a named query")
+    .option("--limit <n>", "rows per page (1-1000)")
+    .option("--cursor <cursor>", "the page after the one that returned this cursor")
+    .option("--all", "every page, not just the first")
+    .action((target: string, opts: import("./commands/query.js").QueryCommandOptions) =>
+      run(async () => (await import("./commands/query.js")).queryCommand(target, opts))(),
+    );
+
+  program
+    .command("preview")
+    .description("serve an installed extension's UI (ui_manifest.json) from the library on 127.0.0.1, with a per-run token, until Ctrl-C")
+    .argument("<extension-id>")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--port <n>", "port to listen on (default: any free port)")
+    .action((id: string, opts: { library: string; port?: string }) =>
+      run(async (json) => (await import("./commands/preview.js")).previewCommand(id, { ...opts, json }))(),
+    );
+
   const library = program.command("library").description("the library's database itself");
   library
     .command("check")

@@ -16,9 +16,14 @@
 
 export { extension, model, agent, agentTrail, agentMemory, settings } from "./decorators/class-decorators.js";
 export { job, task, action, actionExecute, setting, blobData, sync } from "./decorators/member-decorators.js";
+export { query } from "./decorators/query-decorator.js";
+export { Query, ModelSelection, EntrySelection, param } from "./query/builder.js";
+export type { QueryArg, ModelField, EntryField, QuerySelection } from "./query/builder.js";
+export type { QuerySpec } from "./query/spec.js";
+export type { QueryRow, QueryPage, QueryOp } from "./query/constants.js";
 export type {
   ExtensionOptions, ModelOptions, ModelScope, SyncStrategy, BlobDataOptions, BlobQuantization, SettingOptions,
-  SettingValue, JobOptions, JobTrigger, HostEvent, TaskOptions, ActionOptions, AgentOptions, AgentTrailOptions, CoreFeature,
+  SettingValue, JobOptions, JobTrigger, HostEvent, TaskOptions, ActionOptions, QueryOptions, AgentOptions, AgentTrailOptions, CoreFeature,
 } from "./decorators/options.js";
 export { Permission } from "./types/permissions.js";
 export type { PermissionRequest, PermissionKind, ModelPreference } from "./types/permissions.js";

@@ -127,6 +127,12 @@ const genOptions = z.object({
 }).strict();
 const chatMessage = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() }).strict();
 const nothing = z.null();
+/** A row of a named query (`QueryRow` in @sdx/sdk). */
+const queryRow = z.object({
+  kind: z.enum(["model", "entry"]), id: uuid, modelType: z.string().optional(), contentUuid: uuid.optional(), title: z.string(),
+  subtitle: z.string().optional(), date: z.string().optional(), location: z.object({ latitude: z.number(), longitude: z.number() }).strict().optional(),
+  thumbnail: uuid.optional(), data: z.record(z.string(), json),
+}).strict();
 
 /**
  * What an op does, which decides how the host treats it (see docs/protocol.md#effects):
@@ -183,6 +189,12 @@ export const ops = {
   "models.loadBlob": op(z.object({ modelUuid: uuid, field: z.string() }).strict(), z.object({ value: json }).strict(), "read", { library: true }),
   "models.update": op(z.object({ modelType: z.string(), uuid, data: z.record(z.string(), json), blobs: z.record(z.string(), json) }).strict(), nothing, "write"),
   "models.delete": op(z.object({ modelType: z.string(), uuid }).strict(), nothing, "write"),
+
+  // named queries (docs/queries.md)
+  "queries.run": op(z.object({
+    name: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/), params: z.record(z.string(), json),
+    limit: z.number().int().min(1).max(1000).optional(), cursor: z.string().max(4096).nullable().optional(),
+  }).strict(), z.object({ rows: z.array(queryRow), nextCursor: z.string().nullable() }).strict(), "read", { library: true }),
 
   // tags, collections, sidecars, custom metadata
   "tags.add": op(z.object({ target: tagTarget, tag }).strict(), nothing, "write"),

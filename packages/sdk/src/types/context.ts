@@ -5,6 +5,7 @@
  * Model operations take the model class, because TypeScript erases type arguments at run time.
  * @see docs/api.md
  */
+import type { QueryPage, QueryRow } from "../query/constants.js";
 import type {
   ActionChange, Collection, CollectionItemRef, Device, Entry, EntryData, EntryKind, JsonValue, LogLevel, ModelScopeRef, SdPath,
   TagTarget, Uuid,
@@ -164,6 +165,14 @@ export interface ExtensionContext {
   executeOn<R>(device: Device, work: () => Promise<R>): Promise<R>;
   /** Calls an exported function of the extension's AssemblyScript kernels (runs on the host, outside QuickJS). */
   kernel<R = unknown>(name: string, ...args: Array<number | Float32Array | Float64Array | Int32Array | Uint8Array>): Promise<R>;
+  /**
+   * One page of the extension's named query `name` (an `@query()` method), with its parameters;
+   * pass `page.cursor` = the previous page's `nextCursor` for the next one.
+   * @see docs/queries.md
+   */
+  query(name: string, params?: Record<string, JsonValue>, page?: { limit?: number; cursor?: string | null }): Promise<QueryPage>;
+  /** Every row of the named query, fetched page by page as the loop goes. */
+  queryAll(name: string, params?: Record<string, JsonValue>): AsyncIterable<QueryRow>;
   readonly log: Logger;
 }
 
