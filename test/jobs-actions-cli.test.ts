@@ -154,8 +154,20 @@ describe("sdx action", () => {
     expect(refused.status).toBe(1);
     expect(refused.stdout).toMatch(/Tag 8 item\(s\) #big — 8 change\(s\), reversible/);
     expect(refused.stdout).toContain("square 1521");
-    expect(refused.stderr).toMatch(/not applied: there is no terminal to confirm on.*--yes/);
+    // The apply command it suggests keeps the parameters.
+    expect(refused.stderr).toMatch(/not applied: there is no terminal to confirm on.*--param threshold=1000 --yes/);
     expect(tagCount(seeded, "#big")).toBe(0);
+
+    // --json without --yes: the documented summary (stored preview, nothing applied), exit 1.
+    const unconfirmed = await sdxJson<{ actionId: string; state: string; preview: { changes: unknown[] }; error: unknown }>(["action", `${EXT}.tagBig`, "--library", seeded, "--param", "threshold=1000"]);
+    expect(unconfirmed.status).toBe(1);
+    expect(unconfirmed.json).toMatchObject({ state: "previewed", error: null });
+    expect(unconfirmed.json.preview.changes).toHaveLength(8);
+    expect(tagCount(seeded, "#big")).toBe(0);
+
+    const previewOnly = await sdx(["action", `${EXT}.tagBig`, "--library", seeded, "--param", "threshold=1000", "--preview"]);
+    expect(previewOnly.status).toBe(0);
+    expect(previewOnly.stdout).toMatch(/apply with: sdx action org\.sdx\.crashtest\.tagBig --library \S+ --param threshold=1000 --yes/);
   });
 
   it("applies with --yes, lists it, and undoes it once", async () => {
@@ -166,8 +178,8 @@ describe("sdx action", () => {
     expect(tagCount(seeded, "#big")).toBe(8);
 
     const list = await sdxJson<{ actions: Array<{ actionId: string; state: string; undoable: boolean }> }>(["actions", "list", "--library", seeded]);
-    expect(list.json.actions.map((a) => a.state)).toEqual(["previewed", "executed"]);
-    expect(list.json.actions[1]).toMatchObject({ actionId: applied.json.actionId, undoable: true });
+    expect(list.json.actions.map((a) => a.state)).toEqual(["previewed", "previewed", "previewed", "executed"]);
+    expect(list.json.actions[3]).toMatchObject({ actionId: applied.json.actionId, undoable: true });
 
     const undo = await sdxJson<{ state: string }>(["actions", "undo", applied.json.actionId, "--library", seeded]);
     expect(undo.status).toBe(0);

@@ -6,6 +6,8 @@
  *   [kernel module: header + sections]            ← WebAssembly.compile(bundle) gives the kernels
  *   custom "sdx.manifest"        manifest.json (UTF-8)
  *   custom "sdx.guest"           guest JavaScript (esbuild iife)
+ *   custom "sdx.guest.map"       source map of the guest JavaScript (optional): the host maps guest
+ *                                stack frames back to the author's TypeScript with it
  *   custom "sdx.sql"             schema.sql
  *   custom "sdx.ui"              ui_manifest.json (optional)
  *   custom "sdx.prompt/<path>"   one per Jinja template in prompts/ (sorted)
@@ -22,7 +24,7 @@
  * @see docs/bundle-format.md
  */
 import type { KeyObject } from "node:crypto";
-import { blake3 } from "hash-wasm";
+import { blake3 } from "./blake3.js";
 import { parseManifest, type Manifest } from "@sdx/sdk/manifest";
 import { PROTOCOL_VERSION, sdxError } from "@sdx/sdk/protocol";
 import type { SdxError } from "@sdx/sdk/errors";
@@ -34,6 +36,7 @@ export const BUNDLE_EXTENSION = ".sdx.wasm";
 export const SECTIONS = {
   manifest: "sdx.manifest",
   guest: "sdx.guest",
+  guestMap: "sdx.guest.map",
   sql: "sdx.sql",
   ui: "sdx.ui",
   promptPrefix: "sdx.prompt/",
@@ -45,6 +48,8 @@ export const SECTIONS = {
 export interface BundleContents {
   manifestJson: string;
   guestJs: string;
+  /** Source map (v3 JSON) of `guestJs`, sources relative to the project; omitted or null for none. */
+  guestSourceMap?: string | null;
   schemaSql: string;
   uiManifestJson: string | null;
   prompts: Record<string, string>;
@@ -71,6 +76,8 @@ interface IntegrityRecord {
 export interface LoadedBundle {
   manifest: Manifest;
   guestJs: string;
+  /** Source map (v3 JSON) of `guestJs`, or null when the bundle has none. */
+  guestSourceMap: string | null;
   schemaSql: string;
   uiManifest: unknown;
   prompts: Record<string, string>;
@@ -109,8 +116,9 @@ export async function writeBundle(contents: BundleContents, options: WriteOption
   const named: Array<[string, Uint8Array]> = [
     [SECTIONS.manifest, utf8.encode(contents.manifestJson)],
     [SECTIONS.guest, utf8.encode(contents.guestJs)],
-    [SECTIONS.sql, utf8.encode(contents.schemaSql)],
   ];
+  if (contents.guestSourceMap) named.push([SECTIONS.guestMap, utf8.encode(contents.guestSourceMap)]);
+  named.push([SECTIONS.sql, utf8.encode(contents.schemaSql)]);
   if (contents.uiManifestJson !== null) named.push([SECTIONS.ui, utf8.encode(contents.uiManifestJson)]);
   for (const [path, text] of sortedEntries(contents.prompts)) named.push([SECTIONS.promptPrefix + path, utf8.encode(text)]);
   for (const [path, bytes] of sortedEntries(contents.assets)) named.push([SECTIONS.assetPrefix + path, bytes]);
@@ -223,6 +231,7 @@ export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
   return {
     manifest: parsed.manifest,
     guestJs,
+    guestSourceMap: text(SECTIONS.guestMap),
     schemaSql,
     uiManifest: uiJson === null ? null : JSON.parse(uiJson),
     prompts,

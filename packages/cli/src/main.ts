@@ -219,7 +219,7 @@ export async function main(argv: string[]): Promise<number> {
       run(async () => (await import("./commands/consent.js")).prefsCommand(category, value, opts))(),
     );
 
-  const jobs = program.command("jobs").description("the jobs of a library: list, show, resume, pause, cancel");
+  const jobs = program.command("jobs").description("the jobs of a library: list, show, resume, pause, cancel, wait");
   jobs
     .command("list")
     .description("every job with its id, extension, name, state and progress")
@@ -239,6 +239,12 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<job-id>")
     .requiredOption("--library <dir>", "library directory")
     .action((id: string, opts: { library: string }) => run(async (json) => (await import("./commands/jobs.js")).jobsResume(id, { ...opts, json }))());
+  jobs
+    .command("wait")
+    .description("wait until a job finishes (runs it here if it is queued and nobody runs it); exits 0 when it completed")
+    .argument("<job-id>")
+    .requiredOption("--library <dir>", "library directory")
+    .action((id: string, opts: { library: string }) => run(async (json) => (await import("./commands/jobs.js")).jobsWait(id, { ...opts, json }))());
   for (const verb of ["pause", "cancel"] as const) {
     jobs
       .command(verb)

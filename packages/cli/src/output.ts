@@ -10,6 +10,8 @@ export interface CommandResult<T> {
   human?: string;
   /** Non-zero when the command failed in an expected way (build errors, failed job). */
   exitCode?: number;
+  /** The command printed everything as it went (a watch): nothing more is printed, even with --json. */
+  printed?: boolean;
 }
 
 /**
@@ -32,6 +34,7 @@ export function toJson(value: unknown, indent?: number): string {
 }
 
 export function emit<T>(result: CommandResult<T>, json: boolean): number {
+  if (result.printed) return result.exitCode ?? 0;
   if (json) process.stdout.write(`${toJson(result.data, 2)}\n`);
   else if (result.human) process.stdout.write(result.human.endsWith("\n") ? result.human : `${result.human}\n`);
   return result.exitCode ?? 0;

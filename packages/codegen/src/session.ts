@@ -1,7 +1,11 @@
 /**
- * A codegen session that keeps the ts-morph project between runs (watch mode, the warm build):
- * `update(changedFiles)` re-reads only those files from disk and lets TypeScript reuse the rest
- * of the program. A change to tsconfig.json or package.json rebuilds the project.
+ * A codegen session that keeps the TypeScript project between runs (watch mode, the warm build):
+ * `update(changedFiles)` re-reads those files from disk and lets TypeScript reuse the rest of the
+ * program. A change to tsconfig.json or package.json rebuilds the project.
+ *
+ * It also compares every other file of the author with the disk (a read, no parse when unchanged):
+ * a watcher can name the wrong path (an editor's temporary file renamed over the source) or drop
+ * an event, and a build must never report success with code older than what is on disk.
  */
 import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
@@ -31,17 +35,16 @@ export class CodegenSession {
       return this.generate();
     }
     const project = this.setup.project;
-    for (const file of files) {
-      if (!/\.(c|m)?tsx?$/.test(file) || isExcludedFile(projectDir, file)) continue;
-      const source = project.getSourceFile(file);
-      if (source) {
-        if (existsSync(file)) source.refreshFromFileSystemSync();
-        else project.removeSourceFile(source);
-      } else if (existsSync(file)) {
-        project.addSourceFileAtPath(file);
-      }
+    const sources = files.filter((f) => /\.(c|m)?tsx?$/.test(f) && !isExcludedFile(projectDir, f));
+    const known = project.program();
+    for (const file of sources) {
+      // A new file becomes part of the project, a deleted one leaves it (as a root; an import still reaches it).
+      if (!existsSync(file)) project.removeRoot(file);
+      else if (!project.hasRoot(file) && !known.getSourceFile(file)) project.addRoot(file);
     }
-    project.resolveSourceFileDependencies();
+    const named = new Set(sources);
+    const missed = project.changedOnDisk((file) => !named.has(file) && !isExcludedFile(projectDir, file));
+    project.refresh([...sources, ...missed]);
     return this.generate();
   }
 }

@@ -146,7 +146,8 @@ describe("DECORATOR_OPTIONS, the one declaration of decorator options", () => {
   it("every declared option is accepted by its analyzer and reaches the manifest as written", () => {
     const { dir } = project(asWritten);
     const result = generate({ projectDir: dir });
-    expect(diagnosticsToJson(result.diagnostics, dir)).toEqual([]);
+    // The sampled permissions are not used by the sample's (empty) methods: warnings only.
+    expect(diagnosticsToJson(result.diagnostics, dir).filter((d) => d.code !== "unused-permission")).toEqual([]);
     const manifest = result.artifacts!.manifest;
     for (const decorator of DECORATORS) {
       samples(decorator).forEach((sample, index) => {

@@ -79,7 +79,8 @@ describe("valid-alias: decorators found by symbol, not by name", () => {
   const result = generate({ projectDir: join(FIXTURES, "valid-alias") });
 
   it("recognizes renamed imports, namespace imports and re-exports under other names", () => {
-    expect(result.diagnostics).toEqual([]);
+    // Its two permissions are requested for the manifest's sake and never used: warnings only.
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["unused-permission", "unused-permission"]);
     const m = result.artifacts!.manifest;
     // Files in path order, declarations in source order.
     expect(m.models.map((x) => x.name)).toEqual(["Topic", "Summary"]);

@@ -330,3 +330,6 @@ export type AuthorOptions<D extends DecoratorName> = Flat<
 >;
 // One object type instead of an intersection, so that type-level equality with an interface holds.
 type Flat<T> = { [K in keyof T]: T[K] };
+
+/** Which permission each SDK method needs (for `sdx build`'s permission checks); declared beside the permission builders. */
+export { METHOD_PERMISSIONS, type MethodPermission } from "./types/permissions.js";

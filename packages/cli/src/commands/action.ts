@@ -15,6 +15,7 @@ import { UsageError, UserError } from "../errors.js";
 import { toJson, type CommandResult } from "../output.js";
 import { openLibrary } from "./jobs.js";
 import { parseParams } from "./params.js";
+import { guestErrorJson, renderGuestError, type GuestErrorJson } from "../guest-output.js";
 
 type ActionOutcome = Awaited<ReturnType<Host["previewAction"]>>;
 type ActionRecord = NonNullable<ReturnType<Host["getAction"]>>;
@@ -25,24 +26,31 @@ export interface ActionSummary {
   action: string;
   state: string;
   preview: ActionPreview | null;
-  error: { code: string; message: string } | null;
+  error: GuestErrorJson | null;
 }
 
-function refText(ref: object): string {
-  return Object.entries(ref).map(([kind, id]) => `${kind} ${String(id)}`).join(", ");
+/** A readable name for an entry, content or model (`Library.describe`), or null to show its id. */
+type NameOf = (ref: { entry: string } | { content: string } | { model: string }) => string | null;
+
+function refText(ref: object, nameOf?: NameOf): string {
+  return Object.entries(ref).map(([kind, id]) => {
+    const name = kind === "standalone" ? null : nameOf?.({ [kind]: String(id) } as Parameters<NameOf>[0]);
+    return name ?? `${kind} ${String(id)}`;
+  }).join(", ");
 }
 
-function describe(change: ActionChange): [string, string, string] {
+function describe(change: ActionChange, nameOf?: NameOf): [string, string, string] {
+  const refText_ = (ref: object) => refText(ref, nameOf);
   switch (change.type) {
     case "add_tag":
     case "remove_tag":
-      return [change.type === "add_tag" ? "add tag" : "remove tag", refText(change.target), change.tag];
+      return [change.type === "add_tag" ? "add tag" : "remove tag", refText_(change.target), change.tag];
     case "create_collection":
       return ["create collection", change.name, `${change.items.length} item(s)`];
     case "add_to_collection":
       return ["add to collection", change.collection, `${change.items.length} item(s)`];
     case "create_model":
-      return ["create model", `${change.modelType} (${"standalone" in change.scope ? "standalone" : refText(change.scope)})`, toJson(change.data).slice(0, 80)];
+      return ["create model", `${change.modelType} (${"standalone" in change.scope ? "standalone" : refText_(change.scope)})`, toJson(change.data).slice(0, 80)];
     case "delete_model":
       return ["delete model", `${change.modelType} ${change.uuid}`, ""];
     case "move_file":
@@ -54,9 +62,13 @@ function describe(change: ActionChange): [string, string, string] {
   }
 }
 
-export function previewTable(preview: ActionPreview): string {
+/** The preview as a table; targets by file name (or model type) when `nameOf` finds them. */
+export function previewTable(preview: ActionPreview, nameOf?: NameOf): string {
   const table = new Table({ head: ["#", "change", "target", "detail"], style: { head: [], border: [] }, wordWrap: true });
-  preview.changes.forEach((c, i) => table.push([String(i + 1), describe(c)[0], describe(c)[1], c.description ? `${describe(c)[2]} — ${c.description}` : describe(c)[2]]));
+  preview.changes.forEach((c, i) => {
+    const [change, target, detail] = describe(c, nameOf);
+    table.push([String(i + 1), change, target, c.description ? `${detail} — ${c.description}` : detail]);
+  });
   const header = `${pc.bold(preview.title)} — ${preview.changes.length} change(s), ${preview.reversible ? "reversible" : pc.yellow("not reversible")}`;
   return preview.changes.length ? `${header}\n${table.toString()}` : `${header}\nnothing to change`;
 }
@@ -64,7 +76,7 @@ export function previewTable(preview: ActionPreview): string {
 function summary(outcome: ActionOutcome, extension: string, action: string): ActionSummary {
   return {
     actionId: outcome.actionId, extension, action, state: outcome.state, preview: outcome.preview,
-    error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null,
+    error: outcome.error ? guestErrorJson(outcome.error) : null,
   };
 }
 
@@ -86,18 +98,24 @@ export async function actionCommand(target: string, options: { library: string; 
   try {
     const previewed = await host.previewAction(extension, action, params);
     if (previewed.state !== "previewed" || !previewed.preview) {
-      const error = previewed.error;
-      return { data: summary(previewed, extension, action), human: `${pc.red("✘")} the preview of ${target} failed${error ? `: ${pc.bold(error.code)} ${error.message}` : ""}`, exitCode: 1 };
+      const data = summary(previewed, extension, action);
+      const headline = `${pc.red("✘")} the preview of ${target} failed`;
+      return { data, human: data.error ? renderGuestError(headline, data.error) : headline, exitCode: 1 };
     }
-    const shown = previewTable(previewed.preview);
+    const shown = previewTable(previewed.preview, (ref) => host.library.describe(ref));
+    const applyWith = `sdx action ${target} --library ${shellQuote(options.library)}${options.param.map((p) => ` --param ${shellQuote(p)}`).join("")} --yes`;
     if (options.preview) {
       // Preview only: nothing applied, exit 0; the preview is in the JSON for scripts.
-      return { data: summary(previewed, extension, action), human: `${shown}\n${pc.dim(`not applied (--preview); apply with: sdx action ${target} --library ${options.library} --yes`)}` };
+      return { data: summary(previewed, extension, action), human: `${shown}\n${pc.dim(`not applied (--preview); apply with: ${applyWith}`)}` };
     }
     if (!options.yes) {
       if (options.json || !process.stdin.isTTY || !process.stdout.isTTY) {
-        if (!options.json) process.stdout.write(`${shown}\n`);
-        throw new UserError(`not applied: there is no terminal to confirm on; review the preview and pass --yes to apply it (action ${previewed.actionId})`);
+        // Nothing to confirm on: the preview is stored and shown, nothing applied, exit 1.
+        return {
+          data: summary(previewed, extension, action),
+          human: `${shown}\n${pc.yellow("not applied")}: there is no terminal to confirm on; review the preview and apply it with: ${applyWith}`,
+          exitCode: 1,
+        };
       }
       process.stdout.write(`${shown}\n`);
       if (!(await confirmApply(previewed.preview))) {
@@ -108,10 +126,11 @@ export async function actionCommand(target: string, options: { library: string; 
     }
     const outcome = await host.executeAction(previewed.actionId);
     const ok = outcome.state === "executed";
+    const data = summary(outcome, extension, action);
     const human = ok
       ? `${pc.green("✔")} applied ${previewed.preview.changes.length} change(s) (action ${outcome.actionId})${previewed.preview.reversible ? `; undo with sdx actions undo ${outcome.actionId} --library ${options.library}` : ""}`
-      : `${pc.red("✘")} ${target} ${outcome.state}${outcome.error ? `: ${pc.bold(outcome.error.code)} ${outcome.error.message}` : ""}`;
-    return { data: summary(outcome, extension, action), human, exitCode: ok ? 0 : 1 };
+      : data.error ? renderGuestError(`${pc.red("✘")} ${target} ${outcome.state}`, data.error) : `${pc.red("✘")} ${target} ${outcome.state}`;
+    return { data, human, exitCode: ok ? 0 : 1 };
   } finally {
     await host.close();
   }
@@ -144,7 +163,7 @@ export async function actionsShow(id: string, options: { library: string }): Pro
     if (!action) throw new UserError(`no action ${id} in this library (see sdx actions list)`, "SDX3008");
     const data = recordSummary(action);
     const lines = [`${pc.bold(`${action.extensionId}.${action.name}`)} ${action.id}: ${action.state}${action.undoable ? " (undoable)" : ""}`];
-    if (action.preview) lines.push(previewTable(action.preview));
+    if (action.preview) lines.push(previewTable(action.preview, (ref) => host.library.describe(ref)));
     if (action.error) lines.push(`${pc.red(action.error.code)} ${action.error.message}`);
     return { data, human: lines.join("\n") };
   } finally {
@@ -162,4 +181,9 @@ export async function actionsUndo(id: string, options: { library: string }): Pro
   } finally {
     await host.close();
   }
+}
+
+/** `value` as one shell word (quoted only when it needs to be). */
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,12 +1,13 @@
 /** `sdx build [dir]` (and `--watch`): codegen + bundle, diagnostics rendered like tsc's; `--key` (or SDX_SIGNING_KEY) signs. */
-import { existsSync, watch } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import pc from "picocolors";
 import { renderDiagnostics, diagnosticsToJson } from "@sdx/codegen";
 import { createBuilder, type BuildResult } from "@sdx/bundle";
 import { UserError } from "../errors.js";
 import { signingKeyFor } from "./keys.js";
 import { formatBytes, formatMs, type CommandResult } from "../output.js";
+import { untilInterrupted, watchProject } from "../watch.js";
 
 export interface BuildSummary {
   ok: boolean;
@@ -61,40 +62,18 @@ export async function build(dir: string, options: { watch?: boolean; json: boole
     await builder.dispose();
     return { data: summarize(result, projectDir), human: renderBuild(result, projectDir, total), exitCode: result.ok ? 0 : 1 };
   }
-  process.stderr.write(`${renderBuild(result, projectDir, total)}\n${pc.dim("watching for changes (Ctrl-C to stop)")}\n`);
-  await watchAndRebuild(projectDir, async (changed) => {
+  process.stderr.write(`${renderBuild(result, projectDir, total)}\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify(summarize(result, projectDir))}\n`);
+  const watcher = watchProject(projectDir, async (changed) => {
     const t0 = performance.now();
     const next = await builder.build(changed);
-    const line = renderBuild(next, projectDir, performance.now() - t0);
     if (options.json) process.stdout.write(`${JSON.stringify(summarize(next, projectDir))}\n`);
-    else process.stderr.write(`${line}\n`);
-  });
+    else process.stderr.write(`${renderBuild(next, projectDir, performance.now() - t0)}\n`);
+  }, (error) => process.stderr.write(`${pc.red("✘")} rebuild failed: ${(error as Error)?.stack ?? String(error)}\n`));
+  await watcher.ready;
+  process.stderr.write(`${pc.dim("watching for changes (Ctrl-C to stop)")}\n`);
+  await untilInterrupted();
+  await watcher.close();
   await builder.dispose();
-  return { data: summarize(result, projectDir) };
-}
-
-const WATCHED = ["src", "kernels", "prompts", "assets", "ui_manifest.json", "tsconfig.json"];
-
-/** Debounced fs.watch over the project's inputs; resolves on SIGINT. */
-function watchAndRebuild(projectDir: string, rebuild: (changed: string[]) => Promise<void>): Promise<void> {
-  return new Promise((resolveDone) => {
-    const pending = new Set<string>();
-    let timer: NodeJS.Timeout | undefined;
-    let running = Promise.resolve();
-    const watchers = WATCHED.filter((p) => existsSync(join(projectDir, p))).map((p) =>
-      watch(join(projectDir, p), { recursive: true }, (_event, file) => {
-        pending.add(file ? join(projectDir, p, file.toString()) : join(projectDir, p));
-        clearTimeout(timer);
-        timer = setTimeout(() => {
-          const changed = [...pending].filter((f) => !f.includes(`${join(projectDir, "generated")}`));
-          pending.clear();
-          running = running.then(() => rebuild(changed));
-        }, 50);
-      }),
-    );
-    process.once("SIGINT", () => {
-      for (const w of watchers) w.close();
-      void running.then(() => resolveDone());
-    });
-  });
+  return { data: summarize(result, projectDir), printed: true };
 }

@@ -1,8 +1,9 @@
 /**
- * `sdx jobs list|show|resume|pause|cancel --library <dir>`: the jobs of every extension of a
+ * `sdx jobs list|show|resume|pause|cancel|wait --library <dir>`: the jobs of every extension of a
  * library, from its jobs.db. Pause and cancel work on a job running in another process too (it
  * stops at its next host call). Resume runs the job here, in the foreground, from its last
- * checkpoint; its exit status says whether it completed. None of these resumes other jobs.
+ * checkpoint; its exit status says whether it completed. None of these resumes other jobs; `wait`
+ * runs queued ones (see there).
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -12,6 +13,8 @@ import { Host, type JobProgress, type JobRecord } from "@sdx/host";
 import { UserError } from "../errors.js";
 import { formatMs, toJson, type CommandResult } from "../output.js";
 import { progressBar } from "../progress.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { guestErrorJson, renderGuestError, renderLogLine, renderResult, stackLines } from "../guest-output.js";
 
 export interface JobSummary {
   id: string;
@@ -78,7 +81,8 @@ export async function jobsShow(id: string, options: { library: string }): Promis
     const job = requireJob(host, id);
     const events = host.jobEvents(id);
     const tasks = host.jobs.taskCounts(id);
-    const data = { ...summary(job), params: job.params, checkpoint: job.checkpoint, result: job.result, owner: job.owner, runs: job.runs, tasks, events };
+    const error = job.error ? guestErrorJson(job.error) : null;
+    const data = { ...summary(job), error, params: job.params, checkpoint: job.checkpoint, result: job.result, owner: job.owner, runs: job.runs, tasks, events };
     const lines = [
       `${pc.bold(`${job.extensionId}.${job.name}`)} ${job.id}`,
       `state     ${colorState(job.state)}${job.owner ? ` (process ${job.owner.pid} on ${job.owner.host})` : ""}`,
@@ -86,8 +90,8 @@ export async function jobsShow(id: string, options: { library: string }): Promis
       `tasks     ${tasks.completed} completed, ${tasks.failed} failed; started ${job.runs} time(s)`,
       `params    ${toJson(job.params)}`,
       ...(job.checkpoint === null ? [] : [`checkpoint ${toJson(job.checkpoint).slice(0, 200)}`]),
-      ...(job.error ? [`error     ${pc.red(job.error.code)} ${job.error.message}`] : []),
-      ...(job.result !== null ? [`result    ${toJson(job.result).slice(0, 200)}`] : []),
+      ...(error ? [`error     ${pc.red(error.code)} ${error.message}`, ...stackLines(error).map((l) => pc.dim(l))] : []),
+      ...(job.result !== null ? [`result    ${renderResult(job.result, 2000)}`] : []),
       "history",
       // Replays and attempts can number thousands: the rest is in --json.
       ...events.filter((e) => e.kind !== "task_replayed" && e.kind !== "checkpoint").slice(-30).map((e) => `  ${pc.dim(e.at)} ${e.kind}${e.detail ? ` ${toJson(e.detail)}` : ""}`),
@@ -104,12 +108,15 @@ export async function jobsResume(id: string, options: { library: string; json: b
     bar.stop();
     const data = {
       jobId: id, extension: job.extensionId, job: job.name, state: outcome.state, durationMs: Math.round(outcome.durationMs),
-      result: outcome.result ?? null, error: outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null,
+      result: outcome.result ?? null, error: outcome.error ? guestErrorJson(outcome.error) : null,
     };
     const ok = outcome.state === "completed";
+    const result = renderResult(data.result);
     const human = ok
-      ? `${pc.green("✔")} ${job.extensionId}.${job.name} completed in ${formatMs(data.durationMs)}`
-      : `${pc.red("✘")} ${job.extensionId}.${job.name} ${outcome.state}${data.error ? `: ${pc.bold(data.error.code)} ${data.error.message}` : ""}`;
+      ? `${pc.green("✔")} ${job.extensionId}.${job.name} completed in ${formatMs(data.durationMs)}${result ? `\nresult ${result}` : ""}`
+      : data.error
+        ? renderGuestError(`${pc.red("✘")} ${job.extensionId}.${job.name} ${outcome.state}`, data.error)
+        : `${pc.red("✘")} ${job.extensionId}.${job.name} ${outcome.state}`;
     return { data, human, exitCode: ok ? 0 : 1 };
   });
 }
@@ -126,3 +133,46 @@ export async function jobsControl(verb: "pause" | "cancel", id: string, options:
     return { data: { id, state, previous: before.state }, human, exitCode: verb === "pause" && !changed && state !== "paused" ? 1 : 0 };
   });
 }
+
+const FINISHED = new Set(["completed", "failed", "cancelled"]);
+
+/**
+ * `sdx jobs wait <id>`: waits until a job is finished (or paused) and exits 0 only if it completed.
+ * This host runs queued jobs in the background (so a job a hook dispatched runs here if nobody else
+ * runs it); a job another process is running is watched in jobs.db until it ends there.
+ */
+export async function jobsWait(id: string, options: { library: string; json: boolean }): Promise<CommandResult<unknown>> {
+  const libraryDir = resolve(options.library);
+  if (!existsSync(join(libraryDir, "library.db"))) throw new UserError(`no sdx library at ${libraryDir}`);
+  const host = await Host.open({ libraryDir, recover: "queued", onLog: options.json ? undefined : (entry) => process.stderr.write(`${renderLogLine(entry)}\n`) });
+  try {
+    const first = requireJob(host, id);
+    let job = first;
+    for (;;) {
+      // Lets this host's scheduler run the job if it is queued.
+      await host.idle();
+      job = requireJob(host, id);
+      if (FINISHED.has(job.state) || job.state === "paused") break;
+      if (host.interruptedJobs().some((j) => j.id === id)) {
+        throw new UserError(`job ${id} was left running by a process that is gone; continue it with sdx jobs resume ${id} --library ${options.library}`, "SDX3022");
+      }
+      // Running in another process: its state changes in jobs.db.
+      await sleep(WAIT_POLL_MS);
+    }
+    const error = job.error ? guestErrorJson(job.error) : null;
+    const data = { jobId: id, extension: job.extensionId, job: job.name, state: job.state, result: job.result ?? null, error };
+    const ok = job.state === "completed";
+    const result = renderResult(data.result);
+    const human = ok
+      ? `${pc.green("✔")} ${job.extensionId}.${job.name} completed${result ? `\nresult ${result}` : ""}`
+      : error
+        ? renderGuestError(`${pc.red("✘")} ${job.extensionId}.${job.name} ${job.state}`, error)
+        : `${pc.red("✘")} ${job.extensionId}.${job.name} ${job.state}`;
+    return { data, human, exitCode: ok ? 0 : 1 };
+  } finally {
+    await host.close();
+  }
+}
+
+/** How often `jobs wait` looks at a job another process runs. */
+const WAIT_POLL_MS = 200;

@@ -12,14 +12,15 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import pc from "picocolors";
-import { getInstalled, grantsFor, Host, type GrantInput } from "@sdx/host";
+import { bindJobArgs, getInstalled, grantsFor, Host, type GrantInput } from "@sdx/host";
 import type { Manifest } from "@sdx/sdk/manifest";
 import { UserError } from "../errors.js";
 import { loadBundleFile } from "./load-bundle.js";
 import { canonicalPaths } from "./grant-prompts.js";
 import { changesBetween, describeChange, planRunGrants, withWidenings, type GrantChange } from "./run-grants.js";
 import { formatMs, type CommandResult } from "../output.js";
-import { progressBar } from "../progress.js";
+import { progressBar, type Progress } from "../progress.js";
+import { guestErrorJson, renderGuestError, renderLogLine, renderResult, type GuestErrorJson } from "../guest-output.js";
 import { parseParams } from "./params.js";
 import { describeIndex } from "./index-location.js";
 import { noticeInterrupted } from "./interrupted.js";
@@ -31,7 +32,8 @@ export interface RunSummary {
   state: string;
   durationMs: number;
   result: unknown;
-  error: { code: string; name: string; message: string } | null;
+  /** The job's error, with the guest's stack mapped to the author's sources and a task's cause. */
+  error: GuestErrorJson | null;
   library: { path: string; models: number; tags: number; entries: number };
   /** What running a bundle file changed in the extension's grants (empty for an installed id or no change). */
   grantChanges: GrantChange[];
@@ -83,14 +85,15 @@ function sdPathParams(manifest: Manifest, job: string): string[] {
 export async function runCommand(target: string, job: string, options: RunFlags): Promise<CommandResult<RunSummary>> {
   const params = parseParams(options.param);
   const libraryDir = resolve(options.library);
-  const logs: string[] = [];
+  // Log lines go above the progress bar once there is one.
+  let bar: Progress | null = null;
   const host = await Host.open({
     libraryDir,
     recover: "queued",
     onLog: (entry) => {
-      const line = `${pc.dim(`[${entry.extensionId}]`)} ${entry.level === "error" ? pc.red(entry.message) : entry.level === "warn" ? pc.yellow(entry.message) : entry.message}`;
-      logs.push(entry.message);
-      process.stderr.write(`${line}\n`);
+      const line = renderLogLine(entry);
+      if (bar) bar.log(line);
+      else process.stderr.write(`${line}\n`);
     },
   });
   try {
@@ -101,9 +104,12 @@ export async function runCommand(target: string, job: string, options: RunFlags)
     if (existsSync(asFile) && statSync(asFile).isFile()) {
       const bundle = await loadBundleFile(asFile);
       const manifest = bundle.manifest;
-      if (!manifest.jobs.some((j) => j.name === job)) {
+      const manifestJob = manifest.jobs.find((j) => j.name === job);
+      if (!manifestJob) {
         throw new UserError(`${manifest.id} has no job "${job}"; jobs: ${manifest.jobs.map((j) => j.name).join(", ") || "none"}`, "SDX3011");
       }
+      // Unknown, missing or invalid parameters are refused before anything is installed or indexed.
+      bindJobArgs(manifestJob, params, host.library.deviceUuid);
       const scopes: string[] = [];
       for (const name of sdPathParams(manifest, job)) {
         const value = params[name];
@@ -126,9 +132,10 @@ export async function runCommand(target: string, job: string, options: RunFlags)
       extensionId = manifest.id;
     }
 
-    const bar = progressBar(job, options.json);
-    const outcome = await host.runJob(extensionId, job, params, { onProgress: (p) => bar.update(p) });
-    bar.stop();
+    const progress = (bar = progressBar(job, options.json));
+    const outcome = await host.runJob(extensionId, job, params, { onProgress: (p) => progress.update(p) });
+    progress.stop();
+    bar = null;
     // Work the job triggered (on_event jobs, agent hooks) runs before the command exits.
     await host.idle();
 
@@ -140,7 +147,7 @@ export async function runCommand(target: string, job: string, options: RunFlags)
       state: outcome.state,
       durationMs: Math.round(outcome.durationMs),
       result: outcome.result ?? null,
-      error: outcome.error ? { code: outcome.error.code, name: outcome.error.name, message: outcome.error.message } : null,
+      error: outcome.error ? guestErrorJson(outcome.error) : null,
       library: {
         path: libraryDir,
         models: counts.models,
@@ -150,9 +157,12 @@ export async function runCommand(target: string, job: string, options: RunFlags)
       grantChanges,
     };
     const ok = outcome.state === "completed";
+    const result = renderResult(summary.result);
     const human = ok
-      ? `${pc.green("✔")} ${extensionId}.${job} completed in ${formatMs(summary.durationMs)} — library ${libraryDir}: ${summary.library.models} models, ${summary.library.tags} tag links`
-      : `${pc.red("✘")} ${extensionId}.${job} ${outcome.state}${summary.error ? `: ${pc.bold(summary.error.code)} ${summary.error.message}` : ""}`;
+      ? `${pc.green("✔")} ${extensionId}.${job} completed in ${formatMs(summary.durationMs)} — library ${libraryDir}: ${summary.library.models} models, ${summary.library.tags} tag links${result ? `\nresult ${result}` : ""}`
+      : summary.error
+        ? renderGuestError(`${pc.red("✘")} ${extensionId}.${job} ${outcome.state}`, summary.error)
+        : `${pc.red("✘")} ${extensionId}.${job} ${outcome.state}`;
     return { data: summary, human, exitCode: ok ? 0 : 1 };
   } finally {
     await host.close();

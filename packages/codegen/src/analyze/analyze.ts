@@ -5,7 +5,7 @@
  * Input: the decorated classes and project files. Output: `ExtensionIR`, or null when the
  * extension's identity could not be read (the errors say why). Must not: emit artifacts.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import { PROTOCOL_VERSION } from "@sdx/sdk/protocol";
 import type { Span } from "../diagnostics/diagnostic.js";
 import { IR_VERSION, type ExtensionIR, type JobIR, type ModelIR, type QueryIR, type TaskIR } from "../ir/ir.js";
@@ -24,6 +24,8 @@ import { analyzeQuery } from "./query.js";
 import { analyzeSettings } from "./settings.js";
 import { analyzeTask } from "./task.js";
 import { checkTaskCalls } from "./task-calls.js";
+import { reach } from "./reach.js";
+import { checkPermissionUse } from "./permission-use.js";
 
 type Base = Omit<AnalyzeContext, "modelClasses">;
 
@@ -44,6 +46,12 @@ function checkUnique(items: ReadonlyArray<{ name: string; span: Span; what: stri
       });
     } else seen.set(item.name, item);
   }
+}
+
+/** `ctx.vdfs().addTagToContent(…)`: a call as an author recognizes it, arguments elided. */
+function describeCall(call: ts.CallExpression): string {
+  const callee = call.expression.getText().replace(/\s+/g, "");
+  return `${callee.length > 60 ? `…${callee.slice(-59)}` : callee}(${call.arguments.length ? "…" : ""})`;
 }
 
 export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, files: ProjectFiles): ExtensionIR | null {
@@ -119,8 +127,9 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
   const queries: QueryIR[] = [];
   let info = null;
   let agent = null;
+  const permissionSpans: Span[] = [];
   if (extension) {
-    info = analyzeExtension(extension, extension.decorators.find((d) => d.kind === "extension")!, ctx);
+    info = analyzeExtension(extension, extension.decorators.find((d) => d.kind === "extension")!, ctx, permissionSpans);
     for (const member of extension.members) {
       const methodDecorators = member.decorators.filter((d) => d.kind === "job" || d.kind === "task" || d.kind === "action" || d.kind === "actionExecute" || d.kind === "query");
       for (const extra of methodDecorators.slice(1)) {
@@ -163,6 +172,21 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
     const taskNames = new Set(tasks.map((t) => t.name));
     const callers = extension.node.members.filter((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m));
     checkTaskCalls(callers, taskNames, ctx);
+
+    // What the entry points reach: permissions against the SDK methods called, un-awaited promises.
+    const entryNames = new Set([
+      ...jobs.map((j) => j.name), ...tasks.map((t) => t.name), ...actionIRs.flatMap((a) => [a.name, a.execute]),
+      ...(agent?.hooks.map((h) => h.name) ?? []), "init",
+    ]);
+    const entryPoints = callers.filter((m) => ts.isIdentifier(m.name) && entryNames.has(m.name.text));
+    const reached = reach(entryPoints, ctx);
+    if (info) {
+      const requested = info.permissions.map((permission, i) => ({ permission, span: permissionSpans[i]! }));
+      checkPermissionUse(reached.sdkCalls, requested, { jobs, tasks, actions: actionIRs, agent, queries }, ctx);
+    }
+    for (const call of reached.floating) {
+      ctx.diagnostics.warn("floating-promise", spanOf(call), `${describeCall(call)} is not awaited: if it fails, nothing handles the failure`);
+    }
   }
 
   if (!info) return null;

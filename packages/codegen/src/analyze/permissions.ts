@@ -4,10 +4,11 @@
  * differ only in case are the warning `glob-case-variants`), bad `useModel` options SDX1033,
  * other bad options SDX1008. Each permission gets its sentence (`description`).
  */
-import type { ts } from "ts-morph";
+import type { ts } from "../program/typescript.js";
 import type { PermissionRequest } from "@sdx/sdk";
 import { permissionSentence } from "@sdx/sdk/manifest";
 import type { CodegenCode } from "../diagnostics/collector.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 import type { PermissionIR } from "../ir/ir.js";
 import { spanOf } from "../program/spans.js";
 import type { AnalyzeContext } from "./context.js";
@@ -120,7 +121,8 @@ function permission(value: StaticValue, ctx: AnalyzeContext): PermissionIR | nul
   return null;
 }
 
-export function readPermissions(value: StaticValue | undefined, owner: ts.Node, ctx: AnalyzeContext): PermissionIR[] {
+/** The requested permissions; `spans`, when given, receives the place of each one (same order). */
+export function readPermissions(value: StaticValue | undefined, owner: ts.Node, ctx: AnalyzeContext, spans?: Span[]): PermissionIR[] {
   if (!value) {
     ctx.diagnostics.error("SDX1008", spanOf(owner), `Missing option "permissions"`);
     return [];
@@ -133,8 +135,11 @@ export function readPermissions(value: StaticValue | undefined, owner: ts.Node, 
   const out: PermissionIR[] = [];
   for (const item of value.items) {
     const p = permission(item, ctx);
-    // The sentence a store shows and every reader checks (manifest version 2).
-    if (p) out.push({ ...p, description: permissionSentence(p as PermissionRequest) });
+    if (p) {
+      // The sentence a store shows and every reader checks (manifest version 2).
+      out.push({ ...p, description: permissionSentence(p as PermissionRequest) });
+      spans?.push(spanOf(item.node));
+    }
   }
   return out;
 }

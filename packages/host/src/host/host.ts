@@ -16,7 +16,8 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
 import { Library } from "../store/library.js";
-import { installExtension, getInstalled, type InstallOptions, type InstalledExtension } from "../extensions/install.js";
+import { installExtension, getInstalled, updateGrants, type GrantInput, type InstallOptions, type InstalledExtension } from "../extensions/install.js";
+import type { Grant } from "../extensions/grants.js";
 import { indexLocation, type IndexOptions, type IndexSummary } from "../core/indexer/indexer.js";
 import { createLibraryOpContext } from "../ops/library-context.js";
 import { libraryOps } from "../ops/library-ops.js";
@@ -41,19 +42,22 @@ import { bindJobArgs } from "../jobs/job-params.js";
 import { JobScheduler } from "../jobs/scheduler.js";
 import { guestCalls, type CallDeps, type CallScope } from "./calls.js";
 import { CLOSING_HOOKS, CLOSING_JOBS, type WorkerInstanceData, type WorkerNotice, type WorkerScope, type WorkerSettled } from "./worker-scope.js";
-import { entryHighWater, queueEntryIndexedJobs, queueJobCompletedJobs, queueModelCreatedJobs } from "../jobs/event-triggers.js";
+import { initEntryJobsCursor, queueEntryIndexedJobsPastCursor, queueJobCompletedJobs, queueModelCreatedJobs } from "../jobs/event-triggers.js";
 import { ScheduledJobs } from "../jobs/scheduled-triggers.js";
 import type { ExtensionRuntime, JobOutcome } from "../jobs/types.js";
 import { ActionRunner, type ActionOutcome, type ActionTarget } from "../actions/action-runner.js";
 import { recoverFileBatches } from "../actions/file-batch.js";
 import { ActionStore, type ActionRecord } from "../store/action-store.js";
+import { AgentEventStore } from "../store/agent-events.js";
 import { WriteGate } from "../actions/write-gate.js";
 import { sdxError } from "../errors.js";
 import { Agents } from "../agents/agents.js";
 import type { AgentDeliveryRecord, AgentEventFilter, AgentOptions } from "../agents/types.js";
 import type { InvokeOptions, SandboxInstance } from "@sdx/sandbox";
 import { readSettings } from "../store/settings.js";
+import { GuestStacks, withGuestStacks } from "../extensions/guest-stacks.js";
 import { libraryDamaged } from "../store/library-check.js";
+import { wallClock, type Clock } from "../core/clock.js";
 
 /** The module answering host calls in sandbox workers: built JavaScript (tests run the host from sources, the workers run dist/). */
 function workerCallsModule(): URL {
@@ -86,7 +90,7 @@ export interface HostOptions {
   /** The models directory (registry); default `SDX_MODELS_DIR`, then `~/.spacedrive/models`. */
   modelsDir?: string;
   /** Receives every log line of every extension (also kept in memory and in `<library>/logs/`). */
-  onLog?: (entry: { extensionId: string; level: string; message: string }) => void;
+  onLog?: (entry: { extensionId: string; level: string; message: string; data?: unknown }) => void;
   /**
    * Run, in the background, the jobs nobody is running. `true` (the default): queued ones
    * (dispatched, event-triggered, or suspended by a closing host) and those a host that died left
@@ -112,6 +116,17 @@ export interface HostOptions {
    * waits 20 ms, to measure parallelism on inference-bound work without a model).
    */
   testOps?: OpHandlers;
+  /**
+   * The clock of scheduled triggers, retry backoff of tasks and hooks, and (when virtual) task
+   * deadlines; default the wall clock. `@sdx/testing` passes a fake one.
+   */
+  clock?: Clock;
+  /**
+   * TESTS ONLY: called before every asynchronous host call answered on the host's thread (all of
+   * them with `callsInWorkers: false`), before it runs. `@sdx/testing` kills the process here to
+   * inject a crash at a job's Nth call.
+   */
+  beforeCall?: (call: { extensionId: string; jobId: string | null; op: string }) => void;
 }
 
 export interface RunJobHostOptions {
@@ -135,6 +150,8 @@ export class Host {
   private readonly actionRunner: ActionRunner;
   private readonly actionStore: ActionStore;
   private readonly agents: Agents;
+  /** Where entry_indexed jobs were queued up to (jobs.db), so entries of a killed index still get theirs. */
+  private readonly entryJobCursors: AgentEventStore;
   private readonly scheduledJobs: ScheduledJobs;
   /** Where every op publishes what it did: the audit trail and the agents subscribe. */
   private readonly events: EventBus;
@@ -164,8 +181,10 @@ export class Host {
       log: (id, level, message) => logSink.write(id, level, message),
       queueModelJobs: (id, manifest, model, origin) => queueModelCreatedJobs(runner, jobs, id, manifest, model, origin),
       queueJobCompletedJobs: (id, manifest, payload) => queueJobCompletedJobs(runner, id, manifest, payload),
-    });
-    this.scheduledJobs = new ScheduledJobs(library, jobs, runner);
+    }, options.clock ?? wallClock);
+    this.entryJobCursors = new AgentEventStore(jobs);
+    initEntryJobsCursor(library, this.entryJobCursors);
+    this.scheduledJobs = new ScheduledJobs(library, jobs, runner, options.clock ?? wallClock);
     this.scheduler = new JobScheduler(jobs, runner, (id) => this.load(id), (outcome) => {
       this.agents.kick(); // the job's end was recorded as a job_completed event
       options.onJobOutcome?.(outcome);
@@ -193,12 +212,19 @@ export class Host {
         throw libraryDamaged(error, join(library.dir, JOBS_DB_FILE));
       }
       const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
-      const runner = new JobRunner(jobs, options.jobs);
-      const dispatch = createDispatcher(
+      const runner = new JobRunner(jobs, { ...options.jobs, clock: options.clock });
+      const dispatcher = createDispatcher(
         { ...libraryOps, ...memoryOps, ...trailOps, ...aiOps, ...promptOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner), ...options.testOps },
         // A host bug: the guest gets the message only; the stack is logged for the user.
         { onInternalError: (ctx, op, stack) => logs.write(ctx.extensionId, "error", `[host] ${op} failed: ${stack}`) },
       );
+      const beforeCall = options.beforeCall;
+      const dispatch: Dispatcher = beforeCall
+        ? Object.assign((ctx: OpContext, op: string, payload: unknown) => {
+          beforeCall({ extensionId: ctx.extensionId, jobId: ctx.jobId ?? null, op });
+          return dispatcher(ctx, op, payload);
+        }, { sync: dispatcher.sync })
+        : dispatcher;
       await preloadQuickJS();
       const sandbox = new WorkerSandbox(options.limits, options.callsInWorkers === false ? {} : { callsModule: { url: workerCallsModule().href } });
       return new Host(library, jobs, sandbox, logs, runner, dispatch, resolveModelsDir(options.modelsDir), options);
@@ -231,6 +257,16 @@ export class Host {
       if (!reply.ok) this.logSink.write(installed.id, "error", `init failed: ${reply.error.code} ${reply.error.message}`);
     }
     return installed;
+  }
+
+  /**
+   * Changes what an installed extension is granted. Its VMs are dropped (a running job of it fails),
+   * so every later call is checked against the new grants.
+   */
+  async updateGrants(extensionId: string, grants: GrantInput[]): Promise<Grant[]> {
+    const updated = updateGrants(this.library, extensionId, grants);
+    await this.unload(extensionId);
+    return updated;
   }
 
   /** Runs a job of an installed extension to its end. `args` by name (a record) or position. */
@@ -350,9 +386,8 @@ export class Host {
    * and records their `entry_indexed` events for agent hooks (`hookDeliveries`: deliveries added).
    */
   async index(dir: string, options: IndexOptions = {}): Promise<IndexSummary & { triggeredJobs: string[]; hookDeliveries: number }> {
-    const since = entryHighWater(this.library);
     const summary = await indexLocation(this.library, dir, options);
-    const triggeredJobs = queueEntryIndexedJobs(this.library, this.runner, since);
+    const triggeredJobs = queueEntryIndexedJobsPastCursor(this.library, this.runner, this.entryJobCursors);
     return { ...summary, triggeredJobs, hookDeliveries: this.agents.afterIndex() };
   }
 
@@ -392,7 +427,9 @@ export class Host {
       const { event } = notice as WorkerNotice;
       this.events.publishAfterCall({ ...event, manifest });
     };
-    const create = (name: string) => this.sandbox.createInstance({ name, guestJs: bundle.guestJs, calls: defaultCalls, workerData, onNotice });
+    // Guest stacks in failed invocations point at the author's TypeScript (the bundle's source map).
+    const stacks = GuestStacks.of(bundle);
+    const create = (name: string) => withGuestStacks(this.sandbox.createInstance({ name, guestJs: bundle.guestJs, calls: defaultCalls, workerData, onNotice }), stacks);
     const capacity = Math.max(1, ...manifest.jobs.map((j) => j.parallelism));
     return {
       extensionId,

@@ -13,6 +13,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sdxError } from "../errors.js";
+import { GuestStacks } from "../extensions/guest-stacks.js";
 import type { OpHandlers } from "./context.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
@@ -66,7 +67,7 @@ export class ExtensionLogs {
   constructor(
     /** Directory of the `.log` files; null keeps logs in memory only. */
     private readonly dir: string | null,
-    private readonly onLog?: (entry: { extensionId: string; level: string; message: string }) => void,
+    private readonly onLog?: (entry: { extensionId: string; level: string; message: string; data?: unknown }) => void,
   ) {}
 
   write(extensionId: string, level: LogLevel, message: string, data?: unknown): void {
@@ -78,7 +79,7 @@ export class ExtensionLogs {
     if (!tail) this.tails.set(extensionId, (tail = []));
     tail.push(entry);
     if (tail.length > TAIL) tail.splice(0, tail.length - TAIL);
-    this.onLog?.({ extensionId, level, message: text });
+    this.onLog?.(data === undefined ? { extensionId, level, message: text } : { extensionId, level, message: text, data });
     if (this.dir) {
       let lines = this.pending.get(extensionId);
       if (!lines) this.pending.set(extensionId, (lines = []));
@@ -129,7 +130,8 @@ export const codecOps: OpHandlers = {
 export function createEnvOps(logs: ExtensionLogs): OpHandlers {
   return {
     log: (ctx, request) => {
-      logs.write(ctx.extensionId, request.level, request.message, request.data);
+      // A logged error's stack (console.error(e), ctx.log.error(e.stack)) points at the author's TypeScript.
+      logs.write(ctx.extensionId, request.level, GuestStacks.of(ctx.bundle).mapText(request.message), request.data);
       return null;
     },
     ...codecOps,

@@ -102,6 +102,29 @@ export class Library {
     };
   }
 
+  /**
+   * A readable name for an entry (its path in its location), a content (the path of one of its
+   * files, and how many others share it) or a model (its type), for listings such as an action's
+   * preview; null when it does not exist or the id is not a UUID.
+   */
+  describe(ref: { entry: string } | { content: string } | { model: string }): string | null {
+    let blob: Buffer;
+    try {
+      blob = uuidToBlob("entry" in ref ? ref.entry : "content" in ref ? ref.content : ref.model);
+    } catch {
+      return null;
+    }
+    if ("model" in ref) {
+      const row = this.stmt("SELECT model_type FROM models WHERE uuid = ?").get(blob) as { model_type: string } | undefined;
+      return row ? `${row.model_type} model` : null;
+    }
+    const rows = this.stmt(`SELECT e.relative_path AS path FROM entries e WHERE ${"entry" in ref ? "e.uuid" : "e.content_identity_uuid"} = ? ORDER BY e.id LIMIT 2`).all(blob) as Array<{ path: string }>;
+    if (rows.length === 0) return null;
+    if ("entry" in ref || rows.length === 1) return rows[0]!.path;
+    const copies = (this.stmt("SELECT count(*) AS n FROM entries WHERE content_identity_uuid = ?").get(blob) as { n: number }).n;
+    return `${rows[0]!.path} (+${copies - 1} more with the same content)`;
+  }
+
   get deviceUuidBlob(): Buffer {
     return uuidToBlob(this.deviceUuid);
   }

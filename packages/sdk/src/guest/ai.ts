@@ -9,6 +9,7 @@ import type {
 import type { DetectedFaces, JsonSchema, ModelChoice, OcrText, PromptTemplate, TensorRef } from "../types/ai.js";
 import type { Entry, JsonValue, Tensor, TensorType } from "../types/data.js";
 import { callHost } from "./host.js";
+import { trackMethods } from "./floating.js";
 
 function source(image: ImageSource): { bytes: Uint8Array<ArrayBuffer> } | { entry: string } {
   return image instanceof Uint8Array ? { bytes: image as Uint8Array<ArrayBuffer> } : { entry: (image as Entry).uuid };
@@ -92,3 +93,8 @@ export class ModelRegistryImpl implements ModelRegistry {
     return (await callHost("registry.get", { name })).model;
   }
 }
+
+// Promises these methods return are tracked: one never awaited that fails fails the invocation.
+trackMethods(AiModelImpl, "ai.model");
+trackMethods(AiImpl, "ai");
+trackMethods(ModelRegistryImpl, "models");

@@ -19,6 +19,7 @@ import { LoggerImpl } from "./logger.js";
 import { bindMemory } from "./memory.js";
 import type { ModelCatalog } from "./models.js";
 import { ChangePlanner, VdfsImpl } from "./vdfs.js";
+import { trackMethods } from "./floating.js";
 
 /** What every context is built from. */
 export interface ContextEnv {
@@ -200,3 +201,8 @@ export class AgentContextImpl extends BaseContext implements AgentContext {
     return dispatchJob(job, args);
   }
 }
+
+// Promises these methods return are tracked: one never awaited that fails fails the invocation.
+trackMethods(BaseContext, "ctx");
+trackMethods(JobContextImpl, "ctx");
+trackMethods(AgentContextImpl, "ctx");

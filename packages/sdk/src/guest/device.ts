@@ -3,6 +3,7 @@ import type { DeviceSelector } from "../types/context.js";
 import type { Device } from "../types/data.js";
 import { SdxError } from "../errors.js";
 import { callHost } from "./host.js";
+import { trackMethods } from "./floating.js";
 
 export class DeviceSelectorImpl implements DeviceSelector {
   readonly #capabilities: readonly string[];
@@ -30,3 +31,6 @@ export async function executeOn<R>(device: Device, work: () => Promise<R>): Prom
   }
   return work();
 }
+
+// Promises these methods return are tracked: one never awaited that fails fails the invocation.
+trackMethods(DeviceSelectorImpl, "selectDevice()");

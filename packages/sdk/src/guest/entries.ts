@@ -5,6 +5,7 @@
 import type { EntryQuery } from "../types/context.js";
 import type { Entry, EntryData, EntryKind, SdPath } from "../types/data.js";
 import { callHost } from "./host.js";
+import { trackMethods } from "./floating.js";
 
 const ENTRY_FIELDS = ["uuid", "name", "extension", "kind", "path", "locationUuid", "size", "contentUuid", "modifiedAt"] as const;
 
@@ -146,3 +147,7 @@ export class EntryQueryImpl implements EntryQuery {
     return this.#state.limit === undefined ? total : Math.min(total, this.#state.limit);
   }
 }
+
+// Promises these methods return are tracked: one never awaited that fails fails the invocation.
+trackMethods(GuestEntry, "entry");
+trackMethods(EntryQueryImpl, "queryEntries()");

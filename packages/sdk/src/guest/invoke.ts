@@ -3,6 +3,10 @@
  * instance with its settings, rehydrates SDK-typed arguments (`Entry`) and calls the method.
  * Everything the method throws or returns is turned into an encoded `WireResult`; this function
  * itself never rejects, so a guest failure can never become a host crash.
+ *
+ * SDK calls the method started and never awaited are waited for once it settled (floating.ts):
+ * one that failed fails the invocation (SDX3040, with the failure as its cause), unless the method
+ * failed itself; either way each is logged as an error.
  */
 import type { Invocation, InvocationContextBase, WireError } from "../protocol.js";
 import type { ManifestParam } from "../manifest.js";
@@ -15,6 +19,8 @@ import {
 import { isEntryData, toEntry } from "./entries.js";
 import type { ModelCatalog } from "./models.js";
 import { toWireError } from "./wire-error.js";
+import { beginInvocation, endInvocation, type FloatingFailure } from "./floating.js";
+import { sendLog } from "./log.js";
 
 type Method = (this: object, ...args: unknown[]) => unknown;
 
@@ -121,11 +127,17 @@ export function createInvoker(bindings: GuestBindings, catalog: ModelCatalog): (
       return encodeFailure({ code: "SDX3012", name: "InvalidInvocation", message: `malformed invocation: ${(error as Error).message}` });
     }
     let value: unknown;
+    let failed: WireError | null = null;
+    beginInvocation();
     try {
       value = await run(bindings, catalog, inv);
     } catch (thrown) {
-      return encodeFailure(toWireError(thrown));
+      failed = toWireError(thrown);
     }
+    const floating = await endInvocation();
+    for (const f of floating) sendLog("error", floatingMessage(f));
+    if (failed) return encodeFailure(failed);
+    if (floating.length > 0) return encodeFailure(floatingError(inv, floating));
     try {
       return encodeMessage({ ok: true, value: value === undefined ? null : value });
     } catch (error) {
@@ -134,5 +146,23 @@ export function createInvoker(bindings: GuestBindings, catalog: ModelCatalog): (
         message: `the ${inv.kind} "${inv.name}" returned a value that cannot cross the sandbox boundary: ${(error as Error).message}`,
       });
     }
+  };
+}
+
+function floatingMessage(failure: FloatingFailure): string {
+  const error = toWireError(failure.error);
+  return `${failure.method}(…) was not awaited and failed: ${error.code} ${error.message}`;
+}
+
+/** SDX3040: the first floating failure is the cause; the others are counted (all of them are logged). */
+function floatingError(inv: Invocation, floating: FloatingFailure[]): WireError {
+  const first = floating[0]!;
+  const cause = toWireError(first.error);
+  const others = floating.length > 1 ? ` (and ${floating.length - 1} more un-awaited call${floating.length === 2 ? "" : "s"} failed; see the log)` : "";
+  return {
+    code: "SDX3040",
+    name: "UnhandledRejection",
+    message: `the ${inv.kind} "${inv.name}" did not await ${first.method}(…), which failed: ${cause.code} ${cause.message}${others}`,
+    data: { method: first.method, count: floating.length, cause },
   };
 }

@@ -7,6 +7,7 @@ import type { AssociativeMemory, TemporalMemory, WorkingMemory } from "../types/
 import type { JsonValue } from "../types/data.js";
 import type { Manifest } from "../manifest.js";
 import { callHost } from "./host.js";
+import { trackMethods } from "./floating.js";
 
 class TemporalMemoryImpl<T> implements TemporalMemory<T> {
   constructor(readonly field: string) {}
@@ -63,3 +64,8 @@ export function bindMemory<M extends object>(manifest: Manifest, memoryClass: (n
   }
   return mind as M;
 }
+
+// Promises these methods return are tracked: one never awaited that fails fails the invocation.
+trackMethods(TemporalMemoryImpl, "memory");
+trackMethods(AssociativeMemoryImpl, "memory");
+trackMethods(WorkingMemoryImpl, "memory");

@@ -9,6 +9,7 @@ import type { AnyConstructor, GuestBindings } from "./bindings.js";
 import type { FilterOp, ModelClass, ModelQuery } from "../types/context.js";
 import type { JsonValue, ModelScopeRef } from "../types/data.js";
 import { callHost } from "./host.js";
+import { trackMethods } from "./floating.js";
 
 export interface ModelParts {
   data: Record<string, unknown>;
@@ -153,3 +154,6 @@ export class ModelQueryImpl<T extends object> implements ModelQuery<T> {
     return result.count ?? result.models.length;
   }
 }
+
+// Promises these methods return are tracked: one never awaited that fails fails the invocation.
+trackMethods(ModelQueryImpl, "queryModels()");

@@ -10,6 +10,7 @@ import { NotFound, SdxError } from "../errors.js";
 import { EntryQueryImpl, GuestEntry } from "./entries.js";
 import { callHost, callHostSync } from "./host.js";
 import { ModelQueryImpl, type ModelCatalog } from "./models.js";
+import { trackMethods } from "./floating.js";
 
 /** Collects the changes of an action preview. */
 export class ChangePlanner {
@@ -224,3 +225,6 @@ function modelId(model: object, operation: string): string {
   }
   return id;
 }
+
+// Promises these methods return are tracked: one never awaited that fails fails the invocation.
+trackMethods(VdfsImpl, "vdfs");

@@ -81,3 +81,55 @@ export const Permission = {
 
 /** Names of the builders, used by the codegen to recognize calls. */
 export type PermissionBuilderName = keyof typeof Permission;
+
+/**
+ * What an SDK method needs: a permission `kind`, and for the kinds that name things (sidecar
+ * kinds, model categories) which argument names it (`arg`, and `property` when that argument is an
+ * object).
+ */
+export interface MethodPermission {
+  readonly kind: PermissionKind;
+  readonly arg?: number;
+  readonly property?: string;
+}
+
+/**
+ * The permission each SDK method needs: the host refuses the call without it (SDX3001). `sdx build`
+ * checks against this table that every SDK method an extension's code reaches has its permission
+ * requested (SDX1040, with the `Permission.*` to add) and warns about a requested permission
+ * nothing uses (`unused-permission`). Keys are `<interface>.<method>` of the SDK's types
+ * (types/context.ts, types/data.ts). Methods not listed need no permission (the extension's own
+ * models, memory, prompts, kernels, logging).
+ */
+export const METHOD_PERMISSIONS: Readonly<Record<string, MethodPermission>> = {
+  "Vdfs.queryEntries": { kind: "read_entries" },
+  "Vdfs.getEntry": { kind: "read_entries" },
+  "Entry.read": { kind: "read_entries" },
+  "Entry.sidecar": { kind: "read_sidecars", arg: 0 },
+  "Vdfs.readSidecar": { kind: "read_sidecars", arg: 1 },
+  "Vdfs.writeSidecar": { kind: "write_sidecars", arg: 1 },
+  "Vdfs.addTag": { kind: "write_tags" },
+  "Vdfs.addTagToContent": { kind: "write_tags" },
+  "Vdfs.addTagToEntry": { kind: "write_tags" },
+  "Vdfs.addTagToModel": { kind: "write_tags" },
+  "Vdfs.removeTag": { kind: "write_tags" },
+  "Vdfs.createCollection": { kind: "write_collections" },
+  "Vdfs.addToCollection": { kind: "write_collections" },
+  "Vdfs.setCustomMetadata": { kind: "write_custom_metadata" },
+  "Vdfs.moveEntry": { kind: "write_files" },
+  "Vdfs.renameEntry": { kind: "write_files" },
+  "Vdfs.createDirectory": { kind: "write_files" },
+  "Vdfs.writeFile": { kind: "write_files" },
+  "JobContext.dispatchJob": { kind: "dispatch_jobs" },
+  "AgentContext.dispatchJob": { kind: "dispatch_jobs" },
+  "DeviceSelector.select": { kind: "use_devices" },
+  "ModelRegistry.register": { kind: "use_model", arg: 0, property: "category" },
+  "AiModel.run": { kind: "use_model" },
+  "AiModel.generate": { kind: "use_model" },
+  "AiModel.chat": { kind: "use_model" },
+  "AiModel.embed": { kind: "use_model" },
+  "AiModel.detectFaces": { kind: "use_model" },
+  "AiModel.embedFace": { kind: "use_model" },
+  "AiModel.classify": { kind: "use_model" },
+  "AiModel.ocr": { kind: "use_model" },
+};
