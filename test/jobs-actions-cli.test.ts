@@ -155,7 +155,7 @@ describe("sdx action", () => {
     expect(refused.stdout).toMatch(/Tag 8 item\(s\) #big — 8 change\(s\), reversible/);
     expect(refused.stdout).toContain("square 1521");
     // The apply command it suggests keeps the parameters.
-    expect(refused.stderr).toMatch(/not applied: there is no terminal to confirm on.*--param threshold=1000 --yes/);
+    expect(refused.stdout).toMatch(/not applied: there is no terminal to confirm on.*--param threshold=1000 --yes/);
     expect(tagCount(seeded, "#big")).toBe(0);
 
     // --json without --yes: the documented summary (stored preview, nothing applied), exit 1.
