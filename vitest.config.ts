@@ -27,8 +27,17 @@ export default defineConfig({
   test: {
     include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "test/real-world/**", "**/fixtures/**"],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Time bounds turn a hang into a failure; they are not speed limits. A test's own waits are
+    // gates (files, barriers, fake clocks), never sleeps. End-to-end tests run real processes,
+    // each `sdx` run about a second of CPU for Node and the host's modules: on a 2-core machine at
+    // load 20 that is 10-15 s of wall time each, so a test of four runs needs more than a minute.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    // One fork per core but one (vitest's default), each test file in its own child process.
+    // A fork must never block its thread for long: vitest 3 answers the runner's RPC
+    // (onTaskUpdate) with a fixed 60 s timeout that no option changes, and a blocked fork fails
+    // the whole run with "[vitest-worker]: Timeout calling onTaskUpdate" even when every test
+    // passed. So tests run processes asynchronously (test/helpers/cli.ts), never with spawnSync.
     pool: "forks",
   },
 });

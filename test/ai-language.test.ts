@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { peerEmbedding, peerReply, startLlmPeer, type LlmPeer } from "../packages/host/src/core/ai/testing/llm-peers.js";
-import { sdxJson, sdxJsonAsync, tempDir } from "./helpers/cli.js";
+import { sdxJson, tempDir } from "./helpers/cli.js";
 
 const ID = "org.test.language";
 const SOURCE = `
@@ -59,10 +59,10 @@ describe("language models from guest code (sdx build → install → run, loopba
     cpSync(fileURLToPath(new URL("../examples/photos/tsconfig.json", import.meta.url)), join(project, "tsconfig.json"));
     writeFileSync(join(project, "src/index.ts"), SOURCE);
     writeFileSync(join(project, "prompts/greet.jinja"), "Hello {{ name }}, about {{ topics | join(\" and \") }}.");
-    const build = sdxJson<{ bundlePath: string }>(["build", project]);
+    const build = await sdxJson<{ bundlePath: string }>(["build", project]);
     expect(build.status, build.stderr).toBe(0);
-    expect(sdxJson(["--models-dir", models, "install", build.json.bundlePath, "--library", library, "--yes"]).status).toBe(0);
-    const added = sdxJson(["--models-dir", models, "models", "add-endpoint", "chatty", "--kind", "ollama", "--url", peer.url, "--model", "tiny", "--category", "llm"]);
+    expect((await sdxJson(["--models-dir", models, "install", build.json.bundlePath, "--library", library, "--yes"])).status).toBe(0);
+    const added = await sdxJson(["--models-dir", models, "models", "add-endpoint", "chatty", "--kind", "ollama", "--url", peer.url, "--model", "tiny", "--category", "llm"]);
     expect(added.status, added.stderr).toBe(0);
   }, 120_000);
   afterAll(async () => peer?.close());
@@ -74,7 +74,7 @@ describe("language models from guest code (sdx build → install → run, loopba
     const generateAnswer = peerReply("tiny", prompt, 40);
     peer.scripted.push(generateAnswer, '{"count": "three"}', '{"count": 3}');
     // The peer is in this process: the CLI must not run through a blocking spawnSync.
-    const run = await sdxJsonAsync<{ state: string; result: Record<string, unknown>; error: unknown }>(["--models-dir", models, "run", ID, "talk", "--library", library, "--param", "name=Ada"]);
+    const run = await sdxJson<{ state: string; result: Record<string, unknown>; error: unknown }>(["--models-dir", models, "run", ID, "talk", "--library", library, "--param", "name=Ada"]);
     expect(run.json.state, JSON.stringify(run.json.error)).toBe("completed");
     expect(run.json.result).toEqual({
       model: "chatty",
@@ -93,7 +93,7 @@ describe("language models from guest code (sdx build → install → run, loopba
   }, 120_000);
 
   it("withModel says why no model fits (no llm of that family)", async () => {
-    const run = await sdxJsonAsync<{ state: string; result: string }>(["--models-dir", models, "run", ID, "pickVision", "--library", library]);
+    const run = await sdxJson<{ state: string; result: string }>(["--models-dir", models, "run", ID, "pickVision", "--library", library]);
     expect(run.json.state).toBe("completed");
     expect(run.json.result).toMatch(/^SDX3008: .*"llm" model of family face_detector/);
   }, 120_000);

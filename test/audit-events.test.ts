@@ -27,10 +27,10 @@ const EXT = "org.sdx.agenttest";
 const work = tempDir("sdx-audit-events-");
 let bundleBytes: Uint8Array;
 
-beforeAll(() => {
+beforeAll(async () => {
   const project = join(work, "project");
   cpSync(FIXTURE, project, { recursive: true });
-  const build = sdxJson<{ bundlePath: string }>(["build", project]);
+  const build = await sdxJson<{ bundlePath: string }>(["build", project]);
   expect(build.status, build.stderr).toBe(0);
   bundleBytes = new Uint8Array(readFileSync(build.json.bundlePath));
 });

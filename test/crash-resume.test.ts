@@ -79,7 +79,7 @@ let reference: CanonicalDump;
 beforeAll(async () => {
   const project = join(work, "project");
   cpSync(FIXTURE, project, { recursive: true });
-  const build = sdxJson<{ ok: boolean; bundlePath: string }>(["build", project]);
+  const build = await sdxJson<{ ok: boolean; bundlePath: string }>(["build", project]);
   expect(build.status, build.stderr).toBe(0);
   bundle = build.json.bundlePath;
   const library = join(work, "reference");
@@ -91,7 +91,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("crash injection", () => {
-  it("the uninterrupted run wrote what the job promises", () => {
+  it("the uninterrupted run wrote what the job promises", async () => {
     expect(reference).toMatchObject({ models: COUNT + COUNT / BATCH, duplicates: 0, collections: COUNT / BATCH });
   });
 

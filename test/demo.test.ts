@@ -6,13 +6,12 @@
  * Then, through the CLI on the demo's library, the organize action is applied (the photos move and
  * indexing again finds nothing changed) and undone (every file back where it was).
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { sdxJson, tempDir } from "./helpers/cli.js";
+import { run as runCommand, sdxJson, tempDir } from "./helpers/cli.js";
 import { listing } from "./helpers/files.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -36,10 +35,10 @@ interface DemoSummary {
 }
 
 describe("npm run demo", () => {
-  it("shows faces, people, places, moments and duplicates from what the repository ships, and organizes photos into albums", () => {
+  it("shows faces, people, places, moments and duplicates from what the repository ships, and organizes photos into albums", async () => {
     const library = path.join(work, "library");
-    const run = spawnSync(process.execPath, [path.join(ROOT, "scripts/demo.mjs"), "--json", "--library", library, "--models-dir", path.join(work, "models")], {
-      encoding: "utf8", env: { ...process.env, SDX_OFFLINE: "1" }, timeout: 240_000,
+    const run = await runCommand(process.execPath, [path.join(ROOT, "scripts/demo.mjs"), "--json", "--library", library, "--models-dir", path.join(work, "models")], {
+      env: { ...process.env, SDX_OFFLINE: "1" },
     });
     expect(run.status, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as DemoSummary;
@@ -66,15 +65,15 @@ describe("npm run demo", () => {
     // Apply it through the CLI: the photos move into the album folders, and the index follows them.
     const photos = summary.location;
     const before = listing(photos);
-    const applied = sdxJson<{ state: string; actionId: string }>(["action", "com.spacedrive.photos.organizePhotos", "--library", library, "--param", `location=${photos}`, "--yes"]);
+    const applied = await sdxJson<{ state: string; actionId: string }>(["action", "com.spacedrive.photos.organizePhotos", "--library", library, "--param", `location=${photos}`, "--yes"]);
     expect(applied.json.state).toBe("executed");
     const after = Object.keys(listing(photos));
     expect(after.filter((f) => f.startsWith("Albums/"))).toHaveLength(21);
     expect(after.filter((f) => f.startsWith("people/"))).toHaveLength(4);
-    expect(sdxJson(["index", photos, "--library", library]).json).toMatchObject({ added: 0, moved: 0, deleted: 0, unchanged: 28 });
+    expect((await sdxJson(["index", photos, "--library", library])).json).toMatchObject({ added: 0, moved: 0, deleted: 0, unchanged: 28 });
 
-    expect(sdxJson(["actions", "undo", applied.json.actionId, "--library", library]).json).toMatchObject({ state: "undone" });
+    expect((await sdxJson(["actions", "undo", applied.json.actionId, "--library", library])).json).toMatchObject({ state: "undone" });
     expect(listing(photos)).toEqual(before);
     expect(fs.existsSync(path.join(photos, "Albums"))).toBe(false);
-  });
+  }, 300_000); // the whole demo (build, face detection, grouping, indexing) and three CLI runs: minutes on a busy machine
 });

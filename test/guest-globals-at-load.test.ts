@@ -32,7 +32,7 @@ export class TopLevel {
 `;
 
 describe("author modules evaluated with the guest globals in place", () => {
-  it("a top-level new TextEncoder() / new URL() works in a built bundle run in QuickJS", () => {
+  it("a top-level new TextEncoder() / new URL() works in a built bundle run in QuickJS", async () => {
     const work = tempDir("sdx-top-level-");
     const project = join(work, "top-level");
     mkdirSync(join(project, "src"), { recursive: true });
@@ -40,9 +40,9 @@ describe("author modules evaluated with the guest globals in place", () => {
     writeFileSync(join(project, "src", "constants.ts"), CONSTANTS);
     writeFileSync(join(project, "src", "index.ts"), INDEX);
 
-    const build = sdxJson<{ ok: boolean; bundlePath: string }>(["build", project]);
+    const build = await sdxJson<{ ok: boolean; bundlePath: string }>(["build", project]);
     expect(build.status, build.stderr).toBe(0);
-    const run = sdxJson<{ state: string }>(["run", build.json.bundlePath, "report", "--library", join(work, "library")]);
+    const run = await sdxJson<{ state: string }>(["run", build.json.bundlePath, "report", "--library", join(work, "library")]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.json.state).toBe("completed");
     expect(run.stderr).toContain("bytes=6 host=a.b path=/c y=2 text=héllo entry=https://a.b/d?e=f");

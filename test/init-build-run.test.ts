@@ -3,11 +3,10 @@
  * `sdx run` against a real SQLite library, plus validate/inspect and the init project's own test.
  */
 import { describe, expect, it, beforeAll } from "vitest";
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { SDX_BIN, sdx, sdxJson, tempDir } from "./helpers/cli.js";
+import { run as runCommand, SDX_BIN, sdx, sdxJson, tempDir } from "./helpers/cli.js";
 
 describe("sdx init → build → run", () => {
   const work = tempDir("sdx-e2e-");
@@ -15,7 +14,7 @@ describe("sdx init → build → run", () => {
   const notes = join(work, "notes");
   let bundlePath = "";
 
-  beforeAll(() => {
+  beforeAll(async () => {
     mkdirSync(notes);
     writeFileSync(join(notes, "a.txt"), "the quick brown fox");
     writeFileSync(join(notes, "b.txt"), "jumps over\nthe lazy dog again");
@@ -23,29 +22,29 @@ describe("sdx init → build → run", () => {
     writeFileSync(join(notes, "image.png"), "not text");
   });
 
-  it("init creates a project that builds without installing anything", () => {
-    const init = sdxJson<{ id: string; files: string[] }>(["init", project]);
+  it("init creates a project that builds without installing anything", async () => {
+    const init = await sdxJson<{ id: string; files: string[] }>(["init", project]);
     expect(init.status).toBe(0);
     expect(init.json.id).toBe("org.example.word-counter");
     expect(init.json.files).toEqual(expect.arrayContaining(["package.json", "tsconfig.json", "src/index.ts", "ui_manifest.json", "prompts/summary.jinja", "test/extension.test.mjs"]));
     expect(existsSync(join(project, "node_modules"))).toBe(false);
 
-    const build = sdxJson<{ ok: boolean; bundlePath: string; bundleSize: number }>(["build", project]);
+    const build = await sdxJson<{ ok: boolean; bundlePath: string; bundleSize: number }>(["build", project]);
     expect(build.status, build.stderr).toBe(0);
     expect(build.json.ok).toBe(true);
     expect(build.json.bundlePath).toBe(join(project, "dist", "org.example.word-counter-0.1.0.sdx.wasm"));
     bundlePath = build.json.bundlePath;
   });
 
-  it("rebuilding the same sources gives a byte-identical bundle", () => {
+  it("rebuilding the same sources gives a byte-identical bundle", async () => {
     const first = readFileSync(bundlePath);
-    expect(sdx(["build", project]).status).toBe(0);
+    expect((await sdx(["build", project])).status).toBe(0);
     expect(readFileSync(bundlePath).equals(first)).toBe(true);
   });
 
-  it("run executes the job in the sandbox and writes models and tags to a real SQLite library", () => {
+  it("run executes the job in the sandbox and writes models and tags to a real SQLite library", async () => {
     const library = join(work, "library");
-    const run = sdxJson<{ state: string; library: { models: number } }>(["run", bundlePath, "countAll", "--library", library, "--param", `location=${notes}`]);
+    const run = await sdxJson<{ state: string; library: { models: number } }>(["run", bundlePath, "countAll", "--library", library, "--param", `location=${notes}`]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.json.state).toBe("completed");
     expect(run.stderr).toContain("counted 3 files"); // console.log is routed to the extension's log
@@ -64,42 +63,43 @@ describe("sdx init → build → run", () => {
     db.close();
   });
 
-  it("validate accepts the bundle and refuses it with one byte changed", () => {
-    expect(sdxJson(["validate", bundlePath]).status).toBe(0);
+  it("validate accepts the bundle and refuses it with one byte changed", async () => {
+    expect((await sdxJson(["validate", bundlePath])).status).toBe(0);
     const tampered = join(work, "tampered.sdx.wasm");
     const bytes = readFileSync(bundlePath);
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
     writeFileSync(tampered, bytes);
-    const result = sdxJson<{ ok: boolean; issues: Array<{ pointer: string; code: string; message: string }> }>(["validate", tampered]);
+    const result = await sdxJson<{ ok: boolean; issues: Array<{ pointer: string; code: string; message: string }> }>(["validate", tampered]);
     expect(result.status).toBe(1);
     expect(result.json.ok).toBe(false);
     expect(result.json.issues).toEqual([{ pointer: "", code: "SDX2005", message: expect.stringMatching(/was modified after it was built/) }]);
   });
 
-  it("inspect shows the manifest", () => {
-    const result = sdxJson<{ manifest: { jobs: Array<{ name: string; params: Array<{ sdkType?: string }> }> } }>(["inspect", bundlePath]);
+  it("inspect shows the manifest", async () => {
+    const result = await sdxJson<{ manifest: { jobs: Array<{ name: string; params: Array<{ sdkType?: string }> }> } }>(["inspect", bundlePath]);
     expect(result.status).toBe(0);
     expect(result.json.manifest.jobs[0]).toMatchObject({ name: "countAll", params: [{ sdkType: "SdPath" }] });
   });
 
-  it("a type error fails the build with file:line:col, a code and a hint", () => {
+  it("a type error fails the build with file:line:col, a code and a hint", async () => {
     const broken = join(work, "broken");
-    expect(sdx(["init", broken]).status).toBe(0);
+    expect((await sdx(["init", broken])).status).toBe(0);
     const file = join(broken, "src", "index.ts");
     writeFileSync(file, readFileSync(file, "utf8").replace('version: "0.1.0",\n  description', 'version: "one",\n  description'));
-    const result = sdx(["build", broken]);
+    const result = await sdx(["build", broken]);
     expect(result.status).toBe(1);
     expect(result.stdout + result.stderr).toMatch(/src\/index\.ts:\d+:\d+ - error SDX1004/);
     expect(result.stdout + result.stderr).toMatch(/hint/);
     expect(existsSync(join(broken, "dist"))).toBe(false);
   });
 
-  it("the project made by init passes its own test", () => {
-    const output = execFileSync(process.execPath, ["--test", "test/"], { cwd: project, env: { ...process.env, SDX_BIN }, encoding: "utf8" });
-    expect(output).toMatch(/pass 1/);
+  it("the project made by init passes its own test", async () => {
+    const result = await runCommand(process.execPath, ["--test", "test/"], { cwd: project, env: { ...process.env, SDX_BIN } });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/pass 1/);
   });
 
-  it("usage errors exit 2", () => {
-    expect(sdx(["run"]).status).toBe(2);
+  it("usage errors exit 2", async () => {
+    expect((await sdx(["run"])).status).toBe(2);
   });
 });

@@ -45,7 +45,7 @@ export function spin(n: i32): i32 { let s = 0; while (n > 0) { s += n; } return 
 describe("kernels under the guest's limits (sdx build → install → run)", () => {
   const work = tempDir("sdx-kernels-");
   const library = join(work, "library");
-  beforeAll(() => {
+  beforeAll(async () => {
     const project = join(work, "ext");
     mkdirSync(join(project, "src"), { recursive: true });
     mkdirSync(join(project, "kernels"), { recursive: true });
@@ -53,16 +53,16 @@ describe("kernels under the guest's limits (sdx build → install → run)", () 
     cpSync(fileURLToPath(new URL("../examples/photos/tsconfig.json", import.meta.url)), join(project, "tsconfig.json"));
     writeFileSync(join(project, "src/index.ts"), SOURCE);
     writeFileSync(join(project, "kernels/limits.ts"), KERNELS);
-    const build = sdxJson<{ bundlePath: string }>(["build", project]);
+    const build = await sdxJson<{ bundlePath: string }>(["build", project]);
     expect(build.status, build.stderr).toBe(0);
-    expect(sdxJson(["install", build.json.bundlePath, "--library", library, "--yes"]).status).toBe(0);
+    expect((await sdxJson(["install", build.json.bundlePath, "--library", library, "--yes"])).status).toBe(0);
   }, 120_000);
 
-  it("a kernel that never returns fails its task at the deadline (SDX3003); the job and later kernel calls go on", () => {
-    const spun = sdxJson<{ state: string; result: string }>(["run", ID, "spin", "--library", library]);
+  it("a kernel that never returns fails its task at the deadline (SDX3003); the job and later kernel calls go on", async () => {
+    const spun = await sdxJson<{ state: string; result: string }>(["run", ID, "spin", "--library", library]);
     expect(spun.json.state).toBe("completed");
     expect(spun.json.result).toMatch(/^SDX3003: task spinTask failed .*time limit.*deadline 1500 ms/);
-    const added = sdxJson<{ state: string; result: number }>(["run", ID, "add", "--library", library]);
+    const added = await sdxJson<{ state: string; result: number }>(["run", ID, "add", "--library", library]);
     expect(added.json).toMatchObject({ state: "completed", result: 42 });
   }, 120_000);
 });

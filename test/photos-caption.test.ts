@@ -11,7 +11,7 @@ import Database from "better-sqlite3";
 import { startLlmPeer, peerReply, type LlmPeer } from "../packages/host/src/core/ai/testing/llm-peers.js";
 // @ts-expect-error plain ESM script without types
 import { generatePhotos } from "../scripts/demo/photos.mjs";
-import { sdxJson, sdxJsonAsync, tempDir } from "./helpers/cli.js";
+import { sdxJson, tempDir } from "./helpers/cli.js";
 
 const EXAMPLE = fileURLToPath(new URL("../examples/photos", import.meta.url));
 const ID = "com.spacedrive.photos";
@@ -30,10 +30,10 @@ describe("Photos captions through a configured language model", () => {
   // The job calls the peer in this process, so it must not run through a blocking spawnSync.
   const analyze = async (library: string) => {
     const env = ["--models-dir", models];
-    expect((await sdxJsonAsync([...env, "install", bundle, "--library", library, "--grant", photos, "--yes"])).status).toBe(0);
+    expect((await sdxJson([...env, "install", bundle, "--library", library, "--grant", photos, "--yes"])).status).toBe(0);
     // Indexing may start the extension's own work (its onNewPhoto hook dispatches analyzePhotos).
-    expect((await sdxJsonAsync([...env, "index", photos, "--library", library])).status).toBe(0);
-    const run = await sdxJsonAsync<{ state: string; error: unknown }>([...env, "run", ID, "analyzePhotos", "--library", library, "--param", `location=${photos}`]);
+    expect((await sdxJson([...env, "index", photos, "--library", library])).status).toBe(0);
+    const run = await sdxJson<{ state: string; error: unknown }>([...env, "run", ID, "analyzePhotos", "--library", library, "--param", `location=${photos}`]);
     expect(run.json.state, JSON.stringify(run.json.error)).toBe("completed");
   };
   let bundle = "";
@@ -42,7 +42,7 @@ describe("Photos captions through a configured language model", () => {
     peer = await startLlmPeer("ollama", ["tiny-captioner"]);
     mkdirSync(photos, { recursive: true });
     await generatePhotos(photos, { perCity: 1, withoutGps: 0, duplicates: 0 });
-    const build = sdxJson<{ bundlePath: string }>(["build", EXAMPLE]);
+    const build = await sdxJson<{ bundlePath: string }>(["build", EXAMPLE]);
     expect(build.status, build.stderr).toBe(0);
     bundle = build.json.bundlePath;
   });
@@ -56,7 +56,7 @@ describe("Photos captions through a configured language model", () => {
   });
 
   it("renders prompts/caption.jinja and stores the model's answer when one is", async () => {
-    expect(sdxJson(["--models-dir", models, "models", "add-endpoint", "caption", "--kind", "ollama", "--url", peer.url, "--model", "tiny-captioner", "--category", "llm"]).status).toBe(0);
+    expect((await sdxJson(["--models-dir", models, "models", "add-endpoint", "caption", "--kind", "ollama", "--url", peer.url, "--model", "tiny-captioner", "--category", "llm"])).status).toBe(0);
     const library = join(work, "with");
     await analyze(library);
     const prompts = [...new Set(peer.requests.map((r) => String(r.body.prompt)))];

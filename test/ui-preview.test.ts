@@ -31,16 +31,16 @@ describe.skipIf(!executablePath)("the UI preview in Chromium", () => {
   let url = "";
   let browser: Browser;
   let page: Page;
-  const query = (name: string) => sdxJson<{ rows: Row[] }>(["query", `${ID}.${name}`, "--library", library, "--all"]).json.rows;
+  const query = async (name: string) => (await sdxJson<{ rows: Row[] }>(["query", `${ID}.${name}`, "--library", library, "--all"])).json.rows;
 
   beforeAll(async () => {
     mkdirSync(photos, { recursive: true });
     await generatePhotos(photos, { perCity: 2, withoutGps: 1, duplicates: 0 });
-    const build = sdxJson<{ bundlePath: string }>(["build", EXAMPLE]);
+    const build = await sdxJson<{ bundlePath: string }>(["build", EXAMPLE]);
     expect(build.status, build.stderr).toBe(0);
-    expect(sdxJson(["install", build.json.bundlePath, "--library", library, "--grant", photos, "--yes"]).status).toBe(0);
-    expect(sdxJson(["index", photos, "--library", library]).status).toBe(0);
-    expect(sdxJson<{ state: string }>(["run", ID, "analyzePhotos", "--library", library, "--param", `location=${photos}`]).json.state).toBe("completed");
+    expect((await sdxJson(["install", build.json.bundlePath, "--library", library, "--grant", photos, "--yes"])).status).toBe(0);
+    expect((await sdxJson(["index", photos, "--library", library])).status).toBe(0);
+    expect((await sdxJson<{ state: string }>(["run", ID, "analyzePhotos", "--library", library, "--param", `location=${photos}`])).json.state).toBe("completed");
 
     preview = spawn(process.execPath, [SDX_BIN, "--json", "preview", ID, "--library", library], { stdio: ["ignore", "pipe", "inherit"] });
     url = await new Promise<string>((resolve, reject) => {
@@ -88,7 +88,7 @@ describe.skipIf(!executablePath)("the UI preview in Chromium", () => {
   });
 
   it("shows Places as a map with one marker per photo with a GPS position", async () => {
-    const places = query("exifGps");
+    const places = await query("exifGps");
     expect(places.length).toBeGreaterThan(0);
     await page.click("[data-nav='view:places_map']");
     const map = page.locator(".map[data-markers]");
@@ -98,7 +98,7 @@ describe.skipIf(!executablePath)("the UI preview in Chromium", () => {
   });
 
   it("shows Moments as a timeline with each moment's thumbnail", async () => {
-    const moments = query("moments");
+    const moments = await query("moments");
     expect(moments.length).toBeGreaterThan(0);
     await page.click("[data-nav='view:moments_view']");
     await page.locator(`[data-component=timeline][data-rows='${moments.length}']`).waitFor();
@@ -114,7 +114,7 @@ describe.skipIf(!executablePath)("the UI preview in Chromium", () => {
   it("shows People as a grid (empty until faces are grouped)", async () => {
     await page.click("[data-nav='section:people']");
     await page.locator("[data-component=grid]").waitFor();
-    expect(await page.locator("[data-component=grid] .tile").count()).toBe(query("people").length);
+    expect(await page.locator("[data-component=grid] .tile").count()).toBe((await query("people")).length);
   });
 
   it("changes a setting through the pane generated from the @setting fields", async () => {
@@ -122,36 +122,36 @@ describe.skipIf(!executablePath)("the UI preview in Chromium", () => {
     await page.fill("input[name=faceThreshold]", "0.85");
     await page.click("button[type=submit]");
     await page.locator(".status", { hasText: "Saved." }).waitFor();
-    expect(sdxJson<{ values: Record<string, unknown> }>(["settings", ID, "--library", library]).json.values.faceThreshold).toBe(0.85);
+    expect((await sdxJson<{ values: Record<string, unknown> }>(["settings", ID, "--library", library])).json.values.faceThreshold).toBe(0.85);
   });
 
   it("runs an action: preview, confirm, execute, undo", async () => {
-    const albums = () => sdxJson<{ rows: Row[] }>(["query", ID, "--filter", "FROM Album", "--library", library]).json.rows.length;
+    const albums = async () => (await sdxJson<{ rows: Row[] }>(["query", ID, "--filter", "FROM Album", "--library", library])).json.rows.length;
     await page.click("[data-nav='actions']");
     const card = page.locator("article.action[data-action=organizePhotos]");
     await card.locator("input[name=location]").fill(photos);
     await card.locator("button.preview").click();
     await card.locator("[data-step=previewed]").or(page.locator("article.action[data-step=previewed]")).waitFor();
     expect(await card.locator(".changes li").count()).toBeGreaterThan(0);
-    expect(albums()).toBe(0); // previewed, nothing applied
+    expect(await albums()).toBe(0); // previewed, nothing applied
     await card.locator("button.confirm").click();
     await page.locator("article.action[data-step=executed]").waitFor();
-    expect(albums()).toBeGreaterThan(0);
+    expect(await albums()).toBeGreaterThan(0);
     await card.locator("button.undo").click();
     await page.locator("article.action[data-step=undone]").waitFor();
-    expect(albums()).toBe(0);
+    expect(await albums()).toBe(0);
   });
 
   it("updates when another process changes the library", async () => {
     await page.click("[data-nav='view:places_map']");
-    const before = query("exifGps").length;
+    const before = (await query("exifGps")).length;
     await page.locator(`[data-component=map][data-rows='${before}']`).waitFor();
     const more = join(work, "more");
     mkdirSync(more);
     await generatePhotos(more, { perCity: 1, withoutGps: 0, duplicates: 0 });
     const [file] = readdirSync(more, { recursive: true }).map(String).filter((f) => f.endsWith(".jpg"));
     copyFileSync(join(more, file!), join(photos, "added-later.jpg"));
-    expect(sdxJson(["index", photos, "--library", library]).status).toBe(0);
+    expect((await sdxJson(["index", photos, "--library", library])).status).toBe(0);
     await page.locator(`[data-component=map][data-rows='${before + 1}']`).waitFor();
   });
 });

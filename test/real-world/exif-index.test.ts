@@ -29,8 +29,8 @@ describe("indexing the real EXIF fixtures", () => {
   const sidecarOf = new Map<string, Record<string, unknown> | null>();
   const contentOf = new Map<string, string>();
 
-  beforeAll(() => {
-    const result = sdxJson(["index", join(FIXTURES, "exif"), "--library", library]);
+  beforeAll(async () => {
+    const result = await sdxJson(["index", join(FIXTURES, "exif"), "--library", library]);
     expect(result.status, result.stderr).toBe(0);
     db = new Database(join(library, "library.db"), { readonly: true });
     const rows = db.prepare(`SELECT e.relative_path AS path, hex(e.content_identity_uuid) AS content, s.data AS exif
@@ -42,7 +42,7 @@ describe("indexing the real EXIF fixtures", () => {
     }
   });
 
-  it("indexes every fixture file", () => {
+  it("indexes every fixture file", async () => {
     for (const file of expected) expect(contentOf.has(file.path), file.path).toBe(true);
   });
 
@@ -56,7 +56,7 @@ describe("indexing the real EXIF fixtures", () => {
     if (file.gpsLongitude !== null) expect(exif!.longitude as number).toBeCloseTo(file.gpsLongitude!, 5);
   });
 
-  it("gives byte-identical files one content identity and different bytes different ones", () => {
+  it("gives byte-identical files one content identity and different bytes different ones", async () => {
     const bySha = new Map<string, string[]>();
     for (const file of expected) bySha.set(file.sha256, [...(bySha.get(file.sha256) ?? []), file.path]);
     const pairs = [...bySha.values()].filter((paths) => paths.length > 1);
@@ -68,7 +68,7 @@ describe("indexing the real EXIF fixtures", () => {
     expect(contentOf.get("exif/camera/img_1771.jpg")).not.toBe(contentOf.get("exif/camera/img_1771_no_exif.jpg"));
   });
 
-  it("records per-entry errors instead of failing on broken files", () => {
+  it("records per-entry errors instead of failing on broken files", async () => {
     const errors = db.prepare("SELECT relative_path, error FROM entries WHERE error IS NOT NULL").all() as Array<{ relative_path: string; error: string }>;
     // The run went on past every broken file (all files are indexed, above). Only broken or
     // undecodable files carry an error, and each names the step that failed (e.g. "thumbnail: …"

@@ -75,8 +75,8 @@ const library = join(work, "library");
 const modelsDir = join(work, "models");
 
 /** `sdx --json --models-dir <tmp> …`, offline (the models come from the fixtures, never the network). */
-function cli<T>(args: string[]): T {
-  const result = sdx(["--json", "--models-dir", modelsDir, ...args], { env: { SDX_OFFLINE: "1" } });
+async function cli<T>(args: string[]): Promise<T> {
+  const result = await sdx(["--json", "--models-dir", modelsDir, ...args], { env: { SDX_OFFLINE: "1" } });
   if (result.status !== 0) throw new Error(`sdx ${args.join(" ")} exited ${result.status}\n${result.stdout}\n${result.stderr}`);
   return JSON.parse(result.stdout) as T;
 }
@@ -110,14 +110,14 @@ const facesOf = new Map<string, Face[]>();
 const modelsPerContent = new Map<string, number>();
 
 beforeAll(async () => {
-  const build = cli<{ bundlePath: string }>(["build", fileURLToPath(new URL("../../examples/photos", import.meta.url))]);
-  cli(["install", build.bundlePath, "--library", library, "--grant", join(FIXTURES, "faces"), "--grant", join(FIXTURES, "exif"), "--yes"]);
-  installedModels = cli<{ installed: Array<{ name: string }> }>(["models", "install-dir", join(FIXTURES, "models")]).installed.map((m) => m.name);
-  for (const location of ["faces", "exif"] as const) cli(["index", join(FIXTURES, location), "--library", library]);
+  const build = await cli<{ bundlePath: string }>(["build", fileURLToPath(new URL("../../examples/photos", import.meta.url))]);
+  await cli(["install", build.bundlePath, "--library", library, "--grant", join(FIXTURES, "faces"), "--grant", join(FIXTURES, "exif"), "--yes"]);
+  installedModels = (await cli<{ installed: Array<{ name: string }> }>(["models", "install-dir", join(FIXTURES, "models")])).installed.map((m) => m.name);
+  for (const location of ["faces", "exif"] as const) await cli(["index", join(FIXTURES, location), "--library", library]);
   for (const location of ["faces", "exif"] as const) {
-    runs[location] = cli<RunResult>(["run", EXTENSION, "analyzePhotos", "--library", library, "--param", `location=${join(FIXTURES, location)}`]);
+    runs[location] = await cli<RunResult>(["run", EXTENSION, "analyzePhotos", "--library", library, "--param", `location=${join(FIXTURES, location)}`]);
   }
-  rerun = cli<RunResult>(["run", EXTENSION, "analyzePhotos", "--library", library, "--param", `location=${join(FIXTURES, "faces")}`]);
+  rerun = await cli<RunResult>(["run", EXTENSION, "analyzePhotos", "--library", library, "--param", `location=${join(FIXTURES, "faces")}`]);
 
   db = new Database(join(library, "library.db"), { readonly: true });
   const rows = db.prepare(`SELECT l.path AS location, e.relative_path AS path, e.content_identity_uuid AS content
@@ -133,9 +133,9 @@ beforeAll(async () => {
     analysisOf.set(content, JSON.parse(row.data) as Analysis);
     facesOf.set(content, row.blob_data ? ((await decodeStoredBlob(row)) as Face[]) : []);
   }
-}, 240_000);
+}, 600_000); // eight CLI runs, three of them face detection over every fixture: minutes on a busy 2-core machine
 
-afterAll(() => {
+afterAll(async () => {
   db?.close();
   rmSync(work, { recursive: true, force: true });
 });
@@ -151,7 +151,7 @@ function facesIn(path: string): Face[] {
 }
 
 describe("Photos on the real fixtures (sdx build → install → models install-dir → index → run)", () => {
-  it("installs both models by sha256 and completes every run, the broken files included", () => {
+  it("installs both models by sha256 and completes every run, the broken files included", async () => {
     expect(installedModels.sort()).toEqual(EMBEDDINGS ? ["face_detection", "face_embedding"] : ["face_detection"]);
     for (const [location, run] of Object.entries(runs)) {
       expect(run.state, `${location}: ${run.error?.message}`).toBe("completed");
@@ -161,7 +161,7 @@ describe("Photos on the real fixtures (sdx build → install → models install-
     console.log(`analyzePhotos (explicit runs after indexing; the onNewPhoto hook's jobs did most work): faces/ ${JSON.stringify(runs.faces.result)}; exif/ ${JSON.stringify(runs.exif.result)}`);
   });
 
-  it("finds the faces of expected_faces.json on every photo (count, and boxes within max(4 px, 10% of the face))", () => {
+  it("finds the faces of expected_faces.json on every photo (count, and boxes within max(4 px, 10% of the face))", async () => {
     const report: string[] = [];
     for (const photo of expectedFaces) {
       const want = photo["version-RFB-320"];
@@ -178,7 +178,7 @@ describe("Photos on the real fixtures (sdx build → install → models install-
     console.log(`faces per photo (= expected_faces.json RFB-320): ${report.join(", ")}`);
   });
 
-  it("finds no confident face on the documented negatives (exif/gps, exif/camera JPEGs) and the one face of the IPTC example", () => {
+  it("finds no confident face on the documented negatives (exif/gps, exif/camera JPEGs) and the one face of the IPTC example", async () => {
     const negatives = expectedExif.filter((e) => /^exif\/(gps|camera)\/.*\.jpg$/.test(e.path) && !e.path.includes("iptc-agency"));
     const borderline: string[] = [];
     for (const file of negatives) {
@@ -192,7 +192,7 @@ describe("Photos on the real fixtures (sdx build → install → models install-
     console.log(`negatives: ${negatives.length} photos, borderline detections (score < 0.9): ${borderline.join("; ") || "none"}`);
   });
 
-  it("clusters EXIF GPS into places: every place within 2 km of its photos, the three DSCN photos in one", () => {
+  it("clusters EXIF GPS into places: every place within 2 km of its photos, the three DSCN photos in one", async () => {
     const places = models<Place>("Place");
     const withGps = expectedExif.filter((e) => e.gpsLatitude !== null && e.gpsLongitude !== null);
     const gpsOf = new Map(withGps.map((e) => [contentOf.get(e.path)!, { latitude: e.gpsLatitude!, longitude: e.gpsLongitude! }]));
@@ -217,7 +217,7 @@ describe("Photos on the real fixtures (sdx build → install → models install-
     console.log(`places: ${places.length} (${places.map((p) => `${p.name} ×${p.photoCount}`).join("; ")})`);
   });
 
-  it("gives the byte-identical pair one content identity and one PhotoAnalysis; each analyzed content has exactly one", () => {
+  it("gives the byte-identical pair one content identity and one PhotoAnalysis; each analyzed content has exactly one", async () => {
     const a = contentOf.get("exif/gps/Kodak_CX7530.jpg");
     expect(a).toBeTruthy();
     expect(contentOf.get("exif/gps/issue-exifr-36.jpg")).toBe(a);
@@ -227,7 +227,7 @@ describe("Photos on the real fixtures (sdx build → install → models install-
     expect(modelsPerContent.size).toBe(images.size);
   });
 
-  it("analyzes or reports the broken-EXIF and undecodable photos without failing the job", () => {
+  it("analyzes or reports the broken-EXIF and undecodable photos without failing the job", async () => {
     // The Photos agent's onNewPhoto hook already ran analyzePhotos during `sdx index`, so the
     // problems are read from the PhotoAnalysis rows, whichever job wrote them.
     const problems = new Map<string, string>();
@@ -248,7 +248,7 @@ describe("Photos on the real fixtures (sdx build → install → models install-
     console.log(`reported, not analyzed: ${[...problems.keys()].join(", ") || "none"}`);
   });
 
-  it("skips content already analyzed on the next run", () => {
+  it("skips content already analyzed on the next run", async () => {
     expect(rerun.state).toBe("completed");
     expect(rerun.result).toMatchObject({ analyzed: 0, skipped: expectedFaces.length });
   });

@@ -9,13 +9,25 @@ import type { WireResult } from "@sdx/sdk/wire";
 const received: Array<{ op: string; payload: unknown }> = [];
 let inFlight = 0;
 let maxInFlight = 0;
+/**
+ * `slowEcho` calls wait until `opensAt` of them are in flight (a gate the calls open themselves,
+ * not a timer): every call the sandbox lets run at once is then in flight together.
+ */
+let opensAt = Infinity;
+let gate: { open: Promise<void>; release: () => void } = newGate();
+function newGate(): { open: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const open = new Promise<void>((resolve) => (release = resolve));
+  return { open, release };
+}
 const calls: HostCalls = {
   async call(op, payload): Promise<WireResult> {
     received.push({ op, payload });
     if (op === "slowEcho") {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (inFlight >= opensAt) gate.release();
+      await gate.open;
       inFlight--;
       return { ok: true, value: payload };
     }
@@ -89,6 +101,8 @@ describe.each([
 
   it("lets the guest await many host calls concurrently", async () => {
     maxInFlight = 0;
+    opensAt = running;
+    gate = newGate();
     expect(await instance.invoke(jobInvocation("concurrent", [200]))).toEqual({ ok: true, value: 200 });
     expect(maxInFlight).toBe(running);
   });

@@ -33,6 +33,8 @@ export interface WorkerSandboxOptions {
   graceMs?: number;
   /** A module that answers host calls in the workers, next to the VM (see `WorkerCallsModule`). */
   callsModule?: WorkerCallsModule;
+  /** Host calls of one VM that may wait for a turn before more are refused (SDX3027). Default `MAX_CALLS_WAITING`; tests lower it to show the refusal with less work. */
+  maxCallsWaiting?: number;
 }
 
 /** The worker's script: built JavaScript (tests run the host from sources; the worker always runs dist/). */
@@ -46,6 +48,7 @@ export class WorkerSandbox implements Sandbox {
   readonly limits: Readonly<SandboxLimits>;
   readonly graceMs: number;
   readonly callsModule: string | null;
+  readonly maxCallsWaiting: number;
   private spare: Promise<LiveWorker> | null = null;
   private readonly live = new Set<LiveWorker>();
 
@@ -53,6 +56,7 @@ export class WorkerSandbox implements Sandbox {
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...limits });
     this.graceMs = options.graceMs ?? 1000;
     this.callsModule = options.callsModule?.url ?? null;
+    this.maxCallsWaiting = options.maxCallsWaiting ?? MAX_CALLS_WAITING;
   }
 
   createInstance(options: InstanceOptions): SandboxInstance {
@@ -257,8 +261,9 @@ class LiveWorker {
   }
 
   private enqueueCall(call: [number, string, WireMessage]): void {
-    if (this.waiting.length >= MAX_CALLS_WAITING) {
-      this.reply(call[0], failure(wireError("SDX3027", `${MAX_CALLS_WAITING} host calls are already waiting; await some before making more`)));
+    const limit = this.sandbox.maxCallsWaiting;
+    if (this.waiting.length >= limit) {
+      this.reply(call[0], failure(wireError("SDX3027", `${limit} host calls are already waiting; await some before making more`)));
       return;
     }
     this.waiting.push(call);

@@ -1,14 +1,16 @@
 /**
  * The Host end to end: a bundle with a hand-written guest is verified, installed, indexed against,
  * and its job creates content-scoped models and tags in a real SQLite library through tasks. Then
- * the containment cases, each followed by the next job in the same Host running fine.
+ * the containment cases, each followed by the next job in the same Host running fine. Only the
+ * spinning job meets a time limit (a second host on the same library); memory, stack and message
+ * limits are shown under time limits they cannot reach, so a busy machine changes no outcome.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Host } from "./host.js";
 import { guest } from "@sdx/sandbox/testing";
-import { bundleBytes, job, manifest, removeTempDirs, sdPathParam, task, tempDir } from "../jobs/__tests__/fixtures.js";
+import { bundleBytes, job, manifest, removeTempDirs, sdPathParam, task, tempDir, UNREACHABLE_MS } from "../jobs/__tests__/fixtures.js";
 
 const NOTES = manifest({
   id: "org.example.notes",
@@ -21,7 +23,7 @@ const NOTES = manifest({
     job("countAll", { parallelism: 2, params: [sdPathParam("location")] }),
     ...["spin", "oom", "recurse", "nativeRecurse", "rawThrowString", "rawThrowNull", "rawThrowObject", "huge", "probe"].map((n) => job(n)),
   ],
-  tasks: [task("countWords", { retries: 1, timeoutMs: 5_000, params: [{ name: "entry", optional: false, sdkType: "Entry", schema: {} }] })],
+  tasks: [task("countWords", { retries: 1, params: [{ name: "entry", optional: false, sdkType: "Entry", schema: {} }] })],
 });
 
 const GUEST = guest(`{
@@ -58,6 +60,7 @@ const GUEST = guest(`{
 
 let host: Host;
 let data: string;
+let libraryDir: string;
 const logLines: string[] = [];
 
 beforeAll(async () => {
@@ -67,9 +70,10 @@ beforeAll(async () => {
   writeFileSync(join(data, "a.txt"), "hello world");
   writeFileSync(join(data, "sub", "b.txt"), "one two three four");
   writeFileSync(join(data, "c.md"), "not matched by the glob");
+  libraryDir = join(root, "library");
   host = await Host.open({
-    libraryDir: join(root, "library"),
-    limits: { maxSliceMs: 300, memoryBytes: 48 * 1024 * 1024, maxMessageBytes: 2 * 1024 * 1024 },
+    libraryDir,
+    limits: { maxSliceMs: UNREACHABLE_MS, memoryBytes: 48 * 1024 * 1024, maxMessageBytes: 2 * 1024 * 1024 },
     onLog: (e) => logLines.push(`${e.extensionId}:${e.level}:${e.message}`),
   });
   const installed = await host.install(await bundleBytes(NOTES, GUEST), { grants: [{ permission: 0, scope: [data] }, { permission: 1, scope: [] }] });
@@ -104,7 +108,7 @@ describe("Host", () => {
 
   it("contains each failure with a clear code, and the next job in the same host runs fine", async () => {
     const cases: Array<[string, string]> = [
-      ["spin", "SDX3003"], ["oom", "SDX3004"], ["recurse", "SDX3005"], ["nativeRecurse", "SDX3005"],
+      ["oom", "SDX3004"], ["recurse", "SDX3005"], ["nativeRecurse", "SDX3005"],
       ["rawThrowString", "SDX3006"], ["rawThrowNull", "SDX3006"], ["rawThrowObject", "SDX3006"], ["huge", "SDX3014"],
     ];
     for (const [name, code] of cases) {
@@ -116,6 +120,17 @@ describe("Host", () => {
     }
     // Models were upserted per content, never duplicated by the reruns.
     expect((host.library.db.prepare("SELECT count(*) AS n FROM models").get() as { n: number }).n).toBe(2);
+  });
+
+  it("stops a job that spins at the slice limit (SDX3003), and the next job runs fine", async () => {
+    const sliced = await Host.open({ libraryDir, recover: false, limits: { maxSliceMs: 1_000 } });
+    try {
+      const failed = await sliced.runJob("org.example.notes", "spin", {});
+      expect({ state: failed.state, code: failed.error?.code }).toEqual({ state: "failed", code: "SDX3003" });
+      expect((await sliced.runJob("org.example.notes", "countAll", { location: data })).result).toBe(2);
+    } finally {
+      await sliced.close();
+    }
   });
 
   it("shows the guest nothing of the host", async () => {

@@ -1,4 +1,7 @@
-/** The job runner with real sandboxes, a real jobs.db and a real library: tasks, retries, replay. */
+/**
+ * The job runner with real sandboxes, a real jobs.db and a real library: tasks, retries, replay.
+ * Only the spinning task meets a time limit (its own `timeoutMs`); overlap is shown with a barrier.
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import type { Manifest } from "@sdx/sdk/manifest";
@@ -19,7 +22,7 @@ import { JobStore } from "../store/job-store.js";
 import { JobRunner } from "./job-runner.js";
 import { TaskPool } from "./task-pool.js";
 import type { ExtensionRuntime, JobCallScope } from "./types.js";
-import { job, manifest, removeTempDirs, task, tempDir } from "./__tests__/fixtures.js";
+import { job, manifest, removeTempDirs, task, tempDir, UNREACHABLE_MS } from "./__tests__/fixtures.js";
 
 const GUEST = guest(`{
   async runTwice(ctx, x) {
@@ -45,7 +48,7 @@ const GUEST = guest(`{
     }));
     return results;
   },
-  async slow(ctx, i) { await call("sleep", { ms: 30 }); return i; },
+  async slow(ctx, i) { await call("meet", {}); return i; },
   async dispatcher(ctx) {
     try { await call("jobs.dispatch", { job: "runTwice", args: [1] }); return "dispatched"; } catch (e) { return e.code; }
   },
@@ -66,6 +69,13 @@ let runtime: ExtensionRuntime;
 let logs: ExtensionLogs;
 let active = 0;
 let peak = 0;
+/** TEST ONLY: the op `meet` is a barrier: the first `size` calls wait until all of them arrived; later ones pass. */
+let meeting: { size: number; arrived: number; all: Promise<void>; release: () => void } | null = null;
+function meetAt(size: number): void {
+  let release!: () => void;
+  const all = new Promise<void>((resolve) => (release = resolve));
+  meeting = { size, arrived: 0, all, release };
+}
 let baseContext: OpContext;
 
 beforeAll(() => {
@@ -86,9 +96,16 @@ beforeAll(() => {
     const routed = guestCalls(deps, base, scope);
     return {
       async call(op, payload) {
-        if (op === "sleep") {
+        if (op === "meet") {
           peak = Math.max(peak, ++active);
-          await new Promise((resolve) => setTimeout(resolve, (payload as { ms: number }).ms));
+          const m = meeting;
+          if (m) {
+            if (++m.arrived >= m.size) {
+              meeting = null;
+              m.release();
+            }
+            await m.all;
+          } else await new Promise((resolve) => setImmediate(resolve));
           active--;
           return { ok: true, value: null };
         }
@@ -97,7 +114,7 @@ beforeAll(() => {
       callSync: routed.callSync,
     };
   };
-  const sandbox = new QuickJSSandbox({ maxSliceMs: 2_000 });
+  const sandbox = new QuickJSSandbox({ maxSliceMs: UNREACHABLE_MS });
   runtime = {
     extensionId: MANIFEST.id, manifest: MANIFEST, deviceUuid: library.deviceUuid, config: {},
     main: sandbox.createInstance({ name: "main", guestJs: GUEST, calls: calls({ kind: "other" }) }),
@@ -156,6 +173,7 @@ describe("job runner", () => {
   it("keeps at most `parallelism` tasks in flight and reports progress", async () => {
     const progress: number[] = [];
     peak = 0;
+    meetAt(2); // two tasks are in flight together: they wait for each other
     const outcome = await runner.run(runtime, "fanOut", [6], { onProgress: (p) => progress.push(p.done) });
     expect(outcome).toMatchObject({ state: "completed", result: [0, 1, 2, 3, 4, 5] });
     expect(peak).toBe(2);

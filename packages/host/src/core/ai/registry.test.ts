@@ -230,31 +230,46 @@ describe("registry: concurrent registration of one model", () => {
       stdin: {
         contents: `
           const { ModelRegistry } = require(${JSON.stringify(fileURLToPath(new URL("./registry.ts", import.meta.url)))});
-          const [dir, url, sha256, startAt] = process.argv.slice(2);
+          const fs = require("node:fs");
+          const [dir, url, sha256, gate] = process.argv.slice(2);
           const registry = new ModelRegistry(dir);
-          setTimeout(async () => {
+          (async () => {
+            // Both children start registering once the test opens the gate (a file), not at a time.
+            process.stdout.write("ready\\n");
+            while (!fs.existsSync(gate)) await new Promise((r) => setTimeout(r, 5));
             const record = await registry.register({ name: "shared", category: "t", source: { kind: "download", url, sha256 } }, { registeredBy: "ext.a" });
-            process.stdout.write(JSON.stringify({ sha256: record.sha256, size: record.size, installed: record.installed }));
+            process.stdout.write(JSON.stringify({ sha256: record.sha256, size: record.size, installed: record.installed }) + "\\n");
             registry.close();
-          }, Math.max(0, Number(startAt) - Date.now()));
+          })();
         `,
         resolveDir: path.dirname(fileURLToPath(import.meta.url)),
         loader: "ts",
       },
       bundle: true, platform: "node", format: "cjs", target: "node20", outfile: script, external: ["better-sqlite3"], logLevel: "silent",
     });
-    const startAt = String(Date.now() + 400);
-    const run = () => new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [script, dir, `${base}/model`, sha(MODEL), startAt], {
-        env: { ...process.env, NODE_PATH: path.resolve(fileURLToPath(new URL("../../../../../node_modules", import.meta.url))) },
+    const gate = path.join(root, "start-registering");
+    const run = () => {
+      let ready!: () => void;
+      const started = new Promise<void>((resolve) => (ready = resolve));
+      const done = new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, [script, dir, `${base}/model`, sha(MODEL), gate], {
+          env: { ...process.env, NODE_PATH: path.resolve(fileURLToPath(new URL("../../../../../node_modules", import.meta.url))) },
+        });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d;
+          if (out.startsWith("ready\n")) ready();
+        });
+        child.stderr.on("data", (d: Buffer) => (err += d));
+        child.on("exit", (code) => (code === 0 ? resolve(out.split("\n")[1]!) : reject(new Error(`child exited ${code}: ${err}`))));
       });
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (d: Buffer) => (out += d));
-      child.stderr.on("data", (d: Buffer) => (err += d));
-      child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`child exited ${code}: ${err}`))));
-    });
-    const results = (await Promise.all([run(), run()])).map((o) => JSON.parse(o) as { sha256: string; size: number; installed: boolean });
+      return { started, done };
+    };
+    const children = [run(), run()];
+    await Promise.all(children.map((c) => c.started));
+    fs.writeFileSync(gate, "");
+    const results = (await Promise.all(children.map((c) => c.done))).map((o) => JSON.parse(o) as { sha256: string; size: number; installed: boolean });
     for (const r of results) expect(r).toEqual({ sha256: sha(MODEL), size: MODEL.length, installed: true });
     expect(stored()).toEqual([sha(MODEL)]);
     expect(fs.readFileSync(path.join(dir, "files", sha(MODEL)))).toEqual(Buffer.from(MODEL));
@@ -268,14 +283,22 @@ describe("file lock", () => {
   it("serializes holders, takes over a lock left by a dead process, and times out on a live one", async () => {
     const lock = path.join(root, "x.lock");
     const order: string[] = [];
-    await Promise.all([
-      withFileLock(lock, async () => {
-        order.push("a+");
-        await new Promise((r) => setTimeout(r, 60));
-        order.push("a-");
-      }),
-      new Promise((r) => setTimeout(r, 10)).then(() => withFileLock(lock, async () => void order.push("b"), { pollMs: 5 })),
-    ]);
+    // a holds the lock until the test lets it go; b asks for it meanwhile (its first try is synchronous).
+    let holding!: () => void;
+    let letGo!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const released = new Promise<void>((resolve) => (letGo = resolve));
+    const a = withFileLock(lock, async () => {
+      order.push("a+");
+      holding();
+      await released;
+      order.push("a-");
+    });
+    await held;
+    const b = withFileLock(lock, async () => void order.push("b"), { pollMs: 5 });
+    expect(order).toEqual(["a+"]);
+    letGo();
+    await Promise.all([a, b]);
     expect(order).toEqual(["a+", "a-", "b"]);
     expect(fs.existsSync(lock)).toBe(false);
     // A lock whose holder (same host) no longer exists is taken over at once.

@@ -80,8 +80,13 @@ describe("agent trail", () => {
     const seen: string[] = [];
     const controller = new AbortController();
     const reading = readTrail(dir, id, { follow: true, pollMs: 20, signal: controller.signal, onLine: (r, line) => seen.push(r?.message ?? `bad:${line}`) });
+    // Polls for a state with a generous overall bound (a busy machine is slow, not wrong).
     const waitFor = async (n: number) => {
-      for (let t = 0; t < 200 && seen.length < n; t++) await new Promise((r) => setTimeout(r, 10));
+      const end = Date.now() + 30_000;
+      while (seen.length < n) {
+        if (Date.now() > end) throw new Error(`the follower saw ${seen.length} of ${n} lines: ${seen.join(", ")}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
     };
     await waitFor(1);
     for (let i = 0; i < 5; i++) appendTrail(dir, id, "debug", "debug", `live ${i}`, { pad: "z".repeat(100) }, options);

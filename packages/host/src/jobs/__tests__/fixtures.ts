@@ -18,12 +18,19 @@ export function removeTempDirs(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
+/** A deadline or time limit a test means never to reach (10 minutes; a test times out long before). */
+export const UNREACHABLE_MS = 10 * 60_000;
+
 export function job(name: string, options: Partial<ManifestJob> = {}): ManifestJob {
   return { name, parallelism: 1, trigger: "user_initiated", params: [], ...options };
 }
 
+/**
+ * A task whose deadline no test reaches unless it sets `timeoutMs` itself: on a busy machine a
+ * task waiting at a test's gate, or for a VM to start, must not fail on the clock.
+ */
 export function task(name: string, options: Partial<ManifestTask> = {}): ManifestTask {
-  return { name, retries: 0, timeoutMs: 5_000, backoffMs: 0, params: [], returns: {}, ...options };
+  return { name, retries: 0, timeoutMs: UNREACHABLE_MS, backoffMs: 0, params: [], returns: {}, ...options };
 }
 
 export const sdPathParam = (name: string): ManifestParam => ({

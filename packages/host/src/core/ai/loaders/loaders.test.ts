@@ -83,15 +83,13 @@ for (const kind of ["ollama", "openai"] as const) {
 
     it("times out without retrying", async () => {
       peer.requests.length = 0;
-      peer.hangMs = 600;
-      const started = Date.now();
+      peer.hangMs = Infinity; // never answers: the client's timeout is the only way out
       const error = await refusal(loaderFor(config({ timeoutMs: 150, retries: 2 })).embed(["slow"]));
       peer.hangMs = 0;
       expect(error.code).toBe("SDX3020");
       expect(error.message).toMatch(/did not answer within 150 ms/);
       expect(error.data).toMatchObject({ reason: "timeout" });
-      expect(Date.now() - started).toBeLessThan(550);
-      expect(peer.requests).toHaveLength(1);
+      expect(peer.requests).toHaveLength(1); // not retried
     });
   });
 }

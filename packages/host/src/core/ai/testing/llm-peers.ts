@@ -6,7 +6,8 @@
  * the request (`peerReply`, `peerEmbedding`), so tests compute the expected result themselves.
  *
  * Behaviour switches: `models` (what is "pulled"; others answer 404 like the real servers),
- * `failNext` (that many 503s before answering), `hangMs` (answer late, for timeouts),
+ * `failNext` (that many 503s before answering), `hangMs` (answer late, for timeouts; `Infinity`:
+ * never, until the peer closes: a client's timeout then cannot lose a race against the answer),
  * `apiKey` (OpenAI: require this bearer token). Every request is recorded.
  */
 import http from "node:http";
@@ -94,6 +95,7 @@ export async function startLlmPeer(kind: "ollama" | "openai", models: string[], 
     req.on("end", () => {
       const send = (status: number, json: unknown) => {
         const reply = () => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(json));
+        if (peer.hangMs === Infinity) return;
         if (peer.hangMs > 0) setTimeout(reply, peer.hangMs);
         else reply();
       };
