@@ -2,11 +2,12 @@
 // `npm run demo [-- --photos <dir>] [--models <dir>] [--library <dir>] [--json]`
 //
 // The whole architecture on one run, through the real `sdx` CLI: build examples/photos, create a
-// library, generate photos with real EXIF (unless --photos), install the bundle with grants,
-// install face models from --models (files matched by sha256), index, run analyzePhotos, preview
-// organizePhotos, and print a summary with the next commands to try.
+// library, generate photos with real EXIF and add the shipped sample photos with faces (unless
+// --photos), install the bundle with grants, install the shipped face models (or those of
+// --models; files matched by sha256), index, run analyzePhotos, preview organizePhotos, and print
+// a summary with the next commands to try. Everything it needs is in the repository.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +18,9 @@ import { generatePhotos } from "./demo/photos.mjs";
 const root = fileURLToPath(new URL("../", import.meta.url));
 const SDX = join(root, "packages/cli/bin/sdx.js");
 const EXTENSION = "com.spacedrive.photos";
+// Shipped with the example (licenses and sources in each folder's SOURCES.md).
+const SHIPPED_MODELS = join(root, "examples/photos/models");
+const SHIPPED_SAMPLES = join(root, "examples/photos/samples");
 
 const { values: args } = parseArgs({
   options: {
@@ -59,10 +63,11 @@ say(`   ${build.bundlePath} (${(build.bundleSize / 1024).toFixed(1)} KiB)`);
 
 let photos = args.photos ? resolve(args.photos) : join(work, "photos");
 if (!args.photos) {
-  say("2. generate demo photos with EXIF (3 cities, a few without GPS, duplicates)");
+  say("2. generate demo photos with EXIF (3 cities, a few without GPS, duplicates) and add the sample photos with faces");
   mkdirSync(photos, { recursive: true });
   const generated = await generatePhotos(photos);
-  say(`   ${generated.files.length} photos in ${photos}`);
+  cpSync(SHIPPED_SAMPLES, join(photos, "people"), { recursive: true, filter: (src) => !src.endsWith(".md") });
+  say(`   ${generated.files.length} generated photos and the samples of examples/photos/samples in ${photos}`);
 } else {
   if (!existsSync(photos)) throw new Error(`--photos ${photos} does not exist`);
   say(`2. using your photos in ${photos}`);
@@ -71,13 +76,10 @@ if (!args.photos) {
 say(`3. install ${EXTENSION} into ${library}, granting its permissions for ${photos}`);
 sdx(["install", build.bundlePath, "--library", library, "--grant", photos, "--yes"], { capture: true });
 
-if (args.models) {
-  say(`4. install models from ${args.models} (by sha256)`);
-  const installed = sdx(["models", "install-dir", resolve(args.models)], { capture: true });
-  say(`   installed: ${installed.installed.map((m) => m.name).join(", ") || "none matched"}`);
-} else {
-  say("4. no --models given: face detection is skipped unless the models are installed (sdx models add)");
-}
+const modelsFrom = resolve(args.models ?? SHIPPED_MODELS);
+say(`4. install the face models from ${modelsFrom} (matched by sha256)`);
+const installed = sdx(["models", "install-dir", modelsFrom], { capture: true });
+say(`   installed: ${installed.installed.map((m) => m.name).join(", ") || "none matched"}`);
 
 say("5. index the photos (EXIF sidecars, thumbnails, content identities)");
 sdx(["index", photos, "--library", library], json ? { capture: true } : {});
@@ -88,13 +90,16 @@ if (run.state !== "completed") throw new Error(`analyzePhotos ${run.state}: ${ru
 
 say("7. preview organizePhotos");
 const preview = sdx(["action", `${EXTENSION}.organizePhotos`, "--library", library, "--param", `location=${photos}`, "--preview"], { capture: true });
-say(`   ${preview.preview?.changes?.length ?? 0} changes previewed (albums per moment, moment tags); nothing applied`);
+const changes = preview.preview?.changes ?? [];
+const count = (type) => changes.filter((c) => c.type === type).length;
+say(`   ${preview.preview?.title}: ${changes.length} changes previewed (${count("create_directory")} album folders, ${count("move_file")} moves, collections, tags); nothing applied`);
 
 const db = new Database(join(library, "library.db"), { readonly: true });
 const one = (sql, ...p) => Object.values(db.prepare(sql).get(...p))[0];
 const models = (type) => one("SELECT count(*) FROM models WHERE extension_id = ? AND model_type = ?", EXTENSION, type);
 const summary = {
   library,
+  location: photos,
   photos: one("SELECT count(*) FROM entries WHERE kind = 'image'"),
   duplicates: one("SELECT count(*) - count(DISTINCT content_identity_uuid) FROM entries WHERE kind = 'image'"),
   analyzed: models("PhotoAnalysis"),
@@ -105,7 +110,7 @@ const summary = {
   tags: one("SELECT count(DISTINCT t.name) FROM tags t JOIN tag_links l ON l.tag_id = t.id"),
   faceDetection: Boolean(run.result?.detecting),
   faceGrouping: Boolean(run.result?.grouping),
-  previewChanges: preview.preview?.changes?.length ?? 0,
+  organize: { previewed: changes.length, albums: count("create_directory"), moves: count("move_file") },
   durationMs: run.durationMs,
 };
 db.close();
@@ -114,23 +119,23 @@ if (json) {
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 } else {
   const bundle = build.bundlePath;
+  const modelsNote = summary.faceDetection ? "" : " (face detection off: no face_detection model installed)";
   console.log(`
 Photos demo — library ${summary.library}
   photos      ${summary.photos} (${summary.duplicates} duplicates share a content identity)
   analyzed    ${summary.analyzed} unique photos in ${summary.durationMs} ms
+  faces       ${summary.faces}${modelsNote}
+  people      ${summary.people}${summary.faceGrouping ? "" : " (grouping off: no face_embedding model installed)"}
   places      ${summary.places}
   moments     ${summary.moments}
-  faces       ${summary.faces}${summary.faceDetection ? "" : " (face detection off: no face_detection model installed)"}
-  people      ${summary.people}${summary.faceGrouping ? "" : " (grouping off: no face_embedding model installed)"}
   tags        ${summary.tags}
-  organize    ${summary.previewChanges} changes previewed by organizePhotos (not applied)
+  organize    ${summary.organize.moves} photos into ${summary.organize.albums} album folders, previewed by organizePhotos (not applied)
 
 Next:
-  npx sdx inspect ${bundle}
-  npx sdx action ${EXTENSION}.organizePhotos --library ${library} --param location=${photos}
-  npx sdx grants --library ${library}
+  npx sdx action ${EXTENSION}.organizePhotos --library ${library} --param location=${photos}    # review the preview, then apply it
+  npx sdx actions list --library ${library}                                                   # and undo it: sdx actions undo <id> --library …
   npx sdx models list --models-dir ${modelsDir}
-  npx sdx models add face_detection --file version-RFB-320.onnx --models-dir ${modelsDir}
-  sqlite3 ${join(library, "library.db")} "select model_type, data from models limit 5"
-  npm run demo -- --photos ~/Pictures --models <dir with version-RFB-320.onnx and MobileFaceNet.onnx>`);
+  npx sdx inspect ${bundle}
+  sqlite3 ${join(library, "library.db")} "select model_type, count(*) from models group by 1"
+  npm run demo -- --photos ~/Pictures                                                        # your own photos, with the shipped models`);
 }

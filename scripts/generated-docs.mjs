@@ -4,9 +4,15 @@ import { z } from "zod";
 const sdk = (p) => import(new URL(`../packages/sdk/dist/${p}`, import.meta.url).href);
 
 export async function renderManifestSchema() {
-  const { manifestSchema } = await sdk("manifest.js");
+  const { manifestSchema, MANIFEST_VERSION } = await sdk("manifest.js");
   const schema = z.toJSONSchema(manifestSchema, { target: "draft-2020-12" });
-  return `${JSON.stringify({ $id: "https://spacedrive.com/schemas/sdx/manifest.schema.json", title: "sdx extension manifest", ...schema }, null, 2)}\n`;
+  // The $id names the manifest version the schema describes; a store picks the schema by a manifest's manifestVersion.
+  const head = {
+    $id: `https://spacedrive.com/schemas/sdx/manifest/v${MANIFEST_VERSION}.schema.json`,
+    title: `sdx extension manifest, version ${MANIFEST_VERSION}`,
+    description: "Checks the shape only. Readers also check what a schema cannot say: each permission's description is exactly its sentence (@sdx/sdk/manifest permissionSentence), and a manifestVersion newer than the reader's is refused whole.",
+  };
+  return `${JSON.stringify({ ...head, ...schema }, null, 2)}\n`;
 }
 
 export async function renderTroubleshooting() {

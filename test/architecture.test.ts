@@ -104,7 +104,10 @@ describe("the house", () => {
   });
 
   it("@sdx/sandbox depends on the protocol and QuickJS only; @sdx/bundle-format on no build tool", () => {
-    expect([...installs("@sdx/sandbox")].sort()).toEqual(["@jitl/quickjs-wasmfile-release-sync", "@sdx/sdk", "quickjs-emscripten-core", "zod"]);
+    // spdx-*: the manifest schema checks that a license is an SPDX expression (@sdx/sdk/manifest, host-side).
+    expect([...installs("@sdx/sandbox")].sort()).toEqual([
+      "@jitl/quickjs-wasmfile-release-sync", "@sdx/sdk", "quickjs-emscripten-core", "spdx-expression-parse", "zod",
+    ]);
     const format = installs("@sdx/bundle-format");
     for (const tool of ["@sdx/bundle", "@sdx/codegen", "esbuild", "ts-morph", "assemblyscript"]) expect(format).not.toContain(tool);
   });

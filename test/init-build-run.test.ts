@@ -70,9 +70,10 @@ describe("sdx init → build → run", () => {
     const bytes = readFileSync(bundlePath);
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
     writeFileSync(tampered, bytes);
-    const result = sdxJson<{ error: { code: string; message: string } }>(["validate", tampered]);
+    const result = sdxJson<{ ok: boolean; issues: Array<{ pointer: string; code: string; message: string }> }>(["validate", tampered]);
     expect(result.status).toBe(1);
-    expect(result.json.error.code).toBe("SDX2005");
+    expect(result.json.ok).toBe(false);
+    expect(result.json.issues).toEqual([{ pointer: "", code: "SDX2005", message: expect.stringMatching(/was modified after it was built/) }]);
   });
 
   it("inspect shows the manifest", () => {

@@ -63,7 +63,7 @@ describe("Photos captions through a configured language model", () => {
     expect(prompts).toHaveLength(3); // one per photo, however many jobs ran
     for (const prompt of prompts) {
       expect(prompt).toMatch(/^Write a one-sentence caption for a photo taken near -?\d+\.\d\d, -?\d+\.\d\d on 2024-\d\d-\d\d\./);
-      expect(prompt).toMatch(/Scene: (bright|dark), (colorful|muted), (landscape|portrait)\./);
+      expect(prompt).toMatch(/Looks: (bright|dark), (colorful|muted), (landscape|portrait)\./);
     }
     const expected = prompts.map((p) => peerReply("tiny-captioner", p, 60).trim()).sort();
     expect(captions(library).sort()).toEqual(expected);

@@ -229,11 +229,11 @@ export async function run() {
   notes.push(
     `Face detection: ${PHOTOS_PER_ROUND} generated 1024×768 JPEGs per round, ${ROUNDS} rounds, median per photo. The sandboxed ` +
       "side is the whole `analyzePhotos` job of examples/photos (parallelism 4): per photo a `detectFaces` task (host " +
-      "`ai.imageTensor` 320×240 fill + `ai.run` in the inference worker + NMS in QuickJS), a `classifyScene` task (a " +
+      "`ai.imageTensor` 320×240 fill + `ai.run` in the inference worker + NMS in QuickJS), a `describePixels` task (a " +
       "second decode), the EXIF sidecar read, a PhotoAnalysis model and tags written (no face_embedding model: no " +
       "grouping). The raw side is a sequential loop: sharp decode/resize (same kernel) + normalization + " +
       "`InferenceSession.run` on the main thread + the same NMS. The photos have no faces; the detector runs the same graph.",
-    "Why the sandboxed side is slower here: it is the whole job (a second decode for classifyScene, the writes), and it " +
+    "Why the sandboxed side is slower here: it is the whole job (a second decode for describePixels, the writes), and it " +
       "overlaps four photos, so the inference worker's onnxruntime threads compete with sharp's decodes for the 2 cores. " +
       "Spin-waiting of onnxruntime's threads is off in the worker (ai/onnx-worker-source.ts), which took the ratio from " +
       "~1.6–1.8× to ~1.1–1.5× in runs while writing this; a detection-only job would be the fairer comparison. This " +

@@ -1,7 +1,7 @@
 // Issue 3: the host's library. Side by side in one run: indexing 10k generated small files
 // (entries/s, fresh and re-index); content hashing through the indexer's ContentHasher vs raw
 // hash-wasm BLAKE3 on 3 × 64 MiB files (goal ≥ 0.7×); 10k content-scoped models created by a
-// sandboxed job vs the same inserts with better-sqlite3 (goal ≤ 3×); selectInlineOnly() over 10k
+// sandboxed job vs the same rows and commits with better-sqlite3 (goal ≤ 1.5×); selectInlineOnly() over 10k
 // models carrying 10×512 float32 embeddings vs loading the blobs (goal ≥ 20×); blob bytes per
 // embedding with zstd alone, f16 and int8 (the store's own prepareBlob/decodeStoredBlob).
 // Needs the built dist/ (`npx tsc -b tsconfig.build.json`).
@@ -181,10 +181,17 @@ async function modelCreation(work, template, files, bundle) {
   const sandboxed = [];
   const jobWall = [];
   const direct = [];
+  const cpu = { sandboxed: [], direct: [] };
+  const cpuMs = (since) => {
+    const used = process.cpuUsage(since);
+    return (used.user + used.system) / 1000;
+  };
   for (let round = 0; round < 3; round++) {
     const a = copyLibrary(template, join(work, `create-sandbox-${round}`));
     const host = await Host.open({ libraryDir: a });
+    const cpu0 = process.cpuUsage();
     const outcome = await host.runJob(EXTENSION_ID, "createItems", { location: files });
+    cpu.sandboxed.push(cpuMs(cpu0));
     if (outcome.state !== "completed" || outcome.result.n !== FILES) throw new Error(`createItems: ${outcome.state} ${JSON.stringify(outcome.error ?? outcome.result)}`);
     sandboxed.push(outcome.result.ms);
     jobWall.push(outcome.durationMs);
@@ -192,30 +199,62 @@ async function modelCreation(work, template, files, bundle) {
 
     const b = copyLibrary(template, join(work, `create-direct-${round}`));
     const library = Library.open(b);
-    direct.push(await time(() => insertDirect(library)));
+    const cpu1 = process.cpuUsage();
+    direct.push(await time(() => insertDirect(library, files)));
+    cpu.direct.push(cpuMs(cpu1));
     library.close();
   }
-  return { sandboxed: median(sandboxed), jobWall: median(jobWall), direct: median(direct) };
+  return { sandboxed: median(sandboxed), jobWall: median(jobWall), direct: median(direct), cpuSandboxed: median(cpu.sandboxed), cpuDirect: median(cpu.direct) };
 }
 
-/** What createModelForContent writes (user_metadata, models, model_versions), one transaction per model. */
-function insertDirect(library) {
+/**
+ * What createModelForContent does, direct: page through the location's entries, look up the
+ * extension's model on each content (the upsert), insert user_metadata, models, model_versions and
+ * the audit row, committing like the host's group transaction does (after 20 ms or 2,000 writes).
+ */
+function insertDirect(library, files) {
   const db = library.db;
-  const contents = db.prepare("SELECT uuid FROM content_identities").all();
+  const page = db.prepare(`SELECT id, name, content_identity_uuid AS content FROM entries
+    WHERE is_dir = 0 AND content_identity_uuid IS NOT NULL AND id > ? ORDER BY id LIMIT 500`);
+  const existing = db.prepare("SELECT uuid FROM models WHERE extension_id = ? AND model_type = 'Item' AND content_identity_uuid = ?");
   const meta = db.prepare("INSERT INTO user_metadata (uuid, custom_data, hlc_timestamp, created_at, updated_at) VALUES (?, '{}', ?, ?, ?)");
   const model = db.prepare(`INSERT INTO models (uuid, extension_id, model_type, data, entry_uuid, content_identity_uuid, standalone, metadata_id,
     sync_strategy, hlc_timestamp, device_uuid, created_at, updated_at) VALUES (?, ?, 'Item', ?, NULL, ?, 0, ?, 1, ?, ?, ?, ?)`);
   const version = db.prepare("INSERT INTO model_versions (model_uuid, version) VALUES (?, '1.0.0')");
+  const audit = db.prepare("INSERT INTO audit_log (at, who, op, target, result, detail) VALUES (?, ?, ?, ?, ?, ?)");
   const device = library.deviceUuidBlob;
-  const insert = db.transaction((content, n) => {
-    const now = new Date().toISOString();
-    const hlc = library.hlc.now();
-    const metadataId = meta.run(uuidBlob(), hlc, now, now).lastInsertRowid;
-    const uuid = uuidBlob();
-    model.run(uuid, EXTENSION_ID, JSON.stringify({ n, label: `note-${n}.txt` }), content.uuid, metadataId, hlc, device, now, now);
-    version.run(uuid);
-  });
-  contents.forEach((c, n) => insert(c, n));
+  let open = false;
+  let since = 0;
+  let writes = 0;
+  let n = 0;
+  for (let after = 0; ; ) {
+    const rows = page.all(after);
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      if (!open) {
+        db.exec("BEGIN IMMEDIATE");
+        open = true;
+        since = performance.now();
+        writes = 0;
+      }
+      if (!existing.get(EXTENSION_ID, row.content)) {
+        const now = new Date().toISOString();
+        const hlc = library.hlc.now();
+        const metadataId = meta.run(uuidBlob(), hlc, now, now).lastInsertRowid;
+        const uuid = uuidBlob();
+        model.run(uuid, EXTENSION_ID, JSON.stringify({ n: n++, label: row.name }), row.content, metadataId, hlc, device, now, now);
+        version.run(uuid);
+        audit.run(now, EXTENSION_ID, "models.create", `Item ${uuid.toString("hex")}`, "ok", JSON.stringify({ scope: `content ${row.content.toString("hex")}` }));
+      }
+      if (++writes >= 2000 || performance.now() - since > 20) {
+        db.exec("COMMIT");
+        open = false;
+      }
+    }
+    after = rows[rows.length - 1].id;
+  }
+  if (open) db.exec("COMMIT");
+  if (n !== FILES) throw new Error(`direct: created ${n} of ${FILES}`);
 }
 
 function uuidBlob() {
@@ -308,13 +347,14 @@ export async function run() {
         ["hash 64 MiB: raw hash-wasm BLAKE3 over bytes in memory", `${Math.round(hash.raw)} MiB/s`, "1.00×", ""],
         ["hash 64 MiB: indexer ContentHasher, whole file", `${Math.round(hash.indexer)} MiB/s`, `${hashRatio.toFixed(2)}× raw`, `≥ 0.7×: ${goal(hashRatio >= 0.7)}`],
         ["hash 64 MiB: indexer default (sampled identity > 10 MiB)", `${Math.round(hash.sampled)} MiB/s of file`, `${(hash.sampled / hash.raw).toFixed(0)}× raw`, ""],
-        ["10k createModelForContent, sandboxed job (timed in the guest)", `${ms(create.sandboxed)} (${perSec(FILES, create.sandboxed)})`, `${createRatio.toFixed(2)}× direct`, `≤ 3×: ${goal(createRatio <= 3)}`],
-        ["10k same inserts, better-sqlite3 direct (a transaction each)", `${ms(create.direct)} (${perSec(FILES, create.direct)})`, "1.00×", ""],
+        ["10k createModelForContent, sandboxed job (timed in the guest)", `${ms(create.sandboxed)} (${perSec(FILES, create.sandboxed)})`, `${createRatio.toFixed(2)}× direct`, `≤ 1.5×: ${goal(createRatio <= 1.5)}`],
+        ["10k same rows, better-sqlite3 direct (same commits)", `${ms(create.direct)} (${perSec(FILES, create.direct)})`, "1.00×", ""],
+        ["the same, CPU time of every thread (sandboxed: the whole job)", `${ms(create.cpuSandboxed)} vs ${ms(create.cpuDirect)}`, `${(create.cpuSandboxed / create.cpuDirect).toFixed(2)}× direct`, ""],
         [`queryModels().selectInlineOnly() over ${MODELS / 1000}k models (10×512 f32 blobs)`, ms(query.inline), `${queryRatio.toFixed(0)}× faster`, `≥ 20×: ${goal(queryRatio >= 20)}`],
         [`queryModels() + loadBlob each, ${MODELS / 1000}k models`, ms(query.blobs), "1.00×", ""],
         ...sizes.map((s) => [`blob bytes per 512-d embedding: ${s.label}`, `${Math.round(s.bytes)} B`, `${(2048 / s.bytes).toFixed(2)}× vs 2048 B raw`, `max abs error ${s.maxError.toExponential(1)}, cosine error ${s.cosineError.toExponential(1)}`]),
       ],
-      notes: `Both model-creation sides write the same rows (user_metadata, models, model_versions) in one transaction per model; the sandboxed side also validates each payload against the generated schema, checks the grant, stamps the HLC and writes the audit row, and crosses the QuickJS boundary twice per model. The createItems job took ${ms(create.jobWall)} end to end (job record, sandbox start, results). Seeding ${MODELS.toLocaleString("en")} models with 10×512 float32 blobs from the sandbox took ${ms(query.seedMs)}; stored ${Math.round(query.storedPerModel).toLocaleString("en")} B per model (20,480 B raw). Hash throughputs are per file size (the sampled identity reads ~1.1 MiB of each file).`,
+      notes: `Both model-creation sides page through the location's entries, look up an existing model on each content (createModelForContent is an upsert), write the same rows (user_metadata, models, model_versions, audit_log) and commit the same way (a transaction per 20 ms or 2,000 writes, the host's group commit); the sandboxed side also validates each payload against the generated schema, checks the grant, derives a write key (so a resumed job repeats no write) and crosses the QuickJS boundary for every entries page and model. The createItems job took ${ms(create.jobWall)} end to end (job record, sandbox start, results). Seeding ${MODELS.toLocaleString("en")} models with 10×512 float32 blobs from the sandbox took ${ms(query.seedMs)}; stored ${Math.round(query.storedPerModel).toLocaleString("en")} B per model (20,480 B raw). Hash throughputs are per file size (the sampled identity reads ~1.1 MiB of each file).`,
     };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-// Issue 7: associative memory, kNN over 100k × 512-d vectors (sqlite-vec) vs a brute-force JS
+// Issue 7: associative memory, kNN over 100k × 512-d vectors (sqlite-vec) vs a tuned brute-force JS
 // scan, interleaved query by query. The benchmark itself is packages/host/bench/memory.bench.mjs
 // (it exports run() in the section format); this file adds the goal to its notes. Env: BENCH_N,
 // BENCH_D, BENCH_K, BENCH_Q as there. Needs the built dist/.

@@ -5,14 +5,17 @@
  */
 import {
   extension, job, task, action, actionExecute, agent, agentTrail, Permission, ModelSources, TaskFailed,
-  type ActionContext, type ActionPreview, type ActionChange, type AgentContext, type Entry, type ExtensionContext,
+  type ActionContext, type ActionPreview, type AgentContext, type Entry, type ExtensionContext,
   type JobContext, type SdPath, type TaskContext, type Uuid,
 } from "@sdx/sdk";
 import { PhotosConfig } from "./config.js";
 import { PhotosMind } from "./mind.js";
-import { Album, LocalEditState, Moment, PhotoAnalysis, Person, Place, type FaceDetection, type SceneTag } from "./models.js";
+import { Album, LocalEditState, Moment, PhotoAnalysis, Person, Place, type FaceDetection, type PixelTrait } from "./models.js";
+import { albumFolderName, freeName } from "./albums.js";
+import { rememberPeople } from "./knowledge.js";
+import { pixelTraits } from "./pixels.js";
 import { decodeFaces, faceCrop, l2normalize, ULTRAFACE_INPUT } from "./faces.js";
-import { clusterPlaces, groupMoments } from "./geo.js";
+import { rebuildPlacesAndMoments } from "./places.js";
 import { groupable, PeopleGrouper } from "./people.js";
 
 export { PhotosMind, PhotoAnalysis, Person, Album, Place, Moment, LocalEditState };
@@ -28,7 +31,8 @@ export interface CaptionVariables {
   place: string | null;
   taken_at: string | null;
   people: string[];
-  scene: string[];
+  /** The pixel traits (bright, muted, portrait…). */
+  looks: string[];
 }
 
 export interface AnalyzeSummary {
@@ -52,7 +56,9 @@ export interface AnalyzeSummary {
   minCoreVersion: "2.0.0",
   requiredFeatures: ["ai_models", "exif_extraction"],
   permissions: [
-    Permission.readEntries({ glob: "**/*.{jpg,jpeg,png,heic,JPG,JPEG,PNG,HEIC}" }),
+    // Globs match without regard to case: IMG_0001.JPG is a jpg.
+    Permission.readEntries({ glob: "**/*.{jpg,jpeg,png,heic}" }),
+    Permission.writeFiles({ glob: "**/*.{jpg,jpeg,png,heic}" }),
     Permission.readSidecars({ kinds: ["exif"] }),
     Permission.writeSidecars({ kinds: ["faces", "places"] }),
     Permission.writeTags(),
@@ -112,27 +118,11 @@ export class Photos {
     return Array.from(l2normalize(out.output0!.data as Float32Array));
   }
 
-  /** Coarse scene tags from pixel statistics (no scene model is bundled): brightness, colour, orientation. */
+  /** Traits of the pixels (brightness, colour, orientation) from a 16×16 thumbnail: statistics, not a scene model (pixels.ts). */
   @task({ retries: 1, timeoutMs: 10_000 })
-  async classifyScene(ctx: TaskContext, entry: Entry): Promise<SceneTag[]> {
+  async describePixels(ctx: TaskContext, entry: Entry): Promise<PixelTrait[]> {
     const { tensor, width, height } = await ctx.ai().imageTensor(entry, { width: 16, height: 16, fit: "fill", layout: "nhwc" });
-    const px = tensor.data as Float32Array;
-    let luma = 0;
-    let chroma = 0;
-    for (let i = 0; i < px.length; i += 3) {
-      const [r, g, b] = [px[i]!, px[i + 1]!, px[i + 2]!];
-      luma += 0.299 * r + 0.587 * g + 0.114 * b;
-      chroma += Math.max(r, g, b) - Math.min(r, g, b);
-    }
-    const n = px.length / 3;
-    luma /= n * 255;
-    chroma /= n * 255;
-    const round = (v: number) => Math.round(v * 100) / 100;
-    return [
-      luma > 0.5 ? { label: "bright", confidence: round(luma) } : { label: "dark", confidence: round(1 - luma) },
-      chroma > 0.25 ? { label: "colorful", confidence: round(Math.min(1, chroma * 2)) } : { label: "muted", confidence: round(1 - chroma) },
-      { label: width >= height ? "landscape" : "portrait", confidence: 1 },
-    ];
+    return pixelTraits(tensor.data as Float32Array, width, height);
   }
 
   /** One caption from the user's language model, through the bundled Jinja template prompts/caption.jinja. */
@@ -169,12 +159,12 @@ export class Photos {
     await ctx.progress(0, todo.length, "analyzing");
     const analyzed = await Promise.all(todo.map(async (entry) => {
       let faces: FaceDetection[] = [];
-      let scenes: SceneTag[] = [];
+      let traits: PixelTrait[] = [];
       let embeddings: Array<number[] | null> = [];
       let problem: string | undefined;
       try {
         faces = detecting ? await ctx.run(this.detectFaces, entry, settings.faceThreshold) : [];
-        scenes = await ctx.run(this.classifyScene, entry);
+        traits = await ctx.run(this.describePixels, entry);
         // Small faces are counted but not embedded (see people.ts); one failed crop leaves one face ungrouped.
         embeddings = grouping ? await Promise.all(faces.map((f) => groupable(f.box) ? ctx.run(this.embedFace, entry, f.box).catch(unlessTaskFailed(null)) : null)) : [];
       } catch (error) {
@@ -186,7 +176,7 @@ export class Photos {
       }
       const exif = await entry.sidecar<ExifSidecar>("exif");
       await ctx.progress(++done, todo.length, entry.name);
-      return { entry, faces, scenes, embeddings, exif, problem };
+      return { entry, faces, traits, embeddings, exif, problem };
     }));
 
     // Grouping is sequential: each face is compared with the people found so far, by the
@@ -206,19 +196,19 @@ export class Photos {
     // Captions only when the user configured a language model named "caption" (sdx models add-endpoint).
     const captioner = settings.captions ? await ctx.models().get("caption") : null;
     const captions = captioner?.installed
-      ? await Promise.all(analyzed.map(({ faces, scenes, exif, problem }) => problem ? undefined : ctx.run(this.captionPhoto, {
+      ? await Promise.all(analyzed.map(({ faces, traits, exif, problem }) => problem ? undefined : ctx.run(this.captionPhoto, {
         place: typeof exif?.latitude === "number" && typeof exif?.longitude === "number" ? `${exif.latitude.toFixed(2)}, ${exif.longitude.toFixed(2)}` : null,
         taken_at: exifTime(exif?.DateTimeOriginal)?.slice(0, 10) ?? null,
         people: [...new Set(faces.map((f) => f.personId).filter((id): id is Uuid => Boolean(id)))].map((id) => `person ${id.slice(0, 8)}`),
-        scene: scenes.map((s) => s.label),
+        looks: traits.map((t) => t.label),
       })))
       : [];
 
-    for (const [index, { entry, faces, scenes, exif, problem }] of analyzed.entries()) {
+    for (const [index, { entry, faces, traits, exif, problem }] of analyzed.entries()) {
       const caption = captions[index];
       const analysis = Object.assign(new PhotoAnalysis(), {
         faceCount: faces.length,
-        sceneTags: scenes,
+        pixelTraits: traits,
         identifiedPeople: [...new Set(faces.map((f) => f.personId).filter((id): id is Uuid => Boolean(id)))],
         detectedFaces: faces,
         ...(exifTime(exif?.DateTimeOriginal) ? { takenAt: exifTime(exif?.DateTimeOriginal)! } : {}),
@@ -228,65 +218,46 @@ export class Photos {
       });
       await vdfs.createModelForContent(entry.contentUuid, analysis);
       await vdfs.addTagToContent(entry.contentUuid, "#analyzed");
-      for (const scene of scenes) await vdfs.addTagToContent(entry.contentUuid, `#scene:${scene.label}`);
+      for (const trait of traits) await vdfs.addTagToContent(entry.contentUuid, `#pixels:${trait.label}`);
       for (const personId of analysis.identifiedPeople) await vdfs.addTagToContent(entry.contentUuid, `#person:${personId.slice(0, 8)}`);
+      // This path on this device: analyzed, or why not (the analysis itself belongs to the content, on every device).
+      await vdfs.createModelForEntry(entry.uuid, Object.assign(new LocalEditState(), { processingState: problem ? `unreadable: ${problem}` : "analyzed" }));
     }
-    const { places, moments } = await this.rebuildPlacesAndMoments(ctx);
+    const { places, moments } = await rebuildPlacesAndMoments(ctx);
     return { detecting, analyzed: analyzed.length, skipped: byContent.size - todo.length, faces: faceCount, people: grouper?.people.length ?? 0, places, moments, grouping, problems };
   }
 
-  private async rebuildPlacesAndMoments(ctx: JobContext): Promise<{ places: number; moments: number }> {
-    const vdfs = ctx.vdfs();
-    const analyses = await vdfs.queryModels(PhotoAnalysis).selectInlineOnly().collect();
-    const located = analyses.filter((a) => typeof a.latitude === "number" && typeof a.longitude === "number")
-      .map((a) => ({ latitude: a.latitude!, longitude: a.longitude!, analysis: a }));
-    for (const old of await vdfs.queryModels(Place).collect()) await vdfs.deleteModel(Place, old.id);
-    for (const old of await vdfs.queryModels(Moment).collect()) await vdfs.deleteModel(Moment, old.id);
-    const clusters = clusterPlaces(located);
-    const placeOf = new Map<PhotoAnalysis, Place>();
-    for (const cluster of clusters) {
-      const place = Object.assign(new Place(), {
-        name: `${cluster.center.latitude.toFixed(2)}, ${cluster.center.longitude.toFixed(2)}`,
-        latitude: cluster.center.latitude, longitude: cluster.center.longitude,
-        radiusMeters: Math.round(cluster.radiusMeters), photoCount: cluster.members.length,
-        contentIds: cluster.members.map((m) => contentOf(vdfs, m.analysis)),
-      });
-      await vdfs.createModel(place);
-      for (const member of cluster.members) placeOf.set(member.analysis, place);
-    }
-    // `#place:` tags follow the clusters, whose centres (and so names) move as photos are added.
-    for (const analysis of located.map((l) => l.analysis)) {
-      const content = contentOf(vdfs, analysis);
-      const tag = `#place:${placeOf.get(analysis)!.name.replace(", ", ",")}`;
-      for (const old of await vdfs.tagsOf({ content })) if (old.startsWith("#place:") && old !== tag) await vdfs.removeTag({ content }, old);
-      await vdfs.addTagToContent(content, tag);
-    }
-    const timed = analyses.filter((a) => a.takenAt).map((a) => ({ takenAt: a.takenAt!, placeKey: placeOf.get(a)?.id ?? null, analysis: a }));
-    const groups = groupMoments(timed);
-    for (const group of groups) {
-      const moment = Object.assign(new Moment(), {
-        title: `${group[0]!.takenAt.slice(0, 10)}${group[0]!.placeKey ? ` at ${placeOf.get(group[0]!.analysis)?.name}` : ""}`,
-        startsAt: group[0]!.takenAt, endsAt: group.at(-1)!.takenAt,
-        contentIds: group.map((g) => contentOf(vdfs, g.analysis)),
-        ...(group[0]!.placeKey ? { placeId: group[0]!.placeKey } : {}),
-      });
-      await vdfs.createModel(moment);
-    }
-    return { places: clusters.length, moments: groups.length };
-  }
-
+  /**
+   * Per moment of 2+ photos without an album: a collection, an `Album`, `#moment:<date>` tags, and
+   * the photos moved into `<location>/Albums/<moment>/` (the preview lists every move; the user
+   * confirms; `sdx actions undo` moves them back).
+   */
   @action({ title: "Organize photos into albums" })
   async organizePhotos(ctx: ActionContext, location: SdPath): Promise<ActionPreview> {
     const vdfs = ctx.vdfs();
-    const changes: ActionChange[] = [];
     const existing = new Set((await vdfs.queryModels(Album).collect()).map((a) => a.name));
+    const root = location.path.replace(/\/+$/, "");
+    let albums = 0;
+    let moves = 0;
     for (const moment of await vdfs.queryModels(Moment).collect()) {
       if (existing.has(moment.title) || moment.contentIds.length < 2) continue;
-      changes.push({ type: "create_collection", name: moment.title, items: moment.contentIds.map((content) => ({ content })), description: `album of ${moment.contentIds.length} photos` });
-      changes.push({ type: "create_model", modelType: "Album", scope: { standalone: true }, data: { name: moment.title, contentIds: moment.contentIds } });
-      for (const content of moment.contentIds) changes.push({ type: "add_tag", target: { content }, tag: `#moment:${moment.startsAt.slice(0, 10)}` });
+      albums++;
+      // In preview these calls are recorded as the planned changes (nothing is written).
+      await vdfs.createCollection(moment.title, moment.contentIds.map((content) => ({ content })));
+      await vdfs.createModel(Object.assign(new Album(), { name: moment.title, contentIds: moment.contentIds }));
+      const folder = `${root}/Albums/${albumFolderName(moment.title)}`;
+      await vdfs.createDirectory({ device: location.device, path: folder });
+      const taken = new Set<string>();
+      for (const content of moment.contentIds) {
+        await vdfs.addTag({ content }, `#moment:${moment.startsAt.slice(0, 10)}`);
+        for await (const entry of vdfs.queryEntries().inLocation(location).whereContentId(content)) {
+          if (entry.path.path.startsWith(`${folder}/`)) continue;
+          await vdfs.moveEntry(entry, { device: location.device, path: `${folder}/${freeName(entry.name, taken)}` });
+          moves++;
+        }
+      }
     }
-    return { title: `Organize photos in ${location.path}`, changes, reversible: true };
+    return { title: `Organize ${moves} photos into ${albums} albums in ${location.path}`, changes: ctx.plannedChanges(), reversible: true };
   }
 
   @actionExecute()
@@ -296,6 +267,12 @@ export class Photos {
       if (change.type === "create_collection") await vdfs.createCollection(change.name, change.items);
       else if (change.type === "create_model" && change.modelType === "Album") await vdfs.createModel(Object.assign(new Album(), change.data));
       else if (change.type === "add_tag") await vdfs.addTag(change.target, change.tag);
+      else if (change.type === "create_directory") await vdfs.createDirectory(change.path);
+      else if (change.type === "move_file") {
+        // Gone since the preview: the move is not made, and the host fails the action (nothing applied).
+        const entry = await vdfs.getEntry(change.entry);
+        if (entry) await vdfs.moveEntry(entry, change.to);
+      }
     }
   }
 
@@ -305,8 +282,20 @@ export class Photos {
     const mind = ctx.memory(PhotosMind);
     await mind.history.append({ contentId: photo.contentUuid, kind: "seen" });
     const directory = photo.path.path.slice(0, photo.path.path.lastIndexOf("/")) || "/";
-    await ctx.dispatchJob(this.analyzePhotos, { device: photo.path.device, path: directory });
+    // One queued job per folder (the host returns the queued one for the same folder).
+    const jobId = await ctx.dispatchJob(this.analyzePhotos, { device: photo.path.device, path: directory });
+    const plan = (await mind.plan.get()) ?? { pending: [] };
+    if (!plan.pending.some((p) => p.jobId === jobId)) await mind.plan.set({ pending: [...plan.pending, { path: directory, jobId }] });
     await ctx.vdfs().addTagToContent(photo.contentUuid, "#new-photo");
+  }
+
+  /** Agent hook: one of this extension's jobs ended; an analysis updates the plan and the people in memory. */
+  async onJobCompleted(ctx: AgentContext, job: { jobId: Uuid; name: string; state: string }): Promise<void> {
+    if (job.name !== "analyzePhotos") return;
+    const mind = ctx.memory(PhotosMind);
+    const plan = await mind.plan.get();
+    if (plan?.pending.some((p) => p.jobId === job.jobId)) await mind.plan.set({ pending: plan.pending.filter((p) => p.jobId !== job.jobId) });
+    if (job.state === "completed") ctx.trace("people in memory", { people: await rememberPeople(ctx, mind) });
   }
 }
 
@@ -330,9 +319,3 @@ function unlessTaskFailed<T>(fallback: T): (error: unknown) => T {
   };
 }
 
-/** The content a content-scoped model is attached to. */
-function contentOf(vdfs: ReturnType<JobContext["vdfs"]>, model: object): Uuid {
-  const scope = vdfs.scopeOf(model);
-  if (!scope || !("content" in scope)) throw new Error("expected a content-scoped model");
-  return scope.content;
-}

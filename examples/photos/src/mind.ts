@@ -1,9 +1,13 @@
-/** The agent's memory (spec §4). */
+/**
+ * The agent's memory (spec §4): `knowledge` (people and who appears with whom, knowledge.ts),
+ * `history` (photos seen), `plan` (folders waiting for analysis on this device; onNewPhoto adds,
+ * onJobCompleted removes).
+ */
 import { agentMemory, sync, type AssociativeMemory, type TemporalMemory, type WorkingMemory, type Uuid } from "@sdx/sdk";
 
-export interface FaceNode {
+/** A person in the agent's associative memory (knowledge.ts). */
+export interface PersonNode {
   personId: Uuid;
-  contentId: Uuid;
 }
 
 export interface PhotoEvent {
@@ -11,14 +15,15 @@ export interface PhotoEvent {
   kind: "seen" | "analyzed";
 }
 
+/** What this device still has to analyze: folders with new photos, and the job dispatched for each. */
 export interface AnalysisPlan {
-  pendingLocations: string[];
+  pending: Array<{ path: string; jobId: Uuid }>;
 }
 
 @agentMemory()
 export class PhotosMind {
   @sync("shared")
-  knowledge!: AssociativeMemory<FaceNode>;
+  knowledge!: AssociativeMemory<PersonNode>;
 
   @sync("shared")
   history!: TemporalMemory<PhotoEvent>;

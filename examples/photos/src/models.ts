@@ -9,7 +9,8 @@ export interface FaceDetection {
   personId?: Uuid;
 }
 
-export interface SceneTag {
+/** A trait of the pixels (brightness, colour, orientation) from simple statistics, not a scene model (pixels.ts). */
+export interface PixelTrait {
   label: string;
   confidence: number;
 }
@@ -19,7 +20,7 @@ export interface SceneTag {
 export class PhotoAnalysis {
   id!: Uuid;
   faceCount!: number;
-  sceneTags!: SceneTag[];
+  pixelTraits!: PixelTrait[];
   identifiedPeople!: Uuid[];
   takenAt?: Timestamp;
   latitude?: number;
@@ -74,7 +75,10 @@ export class Moment {
   contentIds!: Uuid[];
 }
 
-/** Per-path editing state: device-specific, never synced. */
+/**
+ * How far this device got with one file (its path here): `analyzed`, or why its pixels could not be
+ * read. Entry-scoped and device-owned: another device with the same photo has its own.
+ */
 @model({ version: "1.0.0", scope: "entry", sync: "device_owned" })
 export class LocalEditState {
   id!: Uuid;

@@ -11,7 +11,7 @@ const { WebAssembly: wasm } = globalThis as unknown as {
 
 const manifest: Manifest = {
   manifestVersion: MANIFEST_VERSION, protocolVersion: PROTOCOL_VERSION, id: "org.example.notes", name: "Notes",
-  version: "0.1.0", description: "d", minCoreVersion: "2.0.0", requiredFeatures: [], permissions: [{ kind: "write_tags" }],
+  version: "0.1.0", description: "d", minCoreVersion: "2.0.0", requiredFeatures: [], permissions: [{ kind: "write_tags", description: "add and remove tags" }],
   settings: [], models: [], jobs: [], tasks: [], actions: [], agent: null, memory: null, aiModels: [], prompts: ["caption.jinja"],
   kernels: [], hasInit: false, hasUi: true,
 };
@@ -72,5 +72,20 @@ describe("bundle format", () => {
     await expect(readBundle(bad)).rejects.toMatchObject({ code: "SDX2006" });
     const future = await writeBundle(contents({ manifestJson: JSON.stringify({ ...manifest, protocolVersion: 99 }) }));
     await expect(readBundle(future)).rejects.toMatchObject({ code: "SDX2009" });
+    const newer = await writeBundle(contents({ manifestJson: JSON.stringify({ ...manifest, manifestVersion: 3, newField: true }) }));
+    await expect(readBundle(newer)).rejects.toMatchObject({ code: "SDX2011", message: expect.stringMatching(/manifest version 3 is newer than this sdx reads \(1–2\)/) });
+  });
+
+  it("lists every issue of an invalid manifest, each with a JSON pointer, a code and a message", async () => {
+    const broken = { ...manifest, version: "one", permissions: [{ kind: "read_entries", glob: "", description: "read everything" }], extra: 1 };
+    const error = await readBundle(await writeBundle(contents({ manifestJson: JSON.stringify(broken) }))).catch((e: SdxError) => e);
+    expect(error).toMatchObject({ code: "SDX2006" });
+    expect((error as SdxError).data).toEqual({
+      issues: expect.arrayContaining([
+        { path: "version", pointer: "/version", code: "SDX2006", message: "a semantic version like 1.2.3" },
+        { path: "permissions.0.glob", pointer: "/permissions/0/glob", code: "SDX2006", message: expect.any(String) },
+        { path: "", pointer: "", code: "SDX2006", message: expect.stringMatching(/extra/) },
+      ]),
+    });
   });
 });

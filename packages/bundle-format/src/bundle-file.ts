@@ -13,18 +13,23 @@
  *   custom "sdx.prompt/<path>"   one per Jinja template in prompts/ (sorted)
  *   custom "sdx.asset/<path>"    one per file in assets/ (sorted)
  *   custom "sdx.integrity"       JSON: BLAKE3 of the code part and of every section, and a digest
- *                                of every byte before this section. Always last.
+ *                                of every byte before this section. Last of an unsigned bundle.
+ *   custom "sdx.signature"       (signed bundles) Ed25519 signature of everything before it and the
+ *                                signer's public key (signature.ts). Always last when present.
  *
  * Any changed byte is caught: before the integrity section by the digest, inside it by the JSON
- * no longer matching. Integrity is not authenticity (there is no signature yet): it guards against
- * corruption and tampering in transit to the host, not against a malicious builder.
+ * no longer matching, after it by the signature. Integrity is not authenticity: anyone can write a
+ * valid unsigned bundle. The signature says which key built it; whether that key may replace an
+ * installed extension is the host's decision (install binds an id to the key that first installed it).
  * @see docs/bundle-format.md
  */
+import type { KeyObject } from "node:crypto";
 import { blake3 } from "hash-wasm";
 import { parseManifest, type Manifest } from "@sdx/sdk/manifest";
 import { PROTOCOL_VERSION, sdxError } from "@sdx/sdk/protocol";
 import type { SdxError } from "@sdx/sdk/errors";
 import { encodeCustomSection, readSections, WASM_HEADER } from "./wasm-sections.js";
+import { SIGNATURE_SECTION, signBundle, verifySignature, type BundleSignature } from "./signature.js";
 
 export const BUNDLE_FORMAT_VERSION = 1;
 export const BUNDLE_EXTENSION = ".sdx.wasm";
@@ -85,11 +90,13 @@ export interface LoadedBundle {
   hasKernels: boolean;
   code: { size: number; hash: string };
   sections: SectionInfo[];
+  /** The verified signer, or null for an unsigned bundle (local development). */
+  signature: BundleSignature | null;
 }
 
 /** Why a bundle cannot be read or verified: an `IntegrityError` (SDX2005) or a `UserError` (SDX2004/2006/2009). */
-function bundleError(code: "SDX2004" | "SDX2005" | "SDX2006" | "SDX2009", message: string): SdxError {
-  return sdxError(code, message);
+function bundleError(code: "SDX2004" | "SDX2005" | "SDX2006" | "SDX2009" | "SDX2011", message: string, data?: unknown): SdxError {
+  return sdxError(code, message, data);
 }
 
 const utf8 = new TextEncoder();
@@ -98,8 +105,13 @@ function sortedEntries<T>(record: Record<string, T>): Array<[string, T]> {
   return Object.keys(record).sort().map((key) => [key, record[key]!]);
 }
 
-/** Assembles a bundle. Deterministic: the same contents give the same bytes. */
-export async function writeBundle(contents: BundleContents): Promise<Uint8Array> {
+export interface WriteOptions {
+  /** Signs the bundle with this Ed25519 private key (`loadSigningKey`); unsigned without one. */
+  signingKey?: KeyObject;
+}
+
+/** Assembles a bundle. Deterministic: the same contents (and key) give the same bytes. */
+export async function writeBundle(contents: BundleContents, options: WriteOptions = {}): Promise<Uint8Array> {
   const code = contents.kernels ?? WASM_HEADER;
   const named: Array<[string, Uint8Array]> = [
     [SECTIONS.manifest, utf8.encode(contents.manifestJson)],
@@ -125,7 +137,8 @@ export async function writeBundle(contents: BundleContents): Promise<Uint8Array>
     sections,
     digest: await blake3(body),
   };
-  return concat([body, encodeCustomSection(SECTIONS.integrity, utf8.encode(JSON.stringify(integrity)))]);
+  const unsigned = concat([body, encodeCustomSection(SECTIONS.integrity, utf8.encode(JSON.stringify(integrity)))]);
+  return options.signingKey ? signBundle(unsigned, options.signingKey) : unsigned;
 }
 
 /**
@@ -139,9 +152,10 @@ export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
   } catch (error) {
     throw bundleError("SDX2004", `not an sdx bundle: ${(error as Error).message}`);
   }
-  const integritySection = all.at(-1);
+  const signatureSection = all.at(-1)?.name === SIGNATURE_SECTION ? all.at(-1)! : null;
+  const integritySection = all.at(signatureSection ? -2 : -1);
   if (!integritySection || integritySection.name !== SECTIONS.integrity) {
-    throw bundleError("SDX2004", "not an sdx bundle: the last section is not sdx.integrity");
+    throw bundleError("SDX2004", `not an sdx bundle: the last section is not sdx.integrity${signatureSection ? " (followed by sdx.signature)" : ""}`);
   }
   let integrity: IntegrityRecord;
   try {
@@ -152,7 +166,7 @@ export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
   if (integrity.format !== BUNDLE_FORMAT_VERSION || integrity.algorithm !== "blake3") {
     throw bundleError("SDX2004", `unsupported bundle format ${String(integrity.format)}/${String(integrity.algorithm)}`);
   }
-  const sdxSections = all.filter((s) => s.name?.startsWith("sdx.") && s !== integritySection);
+  const sdxSections = all.filter((s) => s.name?.startsWith("sdx.") && s !== integritySection && s !== signatureSection);
   const codeEnd = sdxSections[0]?.start ?? integritySection.start;
   // Recompute the whole record from the bytes and require it to match exactly: this also catches
   // edits inside the record that keep it valid JSON (a renamed key, a changed hash digit).
@@ -167,9 +181,14 @@ export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
   if (JSON.stringify(expected) !== storedText) {
     throw bundleError("SDX2005", `integrity check failed: ${describeMismatch(integrity, expected)} was modified after it was built`);
   }
-  if (all.some((s) => s.start >= codeEnd && s !== integritySection && !s.name?.startsWith("sdx."))) {
+  if (all.some((s) => s.start >= codeEnd && s !== integritySection && s !== signatureSection && !s.name?.startsWith("sdx."))) {
     throw bundleError("SDX2004", "not an sdx bundle: foreign sections after the sdx sections");
   }
+  if (all.some((s) => s.name === SIGNATURE_SECTION && s !== signatureSection)) {
+    throw bundleError("SDX2004", "not an sdx bundle: sdx.signature is not the last section");
+  }
+  // Before anything is parsed: a signed bundle changed after signing is refused as such.
+  const signature = signatureSection ? await verifySignature(bytes, signatureSection) : null;
 
   const text = (name: string): string | null => {
     const section = sdxSections.find((s) => s.name === name);
@@ -184,12 +203,15 @@ export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
   let rawManifest: unknown;
   try {
     rawManifest = JSON.parse(manifestJson);
-  } catch {
-    throw bundleError("SDX2006", "manifest is not valid JSON");
+  } catch (error) {
+    throw bundleError("SDX2006", "manifest is not valid JSON", { issues: [{ path: "", pointer: "", code: "SDX2006", message: `not valid JSON: ${(error as Error).message}` }] });
   }
   const parsed = parseManifest(rawManifest);
   if (!parsed.ok) {
-    throw bundleError("SDX2006", `manifest is invalid: ${parsed.issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`);
+    // Every issue, located, in `data.issues` (what `sdx validate --json` lists); the message joins them for people.
+    const code = parsed.issues.some((i) => i.code === "SDX2011") ? "SDX2011" : "SDX2006";
+    const text = parsed.issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ");
+    throw bundleError(code, code === "SDX2011" ? text : `manifest is invalid: ${text}`, { issues: parsed.issues });
   }
   if (parsed.manifest.protocolVersion !== PROTOCOL_VERSION) {
     throw bundleError("SDX2009", `bundle uses protocol ${parsed.manifest.protocolVersion}, this host speaks ${PROTOCOL_VERSION}`);
@@ -200,6 +222,11 @@ export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
   for (const section of sdxSections) {
     if (section.name!.startsWith(SECTIONS.promptPrefix)) prompts[section.name!.slice(SECTIONS.promptPrefix.length)] = text(section.name!)!;
     if (section.name!.startsWith(SECTIONS.assetPrefix)) assets[section.name!.slice(SECTIONS.assetPrefix.length)] = section.payload.slice();
+  }
+  const icon = parsed.manifest.icon;
+  if (icon !== undefined && !Object.prototype.hasOwnProperty.call(assets, icon)) {
+    const message = `names ${icon}, which the bundle does not carry`;
+    throw bundleError("SDX2006", `manifest is invalid: icon: ${message}`, { issues: [{ path: "icon", pointer: "/icon", code: "SDX2006", message }] });
   }
   return {
     manifest: parsed.manifest,
@@ -215,6 +242,7 @@ export async function readBundle(bytes: Uint8Array): Promise<LoadedBundle> {
     hasKernels: codeEnd > WASM_HEADER.length,
     code: integrity.code,
     sections: integrity.sections,
+    signature,
   };
 }
 

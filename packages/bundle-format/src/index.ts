@@ -1,8 +1,12 @@
 /**
  * @module @sdx/bundle-format
- * Reading, writing and verifying the one-file sdx bundle. Used by the build (write) and by the
- * host (read + verify before load); it has no build-tool dependencies.
+ * Reading, writing, signing and verifying the one-file sdx bundle. Used by the build (write, sign)
+ * and by the host (read + verify before load); it has no build-tool dependencies.
  */
 export { writeBundle, readBundle, BUNDLE_FORMAT_VERSION, BUNDLE_EXTENSION, SECTIONS } from "./bundle-file.js";
-export type { BundleContents, LoadedBundle, SectionInfo } from "./bundle-file.js";
+export type { BundleContents, LoadedBundle, SectionInfo, WriteOptions } from "./bundle-file.js";
+export { signBundle, verifySignature, withoutSignature, SIGNATURE_SECTION, SIGNATURE_FORMAT } from "./signature.js";
+export type { BundleSignature } from "./signature.js";
+export { generateSigningKey, loadSigningKey, keyFingerprint, fingerprintOfKeyFile, rawPublicKey, publicKeyFromRaw } from "./signing-keys.js";
+export type { GeneratedKey } from "./signing-keys.js";
 export { readSections } from "./wasm-sections.js";

@@ -28,7 +28,19 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === "string" && /^SDX\d{4}$/.test(code) ? code : undefined;
 }
 
-export function handleError(error: unknown, json: boolean): number {
+/**
+ * SQLite finding a library database damaged where no host code named the file: the state of the
+ * library, not a bug. (The codes `isDamage` of @sdx/host knows; not imported, to keep the host
+ * out of commands that do not need it.)
+ */
+function damaged(error: unknown): unknown {
+  const sqlite = (error as { code?: unknown } | null)?.code;
+  if (typeof sqlite !== "string" || !/^SQLITE_(NOTADB$|CORRUPT)/.test(sqlite)) return error;
+  return new UserError(`a database of this library (library.db or jobs.db) is damaged: ${(error as Error).message}. Nothing was changed by sdx`, "SDX3034");
+}
+
+export function handleError(thrown: unknown, json: boolean): number {
+  const error = damaged(thrown);
   const code = error instanceof UserError ? error.code : codeOf(error);
   const known = error instanceof UserError || code !== undefined;
   const message = error instanceof Error ? error.message : String(error);

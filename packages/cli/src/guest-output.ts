@@ -4,6 +4,7 @@
  * the host). Shared by `sdx run`, `sdx jobs`, `sdx action` and `sdx dev`.
  */
 import pc from "picocolors";
+import { toJson } from "./output.js";
 
 export interface GuestErrorJson {
   code: string;
@@ -57,7 +58,7 @@ export function renderLogLine(entry: { extensionId: string; level: string; messa
   if (entry.data !== undefined) {
     let data: string;
     try {
-      data = JSON.stringify(entry.data);
+      data = toJson(entry.data);
     } catch {
       data = String(entry.data);
     }
@@ -70,6 +71,6 @@ export function renderLogLine(entry: { extensionId: string; level: string; messa
 /** A job's result for a human: JSON, indented, cut after `max` characters. */
 export function renderResult(result: unknown, max = 4000): string {
   if (result === null || result === undefined) return "";
-  const text = JSON.stringify(result, null, 2);
+  const text = toJson(result, 2);
   return text.length > max ? `${text.slice(0, max)}\n… (${text.length - max} more characters; --json has all of it)` : text;
 }

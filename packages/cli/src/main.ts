@@ -51,30 +51,47 @@ export async function main(argv: string[]): Promise<number> {
     .description("type-check, generate the manifest/SQL/bindings and write one bundle to dist/")
     .argument("[dir]", "project directory", ".")
     .option("--watch", "rebuild when sources change (keeps the type checker warm)")
-    .action((dir: string, opts: { watch?: boolean }) =>
+    .option("--key <file>", "sign the bundle with this private key (from `sdx keys generate`; default $SDX_SIGNING_KEY)")
+    .action((dir: string, opts: { watch?: boolean; key?: string }) =>
       run(async (json) => (await import("./commands/build.js")).build(dir, { ...opts, json }))(),
     );
 
+  const keys = program.command("keys").description("the Ed25519 keys authors sign bundles with");
+  keys
+    .command("generate")
+    .description("write a new private key to <file> (mode 600) and its public key to <file>.pub; never overwrites")
+    .argument("<file>", "where the private key goes, e.g. ~/.sdx/author.key")
+    .action((file: string) => run(async () => (await import("./commands/keys.js")).keysGenerate(file))());
+  keys
+    .command("fingerprint")
+    .description("the fingerprint of a key file (private or .pub): what installs bind extension ids to")
+    .argument("<file>")
+    .action((file: string) => run(async () => (await import("./commands/keys.js")).keysFingerprint(file))());
+
   program
     .command("validate")
-    .description("check a bundle's integrity and manifest, or build-check a project directory")
-    .argument("<bundle|dir>", "a .sdx.wasm bundle or a project directory")
+    .description("check a bundle (integrity, signature, manifest), a bare manifest.json (what a store ingests), or build-check a project directory")
+    .argument("<bundle|manifest|dir>", "a .sdx.wasm bundle, a manifest.json or a project directory")
     .action((target: string) => run(async (json) => (await import("./commands/validate.js")).validate(target, { json }))());
 
   program
     .command("inspect")
-    .description("show what a bundle contains: identity, permissions, models, jobs, sections and sizes")
+    .description("show what a bundle contains: identity, store listing, signature, permissions, models, jobs, sections and sizes")
     .argument("<bundle>", "a .sdx.wasm bundle")
     .action((bundle: string) => run(async () => (await import("./commands/inspect.js")).inspect(bundle))());
 
   program
     .command("run")
     .description("run a job of a bundle (or an installed extension) against a library")
-    .argument("<bundle|extension-id>", "a .sdx.wasm bundle (installed for this run with the permissions it requests) or an installed extension id")
+    .argument("<bundle|extension-id>", "a .sdx.wasm bundle (installed for this run; never widens what an installed extension was granted without asking) or an installed extension id")
     .argument("<job>", "job name")
     .requiredOption("--library <dir>", "library directory (created if absent)")
     .option("--param <key=value>", "job parameter; a path given for an SdPath parameter is converted (repeatable)", collect, [])
-    .action((target: string, job: string, opts: { library: string; param: string[] }) =>
+    .option("--grant <path>", "bundle file: grant the requested permissions, path-scoped ones limited to this folder (repeatable; replaces the current grants)", collect, [])
+    .option("--yes", "bundle file: accept the changes to an installed extension's grants without asking")
+    .option("--replace-author", "bundle file: install even though it is not signed by the key the id is bound to")
+    .option("--allow-downgrade", "bundle file: install even though a newer version is installed")
+    .action((target: string, job: string, opts: { library: string; param: string[]; grant: string[]; yes?: boolean; replaceAuthor?: boolean; allowDowngrade?: boolean }) =>
       run(async (json) => (await import("./commands/run.js")).runCommand(target, job, { ...opts, json }))(),
     );
 
@@ -94,7 +111,9 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption("--library <dir>", "library directory (created if absent)")
     .option("--grant <path>", "limit path-scoped permissions to this folder (repeatable)", collect, [])
     .option("--yes", "grant every requested permission without asking (CI)")
-    .action((bundle: string, opts: { library: string; grant: string[]; yes?: boolean }) =>
+    .option("--replace-author", "install even though the bundle is not signed by the key this extension id is bound to (rebinds the id)")
+    .option("--allow-downgrade", "install even though a newer version is installed")
+    .action((bundle: string, opts: { library: string; grant: string[]; yes?: boolean; replaceAuthor?: boolean; allowDowngrade?: boolean }) =>
       run(async () => (await import("./commands/install.js")).installCommand(bundle, opts))(),
     );
 
@@ -273,6 +292,13 @@ export async function main(argv: string[]): Promise<number> {
     .action((id: string, opts: { library: string; set: string[] }) =>
       run(async () => (await import("./commands/settings.js")).settingsCommand(id, opts))(),
     );
+
+  const library = program.command("library").description("the library's database itself");
+  library
+    .command("check")
+    .description("check library.db read-only (every page, index and foreign key) and say how to recover a damaged one; exit 1 when damaged")
+    .requiredOption("--library <dir>", "library directory")
+    .action((opts: { library: string }) => run(async () => (await import("./commands/library.js")).libraryCheck(opts))());
 
   program
     .command("events")

@@ -14,9 +14,28 @@ export interface CommandResult<T> {
   printed?: boolean;
 }
 
+/**
+ * Values that crossed the sandbox boundary keep their types on the host (the protocol carries
+ * BigInt and typed arrays), and JSON has none of them: a BigInt is written as its decimal string,
+ * a typed array or ArrayBuffer as an array of numbers (of decimal strings for 64-bit integers).
+ */
+function guestValue(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof ArrayBuffer) return Array.from(new Uint8Array(value));
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return Array.from(value as unknown as ArrayLike<number | bigint>, (x) => (typeof x === "bigint" ? x.toString() : x));
+  }
+  return value;
+}
+
+/** JSON text of command data, whatever an extension returned in it (see `guestValue`). */
+export function toJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, guestValue, indent) ?? "null";
+}
+
 export function emit<T>(result: CommandResult<T>, json: boolean): number {
   if (result.printed) return result.exitCode ?? 0;
-  if (json) process.stdout.write(`${JSON.stringify(result.data, null, 2)}\n`);
+  if (json) process.stdout.write(`${toJson(result.data, 2)}\n`);
   else if (result.human) process.stdout.write(result.human.endsWith("\n") ? result.human : `${result.human}\n`);
   return result.exitCode ?? 0;
 }

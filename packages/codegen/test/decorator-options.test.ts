@@ -22,7 +22,9 @@ type Sample<D extends DecoratorName> = { readonly [K in OptionName<D>]?: Manifes
 const SAMPLES: { readonly [D in DecoratorName]: ReadonlyArray<Sample<D>> } = {
   extension: [{
     id: "org.example.options", name: "Options", version: "1.2.3", description: "Every option", minCoreVersion: "2.0.0",
-    requiredFeatures: ["jobs"], permissions: new Written("[Permission.writeTags()]", [{ kind: "write_tags" }]),
+    requiredFeatures: ["jobs"], permissions: new Written("[Permission.writeTags()]", [{ kind: "write_tags", description: "add and remove tags" }]),
+    author: "Jane Doe <jane@example.com>", license: "MIT", homepage: "https://example.com/options", repository: "https://github.com/example/options",
+    icon: "assets/icon.png",
   }],
   model: [{ version: "1.0.0", scope: "entry", sync: "device_owned", name: "Renamed" }],
   blobData: [{ compression: "none", lazy: true, quantize: "f16" }],
@@ -104,6 +106,9 @@ function project(render: Render, extra?: string): Project {
   made.push(dir);
   mkdirSync(join(dir, "src"), { recursive: true });
   writeFileSync(join(dir, "src/index.ts"), lines.join("\n"));
+  mkdirSync(join(dir, "assets"));
+  writeFileSync(join(dir, "assets/icon.png"), "png"); // the icon sample names a file that must exist
+
   return { dir, at };
 }
 

@@ -16,6 +16,14 @@ describe("valid-full: every decorator", () => {
     expect(m.requiredFeatures).toEqual(["ai_models", "exif_extraction"]);
     expect(m.permissions.map((p) => p.kind)).toEqual(["read_entries", "read_sidecars", "write_sidecars", "write_tags", "write_collections", "use_model", "use_model", "dispatch_jobs"]);
     expect(m.aiModels).toEqual([{ category: "face_detection", preference: "local" }, { category: "llm", preference: "local" }]);
+    expect(m.permissions[0]!.description).toBe("read files matching **/*.{jpg,png,heic}");
+  });
+
+  it("reads what a store lists: author, SPDX license, homepage, repository and the icon", () => {
+    expect({ author: m.author, license: m.license, homepage: m.homepage, repository: m.repository, icon: m.icon }).toEqual({
+      author: "Example Photos Team <photos@example.com>", license: "Apache-2.0 OR MIT", homepage: "https://example.com/photos",
+      repository: "https://github.com/example/photos", icon: "assets/icon.svg",
+    });
   });
 
   it("applies model defaults: sync by scope, name option, blob options", () => {
@@ -78,7 +86,10 @@ describe("valid-alias: decorators found by symbol, not by name", () => {
     expect(m.models.map((x) => x.name)).toEqual(["Topic", "Summary"]);
     expect(m.tasks.map((t) => [t.name, t.retries])).toEqual([["summarize", 1]]);
     expect(m.jobs.map((j) => [j.name, j.parallelism])).toEqual([["summarizeAll", 3]]);
-    expect(m.permissions).toEqual([{ kind: "read_entries", glob: "docs/**/*.md" }, { kind: "write_custom_metadata" }]);
+    expect(m.permissions).toEqual([
+      { kind: "read_entries", glob: "docs/**/*.md", description: "read files matching docs/**/*.md" },
+      { kind: "write_custom_metadata", description: "store its own custom metadata on files" },
+    ]);
   });
 
   it("imports a default-exported extension class and a model the entry does not export from its own module", () => {

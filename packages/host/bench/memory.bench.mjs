@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Associative memory at scale: kNN over N d-dimensional vectors through AssociativeMemory
-// (sqlite-vec vec0, exact cosine scan) vs a brute-force cosine scan in JS over the same
+// (sqlite-vec vec0, exact cosine scan) vs a tuned (4-way unrolled) brute-force cosine scan in JS over the same
 // Float32Arrays, interleaved query by query; plus insert throughput through the
 // `memory.assoc.remember` op handler (one transaction per call, as an agent writes).
 // Needs the built dist/ (`npx tsc -b tsconfig.build.json`). Prints JSON; `run()` returns a
@@ -35,16 +35,25 @@ function vector(rng) {
   return v;
 }
 
-/** Brute force: cosine distance to every row (norms precomputed, as a JS index would), top-k by insertion. */
+/** Brute force, tuned: cosine distance to every row (norms precomputed, as a JS index would), 4-way unrolled dot, top-k by insertion. */
 function bruteForce(matrix, norms, query, k) {
   let qn = 0;
   for (let j = 0; j < D; j++) qn += query[j] * query[j];
   qn = Math.sqrt(qn);
   const best = []; // [distance, index], sorted ascending, length ≤ k
   for (let i = 0; i < N; i++) {
-    let dot = 0;
+    // Four accumulators, unrolled by four: what a tuned JS scan does (V8 keeps them in registers).
     const o = i * D;
-    for (let j = 0; j < D; j++) dot += matrix[o + j] * query[j];
+    let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+    let j = 0;
+    for (; j + 3 < D; j += 4) {
+      d0 += matrix[o + j] * query[j];
+      d1 += matrix[o + j + 1] * query[j + 1];
+      d2 += matrix[o + j + 2] * query[j + 2];
+      d3 += matrix[o + j + 3] * query[j + 3];
+    }
+    for (; j < D; j++) d0 += matrix[o + j] * query[j];
+    const dot = d0 + d1 + d2 + d3;
     const distance = 1 - dot / (norms[i] * qn);
     if (best.length < k || distance < best[best.length - 1][0]) {
       let p = best.length < k ? best.length : k - 1;
@@ -122,11 +131,11 @@ export async function run() {
     };
     return {
       title: `Associative memory: kNN (k=${K}) over ${N.toLocaleString("en")} × ${D}-d vectors`,
-      description: "`memory.assoc.query` (sqlite-vec vec0, exact cosine scan of the extension's partition) vs a brute-force cosine scan in JS over the same Float32Arrays (norms precomputed), interleaved.",
+      description: "`memory.assoc.query` (sqlite-vec vec0, exact cosine scan of the extension's partition) vs a tuned brute-force cosine scan in JS over the same Float32Arrays (norms precomputed, dot products unrolled by four with four accumulators), interleaved query by query.",
       header: ["", "median ms/query", "p95 ms/query"],
       rows: [
         ["sqlite-vec (AssociativeMemory)", String(result.knn.sqliteVec.medianMs), String(result.knn.sqliteVec.p95Ms)],
-        ["brute force, JS", String(result.knn.bruteForceJs.medianMs), String(result.knn.bruteForceJs.p95Ms)],
+        ["brute force, tuned JS", String(result.knn.bruteForceJs.medianMs), String(result.knn.bruteForceJs.p95Ms)],
       ],
       notes: `Same top-${K} ids in ${result.knn.identicalResults} queries. Inserts through the op (one transaction each): ${result.insert.perSecond}/s; library.db ${result.insert.dbMiB} MiB.`,
       result,

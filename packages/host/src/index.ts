@@ -45,13 +45,17 @@ export type { AgentDeliveryRecord, AgentEventFilter, AgentEventType, AgentOption
 export { Library, LIBRARY_DB_FILE } from "./store/library.js";
 export type { LibrarySummary } from "./store/library.js";
 export { readAudit } from "./store/audit.js";
+export { checkLibrary, isDamage } from "./store/library-check.js";
+export type { LibraryCheck } from "./store/library-check.js";
 export type { AuditRecord, AuditResult } from "./store/audit.js";
 export { GrantSet } from "./extensions/grants.js";
 export type { Grant } from "./extensions/grants.js";
 export {
   installExtension, uninstallExtension, listInstalled, getInstalled, grantsFor, updateGrants, checkCompatibility, HOST_CORE_VERSION, HOST_FEATURES,
 } from "./extensions/install.js";
-export type { GrantInput, InstalledExtension, InstalledSummary } from "./extensions/install.js";
+export type { GrantInput, InstallOptions, InstalledExtension, InstalledSummary } from "./extensions/install.js";
+export { boundKeyOf } from "./extensions/author.js";
+export type { AuthorOutcome } from "./extensions/author.js";
 export { indexLocation } from "./core/indexer/indexer.js";
 export type { IndexOptions, IndexProgress, IndexSummary } from "./core/indexer/indexer.js";
 

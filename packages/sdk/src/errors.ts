@@ -8,14 +8,16 @@
  * ```
  * SdxError                       any code
  * ├─ PermissionDenied            SDX3001   the extension lacks a permission, or the target is outside its grant
+ * │                              SDX3032   the file of an entry changed since it was indexed
  * ├─ ValidationError             SDX3002   a payload does not match its schema
  * ├─ NotFound                    SDX3008   an entry, model, job, action or collection does not exist
  * ├─ ConsentRequired             SDX3018   data would leave the machine without the user's consent
  * ├─ JobCancelled                SDX3019   the job was cancelled, paused or its host is closing
  * ├─ TaskFailed                  (the code of the last attempt) a task failed every attempt
- * ├─ UserError                   the caller asked for something impossible (unknown job, bad parameter, not installed, wrong state)
+ * ├─ UserError                   the caller asked for something impossible (unknown job, bad parameter, not installed, wrong state,
+ * │                              a bundle of another author or an older version over an installed one)
  * ├─ SandboxError                the guest broke a limit or the protocol (time, memory, stack, size, preview rules)
- * ├─ IntegrityError              a bundle, installed bundle or model file does not match its hash
+ * ├─ IntegrityError              a bundle, installed bundle or model file does not match its hash or signature; a damaged library.db
  * └─ InternalError               SDX3020   a bug or an environment failure in the host
  * ```
  * @see docs/troubleshooting.md
@@ -85,7 +87,7 @@ export class SandboxError extends SdxError {
   override name = "SandboxError";
 }
 
-/** Thrown when a bundle or a stored file does not match its recorded hash. */
+/** Thrown when a bundle or a stored file does not match its recorded hash or signature, or a library database is damaged. */
 export class IntegrityError extends SdxError {
   override name = "IntegrityError";
 }

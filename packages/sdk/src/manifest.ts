@@ -8,8 +8,23 @@
  * @see docs/bundle-format.md
  */
 import { z } from "zod";
+import parseSpdx from "spdx-expression-parse";
+import { permissionSentence } from "./permission-sentence.js";
 
-export const MANIFEST_VERSION = 1;
+export { permissionSentence } from "./permission-sentence.js";
+
+/**
+ * The manifest format version written by this sdx. A reader accepts every version from 1 up to its
+ * own and refuses a newer one (SDX2011): the schema is strict, so a field it does not know would be
+ * refused anyway, and a field it knows may have changed meaning. The version is bumped by any
+ * change an older reader could misread: a field added, removed or renamed, a change of meaning or
+ * of a permission sentence's wording. Version 2 added `author`, `license`, `homepage`,
+ * `repository`, `icon` and each permission's `description`.
+ * @see docs/bundle-format.md#manifest-versions
+ */
+export const MANIFEST_VERSION = 2;
+/** The oldest manifest version this sdx still reads. */
+export const MIN_MANIFEST_VERSION = 1;
 
 /** A JSON Schema (draft 2020-12) object, as emitted by the codegen for a TypeScript type. */
 export const jsonSchema: z.ZodType<Record<string, unknown>> = z.record(z.string(), z.unknown());
@@ -18,17 +33,33 @@ const identifier = z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/);
 const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/, "a semantic version like 1.2.3");
 export const EXTENSION_ID_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 
+/**
+ * `description`: the permission's sentence (`permissionSentence`) for a store to show; required
+ * from manifest version 2 on, and always exactly the sentence of the permission's data.
+ */
+const description = z.string().min(1).optional();
+
 export const permissionSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("read_entries"), glob: z.string().min(1) }).strict(),
-  z.object({ kind: z.literal("read_sidecars"), kinds: z.array(z.string().min(1)).min(1) }).strict(),
-  z.object({ kind: z.literal("write_sidecars"), kinds: z.array(z.string().min(1)).min(1) }).strict(),
-  z.object({ kind: z.literal("write_tags") }).strict(),
-  z.object({ kind: z.literal("write_collections") }).strict(),
-  z.object({ kind: z.literal("write_custom_metadata") }).strict(),
-  z.object({ kind: z.literal("use_model"), category: z.string().min(1), preference: z.enum(["local", "cloud", "any"]) }).strict(),
-  z.object({ kind: z.literal("dispatch_jobs") }).strict(),
-  z.object({ kind: z.literal("use_devices"), capabilities: z.array(z.string()) }).strict(),
+  z.object({ kind: z.literal("read_entries"), glob: z.string().min(1), description }).strict(),
+  z.object({ kind: z.literal("read_sidecars"), kinds: z.array(z.string().min(1)).min(1), description }).strict(),
+  z.object({ kind: z.literal("write_sidecars"), kinds: z.array(z.string().min(1)).min(1), description }).strict(),
+  z.object({ kind: z.literal("write_tags"), description }).strict(),
+  z.object({ kind: z.literal("write_collections"), description }).strict(),
+  z.object({ kind: z.literal("write_custom_metadata"), description }).strict(),
+  z.object({ kind: z.literal("use_model"), category: z.string().min(1), preference: z.enum(["local", "cloud", "any"]), description }).strict(),
+  z.object({ kind: z.literal("dispatch_jobs"), description }).strict(),
+  z.object({ kind: z.literal("use_devices"), capabilities: z.array(z.string()), description }).strict(),
+  z.object({ kind: z.literal("write_files"), glob: z.string().min(1), description }).strict(),
 ]);
+
+/**
+ * How permission globs (`readEntries`, `writeFiles`) and entry-query globs are matched, by the
+ * host's grants and the codegen's checks alike (picomatch options): dotfiles included, and
+ * without regard to case, so the spec's `**\/*.{jpg,png,heic}` matches a camera's `IMG_0001.JPG`.
+ * Case folds in the whole glob, directory names too; what limits access is the granted scope
+ * (canonical folders, compared exactly), not the glob. @see docs/permissions.md#globs
+ */
+export const PERMISSION_GLOB_OPTIONS = Object.freeze({ dot: true, nocase: true });
 
 /** A parameter of a job, task, action or hook. `sdkType` names SDK types the host converts (e.g. a CLI path to `SdPath`). */
 export const paramSchema = z.object({
@@ -119,13 +150,36 @@ export const memoryFieldSchema = z.object({
   itemSchema: jsonSchema,
 }).strict();
 
+/** Whether `value` is a valid SPDX license expression (`MIT`, `Apache-2.0 OR MIT`, `LicenseRef-Proprietary`). */
+export function isSpdxExpression(value: string): boolean {
+  try {
+    parseSpdx(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const webUrl = z.string().regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, "an http(s) URL");
+/** A bundled image: a path under `assets/` (what the bundle's `sdx.asset/<path>` sections are named by). */
+export const ICON_PATTERN = /^assets\/(?:[^/\0]+\/)*[^/\0]+\.(?:png|svg)$/;
+
 export const manifestSchema = z.object({
-  manifestVersion: z.literal(MANIFEST_VERSION),
+  manifestVersion: z.number().int().min(MIN_MANIFEST_VERSION).max(MANIFEST_VERSION),
   protocolVersion: z.number().int().positive(),
   id: z.string().regex(EXTENSION_ID_PATTERN, "a reverse-DNS id like com.example.photos"),
   name: z.string().min(1),
   version: semver,
   description: z.string(),
+  /** Who publishes it, e.g. `"Jane Doe <jane@example.com>"` or an organization. */
+  author: z.string().min(1).max(200).optional(),
+  /** An SPDX license expression, e.g. `"MIT"` or `"Apache-2.0 OR MIT"`. */
+  license: z.string().refine(isSpdxExpression, "an SPDX license expression such as MIT or Apache-2.0 OR MIT").optional(),
+  homepage: webUrl.optional(),
+  /** Where the source is, e.g. `"https://github.com/example/notes"`. */
+  repository: webUrl.optional(),
+  /** The store icon: a PNG or SVG under `assets/`, carried in the bundle (e.g. `"assets/icon.png"`). */
+  icon: z.string().regex(ICON_PATTERN, "a .png or .svg file under assets/, e.g. assets/icon.png").optional(),
   minCoreVersion: semver,
   requiredFeatures: z.array(z.string()),
   permissions: z.array(permissionSchema),
@@ -145,7 +199,16 @@ export const manifestSchema = z.object({
   /** Whether the extension class has an `init(ctx: ExtensionContext)` method run at install. */
   hasInit: z.boolean(),
   hasUi: z.boolean(),
-}).strict();
+}).strict().superRefine((manifest, ctx) => {
+  manifest.permissions.forEach((permission, i) => {
+    const sentence = permissionSentence(permission);
+    if (permission.description === undefined) {
+      if (manifest.manifestVersion >= 2) ctx.addIssue({ code: "custom", path: ["permissions", i, "description"], message: `missing; it must be "${sentence}"` });
+    } else if (permission.description !== sentence) {
+      ctx.addIssue({ code: "custom", path: ["permissions", i, "description"], message: `does not describe the permission; it must be "${sentence}"` });
+    }
+  });
+});
 
 export type Manifest = z.output<typeof manifestSchema>;
 export type ManifestModel = z.output<typeof modelSchema>;
@@ -158,14 +221,39 @@ export type ManifestSetting = z.output<typeof settingFieldSchema>;
 export type ManifestHook = z.output<typeof hookSchema>;
 export type ManifestMemoryField = z.output<typeof memoryFieldSchema>;
 
-/** Parses a manifest, returning zod's issues instead of throwing. */
-export function parseManifest(value: unknown): { ok: true; manifest: Manifest } | { ok: false; issues: Array<{ path: string; message: string }> } {
+/** One problem of a manifest, located for an editor or a store's ingestion report. */
+export interface ManifestIssue {
+  /** Dotted path (`permissions.0.glob`), `""` for the root. */
+  path: string;
+  /** RFC 6901 JSON pointer (`/permissions/0/glob`), `""` for the root. */
+  pointer: string;
+  /** SDX2006 (does not match the schema) or SDX2011 (a newer manifest version). */
+  code: "SDX2006" | "SDX2011";
+  message: string;
+}
+
+function pointerOf(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((key) => `/${String(key).replace(/~/g, "~0").replace(/\//g, "~1")}`).join("");
+}
+
+/** Parses a manifest, returning every issue (located) instead of throwing. */
+export function parseManifest(value: unknown): { ok: true; manifest: Manifest } | { ok: false; issues: ManifestIssue[] } {
+  const version = (value as { manifestVersion?: unknown } | null)?.manifestVersion;
+  if (typeof value === "object" && value !== null && Number.isInteger(version) && (version as number) > MANIFEST_VERSION) {
+    // Nothing else is checked: this sdx cannot know what the fields of a newer version mean.
+    return { ok: false, issues: [{ path: "manifestVersion", pointer: "/manifestVersion", code: "SDX2011", message: `manifest version ${String(version)} is newer than this sdx reads (${MIN_MANIFEST_VERSION}–${MANIFEST_VERSION}); upgrade sdx` }] };
+  }
   const result = manifestSchema.safeParse(value);
   if (result.success) return { ok: true, manifest: result.data };
   return {
     ok: false,
-    issues: result.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message })),
+    issues: result.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), pointer: pointerOf(issue.path), code: "SDX2006", message: issue.message })),
   };
+}
+
+/** The permission with its sentence, as manifest version 2 writes it. */
+export function describedPermission(permission: ManifestPermission): ManifestPermission & { description: string } {
+  return { ...permission, description: permissionSentence(permission) };
 }
 
 /**
@@ -199,6 +287,7 @@ export const DECORATOR_OPTIONS = {
   extension: row(manifestSchema, {
     id: "required", name: "required", version: "required", description: "required", minCoreVersion: "required",
     requiredFeatures: "required", permissions: "required",
+    author: "optional", license: "optional", homepage: "optional", repository: "optional", icon: "optional",
   }),
   model: row(modelSchema, { version: "required", scope: "required", sync: "derived", name: "derived" }),
   blobData: row(blobFieldSchema, { compression: { default: "zstd" }, lazy: { default: false }, quantize: { default: "none" } }),

@@ -149,6 +149,7 @@ export const ops = {
   "log": op(z.object({ level: z.enum(["trace", "debug", "info", "warn", "error"]), message: z.string(), data: json.optional() }).strict(), nothing, "env", { sync: true }),
   "crypto.randomBytes": op(z.object({ length: z.number().int().min(0).max(65536) }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict(), "env", { sync: true }),
   "text.encode": op(z.object({ text: z.string() }).strict(), z.object({ bytes: z.instanceof(Uint8Array) }).strict(), "env", { sync: true }),
+  "crypto.sha256": op(z.object({ bytes: z.instanceof(Uint8Array) }).strict(), z.object({ hex: z.string() }).strict(), "env", { sync: true }),
   "text.decode": op(z.object({ bytes: z.instanceof(Uint8Array), fatal: z.boolean().optional() }).strict(), z.object({ text: z.string() }).strict(), "env", { sync: true }),
 
   // entries
@@ -185,6 +186,11 @@ export const ops = {
   "sidecars.read": op(z.object({ contentUuid: uuid, kind: z.string() }).strict(), z.object({ data: json }).strict(), "read", { library: true }),
   "sidecars.write": op(z.object({ contentUuid: uuid, kind: z.string(), data: json }).strict(), nothing, "write"),
   "metadata.setCustom": op(z.object({ target: z.union([z.object({ content: uuid }).strict(), z.object({ entry: uuid }).strict()]), data: json }).strict(), nothing, "write"),
+
+  // files (only in an action's execute step; see docs/permissions.md#file-operations)
+  "files.move": op(z.object({ entryUuid: uuid, from: sdPath, to: sdPath }).strict(), nothing, "write"),
+  "files.mkdir": op(z.object({ path: sdPath }).strict(), nothing, "write"),
+  "files.write": op(z.object({ path: sdPath, bytes: z.instanceof(Uint8Array) }).strict(), nothing, "write"),
 
   // jobs and tasks
   "jobs.progress": op(z.object({ jobId: uuid, done: z.number(), total: z.number(), message: z.string().optional() }).strict(), nothing, "job"),

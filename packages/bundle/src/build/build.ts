@@ -1,7 +1,8 @@
 /**
  * The build pipeline: codegen → generated/ → esbuild (guest) → AssemblyScript (kernels) →
  * prompts, ui_manifest, assets → one bundle at `<project>/dist/<id>-<version>.sdx.wasm`.
- * Every stage reports diagnostics; the build writes nothing to dist/ unless all stages pass.
+ * Every stage reports diagnostics; the build writes nothing to dist/ unless all stages pass. With
+ * the author's key the bundle is signed (`sdx.signature`, see @sdx/bundle-format).
  * A `Builder` keeps the type-checker program and esbuild context warm for rebuilds (`sdx build --watch`).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,7 +10,8 @@ import { join, relative, sep } from "node:path";
 import { CodegenSession, writeArtifacts, type Diagnostic, type GenerateResult } from "@sdx/codegen";
 import type { Manifest } from "@sdx/sdk/manifest";
 import { blake3 } from "hash-wasm";
-import { writeBundle, BUNDLE_EXTENSION } from "@sdx/bundle-format";
+import type { KeyObject } from "node:crypto";
+import { writeBundle, BUNDLE_EXTENSION, keyFingerprint, rawPublicKey } from "@sdx/bundle-format";
 import { createGuestBundler, type GuestBundler } from "./guest-bundle.js";
 import { compileKernels } from "./kernels.js";
 import { checkPrompts, listFiles } from "./prompts.js";
@@ -19,6 +21,8 @@ export interface BuildOptions {
   projectDir: string;
   /** Where the bundle goes; default `<projectDir>/dist`. */
   outDir?: string;
+  /** The author's Ed25519 private key (`loadSigningKey`): the bundle is signed with it. Unsigned without. */
+  signingKey?: KeyObject;
 }
 
 export interface BuildResult {
@@ -28,6 +32,8 @@ export interface BuildResult {
   bundleSize: number;
   bundleHash: string | null;
   manifest: Manifest | null;
+  /** Fingerprint of the key that signed the bundle; null when unsigned (or the build failed). */
+  signedBy: string | null;
   /** Milliseconds per stage. */
   timings: Record<string, number>;
 }
@@ -57,7 +63,7 @@ async function timedAsync<T>(timings: Record<string, number>, stage: string, wor
 }
 
 function failed(diagnostics: Diagnostic[], timings: Record<string, number>, manifest: Manifest | null = null): BuildResult {
-  return { ok: false, diagnostics, bundlePath: null, bundleSize: 0, bundleHash: null, manifest, timings };
+  return { ok: false, diagnostics, bundlePath: null, bundleSize: 0, bundleHash: null, manifest, timings, signedBy: null };
 }
 
 export async function createBuilder(options: BuildOptions): Promise<Builder> {
@@ -107,12 +113,13 @@ export async function createBuilder(options: BuildOptions): Promise<Builder> {
           prompts: prompts.prompts,
           assets,
           kernels: kernels.wasm,
-        }),
+        }, { signingKey: options.signingKey }),
       );
       mkdirSync(outDir, { recursive: true });
       const bundlePath = join(outDir, `${manifest.id}-${manifest.version}${BUNDLE_EXTENSION}`);
       writeFileSync(bundlePath, bytes);
-      return { ok: true, diagnostics, bundlePath, bundleSize: bytes.length, bundleHash: await blake3(bytes), manifest, timings };
+      const signedBy = options.signingKey ? keyFingerprint(rawPublicKey(options.signingKey)) : null;
+      return { ok: true, diagnostics, bundlePath, bundleSize: bytes.length, bundleHash: await blake3(bytes), manifest, timings, signedBy };
     },
     async dispose() {
       await guest?.dispose();

@@ -12,7 +12,7 @@ import Table from "cli-table3";
 import type { ActionChange, ActionPreview } from "@sdx/sdk";
 import type { Host } from "@sdx/host";
 import { UsageError, UserError } from "../errors.js";
-import type { CommandResult } from "../output.js";
+import { toJson, type CommandResult } from "../output.js";
 import { openLibrary } from "./jobs.js";
 import { parseParams } from "./params.js";
 import { guestErrorJson, renderGuestError, type GuestErrorJson } from "../guest-output.js";
@@ -50,9 +50,15 @@ function describe(change: ActionChange, nameOf?: NameOf): [string, string, strin
     case "add_to_collection":
       return ["add to collection", change.collection, `${change.items.length} item(s)`];
     case "create_model":
-      return ["create model", `${change.modelType} (${"standalone" in change.scope ? "standalone" : refText_(change.scope)})`, JSON.stringify(change.data).slice(0, 80)];
+      return ["create model", `${change.modelType} (${"standalone" in change.scope ? "standalone" : refText_(change.scope)})`, toJson(change.data).slice(0, 80)];
     case "delete_model":
       return ["delete model", `${change.modelType} ${change.uuid}`, ""];
+    case "move_file":
+      return ["move file", change.from.path, `→ ${change.to.path}`];
+    case "create_directory":
+      return ["create folder", change.path.path, ""];
+    case "write_file":
+      return ["write file", change.path.path, `${change.size} bytes`];
   }
 }
 

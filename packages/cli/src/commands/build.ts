@@ -1,10 +1,11 @@
-/** `sdx build [dir]` (and `--watch`): codegen + bundle, diagnostics rendered like tsc's. */
+/** `sdx build [dir]` (and `--watch`): codegen + bundle, diagnostics rendered like tsc's; `--key` (or SDX_SIGNING_KEY) signs. */
 import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import pc from "picocolors";
 import { renderDiagnostics, diagnosticsToJson } from "@sdx/codegen";
 import { createBuilder, type BuildResult } from "@sdx/bundle";
 import { UserError } from "../errors.js";
+import { signingKeyFor } from "./keys.js";
 import { formatBytes, formatMs, type CommandResult } from "../output.js";
 import { untilInterrupted, watchProject } from "../watch.js";
 
@@ -15,6 +16,8 @@ export interface BuildSummary {
   bundleHash: string | null;
   id: string | null;
   version: string | null;
+  /** Fingerprint of the signing key; null for an unsigned bundle. */
+  signedBy: string | null;
   timings: Record<string, number>;
   diagnostics: ReturnType<typeof diagnosticsToJson>;
 }
@@ -27,6 +30,7 @@ export function summarize(result: BuildResult, projectDir: string): BuildSummary
     bundleHash: result.bundleHash,
     id: result.manifest?.id ?? null,
     version: result.manifest?.version ?? null,
+    signedBy: result.signedBy,
     timings: result.timings,
     diagnostics: diagnosticsToJson(result.diagnostics, projectDir),
   };
@@ -37,17 +41,20 @@ export function renderBuild(result: BuildResult, projectDir: string, totalMs: nu
   if (result.diagnostics.length) lines.push(renderDiagnostics(result.diagnostics, { color: pc.isColorSupported, cwd: projectDir }));
   const errors = result.diagnostics.filter((d) => d.severity === "error").length;
   if (result.ok && result.bundlePath) {
-    lines.push(`${pc.green("✔")} built ${pc.bold(relative(process.cwd(), result.bundlePath) || result.bundlePath)} (${formatBytes(result.bundleSize)}) in ${formatMs(totalMs)}`);
+    const signed = result.signedBy ? `signed by ${result.signedBy}` : "unsigned: pass --key <file> to sign";
+    lines.push(`${pc.green("✔")} built ${pc.bold(relative(process.cwd(), result.bundlePath) || result.bundlePath)} (${formatBytes(result.bundleSize)}, ${signed}) in ${formatMs(totalMs)}`);
   } else {
     lines.push(`${pc.red("✘")} build failed: ${errors} error${errors === 1 ? "" : "s"}`);
   }
   return lines.join("\n");
 }
 
-export async function build(dir: string, options: { watch?: boolean; json: boolean }): Promise<CommandResult<BuildSummary>> {
+export async function build(dir: string, options: { watch?: boolean; json: boolean; key?: string }): Promise<CommandResult<BuildSummary>> {
   const projectDir = resolve(dir);
   if (!existsSync(projectDir)) throw new UserError(`no such directory: ${projectDir}`);
-  const builder = await createBuilder({ projectDir });
+  // Read the key first: a key that cannot sign fails before minutes of building.
+  const signing = signingKeyFor(options.key);
+  const builder = await createBuilder({ projectDir, signingKey: signing?.key });
   const start = performance.now();
   const result = await builder.build();
   const total = performance.now() - start;

@@ -1,30 +1,17 @@
 /**
  * Turning `--grant <path>` flags or interactive answers into grants: one per requested
- * permission, each scoped to paths (none = the whole library).
+ * permission, each scoped to paths (none = the whole library). Permissions are put to the user
+ * in the words of `permissionSentence` (@sdx/sdk/manifest), the sentence stores show.
  */
 import { realpathSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Manifest, ManifestPermission } from "@sdx/sdk/manifest";
+import { permissionSentence, type Manifest, type ManifestPermission } from "@sdx/sdk/manifest";
 import type { GrantInput } from "@sdx/host";
 import { UserError, UsageError } from "../errors.js";
 
-export function describePermission(p: ManifestPermission): string {
-  switch (p.kind) {
-    case "read_entries": return `read files matching ${p.glob}`;
-    case "read_sidecars": return `read sidecars: ${p.kinds.join(", ")}`;
-    case "write_sidecars": return `write sidecars: ${p.kinds.join(", ")}`;
-    case "write_tags": return "add and remove tags";
-    case "write_collections": return "create collections";
-    case "write_custom_metadata": return "write its custom metadata";
-    case "use_model": return `use ${p.category} models (prefers ${p.preference})`;
-    case "dispatch_jobs": return "start its own jobs";
-    case "use_devices": return `use devices with ${p.capabilities.join(", ") || "any capability"}`;
-  }
-}
-
 /** Path-scoped permissions: the ones where a location scope means something. */
 export function isPathScoped(p: ManifestPermission): boolean {
-  return p.kind === "read_entries" || p.kind === "read_sidecars" || p.kind === "write_sidecars" || p.kind === "write_tags" || p.kind === "write_custom_metadata";
+  return p.kind === "read_entries" || p.kind === "read_sidecars" || p.kind === "write_sidecars" || p.kind === "write_tags" || p.kind === "write_custom_metadata" || p.kind === "write_files";
 }
 
 export function canonicalPaths(paths: string[]): string[] {
@@ -49,7 +36,7 @@ export async function askGrants(manifest: Manifest, defaultPaths: string[]): Pro
   const { confirm, input } = await import("@inquirer/prompts");
   const grants: GrantInput[] = [];
   for (const [permission, p] of manifest.permissions.entries()) {
-    const ok = await confirm({ message: `Allow ${manifest.name} to ${describePermission(p)}?`, default: true });
+    const ok = await confirm({ message: `Allow ${manifest.name} to ${permissionSentence(p)}?`, default: true });
     if (!ok) continue;
     let scope: string[] = [];
     if (isPathScoped(p)) {

@@ -1,6 +1,10 @@
-/** `sdx inspect <bundle>`: what a bundle contains, without running anything. */
+/**
+ * `sdx inspect <bundle>`: what a bundle contains, without running anything: identity, what a store
+ * lists (author, license, links, icon), the signature's key fingerprint (or plainly: unsigned),
+ * each permission with its sentence, models, jobs, sections and sizes.
+ */
 import pc from "picocolors";
-import type { ManifestParam } from "@sdx/sdk/manifest";
+import { permissionSentence, type ManifestParam } from "@sdx/sdk/manifest";
 import { formatBytes, type CommandResult } from "../output.js";
 import { loadBundleFile } from "./load-bundle.js";
 
@@ -17,14 +21,22 @@ function schemaName(schema: Record<string, unknown>): string {
 export async function inspect(path: string): Promise<CommandResult<unknown>> {
   const bundle = await loadBundleFile(path);
   const m = bundle.manifest;
+  const signature = bundle.signature ? { algorithm: bundle.signature.algorithm, fingerprint: bundle.signature.fingerprint, publicKey: bundle.signature.publicKey } : null;
+  const listing = { author: m.author ?? null, license: m.license ?? null, homepage: m.homepage ?? null, repository: m.repository ?? null, icon: m.icon ?? null };
+  // Manifests of version 1 carry no sentences: the one function gives the same words.
+  const permissions = m.permissions.map((p, index) => ({ index, ...p, description: p.description ?? permissionSentence(p) }));
   const lines = [
     `${pc.bold(m.name)} ${pc.dim(m.id)} ${m.version}`,
     m.description,
+    ...Object.entries(listing).filter(([, v]) => v !== null).map(([k, v]) => `${k}: ${String(v)}`),
     `core ≥ ${m.minCoreVersion}; features: ${m.requiredFeatures.join(", ") || "none"}`,
     `bundle: ${formatBytes(bundle.size)}, blake3 ${bundle.hash}`,
+    signature
+      ? `signed by key ${pc.bold(signature.fingerprint)} (the signature is valid; whether you trust that key is yours to decide)`
+      : pc.yellow("unsigned: nothing proves who built this bundle"),
     "",
     pc.bold("Permissions"),
-    ...m.permissions.map((p, i) => `  [${i}] ${Object.entries(p).map(([k, v]) => (k === "kind" ? v : `${k}=${JSON.stringify(v)}`)).join(" ")}`),
+    ...permissions.map((p) => `  [${p.index}] ${p.description}  ${pc.dim(Object.entries(p).filter(([k]) => k !== "index" && k !== "description").map(([k, v]) => (k === "kind" ? v : `${k}=${JSON.stringify(v)}`)).join(" "))}`),
   ];
   if (m.settings.length) lines.push("", pc.bold("Settings"), ...m.settings.map((s) => `  ${s.name}: ${s.type} = ${JSON.stringify(s.default)}  "${s.label}"`));
   if (m.models.length) {
@@ -39,7 +51,10 @@ export async function inspect(path: string): Promise<CommandResult<unknown>> {
   if (m.kernels.length) lines.push("", pc.bold("Kernels"), `  ${m.kernels.join(", ")}`);
   lines.push("", pc.bold("Sections"), `  code (kernels) ${formatBytes(bundle.code.size)}`, ...bundle.sections.map((s) => `  ${s.name.padEnd(28)} ${formatBytes(s.size).padStart(10)}  ${pc.dim(s.hash.slice(0, 16))}`));
   return {
-    data: { manifest: m, size: bundle.size, hash: bundle.hash, hasKernels: bundle.hasKernels, code: bundle.code, sections: bundle.sections, uiManifest: bundle.uiManifest },
+    data: {
+      manifest: m, signed: signature !== null, signature, listing, permissions,
+      size: bundle.size, hash: bundle.hash, hasKernels: bundle.hasKernels, code: bundle.code, sections: bundle.sections, uiManifest: bundle.uiManifest,
+    },
     human: lines.join("\n"),
   };
 }

@@ -11,7 +11,7 @@ import pc from "picocolors";
 import Table from "cli-table3";
 import { Host, type JobProgress, type JobRecord } from "@sdx/host";
 import { UserError } from "../errors.js";
-import { formatMs, type CommandResult } from "../output.js";
+import { formatMs, toJson, type CommandResult } from "../output.js";
 import { progressBar } from "../progress.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { guestErrorJson, renderGuestError, renderLogLine, renderResult, stackLines } from "../guest-output.js";
@@ -88,13 +88,13 @@ export async function jobsShow(id: string, options: { library: string }): Promis
       `state     ${colorState(job.state)}${job.owner ? ` (process ${job.owner.pid} on ${job.owner.host})` : ""}`,
       `progress  ${progressText(job.progress) || "-"}`,
       `tasks     ${tasks.completed} completed, ${tasks.failed} failed; started ${job.runs} time(s)`,
-      `params    ${JSON.stringify(job.params)}`,
-      ...(job.checkpoint === null ? [] : [`checkpoint ${JSON.stringify(job.checkpoint).slice(0, 200)}`]),
+      `params    ${toJson(job.params)}`,
+      ...(job.checkpoint === null ? [] : [`checkpoint ${toJson(job.checkpoint).slice(0, 200)}`]),
       ...(error ? [`error     ${pc.red(error.code)} ${error.message}`, ...stackLines(error).map((l) => pc.dim(l))] : []),
       ...(job.result !== null ? [`result    ${renderResult(job.result, 2000)}`] : []),
       "history",
       // Replays and attempts can number thousands: the rest is in --json.
-      ...events.filter((e) => e.kind !== "task_replayed" && e.kind !== "checkpoint").slice(-30).map((e) => `  ${pc.dim(e.at)} ${e.kind}${e.detail ? ` ${JSON.stringify(e.detail)}` : ""}`),
+      ...events.filter((e) => e.kind !== "task_replayed" && e.kind !== "checkpoint").slice(-30).map((e) => `  ${pc.dim(e.at)} ${e.kind}${e.detail ? ` ${toJson(e.detail)}` : ""}`),
     ];
     return { data, human: lines.join("\n") };
   });

@@ -3,12 +3,15 @@
  *
  * Input: the decorated class. Output: `ExtensionInfoIR` (null when the options are unreadable).
  * Reports SDX1003 (id), SDX1004 (versions), SDX1005/1006/1033 (permissions), SDX1028 (features),
- * SDX1008 (other options), SDX1034 (class not exported), SDX1019 (init's context).
+ * SDX1039 (store listing: author, license, homepage, repository, icon), SDX1008 (other options),
+ * SDX1034 (class not exported), SDX1019 (init's context).
  * Must not: look at the class's methods beyond `init` (jobs etc. have their own analyzers).
  */
+import fs from "node:fs";
+import path from "node:path";
 import { ts } from "ts-morph";
 import semver from "semver";
-import { EXTENSION_ID_PATTERN } from "@sdx/sdk/manifest";
+import { EXTENSION_ID_PATTERN, ICON_PATTERN, isSpdxExpression, manifestSchema } from "@sdx/sdk/manifest";
 import type { ClassRef, ExtensionInfoIR } from "../ir/ir.js";
 import type { DecoratedClass, FoundDecorator } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";
@@ -96,6 +99,7 @@ export function analyzeExtension(cls: DecoratedClass, decorator: FoundDecorator,
   }
 
   const permissions = options.readable ? readPermissions(options.raw("permissions"), options.owner, ctx, permissionSpans) : [];
+  const listing = storeListing(options, ctx);
 
   let hasInit = false;
   for (const member of cls.node.members) {
@@ -115,6 +119,38 @@ export function analyzeExtension(cls: DecoratedClass, decorator: FoundDecorator,
     minCoreVersion,
     requiredFeatures: features,
     permissions,
+    ...listing,
     hasInit,
   };
+}
+
+type Listing = Pick<ExtensionInfoIR, "author" | "license" | "homepage" | "repository" | "icon">;
+
+/** What a store lists (author, license, homepage, repository, icon): optional, checked when given (SDX1039). */
+function storeListing(options: DecoratorOptions<"extension">, ctx: AnalyzeContext): Listing {
+  const out: { -readonly [K in keyof Listing]: Listing[K] } = {};
+  const bad = (read: Read<string>, message: string) => ctx.diagnostics.error("SDX1039", spanOf(read.node), message);
+  const author = options.string("author");
+  if (author) {
+    if (author.value.trim() === "" || author.value.length > 200) bad(author, "The author is empty or longer than 200 characters");
+    else out.author = author.value;
+  }
+  const license = options.string("license");
+  if (license) {
+    if (!isSpdxExpression(license.value)) bad(license, `"${license.value}" is not an SPDX license expression`);
+    else out.license = license.value;
+  }
+  for (const key of ["homepage", "repository"] as const) {
+    const url = options.string(key);
+    if (!url) continue;
+    if (!manifestSchema.shape[key].safeParse(url.value).success) bad(url, `The ${key} "${url.value}" is not an http(s) URL`);
+    else out[key] = url.value;
+  }
+  const icon = options.string("icon");
+  if (icon) {
+    if (!ICON_PATTERN.test(icon.value)) bad(icon, `The icon "${icon.value}" is not a .png or .svg file under assets/`);
+    else if (!fs.existsSync(path.join(ctx.projectDir, icon.value))) bad(icon, `The icon ${icon.value} does not exist in the project`);
+    else out.icon = icon.value;
+  }
+  return out;
 }

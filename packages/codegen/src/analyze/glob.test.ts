@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { globProblem } from "./glob.js";
+import picomatch from "picomatch";
+import { PERMISSION_GLOB_OPTIONS } from "@sdx/sdk/manifest";
+import { caseVariants, globProblem } from "./glob.js";
 
 describe("globProblem", () => {
   it.each(["**/*.txt", "**/*.{jpg,png,heic}", "photos/[a-c]*.jpg", "docs/**", "a\\{b.txt", "[]]x", "*.+(md|txt)"])("accepts %s", (glob) => {
@@ -18,5 +20,19 @@ describe("globProblem", () => {
     ["!**/*.tmp", "negated globs cannot be granted (a permission names what the extension reads)"],
   ])("rejects %j", (glob, problem) => {
     expect(globProblem(glob)).toBe(problem);
+  });
+});
+
+describe("case", () => {
+  it("matches the spec's glob against camera file names in any case, with the options the host uses", () => {
+    const match = picomatch("**/*.{jpg,png,heic}", PERMISSION_GLOB_OPTIONS);
+    expect(["DCIM/IMG_0001.JPG", "a/b.Png", "c.heic", "IMG_5195.HEIC"].map((p) => match(p))).toEqual([true, true, true, true]);
+    expect(["a/b.jpeg", "notes.txt", "x.jpg.txt"].map((p) => match(p))).toEqual([false, false, false]);
+  });
+
+  it("names brace alternatives that differ only in case", () => {
+    expect(caseVariants("**/*.{jpg,jpeg,JPG,Jpeg}")).toEqual(["JPG", "Jpeg"]);
+    expect(caseVariants("**/*.{jpg,png,heic}")).toEqual([]);
+    expect(caseVariants("{a,b}/*.{txt,TXT}")).toEqual(["TXT"]);
   });
 });

@@ -1,9 +1,11 @@
 /**
- * Validates a `Permission.readEntries({ glob })` pattern. picomatch accepts almost any string
+ * Validates a permission glob (`readEntries`, `writeFiles`). picomatch accepts almost any string
  * (an unclosed `{` is matched literally), which would silently grant nothing: unbalanced braces,
- * brackets and extglob parentheses are rejected here before picomatch compiles the pattern.
+ * brackets and extglob parentheses are rejected here before picomatch compiles the pattern, with
+ * the options the host matches with (`PERMISSION_GLOB_OPTIONS`: case-insensitive).
  */
 import picomatch from "picomatch";
+import { PERMISSION_GLOB_OPTIONS } from "@sdx/sdk/manifest";
 
 export function globProblem(glob: string): string | null {
   if (glob.trim() === "") return "the glob is empty";
@@ -35,9 +37,26 @@ export function globProblem(glob: string): string | null {
   try {
     const scan = picomatch.scan(glob);
     if (scan.negated) return "negated globs cannot be granted (a permission names what the extension reads)";
-    picomatch.makeRe(glob);
+    picomatch.makeRe(glob, PERMISSION_GLOB_OPTIONS);
   } catch (error) {
     return (error as Error).message;
   }
   return null;
+}
+
+/**
+ * Brace alternatives that differ only in case (`{jpg,JPG}`): redundant, since globs match without
+ * regard to case. Returns the repeated alternatives (`["JPG"]`), empty when there are none.
+ */
+export function caseVariants(glob: string): string[] {
+  const repeated: string[] = [];
+  for (const group of glob.matchAll(/\{([^{}]*)\}/g)) {
+    const seen = new Set<string>();
+    for (const alternative of group[1]!.split(",")) {
+      const folded = alternative.toLowerCase();
+      if (seen.has(folded)) repeated.push(alternative);
+      seen.add(folded);
+    }
+  }
+  return repeated;
 }

@@ -2,7 +2,7 @@
  * Permissions against what the code does, at build time: every SDK method the extension's code
  * reaches (reach.ts) is looked up in `METHOD_PERMISSIONS`, the table beside the permission builders.
  *
- * - A method whose permission is not requested is SDX1039 at the call, naming the exact
+ * - A method whose permission is not requested is SDX1050 at the call, naming the exact
  *   `Permission.*` to add; for a sidecar kind or a model category given as a literal, the
  *   requested kinds or categories must include it.
  * - A requested permission nothing uses is the warning `unused-permission` at the permission: the
@@ -47,6 +47,7 @@ export function builderText(kind: Kind, name?: string): string {
     case "use_model": return `Permission.useModel({ category: ${JSON.stringify(name ?? "<category>")} })`;
     case "dispatch_jobs": return "Permission.dispatchJobs()";
     case "use_devices": return "Permission.useDevices({ capabilities: [] })";
+    case "write_files": return `Permission.writeFiles({ glob: "**/*" })`;
   }
 }
 
@@ -73,6 +74,7 @@ function coveredNames(permission: PermissionIR): readonly string[] | null {
 function describePermission(p: PermissionIR): string {
   switch (p.kind) {
     case "read_entries": return `Permission.readEntries({ glob: ${JSON.stringify(p.glob)} })`;
+    case "write_files": return `Permission.writeFiles({ glob: ${JSON.stringify(p.glob)} })`;
     case "read_sidecars": return `Permission.readSidecars({ kinds: ${JSON.stringify(p.kinds)} })`;
     case "write_sidecars": return `Permission.writeSidecars({ kinds: ${JSON.stringify(p.kinds)} })`;
     case "use_model": return `Permission.useModel({ category: ${JSON.stringify(p.category)} })`;
@@ -105,14 +107,14 @@ export function checkPermissionUse(calls: readonly SdkCall[], requested: readonl
     const literal = literalNode?.text;
     if (ofKind.length === 0) {
       const builder = builderText(needs.kind, literal);
-      ctx.diagnostics.error("SDX1039", spanOf(name), `${method} needs ${builder}`, {
+      ctx.diagnostics.error("SDX1050", spanOf(name), `${method} needs ${builder}`, {
         hint: `Add ${builder} to @extension({ permissions }): without it the host refuses the call (SDX3001).`,
       });
       continue;
     }
     if (literal !== undefined && !ofKind.some((r) => coveredNames(r.permission)?.includes(literal) ?? true)) {
       const builder = builderText(needs.kind, literal);
-      ctx.diagnostics.error("SDX1039", spanOf(literalNode!), `${method}(${JSON.stringify(literal)}) needs ${builder}`, {
+      ctx.diagnostics.error("SDX1050", spanOf(literalNode!), `${method}(${JSON.stringify(literal)}) needs ${builder}`, {
         hint: needs.kind === "use_model"
           ? `Add ${builder} to @extension({ permissions }) (each useModel covers one category).`
           : `Add ${JSON.stringify(literal)} to the kinds of ${builder.split("(")[0]} in @extension({ permissions }).`,

@@ -1,15 +1,18 @@
 /**
  * `@extension({ permissions })`: each entry is a `Permission.x({...})` call of the sdk (or the
- * plain object it returns). Unknown builders are SDX1005, bad globs SDX1006, bad `useModel`
- * options SDX1033, other bad options SDX1008.
+ * plain object it returns). Unknown builders are SDX1005, bad globs SDX1006 (alternatives that
+ * differ only in case are the warning `glob-case-variants`), bad `useModel` options SDX1033,
+ * other bad options SDX1008. Each permission gets its sentence (`description`).
  */
 import type { ts } from "ts-morph";
+import type { PermissionRequest } from "@sdx/sdk";
+import { permissionSentence } from "@sdx/sdk/manifest";
 import type { CodegenCode } from "../diagnostics/collector.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { PermissionIR } from "../ir/ir.js";
 import { spanOf } from "../program/spans.js";
 import type { AnalyzeContext } from "./context.js";
-import { globProblem } from "./glob.js";
+import { caseVariants, globProblem } from "./glob.js";
 import { Options } from "./options.js";
 import type { StaticValue } from "./static-value.js";
 
@@ -23,6 +26,7 @@ const BUILDERS: Record<string, PermissionIR["kind"]> = {
   useModel: "use_model",
   dispatchJobs: "dispatch_jobs",
   useDevices: "use_devices",
+  writeFiles: "write_files",
 };
 const KINDS = new Set<string>(Object.values(BUILDERS));
 const PREFERENCES = ["local", "cloud", "any"] as const;
@@ -39,7 +43,8 @@ function nonEmptyStrings(options: Options, key: string, ctx: AnalyzeContext, cod
 
 function fromOptions(kind: PermissionIR["kind"], options: Options, at: ts.Node, ctx: AnalyzeContext): PermissionIR | null {
   switch (kind) {
-    case "read_entries": {
+    case "read_entries":
+    case "write_files": {
       options.rejectUnknown(["glob"]);
       const glob = options.string("glob", "SDX1006", true);
       if (!glob) return null;
@@ -48,6 +53,8 @@ function fromOptions(kind: PermissionIR["kind"], options: Options, at: ts.Node, 
         ctx.diagnostics.error("SDX1006", spanOf(glob.node), `Invalid glob "${glob.value}": ${problem}`);
         return null;
       }
+      const repeated = caseVariants(glob.value);
+      if (repeated.length > 0) ctx.diagnostics.warn("glob-case-variants", spanOf(glob.node), `Glob "${glob.value}" repeats ${repeated.join(", ")} in another case; globs match without regard to case`);
       return { kind, glob: glob.value };
     }
     case "read_sidecars":
@@ -128,8 +135,9 @@ export function readPermissions(value: StaticValue | undefined, owner: ts.Node, 
   const out: PermissionIR[] = [];
   for (const item of value.items) {
     const p = permission(item, ctx);
+    // The sentence a store shows and every reader checks (manifest version 2).
     if (p) {
-      out.push(p);
+      out.push({ ...p, description: permissionSentence(p as PermissionRequest) });
       spans?.push(spanOf(item.node));
     }
   }

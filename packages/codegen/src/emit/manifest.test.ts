@@ -17,7 +17,7 @@ const ir: ExtensionIR = {
     description: "",
     minCoreVersion: "2.0.0",
     requiredFeatures: ["jobs"],
-    permissions: [{ kind: "use_model", category: "llm", preference: "cloud" }],
+    permissions: [{ kind: "use_model", category: "llm", preference: "cloud", description: "use llm models, preferably in the cloud" }],
     hasInit: false,
   },
   settings: null,
@@ -41,6 +41,13 @@ describe("emitManifest", () => {
     expect(out.manifest.aiModels).toEqual([{ category: "llm", preference: "cloud" }]);
     expect(out.manifest.jobs[0]!.params).toEqual([{ name: "n", schema: { type: "number" }, optional: false }]);
     expect(out.json.endsWith("}\n")).toBe(true);
+  });
+
+  it("carries each permission's sentence, and a wrong or missing one is an invalid manifest", () => {
+    const lying: ExtensionIR = { ...ir, extension: { ...ir.extension, permissions: [{ kind: "use_model", category: "llm", preference: "cloud", description: "tell jokes" }] } };
+    expect(emitManifest(lying)).toEqual({ ok: false, issues: ['permissions.0.description: does not describe the permission; it must be "use llm models, preferably in the cloud"'] });
+    const missing: ExtensionIR = { ...ir, extension: { ...ir.extension, permissions: [{ kind: "write_tags" }] } };
+    expect(emitManifest(missing)).toEqual({ ok: false, issues: ['permissions.0.description: missing; it must be "add and remove tags"'] });
   });
 
   it("returns the schema's issues instead of an invalid manifest (SDX1037 in the pipeline)", () => {

@@ -10,8 +10,10 @@
  *   under the write gate, in one `BEGIN IMMEDIATE` transaction that re-checks the reads, runs the
  *   recorded calls through the ordinary handlers (permissions, validation, audit), verifies every
  *   change (verify.ts), and for a reversible action captures the undo log (store/change-capture.ts).
- *   Any failure rolls everything back.
- * - undo: restores the captured rows, refused (SDX3016) if they changed since.
+ *   Any failure rolls everything back. File operations (`files.*`) are journaled step by step
+ *   before they touch the disk and reversed when the apply fails (file-batch.ts).
+ * - undo: restores the captured rows and puts moved files back, refused (SDX3016) if either
+ *   changed since.
  */
 import { randomUUID } from "node:crypto";
 import type { ActionPreview } from "@sdx/sdk";
@@ -30,6 +32,7 @@ import { ExecuteRecorder } from "./execute-recorder.js";
 import { parsePreview } from "./preview-schema.js";
 import { ReadSet, firstChangedRead, type RecordedRead } from "./read-set.js";
 import { verifyChanges } from "./verify.js";
+import { finishUndo, requireStepsInPlace, reverseSteps, undoSteps, redoSteps } from "./file-batch.js";
 import type { WriteGate } from "./write-gate.js";
 
 /**
@@ -161,6 +164,24 @@ export class ActionRunner {
   }
 
   private async apply(target: ActionTarget, record: ActionRecord, preview: ActionPreview, reads: readonly RecordedRead[], recorder: ExecuteRecorder): Promise<void> {
+    const journal = this.store.files;
+    try {
+      await this.applyInTransaction({ ...target, context: { ...target.context, files: { record: (step) => journal.record(record.id, step) } } }, record, preview, reads, recorder);
+    } catch (error) {
+      // The library rolled back: the file system goes back too.
+      const batch = journal.batch(record.id);
+      if (!batch) throw error;
+      const problems = reverseSteps(batch.steps);
+      journal.remove(record.id);
+      if (problems.length > 0 && error instanceof Error) error.message += `; files kept where they are: ${problems.join("; ")}`;
+      throw error;
+    }
+    if (!journal.batch(record.id)) return;
+    if (preview.reversible) journal.setPhase(record.id, "applied");
+    else journal.remove(record.id);
+  }
+
+  private async applyInTransaction(target: ActionTarget, record: ActionRecord, preview: ActionPreview, reads: readonly RecordedRead[], recorder: ExecuteRecorder): Promise<void> {
     // Everything below commits together or not at all; a rollback also removes the capture's
     // temporary triggers and log, created inside this transaction.
     await this.library.immediateTransaction(async () => {
@@ -192,13 +213,33 @@ export class ActionRunner {
       const why = record.state !== "executed" ? `it is ${record.state}` : "its preview said it is not reversible";
       throw sdxError("SDX3022", `action ${actionId} cannot be undone: ${why}`);
     }
+    const journal = this.store.files;
+    const steps = journal.batch(actionId)?.steps ?? [];
     try {
-      await this.gate.exclusive(async () => undoRowChanges(this.library, log, () => this.step(null, record, "undo", true, { rows: log.length })));
+      await this.gate.exclusive(async () => {
+        requireStepsInPlace(actionId, steps);
+        if (steps.length > 0) journal.setPhase(actionId, "undoing");
+        try {
+          undoRowChanges(this.library, log, () => {
+            undoSteps(actionId, steps);
+            this.step(null, record, "undo", true, { rows: log.length, files: steps.length });
+          });
+        } catch (error) {
+          if (steps.length > 0) {
+            // undoSteps made its own steps again when it failed; a later failure (the audit row) leaves them undone.
+            redoSteps(actionId, steps);
+            journal.setPhase(actionId, "applied");
+          }
+          throw error;
+        }
+      });
     } catch (error) {
       const wire = toWireError(error);
       this.step(null, record, "undo", false, { code: wire.code, message: wire.message });
       return { actionId, state: record.state, preview: record.preview, error: wire };
     }
+    finishUndo(actionId, steps);
+    if (steps.length > 0) journal.remove(actionId);
     this.store.setState(actionId, "undone");
     return { actionId, state: "undone", preview: record.preview };
   }

@@ -11,7 +11,7 @@
  * things they would create by placeholder ids (the n-th create gets `…-8000-<n>`); matching binds
  * each placeholder to the UUID of the create that matched, so later changes referring to it match.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { ActionChange } from "@sdx/sdk";
 import type { WireResult } from "@sdx/sdk/protocol";
 import { wireError } from "../errors.js";
@@ -55,6 +55,14 @@ function changeOf(op: string, request: Record<string, unknown>): ActionChange | 
       return { type: "create_collection", name: request.name, items: request.items } as ActionChange;
     case "collections.add":
       return { type: "add_to_collection", collection: request.collection, items: request.items } as ActionChange;
+    case "files.move":
+      return { type: "move_file", entry: request.entryUuid, from: request.from, to: request.to } as ActionChange;
+    case "files.mkdir":
+      return { type: "create_directory", path: request.path } as ActionChange;
+    case "files.write": {
+      const bytes = request.bytes as Uint8Array;
+      return { type: "write_file", path: request.path, size: bytes.byteLength, sha256: createHash("sha256").update(bytes).digest("hex") } as ActionChange;
+    }
     default:
       return `${op} has no ActionChange form, so it cannot be previewed; do it in a job`;
   }

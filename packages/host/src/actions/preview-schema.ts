@@ -11,6 +11,7 @@ const uuid = z.string().min(1).max(64);
 const ref = z.union([z.object({ content: uuid }).strict(), z.object({ entry: uuid }).strict(), z.object({ model: uuid }).strict()]);
 const scope = z.union([z.object({ content: uuid }).strict(), z.object({ entry: uuid }).strict(), z.object({ standalone: z.literal(true) }).strict()]);
 const tag = z.string().min(1).max(256);
+const sdPath = z.object({ device: uuid, path: z.string().min(1) }).strict();
 const description = z.string().optional();
 
 const change = z.discriminatedUnion("type", [
@@ -20,6 +21,9 @@ const change = z.discriminatedUnion("type", [
   z.object({ type: z.literal("add_to_collection"), collection: uuid, items: z.array(ref), description }).strict(),
   z.object({ type: z.literal("create_model"), modelType: z.string().min(1), scope, data: z.record(z.string(), z.unknown()), description }).strict(),
   z.object({ type: z.literal("delete_model"), modelType: z.string().min(1), uuid, description }).strict(),
+  z.object({ type: z.literal("move_file"), entry: uuid, from: sdPath, to: sdPath, description }).strict(),
+  z.object({ type: z.literal("create_directory"), path: sdPath, description }).strict(),
+  z.object({ type: z.literal("write_file"), path: sdPath, size: z.number().int().positive(), sha256: z.string().regex(/^[0-9a-f]{64}$/), description }).strict(),
 ]);
 
 const preview = z.object({ title: z.string(), changes: z.array(change), reversible: z.boolean() }).strict();
@@ -46,5 +50,11 @@ export function describeChange(c: ActionChange): { type: string; target: string;
       return { type: c.type, target: `${c.modelType} (${"standalone" in c.scope ? "standalone" : refText(c.scope)})`, detail: JSON.stringify(c.data) };
     case "delete_model":
       return { type: c.type, target: `${c.modelType} ${c.uuid}`, detail: "" };
+    case "move_file":
+      return { type: c.type, target: c.from.path, detail: `→ ${c.to.path}` };
+    case "create_directory":
+      return { type: c.type, target: c.path.path, detail: "" };
+    case "write_file":
+      return { type: c.type, target: c.path.path, detail: `${c.size} bytes, sha256 ${c.sha256.slice(0, 12)}…` };
   }
 }

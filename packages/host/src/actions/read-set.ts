@@ -1,7 +1,7 @@
 /**
  * Stale-preview detection by read-set validation. Every library read a preview makes (and, after
  * it returns, a read of each change's target: the tags it adds to, the model it deletes, the
- * collection it extends, the content-scoped model it would replace) is recorded with a hash of
+ * collection it extends, the content-scoped model it would replace, the entry it moves) is recorded with a hash of
  * its answer. Before execute, and again inside the apply transaction, the same reads are replayed:
  * one different answer means the library changed since the user saw the preview (a new model
  * matching its query, a deleted target, a tag added meanwhile), and the action is refused with
@@ -59,6 +59,8 @@ function targetReads(changes: readonly ActionChange[]): Array<[string, unknown]>
     else if (c.type === "delete_model" && !isPlaceholder(c.uuid)) out.push(["models.get", { modelType: c.modelType, by: { uuid: c.uuid } }]);
     else if (c.type === "add_to_collection" && !isPlaceholder(c.collection)) out.push(["collections.get", { collection: c.collection }]);
     else if (c.type === "create_model" && !("standalone" in c.scope) && refOk(c.scope)) out.push(["models.get", { modelType: c.modelType, by: c.scope }]);
+    // A moved entry re-indexed since (changed, moved, deleted) answers differently.
+    else if (c.type === "move_file") out.push(["entries.get", { entryUuid: c.entry }]);
   }
   return out;
 }

@@ -1,14 +1,17 @@
 /**
  * The verify step of preview-commit-verify: after the recorded writes ran (inside the apply
- * transaction), every previewed change is read back through the ordinary read ops and must be in
- * effect; otherwise the transaction is rolled back and the action fails.
+ * transaction), every previewed change is read back through the ordinary read ops (file changes
+ * also on disk) and must be in effect; otherwise the transaction is rolled back and the action fails.
  */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
 import type { ActionChange } from "@sdx/sdk";
 import type { WireResult } from "@sdx/sdk/protocol";
 import { sdxError } from "../errors.js";
 import type { Dispatcher } from "../ops/dispatch.js";
 import type { OpContext } from "../ops/context.js";
 import { canonical } from "./canonical.js";
+import { canonicalPath } from "../store/paths.js";
 import { describeChange } from "./preview-schema.js";
 
 function value<T>(result: WireResult, what: string): T {
@@ -41,6 +44,18 @@ async function holds(dispatch: Dispatcher, ctx: OpContext, change: ActionChange,
       const id = change.type === "create_collection" ? uuid : change.collection;
       const { collection } = value<{ collection: { name: string; items: unknown[] } | null }>(await dispatch(ctx, "collections.get", { collection: id }), "the collection");
       return collection !== null && containsAll(collection.items, change.items) && (change.type !== "create_collection" || collection.name === change.name);
+    }
+    // File changes: on disk, and (moves) in the index.
+    case "move_file": {
+      const { entry } = value<{ entry: { path: { path: string } } | null }>(await dispatch(ctx, "entries.get", { entryUuid: change.entry }), "the entry");
+      const to = canonicalPath(change.to.path);
+      return entry !== null && canonicalPath(entry.path.path) === to && fs.existsSync(to) && !fs.existsSync(change.from.path);
+    }
+    case "create_directory":
+      return fs.statSync(change.path.path, { throwIfNoEntry: false })?.isDirectory() === true;
+    case "write_file": {
+      const bytes = fs.existsSync(change.path.path) ? fs.readFileSync(change.path.path) : null;
+      return bytes !== null && bytes.length === change.size && createHash("sha256").update(bytes).digest("hex") === change.sha256;
     }
   }
 }

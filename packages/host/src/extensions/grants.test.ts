@@ -57,4 +57,21 @@ describe("GrantSet", () => {
     const scoped = GrantSet.of("x.y", [{ kind: "read_entries", glob: "**" }], [{ index: 0, permission: { kind: "read_entries", glob: "**" }, scope: ["/data/photos"] }]);
     expect(scoped.canReadEntry("/data/photos2/a.jpg", "a.jpg")).toBe(false);
   });
+
+  it("matches globs without regard to case (a camera's IMG_0001.JPG is a jpg)", () => {
+    const spec = GrantSet.of("x.y", [{ kind: "read_entries", glob: "**/*.{jpg,png,heic}" }], [{ index: 0, permission: { kind: "read_entries", glob: "**/*.{jpg,png,heic}" }, scope: [] }]);
+    expect(["DCIM/IMG_0001.JPG", "IMG_5195.HEIC", "a.Png"].map((p) => spec.canReadEntry(`/data/${p}`, p))).toEqual([true, true, true]);
+    expect(spec.canReadEntry("/data/notes.txt", "notes.txt")).toBe(false);
+  });
+
+  it("checks write_files on files (glob and scope) and folders (scope)", () => {
+    const permission: ManifestPermission = { kind: "write_files", glob: "**/*.jpg" };
+    const files = GrantSet.of("x.y", [permission], [{ index: 0, permission, scope: ["/data/photos"] }]);
+    expect(() => files.requireWriteFile("/data/photos/Albums/A.JPG", "Albums/A.JPG", "move a file")).not.toThrow();
+    expect(denial(() => files.requireWriteFile("/data/photos/a.txt", "a.txt", "write a.txt")).message).toMatch(/does not match the write_files glob/);
+    expect(denial(() => files.requireWriteFile("/data/other/a.jpg", "a.jpg", "move a file")).message).toMatch(/outside the folders the user granted write_files for/);
+    expect(() => files.requireWriteDirectory("/data/photos/Albums/2024", "create a folder")).not.toThrow();
+    expect(denial(() => files.requireWriteDirectory("/data/other", "create a folder")).permission).toBe("write_files");
+    expect(denial(() => all.requireWriteFile("/data/photos/a.jpg", "a.jpg", "move a file")).message).toMatch(/did not request write_files \(add Permission\.writeFiles/);
+  });
 });

@@ -6,12 +6,14 @@
  * permission and why: never requested, requested but not granted, or outside the granted scope.
  *
  * ReadEntries: an entry is readable when some read_entries grant matches it, that is its glob
- * (picomatch, `dot: true`) matches the entry's path relative to its location root (an absolute
- * glob, starting with `/`, matches the absolute path) AND its canonical absolute path lies inside
- * one of the grant's scope paths (an empty scope is the whole library).
+ * (picomatch with `PERMISSION_GLOB_OPTIONS`: dotfiles, case-insensitive) matches the entry's path
+ * relative to its location root (an absolute glob, starting with `/`, matches the absolute path)
+ * AND its canonical absolute path lies inside one of the grant's scope paths (an empty scope is the
+ * whole library). WriteFiles: the same rule for the files an action moves or writes (source and
+ * destination); a directory it creates needs only to lie inside a write_files scope.
  */
 import picomatch from "picomatch";
-import { parseManifest, type ManifestPermission } from "@sdx/sdk/manifest";
+import { parseManifest, PERMISSION_GLOB_OPTIONS, type ManifestPermission } from "@sdx/sdk/manifest";
 import { permissionDenied, sdxError, SdxError } from "../store/errors.js";
 import type { Library } from "../store/library.js";
 import { grantRows, storedManifestJson } from "../store/extensions-store.js";
@@ -43,21 +45,30 @@ const BUILDER: Record<PermissionKind, string> = {
   use_model: "Permission.useModel({ category })",
   dispatch_jobs: "Permission.dispatchJobs()",
   use_devices: "Permission.useDevices({ capabilities })",
+  write_files: "Permission.writeFiles({ glob })",
 };
+
+function rulesOf(grants: readonly Grant[], kind: "read_entries" | "write_files"): EntryRule[] {
+  return grants.flatMap((grant) => {
+    if (grant.permission.kind !== kind) return [];
+    const glob = grant.permission.glob;
+    return [{ grant, match: picomatch(glob, PERMISSION_GLOB_OPTIONS), absolute: glob.startsWith("/") }];
+  });
+}
+
+const globOf = (rule: EntryRule): string => ("glob" in rule.grant.permission ? rule.grant.permission.glob : "");
 
 export class GrantSet {
   private readonly entryRules: EntryRule[];
+  private readonly fileRules: EntryRule[];
 
   private constructor(
     readonly extensionId: string,
     readonly requested: readonly ManifestPermission[],
     readonly grants: readonly Grant[],
   ) {
-    this.entryRules = grants.flatMap((grant) => {
-      if (grant.permission.kind !== "read_entries") return [];
-      const glob = grant.permission.glob;
-      return [{ grant, match: picomatch(glob, { dot: true }), absolute: glob.startsWith("/") }];
-    });
+    this.entryRules = rulesOf(grants, "read_entries");
+    this.fileRules = rulesOf(grants, "write_files");
   }
 
   /** The grants stored for an installed extension. Throws SDX3010 when it is not installed. */
@@ -109,8 +120,29 @@ export class GrantSet {
     const globOk = this.entryRules.some((r) => r.match(r.absolute ? absolutePath : relativePath));
     const reason = globOk
       ? "it lies outside the paths the user granted read_entries for"
-      : `it does not match the read_entries glob (${this.entryRules.map((r) => r.grant.permission.kind === "read_entries" ? r.grant.permission.glob : "").join(", ")})`;
+      : `it does not match the read_entries glob (${this.entryRules.map(globOf).join(", ")})`;
     throw permissionDenied("read_entries", `${this.extensionId} may not read ${label}: ${reason}`, absolutePath);
+  }
+
+  /**
+   * Throws PermissionDenied(write_files) unless a write_files grant covers the file (canonical
+   * absolute path; path relative to its location): its glob matches and it lies in the grant's scope.
+   */
+  requireWriteFile(absolutePath: string, relativePath: string, label: string): void {
+    if (this.fileRules.some((rule) => this.ruleAllows(rule, absolutePath, relativePath))) return;
+    if (this.fileRules.length === 0) throw this.missing("write_files", label, absolutePath);
+    const globOk = this.fileRules.some((r) => r.match(r.absolute ? absolutePath : relativePath));
+    const reason = globOk
+      ? "it lies outside the folders the user granted write_files for"
+      : `it does not match the write_files glob (${this.fileRules.map(globOf).join(", ")})`;
+    throw permissionDenied("write_files", `${this.extensionId} may not ${label}: ${reason}`, absolutePath);
+  }
+
+  /** A directory may be created inside any write_files scope (globs name files, not folders). */
+  requireWriteDirectory(absolutePath: string, label: string): void {
+    if (this.fileRules.some((r) => r.grant.scope.length === 0 || r.grant.scope.some((dir) => isWithin(absolutePath, dir)))) return;
+    if (this.fileRules.length === 0) throw this.missing("write_files", label, absolutePath);
+    throw permissionDenied("write_files", `${this.extensionId} may not ${label}: it lies outside the folders the user granted write_files for`, absolutePath);
   }
 
   /**
@@ -169,6 +201,11 @@ export class GrantSet {
 
   requireDispatchJobs(): void {
     this.require("dispatch_jobs", "dispatch jobs");
+  }
+
+  /** Some use_model grant, whatever its category: asked before saying whether a model exists. */
+  requireSomeUseModel(what: string): void {
+    if (!this.has("use_model")) throw this.missing("use_model", what);
   }
 
   /** use_model is granted per category (`"face_detection"`, `"llm"`, …). */

@@ -2,11 +2,13 @@
  * Installing, upgrading and uninstalling an extension in a library, and its grants.
  *
  * Install checks the bundle against this host (minCoreVersion, requiredFeatures; SDX3009 with
- * what is missing), applies the extension part of its schema.sql (see extension-sql.ts), stores
- * the bundle under `<library>/extensions/<id>/<version>.sdx.wasm`, records the manifest and the
- * user's grants, all in one transaction. Re-installing another version upgrades in place: rows
- * of changed model versions that validate against the new schema are migrated to it; the others
- * keep their old version and are refused on read (see ops/models.ts).
+ * what is missing) and against what is installed (author.ts: the key the id is bound to, SDX3030;
+ * no downgrade, SDX3031), applies the extension part of its schema.sql (see extension-sql.ts),
+ * records the manifest, the signer and the user's grants, all in one transaction, and only then
+ * puts the bundle at `<library>/extensions/<id>/<version>.sdx.wasm` (so a refused bundle never
+ * replaces the installed file). Re-installing another version upgrades in place: rows of changed
+ * model versions that validate against the new schema are migrated to it; the others keep their
+ * old version and are refused on read (see ops/models.ts).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -18,8 +20,9 @@ import { validationFailed, sdxError, SdxError } from "../store/errors.js";
 import type { Library } from "../store/library.js";
 import {
   createSchemaObjects, deleteExtensionRows, dropSchemaObjects, grantRows, installedRow, listExtensionRows, modelsNotAtVersion, previousInstall,
-  purgeExtensionData, replaceGrantRows, replaceModelTypes, schemaObjectsOf, setModelVersion, upsertExtension,
+  purgeExtensionData, replaceGrantRows, replaceModelTypes, schemaObjectsOf, setModelVersion, unbindAuthor, upsertExtension,
 } from "../store/extensions-store.js";
+import { checkAuthor, type AuthorOutcome } from "./author.js";
 import { canonicalPath } from "../store/paths.js";
 import type { Grant } from "./grants.js";
 import { ModelValidators } from "./validators.js";
@@ -36,8 +39,8 @@ export const HOST_CORE_VERSION = "2.0.0";
  */
 export const HOST_FEATURES: readonly string[] = ["ai_models", "exif_extraction", "ocr", "thumbnails", "jobs", "actions", "agents", "vector_search"];
 
-/** What install needs of a bundle (a `LoadedBundle` from `readBundle`, already verified). */
-export type InstallableBundle = Pick<LoadedBundle, "manifest" | "schemaSql" | "bytes" | "hash">;
+/** What install needs of a bundle (a `LoadedBundle` from `readBundle`, already verified; no `signature`: unsigned). */
+export type InstallableBundle = Pick<LoadedBundle, "manifest" | "schemaSql" | "bytes" | "hash"> & Partial<Pick<LoadedBundle, "signature">>;
 
 export interface GrantInput {
   /** Index in `manifest.permissions`. */
@@ -50,6 +53,10 @@ export interface InstallOptions {
   grants: GrantInput[];
   /** Features of the host doing the install (default `HOST_FEATURES`). */
   features?: readonly string[];
+  /** Install even though the bundle is not signed by the key the id is bound to (rebinds it; `--replace-author`). */
+  replaceAuthor?: boolean;
+  /** Install even though a higher version is installed (`--allow-downgrade`). */
+  allowDowngrade?: boolean;
 }
 
 export interface InstalledExtension {
@@ -63,6 +70,8 @@ export interface InstalledExtension {
   previousVersion: string | null;
   /** Per model type whose version changed: rows moved to the new version and rows left behind. */
   migratedModels: Record<string, { migrated: number; refused: number }>;
+  /** Who signed it and what that changed about the key the id is bound to. */
+  author: AuthorOutcome;
 }
 
 export interface InstalledSummary {
@@ -71,6 +80,8 @@ export interface InstalledSummary {
   version: string;
   bundlePath: string;
   bundleHash: string;
+  /** Fingerprint of the key that signed the installed bundle; null when unsigned. */
+  signedBy: string | null;
   installedAt: string;
   updatedAt: string;
 }
@@ -139,29 +150,47 @@ export function installExtension(library: Library, bundle: InstallableBundle, op
   checkCompatibility(manifest, options.features);
   const grants = resolveGrants(manifest, options.grants);
   const schema = extensionSchema(manifest, bundle.schemaSql);
+  const signer = bundle.signature ?? null;
 
   const dir = path.join(library.extensionsDir(), manifest.id);
   const bundlePath = path.join(dir, `${manifest.version}.sdx.wasm`);
   fs.mkdirSync(dir, { recursive: true });
+  // Written aside and moved into place after the commit: a refused or failed install leaves the installed bundle as it was.
   const temporary = `${bundlePath}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, bundle.bytes);
-  fs.renameSync(temporary, bundlePath);
-
-  const installed = library.transaction(() => {
-    const previous = previousInstall(library, manifest.id);
-    if (previous) dropSchemaObjects(library, previous.schema_objects);
-    createSchemaObjects(library, schema.objects);
-    replaceModelTypes(library, manifest.id, schema.registrations);
-    const now = new Date().toISOString();
-    upsertExtension(library, {
-      id: manifest.id, version: manifest.version, manifestJson: JSON.stringify(manifest), bundleHash: bundle.hash, bundlePath, schemaObjects: schema.objects, now,
+  let installed: { result: InstalledExtension; oldBundle: string | null };
+  try {
+    installed = library.transaction(() => {
+      const previous = previousInstall(library, manifest.id);
+      if (previous && !options.allowDowngrade && semver.lt(manifest.version, previous.version)) {
+        throw sdxError("SDX3031", `${manifest.id} ${previous.version} is installed; ${manifest.version} is older. Installing an older version can lose data and bring back fixed bugs: pass --allow-downgrade if you mean it`,
+          { installed: previous.version, version: manifest.version });
+      }
+      const now = new Date().toISOString();
+      const author = checkAuthor(library, manifest.id, signer, { replace: options.replaceAuthor === true, now });
+      if (previous) dropSchemaObjects(library, previous.schema_objects);
+      createSchemaObjects(library, schema.objects);
+      replaceModelTypes(library, manifest.id, schema.registrations);
+      upsertExtension(library, {
+        id: manifest.id, version: manifest.version, manifestJson: JSON.stringify(manifest), bundleHash: bundle.hash, bundlePath, schemaObjects: schema.objects,
+        signedBy: signer?.fingerprint ?? null, now,
+      });
+      replaceGrantRows(library, manifest.id, grants);
+      const migratedModels = migrateModelRows(library, manifest);
+      writeAudit(library, "host", "install", manifest.id, "ok", {
+        version: manifest.version, previous: previous?.version ?? null, signedBy: author.signedBy, author: author.change,
+        grants: grants.map((g) => ({ permission: g.permission.kind, scope: g.scope })),
+      });
+      const result: InstalledExtension = {
+        id: manifest.id, version: manifest.version, manifest, bundlePath, bundleHash: bundle.hash, grants, previousVersion: previous?.version ?? null, migratedModels, author,
+      };
+      return { result, oldBundle: previous && previous.bundle_path !== bundlePath ? previous.bundle_path : null };
     });
-    replaceGrantRows(library, manifest.id, grants);
-    const migratedModels = migrateModelRows(library, manifest);
-    writeAudit(library, "host", "install", manifest.id, "ok", { version: manifest.version, previous: previous?.version ?? null, grants: grants.map((g) => ({ permission: g.permission.kind, scope: g.scope })) });
-    const result: InstalledExtension = { id: manifest.id, version: manifest.version, manifest, bundlePath, bundleHash: bundle.hash, grants, previousVersion: previous?.version ?? null, migratedModels };
-    return { result, oldBundle: previous && previous.bundle_path !== bundlePath ? previous.bundle_path : null };
-  });
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw error;
+  }
+  fs.renameSync(temporary, bundlePath);
   if (installed.oldBundle) fs.rmSync(installed.oldBundle, { force: true });
   return installed.result;
 }
@@ -177,7 +206,11 @@ export function uninstallExtension(library: Library, id: string, options: Uninst
     if (objects === undefined) throw sdxError("SDX3010", `extension ${id} is not installed in the library at ${library.dir}`);
     dropSchemaObjects(library, objects);
     deleteExtensionRows(library, id);
-    if (options.purge) purgeExtensionData(library, id);
+    // The id stays bound to its author while its models stay: another key must not inherit them.
+    if (options.purge) {
+      purgeExtensionData(library, id);
+      unbindAuthor(library, id);
+    }
     writeAudit(library, "host", "uninstall", id, "ok", { purge: options.purge ?? false });
   });
   fs.rmSync(path.join(library.extensionsDir(), id), { recursive: true, force: true });
@@ -186,16 +219,16 @@ export function uninstallExtension(library: Library, id: string, options: Uninst
 export function listInstalled(library: Library): InstalledSummary[] {
   return listExtensionRows(library).map((r) => ({
     id: r.id, name: (JSON.parse(r.manifest) as { name: string }).name, version: r.version,
-    bundlePath: r.bundle_path, bundleHash: r.bundle_hash, installedAt: r.installed_at, updatedAt: r.updated_at,
+    bundlePath: r.bundle_path, bundleHash: r.bundle_hash, signedBy: r.signed_by, installedAt: r.installed_at, updatedAt: r.updated_at,
   }));
 }
 
-export function getInstalled(library: Library, id: string): { manifest: Manifest; bundlePath: string; bundleHash: string; version: string } | null {
+export function getInstalled(library: Library, id: string): { manifest: Manifest; bundlePath: string; bundleHash: string; version: string; signedBy: string | null } | null {
   const row = installedRow(library, id);
   if (!row) return null;
   const parsed = parseManifest(JSON.parse(row.manifest));
   if (!parsed.ok) throw validationFailed(`the stored manifest of ${id} is invalid`, parsed.issues);
-  return { manifest: parsed.manifest, bundlePath: row.bundle_path, bundleHash: row.bundle_hash, version: row.version };
+  return { manifest: parsed.manifest, bundlePath: row.bundle_path, bundleHash: row.bundle_hash, version: row.version, signedBy: row.signed_by };
 }
 
 export function grantsFor(library: Library, id: string): Grant[] {

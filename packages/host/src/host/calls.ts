@@ -12,7 +12,8 @@
  *                     recorded, not run, and matched against the preview (execute-recorder.ts).
  *   3. write key      a write inside a job gets a key derived from what it writes, so a resumed
  *                     job that repeats it finds its first row instead of duplicating it (jobs/write-keys.ts).
- *   4. write gate     writes pass the gate an action's apply holds exclusively (actions/write-gate.ts).
+ *   4. write gate     writes pass the gate an action's apply holds exclusively (actions/write-gate.ts);
+ *                     in a worker, writes and library reads share its group transaction.
  *   5. dispatch       validation against the op's schema, the handler (permissions, payload
  *                     checks, the write itself, the audit row of what it did), errors as data.
  *   6. events         what the call caused (a model created, a job dispatched) reaches the agents and
@@ -37,8 +38,11 @@ import type { HookCallScope } from "../agents/delivery.js";
 /** What the pipeline needs of the host. */
 export interface CallDeps {
   dispatch: Dispatcher;
-  /** Where writes pass: the host's write gate, or a worker's group commit (store/write-batch.ts). */
-  gate: Pick<WriteGate, "write">;
+  /**
+   * Where writes pass: the host's write gate, or a worker's group transaction
+   * (store/group-transaction.ts), which library reads pass too (`read`) to share its transaction.
+   */
+  gate: Pick<WriteGate, "write"> & { read?<T>(fn: () => Promise<T>): Promise<T> };
   /** Runs `fn` once the writes made so far are committed (default: now). */
   afterCommit?: (fn: () => void) => void;
   events: EventBus;
@@ -111,7 +115,7 @@ export function guestCalls(deps: CallDeps, base: OpContext, scope: CallScope): H
       const callCtx: OpContext = keyed === undefined ? { ...ctx, events } : { ...ctx, events, writeUuid: keyed };
 
       const run = () => deps.dispatch(callCtx, op, payload);
-      const result = await (writes ? deps.gate.write(run) : run());
+      const result = await (writes ? deps.gate.write(run) : deps.gate.read && readsLibrary(op) ? deps.gate.read(run) : run());
 
       if (result.ok) {
         if (writes && deps.afterCommit) deps.afterCommit(() => events.flush());

@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
 import { Library } from "../store/library.js";
-import { installExtension, getInstalled, type GrantInput, type InstalledExtension } from "../extensions/install.js";
+import { installExtension, getInstalled, type InstallOptions, type InstalledExtension } from "../extensions/install.js";
 import { indexLocation, type IndexOptions, type IndexSummary } from "../core/indexer/indexer.js";
 import { createLibraryOpContext } from "../ops/library-context.js";
 import { libraryOps } from "../ops/library-ops.js";
@@ -45,6 +45,7 @@ import { entryHighWater, queueEntryIndexedJobs, queueJobCompletedJobs, queueMode
 import { ScheduledJobs } from "../jobs/scheduled-triggers.js";
 import type { ExtensionRuntime, JobOutcome } from "../jobs/types.js";
 import { ActionRunner, type ActionOutcome, type ActionTarget } from "../actions/action-runner.js";
+import { recoverFileBatches } from "../actions/file-batch.js";
 import { ActionStore, type ActionRecord } from "../store/action-store.js";
 import { WriteGate } from "../actions/write-gate.js";
 import { sdxError } from "../errors.js";
@@ -53,6 +54,7 @@ import type { AgentDeliveryRecord, AgentEventFilter, AgentOptions } from "../age
 import type { InvokeOptions, SandboxInstance } from "@sdx/sandbox";
 import { readSettings } from "../store/settings.js";
 import { GuestStacks, withGuestStacks } from "../extensions/guest-stacks.js";
+import { libraryDamaged } from "../store/library-check.js";
 
 /** The module answering host calls in sandbox workers: built JavaScript (tests run the host from sources, the workers run dist/). */
 function workerCallsModule(): URL {
@@ -170,6 +172,7 @@ export class Host {
       options.onJobOutcome?.(outcome);
     }, { resumeOrphans: options.recover !== "queued" });
     this.actionStore = new ActionStore(jobs);
+    recoverFileBatches(library, this.actionStore);
     this.actionStore.settleInterrupted(library);
     this.events.subscribe(this.agents.onEvent);
     this.actionRunner = new ActionRunner(this.actionStore, library, dispatch, this.gate, this.events);
@@ -185,7 +188,11 @@ export class Host {
     const library = Library.open(options.libraryDir);
     let jobs: JobStore | undefined;
     try {
-      jobs = JobStore.open(join(library.dir, JOBS_DB_FILE));
+      try {
+        jobs = JobStore.open(join(library.dir, JOBS_DB_FILE));
+      } catch (error) {
+        throw libraryDamaged(error, join(library.dir, JOBS_DB_FILE));
+      }
       const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
       const runner = new JobRunner(jobs, options.jobs);
       const dispatch = createDispatcher(
@@ -203,10 +210,14 @@ export class Host {
     }
   }
 
-  /** Verifies and installs (or upgrades) a bundle; its `init` runs once when it has one. */
-  async install(bundleBytes: Uint8Array, options: { grants: GrantInput[] }): Promise<InstalledExtension> {
+  /**
+   * Verifies and installs (or upgrades) a bundle; its `init` runs once when it has one. Refused when
+   * the id is bound to another key (SDX3030, unless `replaceAuthor`) or a newer version is
+   * installed (SDX3031, unless `allowDowngrade`).
+   */
+  async install(bundleBytes: Uint8Array, options: Pick<InstallOptions, "grants" | "replaceAuthor" | "allowDowngrade">): Promise<InstalledExtension> {
     const bundle = await readBundle(bundleBytes);
-    const installed = installExtension(this.library, bundle, { grants: options.grants });
+    const installed = installExtension(this.library, bundle, { grants: options.grants, replaceAuthor: options.replaceAuthor, allowDowngrade: options.allowDowngrade });
     await this.unload(installed.id);
     this.agents.refreshSchedules();
     this.scheduledJobs.refresh();

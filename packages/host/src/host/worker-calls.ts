@@ -20,7 +20,7 @@ import { effectOf } from "@sdx/sdk/protocol";
 import { readBundle } from "@sdx/bundle-format";
 import { sdxError } from "../errors.js";
 import { Library } from "../store/library.js";
-import { WriteBatch } from "../store/write-batch.js";
+import { GroupTransaction } from "../store/group-transaction.js";
 import { JobStore, JOBS_DB_FILE } from "../store/job-store.js";
 import { createDispatcher } from "../ops/dispatch.js";
 import { EventBus } from "../ops/events.js";
@@ -49,13 +49,16 @@ export async function openInstance(data: WorkerInstanceData, link: WorkerLink): 
   const bundle = await readBundle(new Uint8Array(readFileSync(data.bundlePath)));
   if (bundle.hash !== data.bundleHash) throw sdxError("SDX3021", `the bundle of ${data.extensionId} at ${data.bundlePath} changed since it was loaded; install it again`);
   const closing = new Int32Array(data.closing);
-  // One VM per worker, one connection per VM: its writes commit in groups (store/write-batch.ts).
-  const batch = new WriteBatch(library);
+  // One VM per worker, one connection per VM: its calls share transactions (store/group-transaction.ts).
+  const batch = new GroupTransaction(library, (error) =>
+    link.forward.callSync("log", { level: "error", message: `[host] after a commit: ${(error as Error)?.stack ?? String(error)}` }));
   const hostOnly = new Set(data.hostOnly);
   const answeredHere = (op: string): boolean => Object.prototype.hasOwnProperty.call(LOCAL, op) && !hostOnly.has(op);
 
   const events = new EventBus();
-  events.subscribe(auditTrail(library), { critical: true });
+  const trail = auditTrail(library);
+  // A read call's refusal is audited once its snapshot ends (a snapshot never becomes a writer).
+  events.subscribe((published) => batch.whenWritable(() => trail(published)), { critical: true });
   events.subscribe(({ extensionId, origin, event }) => link.notify({ event: { extensionId, origin, event } } satisfies WorkerNotice));
   const base: OpContext = { ...createLibraryOpContext(library, data.extensionId, { events }), bundle, modelsDir: data.modelsDir };
   const dispatch = createDispatcher(LOCAL, {

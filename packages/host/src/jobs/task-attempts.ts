@@ -21,9 +21,10 @@ export interface AttemptDeps {
 
 /**
  * Host refusals that a retry cannot change (permission denied, invalid payload, not found,
- * mutation during preview): the attempt fails at once instead of burning retries with backoff.
+ * mutation during preview, a file changed since indexing): the attempt fails at once instead of
+ * burning retries with backoff.
  */
-const NOT_RETRIED: ReadonlySet<string> = new Set(["SDX3001", "SDX3002", "SDX3008", "SDX3015"]);
+const NOT_RETRIED: ReadonlySet<string> = new Set(["SDX3001", "SDX3002", "SDX3008", "SDX3015", "SDX3032"]);
 
 export async function runAttempts(deps: AttemptDeps, job: RunningJob, key: TaskResultKey, args: unknown[]): Promise<{ result: unknown }> {
   const { runtime } = job;

@@ -126,6 +126,19 @@ describe("registry and inference through the ops", () => {
     expect(denials).toEqual(expect.arrayContaining(["ai.run", "registry.register"]));
   });
 
+  it("answers an extension without useModel with the permission error, not whether the model exists", async () => {
+    const plain = await context("org.example.plain", [{ kind: "write_tags" }]);
+    for (const op of ["ai.generate", "ai.chat", "ai.embed", "ai.run"]) {
+      const payload = op === "ai.generate" ? { model: "nope", prompt: "hi" } : op === "ai.chat" ? { model: "nope", messages: [] } : op === "ai.embed" ? { model: "nope", texts: [] } : { model: "nope", inputs: {} };
+      const error = await fails(plain, op, payload);
+      expect(error.code, op).toBe("SDX3001");
+      expect(error.message, op).toMatch(/it did not request use_model \(add Permission\.useModel/);
+    }
+    expect(readAudit(library, { who: plain.extensionId, result: "denied" }).filter((a) => a.op === "ai.generate").at(-1)?.detail).toMatchObject({ code: "SDX3001", permission: "use_model" });
+    // With a use_model grant, an unknown model is just that.
+    expect((await fails(writer, "ai.generate", { model: "nope", prompt: "hi" })).code).toBe("SDX3008");
+  });
+
   it("explains unknown, not installed and wrong-kind models", async () => {
     expect((await fails(photos, "ai.run", { model: "nope", inputs: {} })).code).toBe("SDX3008");
     await ok(photos, "registry.register", { name: "later", category: "tiny", source: { kind: "download", url: "http://192.0.2.1:9/later.onnx", sha256: "a".repeat(64) } });

@@ -31,15 +31,19 @@ function toInfo(record: ModelRecord) {
   return { name: record.name, category: record.category, sha256: record.sha256 ?? "", size: record.size ?? 0, installed: record.installed };
 }
 
-function model(ctx: OpContext, name: string): ModelRecord {
+function model(ctx: OpContext, name: string, what: string): ModelRecord {
   const record = registryFor(ctx.modelsDir).get(name);
-  if (!record) throw notFound(`model ${name} (register it with ctx.models().register, or add it with \`sdx models add\`)`);
+  if (!record) {
+    // An extension without any use_model grant is told that, not whether the model exists.
+    ctx.grants.requireSomeUseModel(what);
+    throw notFound(`model ${name} (register it with ctx.models().register, or add it with \`sdx models add\`)`);
+  }
   return record;
 }
 
 /** The loader of an endpoint model the caller may use; `origin` is set when the call leaves the machine. */
 function languageModel(ctx: OpContext, op: OpName, name: string): { loader: Loader; origin: string | null } {
-  const record = model(ctx, name);
+  const record = model(ctx, name, `${op} with model ${name}`);
   const { origin } = requireModelUse(ctx, record, `${op} with model ${name}`);
   if (!record.endpoint) {
     throw validationFailed(`model ${name} is an ONNX file model; call run() with tensors (${op} needs a model served by Ollama or an OpenAI-compatible server)`);
@@ -74,7 +78,7 @@ const handlers: OpHandlers = {
   },
 
   "ai.run": async (ctx, request) => {
-    const record = model(ctx, request.model);
+    const record = model(ctx, request.model, `run model ${request.model}`);
     requireModelUse(ctx, record, `running model ${request.model}`);
     const registry = registryFor(ctx.modelsDir);
     const file = await registry.verifiedPath(request.model);

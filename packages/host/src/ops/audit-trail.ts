@@ -35,6 +35,12 @@ export function auditLine(event: HostEvent): AuditLine {
       return { op: "sidecars.write", target: `content ${event.contentUuid} ${event.kind}`, result: "ok" };
     case "custom_metadata_set":
       return { op: "metadata.setCustom", target: event.target, result: "ok" };
+    case "file_moved":
+      return { op: "files.move", target: `entry ${event.entry}`, result: "ok", detail: { from: event.from, to: event.to } };
+    case "directory_created":
+      return { op: "files.mkdir", target: event.path, result: "ok", detail: { created: event.created } };
+    case "file_written":
+      return { op: "files.write", target: event.path, result: "ok", detail: { entry: event.entry, size: event.size } };
     case "job_dispatched":
       return { op: "jobs.dispatch", target: event.job, result: "ok", detail: { jobId: event.jobId } };
     case "ai_model_registered":

@@ -14,6 +14,12 @@ import type { GrantSet } from "../extensions/grants.js";
 import type { ModelValidators } from "../extensions/validators.js";
 import type { LoadedBundle } from "@sdx/bundle-format";
 import type { CallOrigin, EventSink, HostEvent } from "./events.js";
+import type { FileStep } from "../store/file-journal.js";
+
+/** Where an action's apply journals each file step before making it (ops/files.ts). */
+export interface FileStepSink {
+  record(step: FileStep): void;
+}
 
 /** Who is calling and in what situation; built by the runtime for each guest invocation. */
 export interface OpContext {
@@ -41,6 +47,11 @@ export interface OpContext {
   readonly modelsDir?: string;
   /** Where the call comes from (a job, a hook at some depth, anything else): carried by the events it causes. */
   readonly origin: CallOrigin;
+  /**
+   * Set only while an action's apply runs its recorded calls: the journal of its file steps. The
+   * `files.*` handlers refuse to run without it (SDX3035), so files change only in actions.
+   */
+  readonly files?: FileStepSink;
   /** Where handlers publish what they did or refused (`publish`): the host's bus, or the collector of one guest call. */
   readonly events: EventSink;
 }

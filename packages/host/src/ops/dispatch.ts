@@ -6,7 +6,8 @@
  * the tree keep their code, name and data; anything else is a host bug, sent as SDX3020 with its
  * message only while its stack goes to `onInternalError`.
  *
- * Refusals are events: a permission or consent refusal (SDX3001/SDX3018) that its handler did not
+ * Refusals are events: a permission or consent refusal (SDX3001/SDX3018, and SDX3032: a file that
+ * changed since indexing is not read under the old entry's permission) that its handler did not
  * already report becomes `access_denied`, and a failed `write` op becomes `op_failed`, so the audit
  * log has every denial and every failed mutation whatever handler raised it. Permissions and model
  * payloads themselves are the handlers' business (see ops/context.ts).
@@ -53,9 +54,9 @@ function reportFailure(ctx: OpContext, op: string, request: unknown, error: unkn
   if (isReported(error)) return;
   const code = error instanceof SdxError ? error.code : undefined;
   const message = error instanceof Error ? error.message : String(error);
-  if (code === "SDX3001" || code === "SDX3018") {
-    const permission = ((error as SdxError).data as { permission?: unknown } | undefined)?.permission;
-    const detail = permission === undefined ? { code, message } : { code, permission, message };
+  if (code === "SDX3001" || code === "SDX3018" || code === "SDX3032") {
+    const { permission, reason } = ((error as SdxError).data ?? {}) as { permission?: unknown; reason?: unknown };
+    const detail = { code, ...(permission === undefined ? {} : { permission }), ...(reason === undefined ? {} : { reason }), message };
     publish(ctx, { type: "access_denied", op, target: auditTargetOf(error) ?? describeTarget(request), detail });
   } else if (effectOf(op) === "write") {
     publish(ctx, code === undefined ? { type: "op_failed", op, target: describeTarget(request), message } : { type: "op_failed", op, target: describeTarget(request), code, message });
@@ -64,7 +65,9 @@ function reportFailure(ctx: OpContext, op: string, request: unknown, error: unkn
 }
 
 export function createDispatcher(handlers: OpHandlers, options: DispatcherOptions = {}): Dispatcher {
-  const fail = (ctx: OpContext, op: string, request: unknown, error: unknown): WireResult<never> => {
+  const fail = (ctx: OpContext, op: string, request: unknown, thrown: unknown): WireResult<never> => {
+    // A damaged library.db is its state, not a host bug: SDX3034 tells the guest and the user so.
+    const error = ctx.library ? ctx.library.damaged(thrown) : thrown;
     try {
       reportFailure(ctx, op, request, error);
     } catch (auditError) {

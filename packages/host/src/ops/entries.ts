@@ -1,24 +1,24 @@
 /**
  * entries.*: the library's files as the extension may see them. Every result is filtered through
- * the read_entries grants (glob and scope); `entries.read` re-canonicalizes the file's path at read
- * time, so a file replaced by a symlink pointing out of its location or scope is refused.
+ * the read_entries grants (glob and scope); `entries.read` checks the file it actually opens
+ * (entry-file.ts): a file replaced since indexing, by a symlink or otherwise, is refused.
  *
  * Only entries with content (indexed files) cross the wire: directories and files that failed to
  * index have no content UUID, which `EntryData` requires.
  */
-import fs from "node:fs";
 import path from "node:path";
 import picomatch from "picomatch";
 import type { EntryData } from "@sdx/sdk";
+import { PERMISSION_GLOB_OPTIONS } from "@sdx/sdk/manifest";
 import type { OpContext, OpHandlers, OpParsedRequest } from "./context.js";
 import { requireReadableEntry } from "./access.js";
 import { canonicalPath, isWithin } from "../store/paths.js";
 import { entryAbsolutePath, entryPages, locationsOfDevice, toEntryData, type EntryFilter } from "../store/entries-store.js";
-import { hostFailed, notFound, permissionDenied, validationFailed, sdxError } from "../errors.js";
+import { notFound, validationFailed } from "../errors.js";
+import { readEntryFile } from "./entry-file.js";
 import { uuidToBlob } from "../store/uuid.js";
 
-/** Largest file `entries.read` hands to a guest in one piece (the guest has a memory limit). */
-export const MAX_READ_BYTES = 512 * 1024 * 1024;
+export { MAX_READ_BYTES } from "./entry-file.js";
 
 type QueryRequest = OpParsedRequest<"entries.query">;
 
@@ -60,7 +60,7 @@ export const entryOps: OpHandlers = {
   "entries.query": (ctx, request) => {
     ctx.grants.requireReadEntries("query entries");
     const location = request.location ? locationFilter(ctx, request.location) : null;
-    const glob = request.glob ? picomatch(request.glob, { dot: true }) : null;
+    const glob = request.glob ? picomatch(request.glob, PERMISSION_GLOB_OPTIONS) : null;
     const globAbsolute = request.glob?.startsWith("/") ?? false;
     const page = entryPages(ctx.library, entryFilter(ctx, request, location));
     const want = request.countOnly ? Infinity : request.limit;
@@ -102,38 +102,7 @@ export const entryOps: OpHandlers = {
   "entries.read": async (ctx, request) => {
     const row = requireReadableEntry(ctx, request.entryUuid);
     if (row.is_dir) throw validationFailed(`entry ${request.entryUuid} is a directory`);
-    const indexed: string | Buffer = row.raw_path
-      ? Buffer.concat([Buffer.from(row.loc_path + path.sep), row.raw_path])
-      : entryAbsolutePath(row);
-    let real: Buffer;
-    try {
-      real = fs.realpathSync.native(indexed, { encoding: "buffer" });
-    } catch {
-      throw notFound(`the file of entry ${request.entryUuid} (it moved or was deleted since it was indexed)`);
-    }
-    const realText = real.toString("utf8");
-    const root = canonicalPath(row.loc_path);
-    const label = `entry ${request.entryUuid}`;
-    if (!isWithin(realText, root)) {
-      throw permissionDenied("read_entries", `${ctx.extensionId} may not read ${label}: its path resolves outside its location (a symlink)`, realText);
-    }
-    ctx.grants.requireReadEntry(realText, row.relative_path, label);
-    let handle: fs.promises.FileHandle;
-    try {
-      handle = await fs.promises.open(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    } catch (error) {
-      throw hostFailed(`cannot open the file of ${label}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, error);
-    }
-    try {
-      const stat = await handle.stat();
-      if (!stat.isFile()) throw validationFailed(`${label} is not a regular file`);
-      if (stat.size > MAX_READ_BYTES) {
-        throw sdxError("SDX3014", `${label} is ${stat.size} bytes; entries.read returns at most ${MAX_READ_BYTES}`);
-      }
-      const bytes = await handle.readFile();
-      return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
-    } finally {
-      await handle.close();
-    }
+    const bytes = await readEntryFile(ctx, row, `entry ${request.entryUuid}`);
+    return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
   },
 };

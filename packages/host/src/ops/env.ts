@@ -1,13 +1,16 @@
 /**
  * The guest's environment ops: `log` (console and the SDK's logger land here), randomness for
- * `crypto.getRandomValues`/`randomUUID`, and UTF-8 for `TextEncoder`/`TextDecoder`. All are cheap
+ * `crypto.getRandomValues`/`randomUUID`, SHA-256 (a file an action plans to write), and UTF-8 for `TextEncoder`/`TextDecoder`. All are cheap
  * and synchronous (they are in `SYNC_OPS`).
  *
  * Logs go to a per-extension sink: the Host's `onLog` callback, an in-memory tail (`ExtensionLogs.tail`)
  * and `<library>/logs/<extension-id>.log` (JSON lines), so `sdx run` prints them and they survive.
+ * A guest cannot fill the disk or the terminal through them: a message is cut at 16 KiB and its
+ * data at 48 KiB (UTF-8), each with a marker saying how much was cut, and a log file over 16 MiB
+ * is rotated to `<extension-id>.log.1`.
  */
-import { randomBytes } from "node:crypto";
-import { appendFileSync, mkdirSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { appendFileSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sdxError } from "../errors.js";
 import { GuestStacks } from "../extensions/guest-stacks.js";
@@ -25,7 +28,35 @@ export interface LogEntry {
 
 /** Most entries kept in memory per extension. */
 const TAIL = 1000;
-const MAX_MESSAGE = 16 * 1024;
+/** Bytes (UTF-8) of a message, and of its data as JSON, kept in one log line. */
+export const MAX_LOG_MESSAGE_BYTES = 16 * 1024;
+export const MAX_LOG_DATA_BYTES = 48 * 1024;
+/** A log file past this size is moved to `.log.1` (replacing the older one) before the next write. */
+export const MAX_LOG_FILE_BYTES = 16 * 1024 * 1024;
+
+/** `text` cut to `max` UTF-8 bytes on a character boundary, with a marker naming the size it had. */
+export function capText(text: string, max: number): string {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: most lines need no encoding at all.
+  if (text.length * 3 <= max) return text;
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length <= max) return text;
+  let end = max;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end -= 1;
+  return `${bytes.subarray(0, end).toString("utf8")}… [truncated: ${bytes.length} bytes, ${end} kept]`;
+}
+
+/** Log data as stored: itself when its JSON fits, else a marker with its size. */
+function capData(data: unknown): unknown {
+  let json: string;
+  try {
+    json = JSON.stringify(data, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+  } catch {
+    return { truncated: true, reason: "not serializable as JSON" };
+  }
+  if (json === undefined) return undefined;
+  const bytes = Buffer.byteLength(json);
+  return bytes <= MAX_LOG_DATA_BYTES ? JSON.parse(json) : { truncated: true, bytes };
+}
 
 /** Where extension logs go. One per host. */
 export class ExtensionLogs {
@@ -40,9 +71,10 @@ export class ExtensionLogs {
   ) {}
 
   write(extensionId: string, level: LogLevel, message: string, data?: unknown): void {
-    const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE)}…` : message;
+    const text = capText(message, MAX_LOG_MESSAGE_BYTES);
     const entry: LogEntry = { extensionId, level, message: text, at: new Date().toISOString() };
-    if (data !== undefined) entry.data = data;
+    const kept = data === undefined ? undefined : capData(data);
+    if (kept !== undefined) entry.data = kept;
     let tail = this.tails.get(extensionId);
     if (!tail) this.tails.set(extensionId, (tail = []));
     tail.push(entry);
@@ -71,7 +103,10 @@ export class ExtensionLogs {
     if (!this.dir || this.pending.size === 0) return;
     mkdirSync(this.dir, { recursive: true });
     for (const [extensionId, lines] of this.pending) {
-      appendFileSync(join(this.dir, `${extensionId}.log`), `${lines.join("\n")}\n`);
+      const file = join(this.dir, `${extensionId}.log`);
+      const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+      if (size > MAX_LOG_FILE_BYTES) renameSync(file, `${file}.1`);
+      appendFileSync(file, `${lines.join("\n")}\n`);
     }
     this.pending.clear();
   }
@@ -80,6 +115,8 @@ export class ExtensionLogs {
 /** Randomness and UTF-8: pure functions of their request, answered wherever the guest runs. */
 export const codecOps: OpHandlers = {
   "crypto.randomBytes": (_ctx, request) => ({ bytes: new Uint8Array(randomBytes(request.length)) }),
+  // The SDK hashes a file an action's preview plans to write, so the preview shows what execute may write.
+  "crypto.sha256": (_ctx, request) => ({ hex: createHash("sha256").update(request.bytes).digest("hex") }),
   "text.encode": (_ctx, request) => ({ bytes: new TextEncoder().encode(request.text) }),
   "text.decode": (_ctx, request) => {
     try {

@@ -30,6 +30,11 @@ export type HostEvent =
   | { type: "collection_items_added"; uuid: string; items: number }
   | { type: "sidecar_written"; contentUuid: string; kind: string }
   | { type: "custom_metadata_set"; target: string }
+  /** An action moved an entry's file (the entry row moved with it). */
+  | { type: "file_moved"; entry: string; from: string; to: string }
+  | { type: "directory_created"; path: string; created: number }
+  /** An action wrote a new file, indexed as `entry`. */
+  | { type: "file_written"; path: string; entry: string; size: number }
   | { type: "job_dispatched"; job: string; jobId: string }
   | { type: "ai_model_registered"; name: string; category: string; sha256: string | null; installed: boolean; source: string }
   /** A language-model call sent data to an endpoint off this machine (with the user's consent). */

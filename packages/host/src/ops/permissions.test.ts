@@ -190,13 +190,14 @@ describe("adversarial extension", () => {
       "CREATE TABLE stash (x);",
       "ATTACH DATABASE '/tmp/evil.db' AS evil;",
       "INSERT INTO extension_model_types VALUES ('org.example.granted', 'Note', '9.9.9', 'content', 'shared', '{}', '[]');",
-      "INSERT INTO extensions VALUES ('org.example.evil', '0.1.0', '{}', '', '', '[]', '', ''); INSERT INTO extension_grants VALUES ('org.example.evil', 0, '{}', '[]', '');",
+      "INSERT INTO extensions VALUES ('org.example.evil', '0.1.0', '{}', '', '', '[]', '', '', NULL); INSERT INTO extension_grants VALUES ('org.example.evil', 0, '{}', '[]', ''); INSERT INTO extension_authors VALUES ('org.example.granted', 'sha256:evil', 'AAAA', '', '');",
     ]) {
       const bundle = await makeBundle(manifest, `-- core additions…\n-- sdx:section registrations\n${sql}`);
       const attempt = () => installExtension(library, bundle, { grants: [] });
       if (sql.includes("INSERT INTO extension_grants")) {
         attempt(); // runs in the scratch database only: nothing reaches the library
         expect(library.db.prepare("SELECT count(*) AS n FROM extension_grants WHERE extension_id = 'org.example.evil'").get()).toEqual({ n: 0 });
+        expect(library.db.prepare("SELECT count(*) AS n FROM extension_authors").get()).toEqual({ n: 0 }); // nor a key binding for another id
       } else {
         expect(attempt).toThrow(/schema\.sql/);
       }

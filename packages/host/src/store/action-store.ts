@@ -17,6 +17,7 @@ import { actionExecuteCommitted } from "./audit.js";
 import type { JobStore } from "./job-store.js";
 import { nowIso, packMessage, unpackMessage } from "./jobs-db.js";
 import type { RowChange } from "./change-capture.js";
+import { FileJournal } from "./file-journal.js";
 
 /** A library read a preview made and the hash of its answer (actions/read-set.ts replays it). */
 export interface RecordedRead {
@@ -70,7 +71,12 @@ function toRecord(row: ActionRow): ActionRecord {
 }
 
 export class ActionStore {
-  constructor(private readonly jobs: JobStore) {}
+  /** The journal of actions' file operations (in jobs.db too). */
+  readonly files: FileJournal;
+
+  constructor(private readonly jobs: JobStore) {
+    this.files = new FileJournal(jobs);
+  }
 
   create(action: { id: string; extensionId: string; name: string; params: unknown[]; state: ActionState; preview: ActionPreview | null; reads: RecordedRead[]; error?: WireError }): ActionRecord {
     const now = nowIso();

@@ -34,3 +34,10 @@ export function actionExecuteCommitted(library: Library, actionId: string): bool
     .stmt("SELECT 1 FROM audit_log WHERE op = 'action.execute' AND result = 'ok' AND json_extract(detail, '$.actionId') = ?")
     .get(actionId) !== undefined;
 }
+
+/** Whether the library committed the undo of this action (its `action.undo` audit row says ok). */
+export function actionUndoCommitted(library: Library, actionId: string): boolean {
+  return library
+    .stmt("SELECT 1 FROM audit_log WHERE op = 'action.undo' AND result = 'ok' AND json_extract(detail, '$.actionId') = ?")
+    .get(actionId) !== undefined;
+}

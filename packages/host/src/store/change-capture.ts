@@ -23,10 +23,10 @@ export interface RowChange {
   after: string | null;
 }
 
-/** Tables the library's write ops touch. */
+/** Tables the library's write ops touch (entries and content identities: an action's file operations). */
 const CAPTURED = [
   "models", "model_versions", "model_blobs", "metadata_blobs", "user_metadata", "user_metadata_blobs",
-  "tags", "tag_links", "collections", "collection_items", "sidecars",
+  "tags", "tag_links", "collections", "collection_items", "sidecars", "entries", "content_identities",
 ] as const;
 
 

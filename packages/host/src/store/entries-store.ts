@@ -22,6 +22,8 @@ export interface EntryRow {
   kind: string;
   is_dir: number;
   size: number;
+  /** The inode the indexer saw (what `entries.read` compares the opened file with). */
+  inode: number | null;
   modified_at: string | null;
   content_identity_uuid: Buffer | null;
   device_uuid: Buffer;
@@ -32,7 +34,7 @@ export interface EntryRow {
 }
 
 export const ENTRY_COLUMNS = `e.id, e.uuid, e.location_id, e.relative_path, e.raw_path, e.name, e.extension, e.kind, e.is_dir,
-  e.size, e.modified_at, e.content_identity_uuid, e.device_uuid, e.error,
+  e.size, e.inode, e.modified_at, e.content_identity_uuid, e.device_uuid, e.error,
   l.uuid AS loc_uuid, l.path AS loc_path, l.device_uuid AS loc_device`;
 
 export function entryByUuid(library: Library, uuid: Buffer): EntryRow | undefined {
@@ -259,4 +261,30 @@ export function insertContentIdentity(
        ON CONFLICT (content_hash) DO NOTHING`,
     )
     .run(content.uuid, content.hash, content.hashKind, content.size, content.kind, now);
+}
+
+// --- what file operations write (ops/files.ts) ----------------------------------------------------
+
+/** Where a moved entry is now: its location, path and name, and the file's inode and mtime there. */
+export interface MovedEntry {
+  locationId: number;
+  relativePath: string;
+  name: string;
+  extension: string | null;
+  inode: number;
+  modifiedAt: string;
+  hlc: string;
+}
+
+/** Points an entry at its file's new path; its UUID, content, tags and models stay (the row moves). */
+export function moveEntryRow(library: Library, entryId: number, to: MovedEntry, now: string): void {
+  library
+    .stmt(`UPDATE entries SET location_id = ?, relative_path = ?, raw_path = NULL, name = ?, extension = ?, inode = ?, modified_at = ?,
+                              hlc_timestamp = ?, updated_at = ? WHERE id = ?`)
+    .run(to.locationId, to.relativePath, to.name, to.extension, to.inode, to.modifiedAt, to.hlc, now, entryId);
+}
+
+/** Whether an entry of the location has this relative path (a file an action would write over in the index). */
+export function entryAtPath(library: Library, locationId: number, relativePath: string): boolean {
+  return library.stmt("SELECT 1 FROM entries WHERE location_id = ? AND relative_path = ?").get(locationId, relativePath) !== undefined;
 }

@@ -1,6 +1,7 @@
 /**
  * Installed extensions in `library.db`: their rows (`extensions`: manifest, bundle, the views and
- * indexes their schema.sql created), their grants (`extension_grants`), their model type
+ * indexes their schema.sql created), the key each id is bound to (`extension_authors`), their
+ * grants (`extension_grants`), their model type
  * registrations (`extension_model_types`), the model rows an upgrade migrates, what an uninstall
  * purges, and the scratch database an extension's schema.sql is tried in first.
  *
@@ -41,9 +42,9 @@ export interface StoredGrant {
 // --- extensions ---------------------------------------------------------------------------------
 
 /** What loading an installed extension needs; undefined when it is not installed. */
-export function installedRow(library: Library, id: string): { manifest: string; bundle_path: string; bundle_hash: string; version: string } | undefined {
-  return library.stmt("SELECT manifest, bundle_path, bundle_hash, version FROM extensions WHERE id = ?").get(id) as
-    | { manifest: string; bundle_path: string; bundle_hash: string; version: string }
+export function installedRow(library: Library, id: string): { manifest: string; bundle_path: string; bundle_hash: string; version: string; signed_by: string | null } | undefined {
+  return library.stmt("SELECT manifest, bundle_path, bundle_hash, version, signed_by FROM extensions WHERE id = ?").get(id) as
+    | { manifest: string; bundle_path: string; bundle_hash: string; version: string; signed_by: string | null }
     | undefined;
 }
 
@@ -66,25 +67,56 @@ export function schemaObjectsOf(library: Library, id: string): string | undefine
   return row?.schema_objects;
 }
 
-export function listExtensionRows(library: Library): Array<{
-  id: string; version: string; manifest: string; bundle_path: string; bundle_hash: string; installed_at: string; updated_at: string;
-}> {
-  return library.stmt("SELECT id, version, manifest, bundle_path, bundle_hash, installed_at, updated_at FROM extensions ORDER BY id").all() as Array<{
-    id: string; version: string; manifest: string; bundle_path: string; bundle_hash: string; installed_at: string; updated_at: string;
-  }>;
+export interface ExtensionListRow {
+  id: string; version: string; manifest: string; bundle_path: string; bundle_hash: string; signed_by: string | null; installed_at: string; updated_at: string;
+}
+
+export function listExtensionRows(library: Library): ExtensionListRow[] {
+  return library.stmt("SELECT id, version, manifest, bundle_path, bundle_hash, signed_by, installed_at, updated_at FROM extensions ORDER BY id").all() as ExtensionListRow[];
 }
 
 export function upsertExtension(
   library: Library,
-  row: { id: string; version: string; manifestJson: string; bundleHash: string; bundlePath: string; schemaObjects: readonly SchemaObject[]; now: string },
+  row: { id: string; version: string; manifestJson: string; bundleHash: string; bundlePath: string; schemaObjects: readonly SchemaObject[]; signedBy: string | null; now: string },
 ): void {
   library
     .stmt(
-      `INSERT INTO extensions (id, version, manifest, bundle_hash, bundle_path, schema_objects, installed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO extensions (id, version, manifest, bundle_hash, bundle_path, schema_objects, signed_by, installed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET version = excluded.version, manifest = excluded.manifest, bundle_hash = excluded.bundle_hash,
-         bundle_path = excluded.bundle_path, schema_objects = excluded.schema_objects, updated_at = excluded.updated_at`,
+         bundle_path = excluded.bundle_path, schema_objects = excluded.schema_objects, signed_by = excluded.signed_by, updated_at = excluded.updated_at`,
     )
-    .run(row.id, row.version, row.manifestJson, row.bundleHash, row.bundlePath, JSON.stringify(row.schemaObjects), row.now, row.now);
+    .run(row.id, row.version, row.manifestJson, row.bundleHash, row.bundlePath, JSON.stringify(row.schemaObjects), row.signedBy, row.now, row.now);
+}
+
+// --- authors ------------------------------------------------------------------------------------
+
+/** The key an extension id is bound to (`extension_authors`). */
+export interface AuthorBinding {
+  fingerprint: string;
+  /** Raw Ed25519 public key, base64. */
+  publicKey: string;
+  boundAt: string;
+}
+
+export function authorBinding(library: Library, extensionId: string): AuthorBinding | undefined {
+  const row = library.stmt("SELECT key_fingerprint, public_key, bound_at FROM extension_authors WHERE extension_id = ?").get(extensionId) as
+    | { key_fingerprint: string; public_key: string; bound_at: string }
+    | undefined;
+  return row && { fingerprint: row.key_fingerprint, publicKey: row.public_key, boundAt: row.bound_at };
+}
+
+/** Binds `extensionId` to a key (a first signed install, or `--replace-author`). */
+export function bindAuthor(library: Library, extensionId: string, key: { fingerprint: string; publicKey: string }, now: string): void {
+  library
+    .stmt(
+      `INSERT INTO extension_authors (extension_id, key_fingerprint, public_key, bound_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (extension_id) DO UPDATE SET key_fingerprint = excluded.key_fingerprint, public_key = excluded.public_key, updated_at = excluded.updated_at`,
+    )
+    .run(extensionId, key.fingerprint, key.publicKey, now, now);
+}
+
+export function unbindAuthor(library: Library, extensionId: string): void {
+  library.stmt("DELETE FROM extension_authors WHERE extension_id = ?").run(extensionId);
 }
 
 /** Deletes the extension's registrations, grants and row (not its data; see `purgeExtensionData`). */

@@ -2,12 +2,13 @@
  * A library: a directory holding `library.db` (core and extension tables), created on first use.
  * `jobs.db` beside it belongs to the job runtime. Opened through sqlite.ts (WAL, foreign keys on,
  * the migrations of migrations.ts); the local device row is created on first open and its UUID is
- * this library's device identity.
+ * this library's device identity. A damaged file is refused with SDX3034 (library-check.ts).
  */
 import os from "node:os";
 import path from "node:path";
 import type Database from "better-sqlite3";
 import { Hlc } from "./hlc.js";
+import { libraryDamaged } from "./library-check.js";
 import { migrate } from "./migrations.js";
 import { openSqlite, type SqliteDb } from "./sqlite.js";
 import { blobToUuid, newUuid, uuidToBlob } from "./uuid.js";
@@ -40,10 +41,16 @@ export class Library {
     this.hlc = new Hlc(deviceUuid);
   }
 
+  /** Opens (creating) the library in `dir`. A damaged library.db is SDX3034, and is left as it was. */
   static open(dir: string, options: LibraryOpenOptions = {}): Library {
     const root = path.resolve(dir);
     const file = path.join(root, LIBRARY_DB_FILE);
-    const sqlite = openSqlite(file, { migrate: (db) => migrate(db, file), verbose: options.verbose });
+    let sqlite: SqliteDb;
+    try {
+      sqlite = openSqlite(file, { migrate: (db) => migrate(db, file), verbose: options.verbose });
+    } catch (error) {
+      throw libraryDamaged(error, file);
+    }
     try {
       const deviceUuid = ensureLocalDevice(sqlite.db, options.deviceName ?? os.hostname());
       const library = new Library(root, sqlite, deviceUuid);
@@ -52,8 +59,13 @@ export class Library {
       return library;
     } catch (error) {
       sqlite.close();
-      throw error;
+      throw libraryDamaged(error, file);
     }
+  }
+
+  /** SDX3034 when `error` is SQLite finding this library's file damaged (see library-check.ts); else `error`. */
+  damaged(error: unknown): unknown {
+    return libraryDamaged(error, path.join(this.dir, LIBRARY_DB_FILE));
   }
 
   /** The connection (store modules and tests; other floors call store functions instead). */

@@ -5,6 +5,8 @@
  *   v2  the spec's "Required Core Schema Changes" (`CORE_SCHEMA_ADDITIONS_SQL`)
  *   v3  host tables: installed extensions, grants, audit log, sidecars, per-row model versions,
  *       one-model-per-(extension, type, content|entry) unique indexes
+ *   v4  authors: the key each extension id is bound to (`extension_authors`), and the key that
+ *       signed the installed bundle (`extensions.signed_by`)
  *
  * An older library is migrated forward, one version per transaction. A library from a future
  * version is refused (SDX3013): this host cannot know what the newer schema means.
@@ -74,6 +76,22 @@ CREATE INDEX idx_collection_items_collection ON collection_items(collection_id);
 CREATE INDEX idx_entries_inode ON entries(location_id, inode);
 `;
 
+/**
+ * Who may replace an installed extension: the key that first installed a signed version of it.
+ * No foreign key to `extensions`: the binding outlives an uninstall that keeps the extension's
+ * models, so another author cannot take the id over and read them (`--purge` removes it).
+ */
+export const AUTHORS_SQL = `
+CREATE TABLE extension_authors (
+    extension_id TEXT PRIMARY KEY,
+    key_fingerprint TEXT NOT NULL,              -- sha256:<hex> of the Ed25519 public key
+    public_key TEXT NOT NULL,                   -- the 32 raw bytes, base64
+    bound_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+ALTER TABLE extensions ADD COLUMN signed_by TEXT;  -- fingerprint of the installed bundle's signer; NULL = unsigned
+`;
+
 export interface Migration {
   version: number;
   name: string;
@@ -84,6 +102,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "core base", sql: CORE_BASE_SQL },
   { version: 2, name: "core schema additions (extensions)", sql: CORE_SCHEMA_ADDITIONS_SQL },
   { version: 3, name: "host tables", sql: HOST_TABLES_SQL },
+  { version: 4, name: "extension authors", sql: AUTHORS_SQL },
 ];
 
 export const LIBRARY_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -57,14 +57,15 @@ export function modelByUuid(library: Library, uuid: Buffer): ModelRow | undefine
 /** Where `findModel` looks a model up: by its UUID, or by the content or entry it is scoped to. */
 export type ModelKey = { uuid: Buffer } | { content: Buffer } | { entry: Buffer };
 
+// Built once: the statement cache is keyed by the SQL text, and a hot lookup should not rebuild it.
+const findModelBy = (column: string): string => `SELECT ${MODEL_COLUMNS} FROM models m LEFT JOIN model_versions v ON v.model_uuid = m.uuid
+           WHERE ${column} = ? AND m.extension_id = ? AND m.model_type = ? LIMIT 1`;
+const FIND_MODEL = { uuid: findModelBy("m.uuid"), content: findModelBy("m.content_identity_uuid"), entry: findModelBy("m.entry_uuid") };
+
 /** The extension's model of a type by UUID, content or entry (the first one, if several). */
 export function findModel(library: Library, extensionId: string, modelType: string, by: ModelKey): ModelRow | undefined {
-  const column = "uuid" in by ? "m.uuid" : "content" in by ? "m.content_identity_uuid" : "m.entry_uuid";
-  const key = "uuid" in by ? by.uuid : "content" in by ? by.content : by.entry;
-  return library
-    .stmt(`SELECT ${MODEL_COLUMNS} FROM models m LEFT JOIN model_versions v ON v.model_uuid = m.uuid
-           WHERE ${column} = ? AND m.extension_id = ? AND m.model_type = ? LIMIT 1`)
-    .get(key, extensionId, modelType) as ModelRow | undefined;
+  const [sql, key] = "uuid" in by ? [FIND_MODEL.uuid, by.uuid] : "content" in by ? [FIND_MODEL.content, by.content] : [FIND_MODEL.entry, by.entry];
+  return library.stmt(sql).get(key, extensionId, modelType) as ModelRow | undefined;
 }
 
 /** The UUID of the extension's model of a type scoped to this content or entry (there is at most one). */

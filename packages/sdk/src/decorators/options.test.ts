@@ -20,11 +20,14 @@ describe("the options interfaces", () => {
     expectTypeOf<ActionOptions>().toEqualTypeOf<AuthorOptions<"action">>();
     expectTypeOf<AgentOptions>().toEqualTypeOf<AuthorOptions<"agent">>();
     expectTypeOf<AgentTrailOptions>().toEqualTypeOf<AuthorOptions<"agentTrail">>();
-    // requiredFeatures is narrower for authors (the host's features) than in the manifest (any string).
-    expectTypeOf<Omit<ExtensionOptions, "requiredFeatures">>().toEqualTypeOf<Omit<AuthorOptions<"extension">, "requiredFeatures">>();
+    // requiredFeatures is narrower for authors (the host's features) than in the manifest (any string);
+    // permissions are written without their sentence (`description`), which the build adds.
+    type Narrowed = "requiredFeatures" | "permissions";
+    expectTypeOf<Omit<ExtensionOptions, Narrowed>>().toEqualTypeOf<Omit<AuthorOptions<"extension">, Narrowed>>();
     expectTypeOf<ExtensionOptions["requiredFeatures"]>().toEqualTypeOf<CoreFeature[]>();
     expectTypeOf<CoreFeature[]>().toExtend<AuthorOptions<"extension">["requiredFeatures"]>();
     expectTypeOf<ExtensionOptions["permissions"]>().toEqualTypeOf<PermissionRequest[]>();
+    expectTypeOf<PermissionRequest[]>().toExtend<AuthorOptions<"extension">["permissions"]>();
   });
 });
 

@@ -33,6 +33,16 @@ export interface ExtensionOptions {
   requiredFeatures: CoreFeature[];
   /** Permissions requested; the user grants and scopes them at install. */
   permissions: PermissionRequest[];
+  /** Who publishes the extension, shown by stores, e.g. `"Jane Doe <jane@example.com>"`. */
+  author?: string;
+  /** SPDX license expression, e.g. `"MIT"` or `"Apache-2.0 OR MIT"`. */
+  license?: string;
+  /** The extension's web page (an http(s) URL). */
+  homepage?: string;
+  /** Where its source is, e.g. `"https://github.com/example/notes"`. */
+  repository?: string;
+  /** Store icon: a `.png` or `.svg` under `assets/` (it travels in the bundle), e.g. `"assets/icon.png"`. */
+  icon?: string;
 }
 
 /** Where a model is attached. */

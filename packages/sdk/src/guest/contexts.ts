@@ -52,7 +52,7 @@ export class BaseContext implements ExtensionContext {
     return undefined;
   }
   vdfs(): Vdfs {
-    return (this.#vdfs ??= new VdfsImpl(this.env.catalog, this.planner()));
+    return (this.#vdfs ??= new VdfsImpl(this.env.catalog, this.planner(), this.env.invocation.deviceUuid));
   }
   ai(): Ai {
     return new AiImpl();

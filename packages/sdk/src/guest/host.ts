@@ -24,13 +24,20 @@ function missing(name: string): SdxError {
   return new SdxError("SDX3007", `${name} is not installed: the guest runtime must run inside the sdx sandbox`);
 }
 
-/** Runs an asynchronous host operation. */
-export async function callHost<O extends OpName>(op: O, payload: OpRequest<O>): Promise<OpResponse<O>> {
+/**
+ * Runs an asynchronous host operation. Not an `async` function: every promise layer costs the
+ * interpreter a job per call, and a guest may make hundreds of thousands of calls.
+ */
+export function callHost<O extends OpName>(op: O, payload: OpRequest<O>): Promise<OpResponse<O>> {
   const call = bindings().__sdx_call;
-  if (typeof call !== "function") throw missing("__sdx_call");
-  const request = encodeMessage(payload);
-  const reply = await call(op, request.json, request.buffers);
-  return unwrap<OpResponse<O>>(reply);
+  if (typeof call !== "function") return Promise.reject(missing("__sdx_call"));
+  let request: WireMessage;
+  try {
+    request = encodeMessage(payload);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return call(op, request.json, request.buffers).then((reply) => unwrap<OpResponse<O>>(reply));
 }
 
 /** Runs a synchronous host operation (only the cheap ones listed in `SYNC_OPS`). */

@@ -5,10 +5,10 @@
  * preview runs the same code as execute without side effects.
  */
 import type { ModelClass, Vdfs } from "../types/context.js";
-import type { ActionChange, Collection, CollectionItemRef, Entry, JsonValue, ModelScopeRef, TagTarget } from "../types/data.js";
+import type { ActionChange, Collection, CollectionItemRef, Entry, EntryData, JsonValue, ModelScopeRef, SdPath, TagTarget } from "../types/data.js";
 import { NotFound, SdxError } from "../errors.js";
 import { EntryQueryImpl, GuestEntry } from "./entries.js";
-import { callHost } from "./host.js";
+import { callHost, callHostSync } from "./host.js";
 import { ModelQueryImpl, type ModelCatalog } from "./models.js";
 import { trackMethods } from "./floating.js";
 
@@ -33,9 +33,17 @@ export class VdfsImpl implements Vdfs {
   readonly #catalog: ModelCatalog;
   readonly #planner: ChangePlanner | undefined;
 
-  constructor(catalog: ModelCatalog, planner?: ChangePlanner) {
+  readonly #device: string;
+
+  constructor(catalog: ModelCatalog, planner?: ChangePlanner, device = "") {
     this.#catalog = catalog;
     this.#planner = planner;
+    this.#device = device;
+  }
+
+  /** A plain path means this device. */
+  #sdPath(path: SdPath | string, device = this.#device): SdPath {
+    return typeof path === "string" ? { device, path } : { device: path.device, path: path.path };
   }
 
   queryEntries() {
@@ -76,9 +84,14 @@ export class VdfsImpl implements Vdfs {
     return this.#create({ standalone: true }, model);
   }
 
-  async #get<T extends object>(cls: ModelClass<T>, by: { uuid: string } | { content: string } | { entry: string }): Promise<T | null> {
-    const { model } = await callHost("models.get", { modelType: this.#catalog.typeOf(cls), by });
-    return model ? this.#catalog.rebuild(cls, model) : null;
+  #get<T extends object>(cls: ModelClass<T>, by: { uuid: string } | { content: string } | { entry: string }): Promise<T | null> {
+    let modelType: string;
+    try {
+      modelType = this.#catalog.typeOf(cls);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return callHost("models.get", { modelType, by }).then(({ model }) => (model ? this.#catalog.rebuild(cls, model) : null));
   }
   getModelByContent<T extends object>(cls: ModelClass<T>, contentUuid: string) {
     return this.#get(cls, { content: contentUuid });
@@ -163,6 +176,32 @@ export class VdfsImpl implements Vdfs {
   async setCustomMetadata(target: { content: string } | { entry: string }, data: JsonValue): Promise<void> {
     if (this.#planner) throw notInPreview("setCustomMetadata");
     await callHost("metadata.setCustom", { target, data });
+  }
+
+  async moveEntry(entry: EntryData, to: SdPath | string): Promise<void> {
+    const from = { device: entry.path.device, path: entry.path.path };
+    const destination = this.#sdPath(to, entry.path.device);
+    if (this.#planner) return this.#planner.record({ type: "move_file", entry: entry.uuid, from, to: destination });
+    await callHost("files.move", { entryUuid: entry.uuid, from, to: destination });
+  }
+  renameEntry(entry: EntryData, name: string): Promise<void> {
+    if (name === "" || name.includes("/")) throw new TypeError(`renameEntry: "${name}" is not a file name (use moveEntry to change folders)`);
+    const dir = entry.path.path.slice(0, entry.path.path.lastIndexOf("/"));
+    return this.moveEntry(entry, { device: entry.path.device, path: `${dir}/${name}` });
+  }
+  async createDirectory(path: SdPath | string): Promise<void> {
+    const target = this.#sdPath(path);
+    if (this.#planner) return this.#planner.record({ type: "create_directory", path: target });
+    await callHost("files.mkdir", { path: target });
+  }
+  async writeFile(path: SdPath | string, data: Uint8Array | string): Promise<void> {
+    const target = this.#sdPath(path);
+    const bytes = (typeof data === "string" ? callHostSync("text.encode", { text: data }).bytes : data) as Uint8Array<ArrayBuffer>;
+    if (this.#planner) {
+      // The preview shows size and hash; execute must write exactly these bytes.
+      return this.#planner.record({ type: "write_file", path: target, size: bytes.byteLength, sha256: callHostSync("crypto.sha256", { bytes }).hex });
+    }
+    await callHost("files.write", { path: target, bytes });
   }
 }
 

@@ -25,8 +25,31 @@ function typedArrayName(value: object): keyof typeof TYPED_ARRAYS | undefined {
   return undefined;
 }
 
+/**
+ * True when `JSON.stringify` alone encodes `value` exactly: no binary, no bigint anywhere. Most
+ * calls carry small plain payloads, and a replacer costs a call back into JavaScript for every
+ * value (the dominant cost of a host call inside QuickJS), while this walk stays in one function.
+ * Deep or cyclic values take the general path, which reports cycles as JSON.stringify does.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  if (typeof value === "bigint") return false;
+  if (value === null || typeof value !== "object") return true;
+  if (depth > 32 || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+const NO_BUFFERS: ArrayBuffer[] = [];
+
 /** Encodes a value; typed arrays become binary attachments (copied, so the caller may reuse them). */
 export function encodeMessage(value: unknown): WireMessage {
+  if (isPlainJson(value, 0)) return { json: JSON.stringify(value) ?? "null", buffers: NO_BUFFERS };
   const buffers: ArrayBuffer[] = [];
   const json = JSON.stringify(value, function (this: unknown, _key, v: unknown) {
     if (v !== null && typeof v === "object") {
@@ -50,6 +73,8 @@ export function encodeMessage(value: unknown): WireMessage {
 
 /** Decodes a message made by `encodeMessage`. */
 export function decodeMessage<T = unknown>(message: WireMessage): T {
+  // Without attachments, "$bin" or "$bigint" markers the reviver changes nothing: skip its per-value call.
+  if (message.buffers.length === 0 && !message.json.includes('"$b')) return JSON.parse(message.json) as T;
   return JSON.parse(message.json, (_key, v: unknown) => {
     if (v !== null && typeof v === "object" && !Array.isArray(v)) {
       const rec = v as { $bin?: unknown; type?: unknown; $bigint?: unknown };

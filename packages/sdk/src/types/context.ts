@@ -6,7 +6,7 @@
  * @see docs/api.md
  */
 import type {
-  ActionChange, Collection, CollectionItemRef, Device, Entry, EntryKind, JsonValue, LogLevel, ModelScopeRef, SdPath,
+  ActionChange, Collection, CollectionItemRef, Device, Entry, EntryData, EntryKind, JsonValue, LogLevel, ModelScopeRef, SdPath,
   TagTarget, Tensor, Uuid,
 } from "./data.js";
 
@@ -97,6 +97,21 @@ export interface Vdfs {
   writeSidecar(contentUuid: Uuid, kind: string, data: JsonValue): Promise<void>;
   /** The extension's own key in `user_metadata.custom_data` of the target. */
   setCustomMetadata(target: { content: Uuid } | { entry: Uuid }, data: JsonValue): Promise<void>;
+
+  /**
+   * Moves an entry's file to `to` (an absolute path on the entry's device, or an `SdPath`), never
+   * replacing a file there. The entry keeps its UUID, content identity, tags and models. Only in an
+   * action (planned in the preview as a `move_file` change, made in the execute step); needs
+   * `Permission.writeFiles` covering the source and the destination.
+   * @see docs/permissions.md#file-operations
+   */
+  moveEntry(entry: EntryData, to: SdPath | string): Promise<void>;
+  /** `moveEntry` within the entry's folder. */
+  renameEntry(entry: EntryData, name: string): Promise<void>;
+  /** Creates a directory and its missing parents (nothing when it exists). Only in an action; needs `Permission.writeFiles`. */
+  createDirectory(path: SdPath | string): Promise<void>;
+  /** Writes a new file (refused if one exists there; the new file is indexed). Only in an action; needs `Permission.writeFiles`. */
+  writeFile(path: SdPath | string, data: Uint8Array | string): Promise<void>;
 }
 
 /** A registered model, reached through `ctx.ai().fromRegistered(name)`. */

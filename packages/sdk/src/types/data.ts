@@ -97,7 +97,13 @@ export type ActionChange =
   | { type: "create_collection"; name: string; items: CollectionItemRef[]; description?: string }
   | { type: "add_to_collection"; collection: string; items: CollectionItemRef[]; description?: string }
   | { type: "create_model"; modelType: string; scope: ModelScopeRef; data: JsonValue; description?: string }
-  | { type: "delete_model"; modelType: string; uuid: Uuid; description?: string };
+  | { type: "delete_model"; modelType: string; uuid: Uuid; description?: string }
+  /** Moves (or renames) an entry's file; the entry keeps its UUID, content, tags and models. Needs `Permission.writeFiles`. */
+  | { type: "move_file"; entry: Uuid; from: SdPath; to: SdPath; description?: string }
+  /** Creates a directory (and its missing parents). Needs `Permission.writeFiles`. */
+  | { type: "create_directory"; path: SdPath; description?: string }
+  /** Writes a new file (never replaces one): its size and SHA-256, so the user sees what will be written. Needs `Permission.writeFiles`. */
+  | { type: "write_file"; path: SdPath; size: number; sha256: string; description?: string };
 
 /** What an `@action` returns from its preview step. */
 export interface ActionPreview {

@@ -21,14 +21,18 @@ export type PermissionRequest =
   | { kind: "write_custom_metadata" }
   | { kind: "use_model"; category: string; preference: ModelPreference }
   | { kind: "dispatch_jobs" }
-  | { kind: "use_devices"; capabilities: string[] };
+  | { kind: "use_devices"; capabilities: string[] }
+  | { kind: "write_files"; glob: string };
 
 /** The `kind` of every permission, for exhaustive handling on the host. */
 export type PermissionKind = PermissionRequest["kind"];
 
 /** Permission builders. @example `Permission.readEntries({ glob: "**\/*.{jpg,png}" })` */
 export const Permission = {
-  /** Read entries (and their bytes) whose path matches `glob` (picomatch syntax), inside the granted scope. */
+  /**
+   * Read entries (and their bytes) whose path matches `glob` (picomatch syntax, matched without
+   * regard to case: `*.jpg` matches `IMG_0001.JPG`), inside the granted scope.
+   */
   readEntries(options: { glob: string }): PermissionRequest {
     return { kind: "read_entries", glob: options.glob };
   },
@@ -60,6 +64,15 @@ export const Permission = {
   dispatchJobs(): PermissionRequest {
     return { kind: "dispatch_jobs" };
   },
+  /**
+   * Move, rename and write files whose path matches `glob` (case-insensitive, like `readEntries`),
+   * and create directories, inside the folders the user grants. Only in an action's execute step:
+   * the user sees every move (source and destination) and every new file in the preview first.
+   * @see docs/permissions.md#file-operations
+   */
+  writeFiles(options: { glob: string }): PermissionRequest {
+    return { kind: "write_files", glob: options.glob };
+  },
   /** Select devices with the given capabilities and run work on them. */
   useDevices(options: { capabilities: string[] }): PermissionRequest {
     return { kind: "use_devices", capabilities: [...options.capabilities] };
@@ -83,7 +96,7 @@ export interface MethodPermission {
 /**
  * The permission each SDK method needs: the host refuses the call without it (SDX3001). `sdx build`
  * checks against this table that every SDK method an extension's code reaches has its permission
- * requested (SDX1039, with the `Permission.*` to add) and warns about a requested permission
+ * requested (SDX1050, with the `Permission.*` to add) and warns about a requested permission
  * nothing uses (`unused-permission`). Keys are `<interface>.<method>` of the SDK's types
  * (types/context.ts, types/data.ts). Methods not listed need no permission (the extension's own
  * models, memory, prompts, kernels, logging).
@@ -103,6 +116,10 @@ export const METHOD_PERMISSIONS: Readonly<Record<string, MethodPermission>> = {
   "Vdfs.createCollection": { kind: "write_collections" },
   "Vdfs.addToCollection": { kind: "write_collections" },
   "Vdfs.setCustomMetadata": { kind: "write_custom_metadata" },
+  "Vdfs.moveEntry": { kind: "write_files" },
+  "Vdfs.renameEntry": { kind: "write_files" },
+  "Vdfs.createDirectory": { kind: "write_files" },
+  "Vdfs.writeFile": { kind: "write_files" },
   "JobContext.dispatchJob": { kind: "dispatch_jobs" },
   "AgentContext.dispatchJob": { kind: "dispatch_jobs" },
   "DeviceSelector.select": { kind: "use_devices" },

@@ -75,10 +75,10 @@ describe("indexer", () => {
         if (p.done === 1) fs.rmSync(path.join(root, "later/gone-soon.txt"), { force: true });
       },
     });
-    expect(progress.at(-1)).toBe(12);
-    expect(summary).toMatchObject({ added: 11, updated: 0, moved: 0, deleted: 0, unchanged: 0, skipped: 2 });
+    expect(progress.at(-1)).toBe(13);
+    expect(summary).toMatchObject({ added: 12, updated: 0, moved: 0, deleted: 0, unchanged: 0, skipped: 2 });
     const problems = Object.fromEntries(summary.problems.map((p) => [p.path, p.error]));
-    expect(problems["empty.dat"]).toMatch(/zero-byte/);
+    expect(problems["empty.dat"]).toBeUndefined(); // an empty file is a valid file
     expect(problems["loop-a"]).toMatch(/symlink loop/);
     expect(problems["loop-b"]).toMatch(/symlink loop/);
     expect(problems["broken-link"]).toMatch(/broken symlink/);
@@ -100,9 +100,11 @@ describe("indexer", () => {
     expect(Buffer.compare(a, r.get("notes/copy-of-a.txt")!.content_identity_uuid!)).toBe(0);
     expect(Buffer.compare(a, r.get("deep/x/y/z/dup.txt")!.content_identity_uuid!)).toBe(0);
     expect(Buffer.compare(r.get("misnamed.txt")!.content_identity_uuid!, r.get("img/trip.jpg")!.content_identity_uuid!)).toBe(0);
-    expect(r.get("empty.dat")?.content_identity_uuid).toBeNull();
-    // 11 added files, 3 of them duplicates of others (copy-of-a, dup, trip = misnamed)
-    expect(library.db.prepare("SELECT count(*) AS n FROM content_identities").get()).toEqual({ n: 8 });
+    // A zero-byte file has a content identity: the BLAKE3 of no bytes, size 0.
+    const empty = library.db.prepare("SELECT c.content_hash AS hash, c.size FROM entries e JOIN content_identities c ON c.uuid = e.content_identity_uuid WHERE e.relative_path = 'empty.dat'").get();
+    expect(empty).toEqual({ hash: "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262", size: 0 });
+    // 12 added files, 3 of them duplicates of others (copy-of-a, dup, trip = misnamed)
+    expect(library.db.prepare("SELECT count(*) AS n FROM content_identities").get()).toEqual({ n: 9 });
     const raw = library.db.prepare("SELECT raw_path FROM entries WHERE relative_path = 'notes/bad%FF%FE.txt'").get() as { raw_path: Buffer };
     expect(raw.raw_path.includes(Buffer.from([0xff, 0xfe]))).toBe(true);
   });
@@ -127,7 +129,7 @@ describe("indexer", () => {
     const before = rows(library);
     const unchanged = await indexLocation(library, root);
     // the error entry of the file that vanished during the first run goes; nothing is re-hashed
-    expect(unchanged).toMatchObject({ added: 0, updated: 0, moved: 0, deleted: 1, unchanged: 11, hashedBytes: 0 });
+    expect(unchanged).toMatchObject({ added: 0, updated: 0, moved: 0, deleted: 1, unchanged: 12, hashedBytes: 0 }); // empty.dat included
 
     fs.writeFileSync(path.join(root, "notes/b.txt"), "bravo changed");
     fs.renameSync(path.join(root, "code/main.ts"), path.join(root, "code/renamed.ts"));
@@ -137,7 +139,7 @@ describe("indexer", () => {
     fs.rmSync(path.join(root, "deep/x/y/z/dup.txt"));
     fs.writeFileSync(path.join(root, "notes/new.txt"), "brand new");
     const summary = await indexLocation(library, root);
-    expect(summary).toMatchObject({ added: 1, updated: 1, moved: 2, deleted: 1, unchanged: 7 });
+    expect(summary).toMatchObject({ added: 1, updated: 1, moved: 2, deleted: 1, unchanged: 8 });
     const after = rows(library);
     expect(Buffer.compare(after.get("code/renamed.ts")!.uuid, before.get("code/main.ts")!.uuid)).toBe(0);
     expect(Buffer.compare(after.get("notes/doc-moved.pdf")!.uuid, before.get("doc.pdf")!.uuid)).toBe(0);
@@ -145,6 +147,21 @@ describe("indexer", () => {
     expect(Buffer.compare(after.get("notes/b.txt")!.content_identity_uuid!, before.get("notes/b.txt")!.content_identity_uuid!)).not.toBe(0);
     // the old content identity stays (content outlives entries)
     expect(library.db.prepare("SELECT 1 AS ok FROM content_identities WHERE uuid = ?").get(before.get("notes/b.txt")!.content_identity_uuid)).toEqual({ ok: 1 });
+  });
+
+  it("indexes zero-byte files as valid empty files, and never takes a new one for an old one moved", async () => {
+    const lib = openLibrary();
+    const dir = tempDir("sdx-empty-");
+    writeTree(dir, { "a/first.log": "", "a/other.txt": "text" });
+    expect(await indexLocation(lib, dir, { media: false })).toMatchObject({ added: 2, errors: 0 });
+    const first = rows(lib).get("a/first.log")!;
+    expect(first.content_identity_uuid).not.toBeNull();
+    fs.rmSync(path.join(dir, "a/first.log"));
+    fs.writeFileSync(path.join(dir, "b.log"), "");
+    expect(await indexLocation(lib, dir, { media: false })).toMatchObject({ added: 1, moved: 0, deleted: 1, errors: 0 });
+    const second = rows(lib).get("b.log")!;
+    expect(Buffer.compare(second.uuid, first.uuid)).not.toBe(0);
+    expect(Buffer.compare(second.content_identity_uuid!, first.content_identity_uuid!)).toBe(0);
   });
 
   it("refuses a path that is not a directory", async () => {

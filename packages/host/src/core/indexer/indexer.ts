@@ -4,8 +4,10 @@
  * one), and on a re-run picks up new, changed, moved and deleted files without re-hashing
  * unchanged ones (same size, mtime and inode). Moves are recognized by inode (rename) or, for
  * copy-and-delete, by content; a moved entry keeps its UUID, tags and entry-scoped models.
- * Bad files (zero-byte, unreadable, non-UTF-8 names, symlink loops, broken links, FIFOs,
- * undecodable images, broken EXIF) are recorded as per-entry errors and the run goes on.
+ * Bad files (unreadable, non-UTF-8 names, symlink loops, broken links, FIFOs, undecodable images,
+ * broken EXIF) are recorded as per-entry errors and the run goes on. A zero-byte file is not one:
+ * it is a valid empty file whose content identity is the BLAKE3 of no bytes, shared by every empty
+ * file (but an empty file is never taken for another one moved).
  * Last, images get EXIF and thumbnail sidecars (media.ts), and document images an OCR sidecar
  * (ocr-step.ts).
  */
@@ -91,7 +93,7 @@ async function hashAll(jobs: Array<{ item: WalkItem; row: ExistingRow | undefine
       const { item, row } = jobs[index];
       try {
         const hash = await hasher.hashFile(item.abs, item.stat!.size, { sampled: options.sampledHashing ?? true });
-        if (hash.bytesRead === 0) throw new Error("file is empty now (it changed while indexing)");
+        if (hash.bytesRead === 0 && item.stat!.size > 0) throw new Error("file is empty now (it changed while indexing)");
         const kind = detectKind(hash.head, extensionOf(item.name));
         out[index] = { item, row, result: { ...hash, contentUuid: await contentUuidFor(hash.hashKind, hash.hash), kind } };
       } catch (error) {
@@ -139,10 +141,6 @@ export async function indexLocation(library: Library, dir: string, options: Inde
       bad.push({ item, error: item.error ?? "not a regular file" });
       continue;
     }
-    if (item.stat.size === 0) {
-      bad.push({ item, error: "zero-byte file (no content identity)" });
-      continue;
-    }
     const row = existing.get(item.rel);
     if (row && !row.is_dir && row.content_identity_uuid && row.size === item.stat.size && row.modified_at === stampOf(item.stat) && row.inode === item.stat.ino) {
       summary.unchanged += 1;
@@ -151,10 +149,12 @@ export async function indexLocation(library: Library, dir: string, options: Inde
     toHash.push({ item, row });
   }
 
-  // Renames: a new path with the inode, size and mtime of an entry whose path disappeared.
+  // Renames: a new path with the inode, size and mtime of an entry whose path disappeared. Not for
+  // empty files: a new empty file often gets the inode of one just deleted within the same
+  // timestamp tick, and nothing in an empty file tells the two apart.
   const gone = existingRows.filter((r) => !seen.has(r.relative_path));
   const byStat = new Map<string, ExistingRow>();
-  for (const r of gone) if (r.content_identity_uuid && !r.is_dir) byStat.set(moveKey(r.inode, r.size, r.modified_at), r);
+  for (const r of gone) if (r.content_identity_uuid && !r.is_dir && r.size > 0) byStat.set(moveKey(r.inode, r.size, r.modified_at), r);
   const moved = new Set<number>();
   const remaining = toHash.filter(({ item, row }) => {
     if (row) return true;
@@ -169,7 +169,8 @@ export async function indexLocation(library: Library, dir: string, options: Inde
 
   // Copy-and-delete moves: a new file with the content of an entry whose path disappeared.
   const byContent = new Map<string, ExistingRow>();
-  for (const r of gone) if (r.content_identity_uuid && !r.is_dir && !moved.has(r.id)) byContent.set(blobToUuid(r.content_identity_uuid), r);
+  // Empty files all share one identity: a new empty file is not a moved old one.
+  for (const r of gone) if (r.content_identity_uuid && !r.is_dir && r.size > 0 && !moved.has(r.id)) byContent.set(blobToUuid(r.content_identity_uuid), r);
 
   const media: Array<{ item: WalkItem; contentUuid: string; entryUuid: Buffer }> = [];
   const now = new Date().toISOString();

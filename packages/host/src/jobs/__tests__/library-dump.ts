@@ -13,7 +13,7 @@ import type Database from "better-sqlite3";
 
 const TABLES = [
   "models", "model_versions", "model_blobs", "metadata_blobs", "user_metadata", "user_metadata_blobs",
-  "tags", "tag_links", "collections", "collection_items", "sidecars",
+  "tags", "tag_links", "collections", "collection_items", "sidecars", "entries", "content_identities",
 ];
 
 export function exactDump(db: Database.Database): string {

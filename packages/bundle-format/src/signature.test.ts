@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { generateKeyPairSync } from "node:crypto";
+import { MANIFEST_VERSION, type Manifest } from "@sdx/sdk/manifest";
+import { PROTOCOL_VERSION } from "@sdx/sdk/protocol";
+import {
+  fingerprintOfKeyFile, generateSigningKey, loadSigningKey, rawPublicKey, readBundle, readSections, signBundle, SIGNATURE_SECTION, withoutSignature, writeBundle,
+  type BundleContents,
+} from "./index.js";
+import { encodeCustomSection } from "./wasm-sections.js";
+
+const manifest: Manifest = {
+  manifestVersion: MANIFEST_VERSION, protocolVersion: PROTOCOL_VERSION, id: "org.example.notes", name: "Notes",
+  version: "1.0.0", description: "d", minCoreVersion: "2.0.0", requiredFeatures: [], permissions: [],
+  settings: [], models: [], jobs: [], tasks: [], actions: [], agent: null, memory: null, aiModels: [], prompts: [],
+  kernels: [], hasInit: false, hasUi: false,
+};
+
+function contents(guestJs = "globalThis.x = 1;"): BundleContents {
+  return { manifestJson: JSON.stringify(manifest), guestJs, schemaSql: "-- sql", uiManifestJson: null, prompts: {}, assets: {}, kernels: null };
+}
+
+const author = generateSigningKey();
+const authorKey = loadSigningKey(author.privateKeyPem, "author.key");
+
+describe("bundle signatures", () => {
+  it("carry the signer's public key; reading verifies them and names the key's fingerprint", async () => {
+    const signed = await writeBundle(contents(), { signingKey: authorKey });
+    const loaded = await readBundle(signed);
+    expect(loaded.signature?.fingerprint).toBe(author.fingerprint);
+    expect(loaded.signature?.fingerprint).toBe(fingerprintOfKeyFile(author.publicKeyPem, "author.key.pub"));
+    expect(readSections(signed).at(-1)?.name).toBe(SIGNATURE_SECTION);
+    expect((await readBundle(await writeBundle(contents()))).signature).toBeNull();
+  });
+
+  it("are deterministic: the same sources and key give the same bytes", async () => {
+    const a = await writeBundle(contents(), { signingKey: authorKey });
+    const b = await writeBundle(contents(), { signingKey: authorKey });
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+  });
+
+  it("refuses guest code swapped in with the integrity recomputed by the public writer, the old signature kept", async () => {
+    const signed = await writeBundle(contents(), { signingKey: authorKey });
+    const signatureSection = readSections(signed).at(-1)!;
+    // The attack: rebuild the bundle around other code (valid integrity), then carry over the author's signature.
+    const forged = await writeBundle(contents("globalThis.x = 'steal';"));
+    const attack = Buffer.concat([forged, signed.subarray(signatureSection.start)]);
+    await expect(readBundle(attack)).rejects.toMatchObject({ code: "SDX2010", message: expect.stringMatching(/changed after it was signed/) });
+  });
+
+  it("refuses any single changed byte of a signed bundle", async () => {
+    const signed = await writeBundle(contents(), { signingKey: authorKey });
+    const start = readSections(signed).at(-1)!.start;
+    // Every byte of the signature section, and a sample of the rest (the unsigned part has its own every-byte test).
+    const positions = [...Array.from({ length: signed.length - start }, (_, i) => start + i), 0, 9, Math.floor(start / 2), start - 1];
+    for (const i of positions) {
+      const copy = signed.slice();
+      copy[i] = copy[i]! ^ 0x01;
+      await expect(readBundle(copy), `byte ${i}`).rejects.toMatchObject({ code: expect.stringMatching(/^SDX200[45]$|^SDX2010$/) });
+    }
+  });
+
+  it("refuses a signature by a key the record does not name", async () => {
+    const signed = await writeBundle(contents(), { signingKey: authorKey });
+    const section = readSections(signed).at(-1)!;
+    const record = JSON.parse(new TextDecoder().decode(section.payload)) as Record<string, unknown>;
+    const other = generateSigningKey();
+    const otherPublic = Buffer.from(rawPublicKey(loadSigningKey(other.privateKeyPem, "other.key"))).toString("base64");
+    const swapped = JSON.stringify({ ...record, publicKey: otherPublic });
+    const attack = Buffer.concat([signed.subarray(0, section.start), encodeCustomSection(SIGNATURE_SECTION, new TextEncoder().encode(swapped))]);
+    await expect(readBundle(attack)).rejects.toMatchObject({ code: "SDX2010", message: expect.stringMatching(/does not match/) });
+  });
+
+  it("re-signing replaces the signer; stripping the signature gives the unsigned bundle back", async () => {
+    const unsigned = await writeBundle(contents());
+    const signed = await signBundle(unsigned, authorKey);
+    expect(Buffer.from(withoutSignature(signed)).equals(Buffer.from(unsigned))).toBe(true);
+    const other = generateSigningKey();
+    const resigned = await signBundle(signed, loadSigningKey(other.privateKeyPem, "other.key"));
+    expect((await readBundle(resigned)).signature?.fingerprint).toBe(other.fingerprint);
+    expect(readSections(resigned).filter((s) => s.name === SIGNATURE_SECTION)).toHaveLength(1);
+  });
+
+  it("refuses a second signature section, or one that is not last", async () => {
+    const signed = await writeBundle(contents(), { signingKey: authorKey });
+    const section = signed.subarray(readSections(signed).at(-1)!.start);
+    await expect(readBundle(Buffer.concat([signed, section]))).rejects.toMatchObject({ code: "SDX2004" });
+  });
+
+  it("explains which key files cannot sign", () => {
+    expect(() => loadSigningKey(author.publicKeyPem, "author.key.pub")).toThrow(expect.objectContaining({ code: "SDX2012", message: expect.stringMatching(/public key/) }));
+    expect(() => loadSigningKey("hello", "notes.txt")).toThrow(expect.objectContaining({ code: "SDX2012" }));
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    expect(() => loadSigningKey(rsa, "rsa.pem")).toThrow(expect.objectContaining({ code: "SDX2012", message: expect.stringMatching(/rsa key/) }));
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * The `sdx.signature` section: who built a bundle. It follows `sdx.integrity` and is the last
+ * section of a signed bundle:
+ *
+ *   { "format": 1, "algorithm": "ed25519", "publicKey": "<32 bytes, base64>",
+ *     "signed": "<BLAKE3 of every byte before this section>", "signature": "<64 bytes, base64>" }
+ *
+ * The signed message is `sdx-bundle-signature-v1\n` followed by the `signed` hash: every byte
+ * before the section, so the code, every section and the integrity record. Since the integrity
+ * record is itself checked against the bytes, one signature over it covers the whole bundle.
+ * Ed25519 signatures are deterministic: the same key and sources give the same bundle.
+ *
+ * Input: bundle bytes. Output: a signed bundle, or the verified signer. Must not: decide whether a
+ * signer is trusted (install binds extension ids to keys; see the host's extensions/install.ts).
+ * @see docs/bundle-format.md#signature
+ */
+import { sign, verify, type KeyObject } from "node:crypto";
+import { blake3 } from "hash-wasm";
+import { sdxError } from "@sdx/sdk/protocol";
+import { encodeCustomSection, readSections, type WasmSection } from "./wasm-sections.js";
+import { keyFingerprint, publicKeyFromRaw, rawPublicKey } from "./signing-keys.js";
+
+export const SIGNATURE_SECTION = "sdx.signature";
+export const SIGNATURE_FORMAT = 1;
+const DOMAIN = "sdx-bundle-signature-v1\n";
+
+interface SignatureRecord {
+  format: number;
+  algorithm: "ed25519";
+  publicKey: string;
+  signed: string;
+  signature: string;
+}
+
+/** A verified signature: who signed the bundle. */
+export interface BundleSignature {
+  algorithm: "ed25519";
+  /** The signer's public key, 32 raw bytes in base64. */
+  publicKey: string;
+  /** `sha256:<hex>` of the public key: what an extension id is bound to. */
+  fingerprint: string;
+  /** BLAKE3 of the signed bytes (the bundle without its signature section). */
+  signedHash: string;
+}
+
+function message(hash: string): Buffer {
+  return Buffer.from(DOMAIN + hash, "utf8");
+}
+
+function record(fields: SignatureRecord): string {
+  // Fixed key order: the section is compared byte for byte with what these fields encode to.
+  return JSON.stringify({ format: fields.format, algorithm: fields.algorithm, publicKey: fields.publicKey, signed: fields.signed, signature: fields.signature });
+}
+
+/** The bytes before a trailing signature section (the bundle itself when it is unsigned). */
+export function withoutSignature(bytes: Uint8Array, sections: readonly WasmSection[] = readSections(bytes)): Uint8Array {
+  const last = sections.at(-1);
+  return last?.name === SIGNATURE_SECTION ? bytes.subarray(0, last.start) : bytes;
+}
+
+/**
+ * Signs a bundle with an Ed25519 private key: appends `sdx.signature` after `sdx.integrity`,
+ * replacing the signature it had (re-signing is how a bundle changes signer).
+ */
+export async function signBundle(bytes: Uint8Array, privateKey: KeyObject): Promise<Uint8Array> {
+  const sections = readSections(bytes);
+  const body = withoutSignature(bytes, sections);
+  const integrity = sections.filter((s) => s.end <= body.length).at(-1);
+  if (integrity?.name !== "sdx.integrity") throw sdxError("SDX2004", "not an sdx bundle: only a bundle ending with sdx.integrity can be signed");
+  if (privateKey.type !== "private" || privateKey.asymmetricKeyType !== "ed25519") {
+    throw sdxError("SDX2012", "bundles are signed with an Ed25519 private key");
+  }
+  const signed = await blake3(body);
+  const payload = record({
+    format: SIGNATURE_FORMAT,
+    algorithm: "ed25519",
+    publicKey: Buffer.from(rawPublicKey(privateKey)).toString("base64"),
+    signed,
+    signature: sign(null, message(signed), privateKey).toString("base64"),
+  });
+  const section = encodeCustomSection(SIGNATURE_SECTION, new TextEncoder().encode(payload));
+  const out = new Uint8Array(body.length + section.length);
+  out.set(body, 0);
+  out.set(section, body.length);
+  return out;
+}
+
+function invalid(why: string): Error {
+  return sdxError("SDX2010", `bundle signature is invalid: ${why}`);
+}
+
+/**
+ * Verifies the signature section `section` of `bytes` (SDX2010 when it does not hold): its record
+ * is exactly what its fields encode to, it signs every byte before it, and the signature holds
+ * for its public key.
+ */
+export async function verifySignature(bytes: Uint8Array, section: WasmSection): Promise<BundleSignature> {
+  let parsed: SignatureRecord;
+  const text = new TextDecoder().decode(section.payload);
+  try {
+    parsed = JSON.parse(text) as SignatureRecord;
+  } catch {
+    throw invalid("the sdx.signature section is not valid JSON");
+  }
+  if (parsed?.format !== SIGNATURE_FORMAT || parsed.algorithm !== "ed25519") {
+    throw invalid(`unsupported signature format ${String(parsed?.format)}/${String(parsed?.algorithm)}`);
+  }
+  if (typeof parsed.publicKey !== "string" || typeof parsed.signed !== "string" || typeof parsed.signature !== "string" || record(parsed) !== text) {
+    throw invalid("the sdx.signature record is malformed");
+  }
+  const raw = new Uint8Array(Buffer.from(parsed.publicKey, "base64"));
+  const signature = Buffer.from(parsed.signature, "base64");
+  // Node's base64 decoder skips what it does not understand: only the canonical encoding is accepted.
+  if (Buffer.from(raw).toString("base64") !== parsed.publicKey || signature.toString("base64") !== parsed.signature) {
+    throw invalid("the sdx.signature record is malformed");
+  }
+  let publicKey: KeyObject;
+  try {
+    publicKey = publicKeyFromRaw(raw);
+  } catch (error) {
+    throw invalid(`its public key is not an Ed25519 key (${(error as Error).message})`);
+  }
+  const actual = await blake3(bytes.subarray(0, section.start));
+  if (actual !== parsed.signed) throw invalid("the bundle was changed after it was signed");
+  if (signature.length !== 64 || !verify(null, message(actual), publicKey, signature)) {
+    throw invalid("the signature does not match the bundle and the key it names");
+  }
+  return { algorithm: "ed25519", publicKey: parsed.publicKey, fingerprint: keyFingerprint(raw), signedHash: actual };
+}
