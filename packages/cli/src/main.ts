@@ -42,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<dir>", "directory to create (must be empty or absent)")
     .option("--id <id>", "extension id (reverse-DNS); default derived from the directory name")
     .option("--name <name>", "display name")
-    .action((dir: string, opts: { id?: string; name?: string }) =>
+    .option("--packages <dir>", "depend on the tarballs `npm run pack` wrote to <dir> (default: link the packages of this sdx installation)")
+    .action((dir: string, opts: { id?: string; name?: string; packages?: string }) =>
       run(async () => (await import("./commands/init.js")).init(dir, opts))(),
     );
 
