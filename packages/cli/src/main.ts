@@ -57,6 +57,19 @@ export async function main(argv: string[]): Promise<number> {
       run(async (json) => (await import("./commands/build.js")).build(dir, { ...opts, json }))(),
     );
 
+  program
+    .command("dev")
+    .description("build, install into a dev library and run a job (or preview an action) on every save, streaming the extension's log")
+    .argument("[dir]", "project directory", ".")
+    .option("--job <name>", "job to run after every build")
+    .option("--action <name>", "action to preview after every build (nothing is applied)")
+    .option("--param <key=value>", "job or action parameter; a path given for an SdPath parameter is indexed (repeatable)", collect, [])
+    .option("--library <dir>", "dev library (default <dir>/.sdx-dev/library)")
+    .option("--key <file>", "sign the bundles with this private key (default $SDX_SIGNING_KEY)")
+    .action((dir: string, opts: { job?: string; action?: string; param: string[]; library?: string; key?: string }) =>
+      run(async (json) => (await import("./commands/dev.js")).devCommand(dir, { ...opts, json }))(),
+    );
+
   const keys = program.command("keys").description("the Ed25519 keys authors sign bundles with");
   keys
     .command("generate")
