@@ -54,6 +54,11 @@ export async function init(dir: string, options: { id?: string; name?: string; p
     writeFileSync(path, out);
     files.push(rel);
   }
+  if (options.packages) {
+    // onnxruntime-node's install script would download GPU binaries from nuget.org; the CPU build it ships is what the host uses.
+    writeFileSync(join(target, ".npmrc"), "onnxruntime-node-install=skip\n");
+    files.push(".npmrc");
+  }
   files.sort();
   return {
     data: { dir: target, id, files, devDependencies },
