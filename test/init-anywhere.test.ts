@@ -19,7 +19,7 @@ const tsc = join(repo, "node_modules", "typescript", "bin", "tsc");
  * Asynchronous: a minute-long spawnSync would starve vitest's own messages to its worker.
  */
 function sh(cmd: string, args: string[], cwd: string): Promise<{ status: number; output: string }> {
-  const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", PATH: (process.env.PATH ?? "").split(":").filter((p) => !p.startsWith(repo)).join(":") };
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", PATH: (process.env.PATH ?? "").split(":").filter((p) => !p.startsWith(repo)).join(":") };
   for (const key of Object.keys(env)) if (key.startsWith("npm_") || key === "INIT_CWD" || key === "VITEST" || key.startsWith("VITEST_")) delete env[key];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
