@@ -105,6 +105,11 @@ export default tseslint.config(
   },
   {
     files: ["**/*.js", "**/*.mjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", performance: "readonly", Buffer: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", performance: "readonly", Buffer: "readonly", setTimeout: "readonly" } },
+  },
+  {
+    // The UI preview's page runs in a browser (packages/cli/src/ui-preview serves it).
+    files: ["packages/cli/ui-preview-app/**/*.js"],
+    languageOptions: { globals: { document: "readonly", location: "readonly", history: "readonly", fetch: "readonly", EventSource: "readonly", URLSearchParams: "readonly" } },
   },
 );

@@ -11,7 +11,8 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@sdx\/sdk$/, replacement: src("sdk/src/index.ts") },
-      { find: /^@sdx\/sdk\/(protocol|wire|manifest|codes|errors|core-schema)$/, replacement: src("sdk/src/$1.ts") },
+      { find: /^@sdx\/sdk\/(protocol|wire|manifest|codes|errors|core-schema|ui-manifest)$/, replacement: src("sdk/src/$1.ts") },
+      { find: /^@sdx\/sdk\/query$/, replacement: src("sdk/src/query/index.ts") },
       { find: /^@sdx\/sdk\/guest$/, replacement: src("sdk/src/guest/index.ts") },
       { find: /^@sdx\/codegen$/, replacement: src("codegen/src/index.ts") },
       { find: /^@sdx\/bundle$/, replacement: src("bundle/src/index.ts") },

@@ -15,6 +15,18 @@ export async function renderManifestSchema() {
   return `${JSON.stringify({ ...head, ...schema }, null, 2)}\n`;
 }
 
+export async function renderUiManifestSchema() {
+  const { uiManifestSchema } = await sdk("ui-manifest.js");
+  // io "input": what the author writes (sections, views and actions may be left out).
+  const schema = z.toJSONSchema(uiManifestSchema, { target: "draft-2020-12", io: "input" });
+  const head = {
+    $id: "https://spacedrive.com/schemas/sdx/ui-manifest.schema.json",
+    title: "sdx ui_manifest.json",
+    description: "The extension's sidebar sections, views and action buttons (docs/ui.md). Checks the shape only; sdx build also checks every query against the extension's named queries and that icons exist.",
+  };
+  return `${JSON.stringify({ ...head, ...schema }, null, 2)}\n`;
+}
+
 export async function renderTroubleshooting() {
   const { CODES } = await sdk("codes.js");
   const { ERROR_CLASSES } = await sdk("errors.js");

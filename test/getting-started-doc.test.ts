@@ -2,7 +2,9 @@
  * docs/getting-started.md, run as written: every ```sh block, in order, in one bash session that
  * starts in the repository (as the page says) with only the system PATH, and a temporary HOME
  * (the page writes ~/.sdx/author.key). A command marked `# runs until Ctrl-C` (sdx dev) is
- * started, waited for until it prints that it is watching, then interrupted: it must exit 0.
+ * started, waited for until it prints that it is watching, then interrupted: it must exit 0. It
+ * runs as the project's own `node_modules/.bin/sdx` (what `npx sdx` runs), since npm exec does not
+ * pass Ctrl-C on to its child.
  */
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
@@ -21,7 +23,7 @@ function untilWatching(command: string, n: number): string {
   const fifo = `"$SDX_DOC_TMP/long-${n}"`;
   return [
     `mkfifo ${fifo}`,
-    `${command.replace(UNTIL_CTRL_C, "").trim()} 2> ${fifo} &`,
+    `${command.replace(UNTIL_CTRL_C, "").trim().replace(/^npx sdx /, "./node_modules/.bin/sdx ")} 2> ${fifo} &`,
     "long_pid=$!",
     `exec 3< ${fifo}`,
     `while IFS= read -r line <&3; do echo "$line" >&2; case "$line" in *"watching "*) break;; esac; done`,

@@ -8,13 +8,14 @@ import {
   type ActionContext, type ActionPreview, type AgentContext, type Entry, type ExtensionContext,
   type JobContext, type SdPath, type TaskContext, type Uuid,
 } from "@sdx/sdk";
+import { query, type Query } from "@sdx/sdk";
 import { PhotosConfig } from "./config.js";
 import { PhotosMind } from "./mind.js";
 import { Album, LocalEditState, Moment, PhotoAnalysis, Person, Place, type FaceDetection, type PixelTrait } from "./models.js";
 import { albumFolderName, freeName } from "./albums.js";
 import { rememberPeople } from "./knowledge.js";
 import { pixelTraits } from "./pixels.js";
-import { decodeFaces, faceCrop, l2normalize, ULTRAFACE_INPUT } from "./faces.js";
+import { MOBILEFACENET_FAMILY, storedFace, ULTRAFACE_FAMILY } from "./faces.js";
 import { rebuildPlacesAndMoments } from "./places.js";
 import { groupable, PeopleGrouper } from "./people.js";
 
@@ -88,6 +89,7 @@ export class Photos {
         url: "https://github.com/Linzaer/Ultra-Light-Fast-Generic-Face-Detector-1MB/raw/master/models/onnx/version-RFB-320.onnx",
         sha256: "34cd7e60aeff28744c657de7a3dc64e872d506741de66987f3426f2b79f88017",
       }),
+      family: ULTRAFACE_FAMILY,
     });
     await ctx.models().register({
       name: "face_embedding",
@@ -96,33 +98,26 @@ export class Photos {
         url: "https://github.com/foamliu/MobileFaceNet/raw/master/weights/MobileFaceNet.onnx",
         sha256: "b7120c095d60094f28a4a54ba6a8bf51b297a6273fb40ef6350dfec1f63d9507",
       }),
+      family: MOBILEFACENET_FAMILY,
     });
   }
 
   @task({ retries: 2, timeoutMs: 30_000 })
   async detectFaces(ctx: TaskContext, entry: Entry, threshold: number): Promise<FaceDetection[]> {
-    const { tensor, width, height } = await ctx.ai().imageTensor(entry, {
-      ...ULTRAFACE_INPUT, fit: "fill", mean: [127, 127, 127], std: [128, 128, 128], layout: "nchw",
-    });
-    const out = await ctx.ai().fromRegistered("face_detection").run({ input: tensor });
-    return decodeFaces(out.scores!.data as Float32Array, out.boxes!.data as Float32Array, width, height, threshold);
+    const { faces } = await ctx.ai().fromRegistered("face_detection").detectFaces(entry, { threshold });
+    return faces.map(storedFace);
   }
 
   @task({ retries: 2, timeoutMs: 30_000 })
   async embedFace(ctx: TaskContext, entry: Entry, box: [number, number, number, number]): Promise<number[]> {
-    const { tensor } = await ctx.ai().imageTensor(entry, {
-      width: 112, height: 112, fit: "fill", crop: faceCrop(box), scale: 255,
-      mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], layout: "nchw",
-    });
-    const out = await ctx.ai().fromRegistered("face_embedding").run({ input0: tensor });
-    return Array.from(l2normalize(out.output0!.data as Float32Array));
+    return Array.from(await ctx.ai().fromRegistered("face_embedding").embedFace(entry, box));
   }
 
   /** Traits of the pixels (brightness, colour, orientation) from a 16×16 thumbnail: statistics, not a scene model (pixels.ts). */
   @task({ retries: 1, timeoutMs: 10_000 })
   async describePixels(ctx: TaskContext, entry: Entry): Promise<PixelTrait[]> {
     const { tensor, width, height } = await ctx.ai().imageTensor(entry, { width: 16, height: 16, fit: "fill", layout: "nhwc" });
-    return pixelTraits(tensor.data as Float32Array, width, height);
+    return pixelTraits((await tensor.read()).data as Float32Array, width, height);
   }
 
   /** One caption from the user's language model, through the bundled Jinja template prompts/caption.jinja. */
@@ -296,6 +291,33 @@ export class Photos {
     const plan = await mind.plan.get();
     if (plan?.pending.some((p) => p.jobId === job.jobId)) await mind.plan.set({ pending: plan.pending.filter((p) => p.jobId !== job.jobId) });
     if (job.state === "completed") ctx.trace("people in memory", { people: await rememberPeople(ctx, mind) });
+  }
+
+  // Named queries: what ui_manifest.json shows, what `sdx query` and ctx.query() run (docs/queries.md).
+
+  /** The people found in the photos, most photographed first. */
+  @query({ label: "People" })
+  people(q: Query) {
+    return q.models(Person).orderBy("photoCount", "desc").show({ title: "name", coverFrom: "PhotoAnalysis.identifiedPeople" });
+  }
+
+  /** The photos a person appears in, newest first. */
+  @query({ label: "Photos of a person" })
+  photosOf(q: Query, personId: Uuid) {
+    return q.models(PhotoAnalysis).where("identifiedPeople", "contains", personId).orderBy("takenAt", "desc")
+      .show({ date: "takenAt", latitude: "latitude", longitude: "longitude" });
+  }
+
+  /** Photos with a GPS position in their EXIF (the spec's `query:exif_gps`). */
+  @query({ label: "Places" })
+  exifGps(q: Query) {
+    return q.entries().ofKind("image").where("exif.latitude", "!=", null).orderBy("name");
+  }
+
+  /** Moments, newest first, each shown by its first photo. */
+  @query({ label: "Moments" })
+  moments(q: Query) {
+    return q.models(Moment).orderBy("startsAt", "desc").show({ title: "title", date: "startsAt", cover: "contentIds" });
   }
 }
 

@@ -15,7 +15,7 @@ export async function rememberPeople(ctx: AgentContext, mind: PhotosMind): Promi
   const vdfs = ctx.vdfs();
   const nodeOf = new Map<Uuid, Uuid>();
   for (const person of await vdfs.queryModels(Person).collect()) {
-    const embeddings = (await vdfs.loadBlob(person, "embeddings")) ?? [];
+    const embeddings = (await vdfs.blobs(person).embeddings()) ?? [];
     if (embeddings.length === 0) continue;
     const centroid = centroidOf(embeddings, embeddings[0]!.length);
     // Already known: the nearest node is this person (the centroid may have moved a little since).

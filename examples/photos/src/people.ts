@@ -27,7 +27,7 @@ export class PeopleGrouper {
   /** The extension's people so far, embeddings loaded. */
   static async load(ctx: JobContext): Promise<PeopleGrouper> {
     const people = await ctx.vdfs().queryModels(Person).collect();
-    for (const person of people) await ctx.vdfs().loadBlob(person, "embeddings");
+    for (const person of people) await ctx.vdfs().blobs(person).embeddings();
     return new PeopleGrouper(ctx, people);
   }
 

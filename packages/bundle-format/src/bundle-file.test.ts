@@ -13,7 +13,7 @@ const manifest: Manifest = {
   manifestVersion: MANIFEST_VERSION, protocolVersion: PROTOCOL_VERSION, id: "org.example.notes", name: "Notes",
   version: "0.1.0", description: "d", minCoreVersion: "2.0.0", requiredFeatures: [], permissions: [{ kind: "write_tags", description: "add and remove tags" }],
   settings: [], models: [], jobs: [], tasks: [], actions: [], agent: null, memory: null, aiModels: [], prompts: ["caption.jinja"],
-  kernels: [], hasInit: false, hasUi: true,
+  kernels: [], hasInit: false, hasUi: true, queries: [],
 };
 
 function contents(overrides: Partial<BundleContents> = {}): BundleContents {

@@ -12,7 +12,7 @@ const manifest: Manifest = {
   manifestVersion: MANIFEST_VERSION, protocolVersion: PROTOCOL_VERSION, id: "org.example.notes", name: "Notes",
   version: "1.0.0", description: "d", minCoreVersion: "2.0.0", requiredFeatures: [], permissions: [],
   settings: [], models: [], jobs: [], tasks: [], actions: [], agent: null, memory: null, aiModels: [], prompts: [],
-  kernels: [], hasInit: false, hasUi: false,
+  kernels: [], hasInit: false, hasUi: false, queries: [],
 };
 
 function contents(guestJs = "globalThis.x = 1;"): BundleContents {

@@ -66,7 +66,9 @@ export async function main(argv: string[]): Promise<number> {
     .option("--param <key=value>", "job or action parameter; a path given for an SdPath parameter is indexed (repeatable)", collect, [])
     .option("--library <dir>", "dev library (default <dir>/.sdx-dev/library)")
     .option("--key <file>", "sign the bundles with this private key (default $SDX_SIGNING_KEY)")
-    .action((dir: string, opts: { job?: string; action?: string; param: string[]; library?: string; key?: string }) =>
+    // ui-preview/dev-flag.ts's UI_OPTION, written out: importing it would load the host for every command.
+    .option("--ui [port]", "also serve the extension's UI preview on 127.0.0.1 (a per-run token; reloads on every rebuild)")
+    .action((dir: string, opts: { job?: string; action?: string; param: string[]; library?: string; key?: string; ui?: boolean | string }) =>
       run(async (json) => (await import("./commands/dev.js")).devCommand(dir, { ...opts, json }))(),
     );
 
@@ -305,6 +307,30 @@ export async function main(argv: string[]): Promise<number> {
     .option("--set <name=value>", "set a setting; values are JSON when they parse as JSON (repeatable)", collect, [])
     .action((id: string, opts: { library: string; set: string[] }) =>
       run(async () => (await import("./commands/settings.js")).settingsCommand(id, opts))(),
+    );
+
+  program
+    .command("query")
+    .description("run an installed extension's named query (<extension-id>.<query>) and print its rows")
+    .argument("<target>", "<extension-id>.<query>, or the extension id with --filter")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--param <name=value>", "a parameter of the query; values are JSON when they parse as JSON (repeatable)", collect, [])
+    .option("--filter <text>", "run filter-language text (docs/queries.md) instead of a named query")
+    .option("--limit <n>", "rows per page (1-1000)")
+    .option("--cursor <cursor>", "the page after the one that returned this cursor")
+    .option("--all", "every page, not just the first")
+    .action((target: string, opts: import("./commands/query.js").QueryCommandOptions) =>
+      run(async () => (await import("./commands/query.js")).queryCommand(target, opts))(),
+    );
+
+  program
+    .command("preview")
+    .description("serve an installed extension's UI (ui_manifest.json) from the library on 127.0.0.1, with a per-run token, until Ctrl-C")
+    .argument("<extension-id>")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--port <n>", "port to listen on (default: any free port)")
+    .action((id: string, opts: { library: string; port?: string }) =>
+      run(async (json) => (await import("./commands/preview.js")).previewCommand(id, { ...opts, json }))(),
     );
 
   const library = program.command("library").description("the library's database itself");

@@ -32,6 +32,7 @@ const SAMPLES: { readonly [D in DecoratorName]: ReadonlyArray<Sample<D>> } = {
   job: [{ parallelism: 4, trigger: "on_event", event: "entry_indexed", kinds: ["image"] }, { trigger: "scheduled", everySeconds: 60 }],
   task: [{ retries: 3, timeoutMs: 5000, backoffMs: 250 }],
   action: [{ title: "Do it" }],
+  query: [{ label: "Everything" }],
   agent: [{ scheduleEverySeconds: 30 }],
   agentTrail: [{ level: "debug", format: "jsonl" }],
 };
@@ -66,8 +67,8 @@ function project(render: Render, extra?: string): Project {
   const each = (decorator: DecoratorName, body: (index: number) => void) => samples(decorator).forEach((_, i) => body(i));
   const settingType = (value: unknown) => (Array.isArray(value) ? "string[]" : typeof value);
 
-  lines.push(`import { action, actionExecute, agent, agentTrail, blobData, extension, job, model, Permission, setting, task } from "@sdx/sdk";`);
-  lines.push(`import type { ActionContext, ActionPreview, JobContext, TaskContext, Uuid } from "@sdx/sdk";`);
+  lines.push(`import { action, actionExecute, agent, agentTrail, blobData, extension, job, model, Permission, query, setting, task } from "@sdx/sdk";`);
+  lines.push(`import type { ActionContext, ActionPreview, JobContext, Query, TaskContext, Uuid } from "@sdx/sdk";`);
   each("model", (i) => {
     use("model", i, "");
     lines.push(`export class M${i} { id!: Uuid; }`);
@@ -100,6 +101,10 @@ function project(render: Render, extra?: string): Project {
     lines.push(`  async a${i}(ctx: ActionContext): Promise<ActionPreview> { return {} as ActionPreview; }`);
     lines.push(`  @actionExecute() async a${i}Execute(ctx: ActionContext, preview: ActionPreview): Promise<void> {}`);
   });
+  each("query", (i) => {
+    use("query", i, "  ");
+    lines.push(`  q${i}(q: Query) { return q.models(M0); }`);
+  });
   lines.push(`}`, ``);
 
   const dir = join(mkdtempSync(join(tmpdir(), "sdx-options-")), "ext");
@@ -122,6 +127,7 @@ function written(manifest: Manifest, decorator: DecoratorName, index: number): R
     case "job": return manifest.jobs.find((j) => j.name === `j${index}`);
     case "task": return manifest.tasks.find((t) => t.name === `t${index}`);
     case "action": return manifest.actions.find((a) => a.name === `a${index}`);
+    case "query": return manifest.queries.find((q) => q.name === `q${index}`);
     case "agent": return manifest.agent ?? undefined;
     case "agentTrail": return manifest.agent?.trail ?? undefined;
   }

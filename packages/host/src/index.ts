@@ -74,5 +74,9 @@ export type { ModelRecord } from "./core/ai/index.js";
 export { readTrail } from "./core/memory/trail-reader.js";
 export type { TrailRecord } from "./core/memory/trail.js";
 
+// named queries and an extension's UI (used by `sdx query` and the UI preview)
+export { queryExtension, extensionUi, contentThumbnail } from "./host/queries.js";
+export { dataVersion } from "./store/data-version.js";
+export type { QueryRef, QueryPageOptions, ExtensionUi } from "./host/queries.js";
 // user settings of extensions (used by `sdx settings`)
 export { readSettings, writeSettings } from "./store/settings.js";

@@ -16,9 +16,14 @@
 
 export { extension, model, agent, agentTrail, agentMemory, settings } from "./decorators/class-decorators.js";
 export { job, task, action, actionExecute, setting, blobData, sync } from "./decorators/member-decorators.js";
+export { query } from "./decorators/query-decorator.js";
+export { Query, ModelSelection, EntrySelection, param } from "./query/builder.js";
+export type { QueryArg, ModelField, EntryField, QuerySelection } from "./query/builder.js";
+export type { QuerySpec } from "./query/spec.js";
+export type { QueryRow, QueryPage, QueryOp } from "./query/constants.js";
 export type {
   ExtensionOptions, ModelOptions, ModelScope, SyncStrategy, BlobDataOptions, BlobQuantization, SettingOptions,
-  SettingValue, JobOptions, JobTrigger, HostEvent, TaskOptions, ActionOptions, AgentOptions, AgentTrailOptions, CoreFeature,
+  SettingValue, JobOptions, JobTrigger, HostEvent, TaskOptions, ActionOptions, QueryOptions, AgentOptions, AgentTrailOptions, CoreFeature,
 } from "./decorators/options.js";
 export { Permission } from "./types/permissions.js";
 export type { PermissionRequest, PermissionKind, ModelPreference } from "./types/permissions.js";
@@ -27,10 +32,14 @@ export type {
   ActionChange, ActionPreview, TagTarget, CollectionItemRef, ModelScopeRef, Collection, LogLevel,
 } from "./types/data.js";
 export type {
-  ModelClass, EntryQuery, ModelQuery, FilterOp, Vdfs, Ai, AiModel, GenerateOptions, ChatMessage, ImageTensorOptions,
+  ModelClass, EntryQuery, ModelQuery, FilterOp, Vdfs, BlobAccessors, Ai, AiModel, GenerateOptions, ChatMessage, ImageTensorOptions, ImageSource,
   ModelSource, ModelRegistration, RegisteredModelInfo, ModelRegistry, DeviceSelector, Logger,
   ExtensionContext, TaskContext, JobContext, ActionContext, AgentContext,
   TemporalMemory, AssociativeMemory, WorkingMemory,
 } from "./types/context.js";
+export type {
+  ModelFamily, FaceDetectorFamily, FaceEmbedderFamily, ImageClassifierFamily, ImageInput, ImageNormalization,
+  FaceDetection, DetectedFaces, OcrText, TensorRef, ModelChoice, PromptTemplate, JsonSchema,
+} from "./types/ai.js";
 export { ModelSources } from "./types/model-sources.js";
 export { SdxError, PermissionDenied, ValidationError, NotFound, TaskFailed, JobCancelled, ConsentRequired } from "./errors.js";

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import parseSpdx from "spdx-expression-parse";
 import { permissionSentence } from "./permission-sentence.js";
+import { querySpecSchema } from "./query/spec.js";
 
 export { permissionSentence } from "./permission-sentence.js";
 
@@ -134,6 +135,14 @@ export const hookSchema = z.object({
   params: z.array(paramSchema),
 }).strict();
 
+/** A named query (`@query()` method): its spec, its parameters (the method's after the `Query`) and a label for UIs. */
+export const namedQuerySchema = z.object({
+  name: identifier,
+  label: z.string().min(1).optional(),
+  params: z.array(paramSchema),
+  ...querySpecSchema.shape,
+}).strict();
+
 export const agentTrailSchema = z.object({ level: z.enum(["trace", "debug", "info", "warn", "error"]), format: z.literal("jsonl") }).strict();
 
 export const agentSchema = z.object({
@@ -199,6 +208,8 @@ export const manifestSchema = z.object({
   /** Whether the extension class has an `init(ctx: ExtensionContext)` method run at install. */
   hasInit: z.boolean(),
   hasUi: z.boolean(),
+  /** Named queries (`@query()` methods), compiled by the host to SQL scoped to the grants. Absent in manifests of older builds. */
+  queries: z.array(namedQuerySchema).default([]),
 }).strict().superRefine((manifest, ctx) => {
   manifest.permissions.forEach((permission, i) => {
     const sentence = permissionSentence(permission);
@@ -220,6 +231,7 @@ export type ManifestPermission = z.output<typeof permissionSchema>;
 export type ManifestSetting = z.output<typeof settingFieldSchema>;
 export type ManifestHook = z.output<typeof hookSchema>;
 export type ManifestMemoryField = z.output<typeof memoryFieldSchema>;
+export type ManifestQuery = z.output<typeof namedQuerySchema>;
 
 /** One problem of a manifest, located for an editor or a store's ingestion report. */
 export interface ManifestIssue {
@@ -295,6 +307,7 @@ export const DECORATOR_OPTIONS = {
   job: row(jobSchema, { parallelism: { default: 1 }, trigger: { default: "user_initiated" }, event: "optional", everySeconds: "optional", kinds: "optional" }),
   task: row(taskSchema, { retries: { default: 0 }, timeoutMs: { default: 30_000 }, backoffMs: { default: 100 } }),
   action: row(actionSchema, { title: "derived" }),
+  query: row(namedQuerySchema, { label: "optional" }),
   agent: row(agentSchema, { scheduleEverySeconds: "optional" }),
   agentTrail: row(agentTrailSchema, { level: "required", format: "required" }),
 };

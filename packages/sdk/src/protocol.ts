@@ -18,6 +18,8 @@ export { PROTOCOL_VERSION, encodeMessage, decodeMessage } from "./protocol/codec
 export type { BinaryTypeName, WireMessage } from "./protocol/codec.js";
 export { errorClassOf, sdxError, wireError, failure, toWireError } from "./protocol/errors.js";
 import type { WireMessage } from "./protocol/codec.js";
+import { faceSchema, imageSource, modelFamily, ocrLineSchema } from "./protocol/ai-families.js";
+export { modelFamily, faceDetectorFamily, faceEmbedderFamily, imageClassifierFamily } from "./protocol/ai-families.js";
 
 // ───────────────────────── errors as data ─────────────────────────
 
@@ -95,6 +97,9 @@ export const tensorSchema = z.object({
   dims: z.array(z.number().int().nonnegative()),
   data: typedArray,
 }).strict();
+/** A tensor kept on the host (`ai.imageTensor`): the guest holds its handle, never its data. */
+const tensorRef = z.object({ ref: z.string().min(1).max(64), type: tensorSchema.shape.type, dims: z.array(z.number().int().nonnegative()) }).strict();
+const tensorInput = z.union([tensorSchema, z.object({ ref: z.string().min(1).max(64) }).strict()]);
 const wireModel = z.object({
   uuid, modelType: z.string(), version: z.string(), scope: modelScope,
   data: z.record(z.string(), json),
@@ -112,13 +117,22 @@ const modelSource = z.union([
   z.object({ kind: z.literal("download"), url: z.string().url(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict(),
   z.object({ kind: z.literal("local"), path: z.string() }).strict(),
 ]);
-const modelInfo = z.object({ name: z.string(), category: z.string(), sha256: z.string(), size: z.number(), installed: z.boolean() }).strict();
+const modelInfo = z.object({
+  name: z.string(), category: z.string(), sha256: z.string(), size: z.number(), installed: z.boolean(),
+  family: z.string().nullable().optional(),
+}).strict();
 const genOptions = z.object({
   maxTokens: z.number().int().positive().optional(), temperature: z.number().optional(),
   template: z.string().optional(), variables: z.record(z.string(), json).optional(),
 }).strict();
 const chatMessage = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() }).strict();
 const nothing = z.null();
+/** A row of a named query (`QueryRow` in @sdx/sdk). */
+const queryRow = z.object({
+  kind: z.enum(["model", "entry"]), id: uuid, modelType: z.string().optional(), contentUuid: uuid.optional(), title: z.string(),
+  subtitle: z.string().optional(), date: z.string().optional(), location: z.object({ latitude: z.number(), longitude: z.number() }).strict().optional(),
+  thumbnail: uuid.optional(), data: z.record(z.string(), json),
+}).strict();
 
 /**
  * What an op does, which decides how the host treats it (see docs/protocol.md#effects):
@@ -176,6 +190,12 @@ export const ops = {
   "models.update": op(z.object({ modelType: z.string(), uuid, data: z.record(z.string(), json), blobs: z.record(z.string(), json) }).strict(), nothing, "write"),
   "models.delete": op(z.object({ modelType: z.string(), uuid }).strict(), nothing, "write"),
 
+  // named queries (docs/queries.md)
+  "queries.run": op(z.object({
+    name: z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/), params: z.record(z.string(), json),
+    limit: z.number().int().min(1).max(1000).optional(), cursor: z.string().max(4096).nullable().optional(),
+  }).strict(), z.object({ rows: z.array(queryRow), nextCursor: z.string().nullable() }).strict(), "read", { library: true }),
+
   // tags, collections, sidecars, custom metadata
   "tags.add": op(z.object({ target: tagTarget, tag }).strict(), nothing, "write"),
   "tags.remove": op(z.object({ target: tagTarget, tag }).strict(), nothing, "write"),
@@ -201,7 +221,15 @@ export const ops = {
   "tasks.run": op(z.object({ jobId: uuid, task: z.string(), args: z.array(json) }).strict(), z.object({ result: json }).strict(), "job"),
 
   // AI
-  "ai.run": op(z.object({ model: z.string(), inputs: z.record(z.string(), tensorSchema) }).strict(), z.object({ outputs: z.record(z.string(), tensorSchema) }).strict(), "read"),
+  "ai.run": op(z.object({ model: z.string(), inputs: z.record(z.string(), tensorInput) }).strict(), z.object({ outputs: z.record(z.string(), tensorSchema) }).strict(), "read"),
+  // task-level operations: pre- and post-processing on the host, by the model's declared family
+  "ai.detectFaces": op(z.object({ model: z.string(), source: imageSource, threshold: z.number().min(0).max(1).optional() }).strict(), z.object({ faces: z.array(faceSchema), width: z.number(), height: z.number() }).strict(), "read"),
+  "ai.embedFace": op(z.object({ model: z.string(), source: imageSource, box: z.tuple([z.number(), z.number(), z.number(), z.number()]) }).strict(), z.object({ embedding: z.instanceof(Float32Array) }).strict(), "read"),
+  "ai.classify": op(z.object({ model: z.string(), source: imageSource, top: z.number().int().positive().max(1000).optional() }).strict(), z.object({ labels: z.array(z.object({ label: z.string(), score: z.number() }).strict()) }).strict(), "read"),
+  "ai.ocr": op(z.object({ model: z.string(), source: imageSource }).strict(), z.object({ text: z.string(), lines: z.array(ocrLineSchema), width: z.number(), height: z.number() }).strict(), "read"),
+  "ai.generateJson": op(z.object({ model: z.string(), prompt: z.string(), schema: z.record(z.string(), json), retries: z.number().int().min(0).max(5).optional(), options: genOptions.optional() }).strict(), z.object({ value: json, attempts: z.number() }).strict(), "read"),
+  "ai.pick": op(z.object({ category: z.string().min(1), prefer: z.enum(["local", "cloud", "any"]).optional(), family: z.string().optional() }).strict(), z.object({ model: z.string() }).strict(), "read"),
+  "ai.readTensor": op(z.object({ ref: z.string().min(1).max(64) }).strict(), z.object({ tensor: tensorSchema }).strict(), "read"),
   "ai.generate": op(z.object({ model: z.string(), prompt: z.string(), options: genOptions.optional() }).strict(), z.object({ text: z.string() }).strict(), "read"),
   "ai.chat": op(z.object({ model: z.string(), messages: z.array(chatMessage), options: genOptions.optional() }).strict(), z.object({ message: chatMessage }).strict(), "read"),
   "ai.embed": op(z.object({ model: z.string(), texts: z.array(z.string()) }).strict(), z.object({ embeddings: z.array(z.instanceof(Float32Array)) }).strict(), "read"),
@@ -214,9 +242,9 @@ export const ops = {
       scale: z.number().positive().optional(), layout: z.enum(["nchw", "nhwc"]).optional(),
       crop: z.object({ x: z.number(), y: z.number(), width: z.number().positive(), height: z.number().positive() }).strict().optional(),
     }).strict(),
-  }).strict(), z.object({ tensor: tensorSchema, width: z.number(), height: z.number() }).strict(), "read"),
+  }).strict(), z.object({ tensor: tensorRef, width: z.number(), height: z.number() }).strict(), "read"),
   "prompts.render": op(z.object({ template: z.string(), variables: z.record(z.string(), json) }).strict(), z.object({ text: z.string() }).strict(), "read"),
-  "registry.register": op(z.object({ name: z.string().min(1), category: z.string().min(1), source: modelSource }).strict(), modelInfo, "write"),
+  "registry.register": op(z.object({ name: z.string().min(1), category: z.string().min(1), source: modelSource, family: modelFamily.optional() }).strict(), modelInfo, "write"),
   "registry.get": op(z.object({ name: z.string() }).strict(), z.object({ model: modelInfo.nullable() }).strict(), "read"),
 
   // kernels, devices

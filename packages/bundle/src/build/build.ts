@@ -95,7 +95,7 @@ export async function createBuilder(options: BuildOptions): Promise<Builder> {
         kernelsPending,
       ]);
       const prompts = timed(timings, "prompts", () => checkPrompts(projectDir));
-      const ui = checkUiManifest(projectDir, manifest.actions.map((a) => a.name));
+      const ui = checkUiManifest(projectDir, manifest);
       const diagnostics = [...warnings, ...guestResult.diagnostics, ...kernels.diagnostics, ...prompts.diagnostics, ...ui.diagnostics];
       if (diagnostics.some((d) => d.severity === "error") || guestResult.js === null) return failed(diagnostics, timings, manifest);
 

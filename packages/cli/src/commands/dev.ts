@@ -10,8 +10,9 @@
  * path-scoped permissions limited to the folders given as SdPath parameters (the whole library
  * when there are none), so changing the permissions in the source needs no `sdx grants`.
  *
- * Other tools hook in through `DevOptions.afterInstall` (called after each successful install,
- * `first` once; e.g. a browser preview started on the first) and `DevOptions.onClose`.
+ * `--ui [port]` serves the extension's UI preview (ui-preview/) from the first install on; it
+ * reloads by itself on every reinstall. Other tools hook in the same way, through
+ * `DevOptions.afterInstall` (after each successful install, `first` once) and `DevOptions.onClose`.
  */
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -28,6 +29,8 @@ import { signingKeyFor } from "./keys.js";
 import { parseParams } from "./params.js";
 import { planRunGrants } from "./run-grants.js";
 import { previewTable } from "./action.js";
+import { startDevUi } from "../ui-preview/dev-flag.js";
+import type { PreviewServer } from "../ui-preview/server.js";
 
 export interface DevOptions {
   json: boolean;
@@ -37,6 +40,8 @@ export interface DevOptions {
   action?: string;
   param: string[];
   key?: string;
+  /** `--ui [port]`: serve the UI preview (true: any free port). */
+  ui?: boolean | string;
   /** After each successful install (`first` on the first one), before the job runs. */
   afterInstall?: (session: DevSession, first: boolean) => Promise<void> | void;
   /** When the command ends (Ctrl-C), before the host closes. */
@@ -83,6 +88,16 @@ export async function devCommand(dir: string, options: DevOptions): Promise<Comm
   const host = await Host.open({ libraryDir, recover: "queued", onLog: (entry) => say(renderLogLine(entry)) });
   const session: { -readonly [K in keyof DevSession]: DevSession[K] } = { projectDir, libraryDir, host, manifest: null, bundlePath: null };
   let installs = 0;
+  let ui: PreviewServer | null = null;
+  const afterInstall = async (s: DevSession, first: boolean): Promise<void> => {
+    if (first && s.manifest) {
+      ui = await startDevUi(options.ui, { libraryDir, extensionId: s.manifest.id }, (url) => {
+        say(`UI preview: ${url}`);
+        out("ui", { url });
+      });
+    }
+    await options.afterInstall?.(s, first);
+  };
 
   /** Install the build and run the chosen job or preview the chosen action; errors are printed, never thrown. */
   const cycle = async (result: BuildResult, ms: number): Promise<void> => {
@@ -106,7 +121,7 @@ export async function devCommand(dir: string, options: DevOptions): Promise<Comm
       session.manifest = manifest;
       session.bundlePath = result.bundlePath;
       for (const folder of folders) await host.index(folder);
-      await options.afterInstall?.(session, ++installs === 1);
+      await afterInstall(session, ++installs === 1);
       if (options.job) await runJob(manifest.id, options.job);
       else if (options.action) await preview(manifest.id, options.action);
       else say(pc.dim(`installed ${manifest.id} in ${libraryDir} (pass --job or --action to run something on every save)`));
@@ -154,6 +169,7 @@ export async function devCommand(dir: string, options: DevOptions): Promise<Comm
     await watcher.close();
     await options.onClose?.(session);
   } finally {
+    await (ui as PreviewServer | null)?.close();
     await builder.dispose();
     await host.close();
   }

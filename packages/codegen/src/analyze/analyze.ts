@@ -8,7 +8,7 @@
 import { ts } from "ts-morph";
 import { PROTOCOL_VERSION } from "@sdx/sdk/protocol";
 import type { Span } from "../diagnostics/diagnostic.js";
-import { IR_VERSION, type ExtensionIR, type JobIR, type ModelIR, type TaskIR } from "../ir/ir.js";
+import { IR_VERSION, type ExtensionIR, type JobIR, type ModelIR, type QueryIR, type TaskIR } from "../ir/ir.js";
 import type { DecoratedClass, DecoratedMember, FoundDecorator } from "../program/discover.js";
 import type { ProjectFiles } from "../program/project-files.js";
 import { fileStart, spanOf } from "../program/spans.js";
@@ -20,6 +20,7 @@ import { analyzeExtension } from "./extension.js";
 import { analyzeJob } from "./job.js";
 import { analyzeMemory } from "./memory.js";
 import { analyzeModel } from "./model.js";
+import { analyzeQuery } from "./query.js";
 import { analyzeSettings } from "./settings.js";
 import { analyzeTask } from "./task.js";
 import { checkTaskCalls } from "./task-calls.js";
@@ -74,6 +75,7 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
   }
 
   const models: ModelIR[] = [];
+  const modelBySymbol = new Map<ts.Symbol, ModelIR>();
   const memoryClasses: DecoratedClass[] = [];
   const settingsCandidates: DecoratedClass[] = [];
   for (const cls of classes) {
@@ -81,6 +83,8 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
     if (modelDecorator) {
       const model = analyzeModel(cls, modelDecorator, ctx);
       if (model) models.push(model);
+      const symbol = model ? classSymbol(cls.node, ctx) : undefined;
+      if (model && symbol) modelBySymbol.set(symbol, model);
     }
     if (first(cls, "agentMemory", ctx)) memoryClasses.push(cls);
     if (first(cls, "settings", ctx) || cls.members.some((m) => m.decorators.some((d) => d.kind === "setting"))) settingsCandidates.push(cls);
@@ -93,7 +97,7 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
     }
     for (const member of cls.members) {
       for (const d of member.decorators) {
-        if (!isExtension && (d.kind === "job" || d.kind === "task" || d.kind === "action" || d.kind === "actionExecute")) {
+        if (!isExtension && (d.kind === "job" || d.kind === "task" || d.kind === "action" || d.kind === "actionExecute" || d.kind === "query")) {
           ctx.diagnostics.error("SDX1021", spanOf(d.node), `@${d.kind} goes on a method of the @extension class, not of ${cls.name}`);
         }
         if (d.kind === "blobData" && !modelDecorator) {
@@ -120,16 +124,17 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
   const tasks: TaskIR[] = [];
   const actions: Array<{ member: DecoratedMember; decorator: FoundDecorator }> = [];
   const executes: Array<{ member: DecoratedMember; decorator: FoundDecorator }> = [];
+  const queries: QueryIR[] = [];
   let info = null;
   let agent = null;
   const permissionSpans: Span[] = [];
   if (extension) {
     info = analyzeExtension(extension, extension.decorators.find((d) => d.kind === "extension")!, ctx, permissionSpans);
     for (const member of extension.members) {
-      const methodDecorators = member.decorators.filter((d) => d.kind === "job" || d.kind === "task" || d.kind === "action" || d.kind === "actionExecute");
+      const methodDecorators = member.decorators.filter((d) => d.kind === "job" || d.kind === "task" || d.kind === "action" || d.kind === "actionExecute" || d.kind === "query");
       for (const extra of methodDecorators.slice(1)) {
         ctx.diagnostics.error("SDX1017", spanOf(extra.node), `Method ${member.name} is already a @${methodDecorators[0]!.kind}: a method has one role`, {
-          hint: "Keep one of @job, @task, @action and @actionExecute on a method; give the other role its own method.",
+          hint: "Keep one of @job, @task, @action, @actionExecute and @query on a method; give the other role its own method.",
         });
       }
       const d = methodDecorators[0];
@@ -139,6 +144,10 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
         if (job) jobs.push(job);
       } else if (d.kind === "task") tasks.push(analyzeTask(member, d, ctx));
       else if (d.kind === "action") actions.push({ member, decorator: d });
+      else if (d.kind === "query") {
+        const query = analyzeQuery(member, d, ctx, modelBySymbol, info?.permissions ?? []);
+        if (query) queries.push(query);
+      }
       else executes.push({ member, decorator: d });
     }
     agent = analyzeAgent(extension, first(extension, "agent", ctx), first(extension, "agentTrail", ctx), ctx);
@@ -152,6 +161,10 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
       ...tasks.map((t) => ({ name: t.name, span: t.span, what: `task ${t.name}` })),
       ...actionIRs.map((a) => ({ name: a.name, span: a.span, what: `action ${a.name}` })),
     ],
+    ctx,
+  );
+  checkUnique(
+    queries.map((q) => ({ name: q.name, span: q.span, what: `query ${q.name}` })),
     ctx,
   );
 
@@ -188,6 +201,7 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
     jobs,
     tasks,
     actions: actionIRs,
+    queries,
     agent,
     memory,
     prompts: files.prompts,

@@ -10,7 +10,7 @@ const ir: ExtensionIR = {
   extension: { classRef: ref("Ext", "/p/src/ext.ts"), id: "org.example.entry", name: "E", version: "1.0.0", description: "", minCoreVersion: "2.0.0", requiredFeatures: [], permissions: [], hasInit: false },
   settings: null,
   models: [{ name: "Note", classRef: ref("Note", "/p/src/models.ts"), version: "1.0.0", scope: "content", sync: "shared", fields: [], schema: {}, blobFields: [] }],
-  jobs: [], tasks: [], actions: [], agent: null, memory: null, prompts: [], kernels: [], hasUi: false,
+  jobs: [], tasks: [], actions: [], agent: null, memory: null, prompts: [], kernels: [], hasUi: false, queries: [],
 };
 
 describe("emitEntry", () => {

@@ -29,7 +29,7 @@ const ir: ExtensionIR = {
   memory: null,
   prompts: [],
   kernels: [],
-  hasUi: false,
+  hasUi: false, queries: [],
 };
 
 describe("emitManifest", () => {

@@ -65,6 +65,7 @@ export function manifestObject(ir: ExtensionIR): unknown {
     kernels: [...ir.kernels],
     hasInit: ext.hasInit,
     hasUi: ir.hasUi,
+    queries: ir.queries.map((q) => ({ name: q.name, ...optionFields("query", q), params: params(q.params), ...(copy(q.spec) as object) })),
   };
 }
 

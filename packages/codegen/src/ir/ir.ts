@@ -10,6 +10,7 @@
  * fields for them (`DECORATOR_OPTIONS` in @sdx/sdk/manifest), made readonly, so an option added
  * there appears in the IR, and its analyzer must fill it.
  */
+import type { QuerySpec } from "@sdx/sdk/query";
 import type { DecoratorName, ManifestOptions, ManifestPermission } from "@sdx/sdk/manifest";
 import type { Span } from "../diagnostics/diagnostic.js";
 
@@ -150,6 +151,15 @@ export interface MemoryIR {
   readonly fields: readonly MemoryFieldIR[];
 }
 
+/** A `@query()` method: its spec as the sdk's builder gives it, and its parameters. */
+export interface QueryIR {
+  readonly name: string;
+  readonly label?: string;
+  readonly params: readonly ParamIR[];
+  readonly spec: Frozen<QuerySpec>;
+  readonly span: Span;
+}
+
 export interface ExtensionIR {
   readonly irVersion: typeof IR_VERSION;
   readonly protocolVersion: number;
@@ -162,6 +172,7 @@ export interface ExtensionIR {
   readonly jobs: readonly JobIR[];
   readonly tasks: readonly TaskIR[];
   readonly actions: readonly ActionIR[];
+  readonly queries: readonly QueryIR[];
   readonly agent: AgentIR | null;
   readonly memory: MemoryIR | null;
   /** Files under `prompts/`, relative, `/`-separated, sorted. */

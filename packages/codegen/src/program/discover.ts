@@ -12,7 +12,7 @@ import { spanOf } from "./spans.js";
 import type { SdkSymbols } from "./sdk-symbols.js";
 
 export const CLASS_DECORATORS = ["extension", "model", "agent", "agentTrail", "agentMemory", "settings"] as const;
-export const METHOD_DECORATORS = ["job", "task", "action", "actionExecute"] as const;
+export const METHOD_DECORATORS = ["job", "task", "action", "actionExecute", "query"] as const;
 export const FIELD_DECORATORS = ["setting", "blobData", "sync"] as const;
 
 export type ClassDecoratorKind = (typeof CLASS_DECORATORS)[number];

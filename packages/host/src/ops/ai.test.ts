@@ -102,7 +102,8 @@ describe("registry and inference through the ops", () => {
     expect(info).toMatchObject({ name: "linear", category: "tiny", size: MODEL.length, installed: true });
     expect(await ok(photos, "registry.get", { name: "linear" })).toEqual({ model: info });
     const x = Float32Array.from([1, 2, 3, -1, 0, 1]);
-    const result = await dispatch(photos, "ai.run", { model: "linear", inputs: { x: { type: "float32", dims: [2, 3], data: x } } });
+    // The request's buffers move to the inference worker (no copy): the caller gives them up.
+    const result = await dispatch(photos, "ai.run", { model: "linear", inputs: { x: { type: "float32", dims: [2, 3], data: x.slice() } } });
     const wire = encodeMessage(result);
     expect(wire.json).toContain('"$bin"');
     expect(wire.buffers.length).toBe(1);
@@ -198,12 +199,15 @@ describe("language models, preference and consent", () => {
 
 describe("image tensors and prompts", () => {
   it("reads an entry the extension may read, and refuses one it may not", async () => {
-    const result = await ok<{ tensor: { dims: number[]; data: Float32Array }; width: number; height: number }>(photos, "ai.imageTensor", {
+    const result = await ok<{ tensor: { ref: string; dims: number[] }; width: number; height: number }>(photos, "ai.imageTensor", {
       source: { entry: pngEntry }, options: { width: 3, height: 2, scale: 255, layout: "nhwc" },
     });
     expect([result.width, result.height]).toEqual([6, 4]);
-    expect(result.tensor.dims).toEqual([1, 2, 3, 3]);
-    expect(Array.from(result.tensor.data.subarray(0, 3))).toEqual([1, 128 / 255, 0].map((v) => Math.fround(v)));
+    expect(result.tensor).toEqual({ ref: expect.stringMatching(/^t_[0-9a-f]{24}$/), type: "float32", dims: [1, 2, 3, 3] });
+    // The pixels stay on the host; the guest reads them only when it asks.
+    const { tensor } = await ok<{ tensor: { data: Float32Array } }>(photos, "ai.readTensor", { ref: result.tensor.ref });
+    expect(Array.from(tensor.data.subarray(0, 3))).toEqual([1, 128 / 255, 0].map((v) => Math.fround(v)));
+    expect((await fails(writer, "ai.readTensor", { ref: result.tensor.ref })).code).toBe("SDX3008");
     const denied = await fails(photos, "ai.imageTensor", { source: { entry: jpgEntry }, options: { width: 3, height: 2 } });
     expect(denied.code).toBe("SDX3001");
     expect(readAudit(library, { who: photos.extensionId, result: "denied" }).some((a) => a.op === "ai.imageTensor")).toBe(true);

@@ -11,16 +11,18 @@
  * is sent as a leading system message).
  */
 import type { OpName } from "@sdx/sdk/protocol";
-import { publish, type OpContext, type OpHandler, type OpHandlers, type OpParsedRequest } from "./context.js";
-import { entryOps } from "./entries.js";
+import { publish, type OpContext, type OpHandlers, type OpParsedRequest } from "./context.js";
 import { requireNotPreview } from "./access.js";
+import { aiTaskOps, sourceBytes } from "./ai-tasks.js";
 import { notFound, validationFailed, sdxError } from "../errors.js";
 import { imageTensor } from "../core/ai/images.js";
+import { resolveFamily } from "../core/ai/families.js";
+import type { WireTensor } from "../core/ai/onnx.js";
 import { loaderFor, type Loader } from "../core/ai/loaders/index.js";
 import { downloadRefusal, requireModelUse } from "../core/ai/policy.js";
 import { renderPrompt } from "../core/ai/prompts.js";
 import type { ModelRecord } from "../core/ai/registry.js";
-import { inferenceSessions, registryFor } from "../core/ai/runtime.js";
+import { inferenceSessions, registryFor, tensorStore } from "../core/ai/runtime.js";
 
 /** Largest tensor `ai.imageTensor` returns: 16 Mpx (a 4096×4096 float32 RGB tensor is 192 MiB). */
 const MAX_TENSOR_PIXELS = 4096 * 4096;
@@ -28,7 +30,7 @@ const MAX_TENSOR_PIXELS = 4096 * 4096;
 type GenOptions = NonNullable<OpParsedRequest<"ai.generate">["options"]>;
 
 function toInfo(record: ModelRecord) {
-  return { name: record.name, category: record.category, sha256: record.sha256 ?? "", size: record.size ?? 0, installed: record.installed };
+  return { name: record.name, category: record.category, sha256: record.sha256 ?? "", size: record.size ?? 0, installed: record.installed, family: record.family?.kind ?? null };
 }
 
 function model(ctx: OpContext, name: string, what: string): ModelRecord {
@@ -65,7 +67,10 @@ const handlers: OpHandlers = {
     ctx.grants.requireUseModel(request.category);
     const registry = registryFor(ctx.modelsDir);
     const refusal = request.source.kind === "download" ? downloadRefusal(ctx, request.source.url) : null;
-    const record = await registry.register(request, { registeredBy: ctx.extensionId, assets: ctx.bundle?.assets, offline: refusal ?? undefined });
+    const family = request.family;
+    // A declared family is checked against the model's real inputs and outputs before it is recorded.
+    const check = family ? async (file: string) => void resolveFamily(request.name, family, await inferenceSessions().info(file)) : undefined;
+    const record = await registry.register(request, { registeredBy: ctx.extensionId, assets: ctx.bundle?.assets, offline: refusal ?? undefined, check });
     publish(ctx, { type: "ai_model_registered", name: record.name, category: record.category, sha256: record.sha256, installed: record.installed, source: request.source.kind });
     return toInfo(record);
   },
@@ -82,8 +87,27 @@ const handlers: OpHandlers = {
     requireModelUse(ctx, record, `running model ${request.model}`);
     const registry = registryFor(ctx.modelsDir);
     const file = await registry.verifiedPath(request.model);
-    return { outputs: await inferenceSessions().run(file, request.inputs, request.model) };
+    // Host-side tensors and the request's own buffers move to the inference worker, not copied;
+    // lent host tensors come back and stay usable.
+    const store = tensorStore();
+    const inputs: Record<string, WireTensor> = {};
+    const lent = new Map<string, string>();
+    for (const [name, input] of Object.entries(request.inputs)) {
+      if ("ref" in input) {
+        const { tensor, own } = store.take(ctx.extensionId, input.ref);
+        if (own) lent.set(name, input.ref);
+        inputs[name] = tensor;
+      } else inputs[name] = input as WireTensor;
+    }
+    const returned: Record<string, WireTensor["data"]> = {};
+    try {
+      return { outputs: await inferenceSessions().run(file, inputs, request.model, { transfer: true, returned }) };
+    } finally {
+      for (const [name, ref] of lent) store.giveBack(ref, returned[name] ?? (inputs[name]!.data.byteLength > 0 ? inputs[name]!.data : null));
+    }
   },
+
+  "ai.readTensor": (ctx, request) => ({ tensor: tensorStore().get(ctx.extensionId, request.ref) }),
 
   "ai.generate": async (ctx, request) => {
     const { loader, origin } = languageModel(ctx, "ai.generate", request.model);
@@ -117,15 +141,14 @@ const handlers: OpHandlers = {
     if (width * height > MAX_TENSOR_PIXELS) {
       throw sdxError("SDX3014", `a ${width}×${height} image tensor is over the ${MAX_TENSOR_PIXELS}-pixel limit`);
     }
-    let bytes: Uint8Array;
-    if ("bytes" in request.source) bytes = request.source.bytes;
-    else {
-      // The entries.read rules exactly: read_entries glob and scope, symlinks re-checked at read time.
-      const read = entryOps["entries.read"] as OpHandler<"entries.read">;
-      bytes = (await read(ctx, { entryUuid: request.source.entry })).bytes;
-    }
-    return imageTensor(bytes, request.options);
+    const bytes = await sourceBytes(ctx, request.source);
+    const image = await imageTensor(bytes, request.options);
+    // The pixels stay here: the guest gets a handle to pass to run() (or to read, if it must).
+    const ref = tensorStore().put(ctx.extensionId, image.tensor);
+    return { tensor: { ref, type: image.tensor.type, dims: image.tensor.dims }, width: image.width, height: image.height };
   },
+
+  ...aiTaskOps,
 
 };
 

@@ -16,172 +16,148 @@
  * - the return value must be a number (a bigint is returned as a number when exact, else a
  *   string); typed arrays passed in are inputs only: changes the kernel makes are not copied back.
  * A trap (unreachable, out of bounds, `abort`) is SDX3006 and discards the instance.
+ *
+ * Kernels get the guarantees guest code has: each extension's kernels run on their own thread
+ * (kernel-thread-entry.ts), so one that never returns blocks nothing else; a call that runs past
+ * the time limit is stopped (the thread is terminated) and is SDX3003; the module's memory is capped
+ * (kernel-module.ts), and running out of it is SDX3004; a kernel sees only its arguments and its own
+ * memory (no import reaches the host). The invocation's own deadline still holds around the call.
  */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import type { LoadedBundle } from "@sdx/bundle-format";
-import { sdxError, SdxError } from "../errors.js";
-import { wasm, type WasmImports, type WasmInstance, type WasmMemory } from "@sdx/sandbox";
+import { sdxError } from "../errors.js";
 import type { OpHandlers } from "./context.js";
+import type { TypedArray } from "./kernel-module.js";
 
-type TypedArray =
-  | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array
-  | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
-
-// AssemblyScript TypeinfoFlags (std/assembly/shared/typeinfo.ts).
-const ARRAYBUFFERVIEW = 1 << 0;
-const ARRAY = 1 << 1;
-const STATICARRAY = 1 << 2;
-const VALUE_ALIGN_SHIFT = 6;
-const VALUE_SIGNED = 1 << 11;
-const VALUE_FLOAT = 1 << 12;
-const SHAPE_MASK = ARRAYBUFFERVIEW | ARRAY | STATICARRAY | (0x1f << VALUE_ALIGN_SHIFT) | VALUE_SIGNED | VALUE_FLOAT;
-const ARRAYBUFFER_ID = 1;
-const RUNTIME_EXPORTS = new Set(["__new", "__pin", "__unpin", "__collect", "__rtti_base", "memory", "alloc", "free", "_start", "_initialize"]);
-
-function viewFlags(array: TypedArray): number {
-  const align = Math.log2(array.BYTES_PER_ELEMENT);
-  const signed = array instanceof Int8Array || array instanceof Int16Array || array instanceof Int32Array || array instanceof BigInt64Array || array instanceof Float32Array || array instanceof Float64Array;
-  const float = array instanceof Float32Array || array instanceof Float64Array;
-  return ARRAYBUFFERVIEW | (1 << (VALUE_ALIGN_SHIFT + align)) | (signed ? VALUE_SIGNED : 0) | (float ? VALUE_FLOAT : 0);
+export interface KernelLimits {
+  /** Longest one kernel call may run (default 10 s, the guest's own slice limit). */
+  timeLimitMs: number;
+  /** Linear memory one extension's kernels may use (default 256 MiB). */
+  memoryBytes: number;
 }
 
-class KernelModule {
-  constructor(private readonly instance: WasmInstance) {}
+const DEFAULT_LIMITS: KernelLimits = { timeLimitMs: 10_000, memoryBytes: 256 * 1024 * 1024 };
+let limits: KernelLimits = { ...DEFAULT_LIMITS };
 
-  private get exports(): Record<string, unknown> {
-    return this.instance.exports;
+/** Sets the kernel limits for threads started from now on (no argument: the defaults). */
+export function configureKernels(next: Partial<KernelLimits> = {}): void {
+  limits = { ...DEFAULT_LIMITS, ...next };
+}
+
+/** The thread's entry: beside this file in dist/, or the built one when running from src/ (tests). */
+function entryUrl(): URL {
+  const beside = new URL("./kernel-thread-entry.js", import.meta.url);
+  return existsSync(fileURLToPath(beside)) ? beside : new URL("../../dist/ops/kernel-thread-entry.js", import.meta.url);
+}
+
+const IDLE_MS = 60_000;
+
+type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; code: string | null; message: string; atCap: boolean };
+
+/** One extension's kernels on their own thread; calls run one at a time, each under the time limit. */
+class KernelThread {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, (reply: Reply) => void>();
+  private nextId = 1;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly ready: Promise<void>;
+  private dead: string | null = null;
+  private idle: NodeJS.Timeout | null = null;
+
+  constructor(code: Uint8Array, private readonly limits: KernelLimits, private readonly onDead: () => void) {
+    this.worker = new Worker(entryUrl());
+    this.worker.on("message", (reply: Reply) => {
+      const settle = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      if (this.waiting.size === 0) this.worker.unref();
+      settle?.(reply);
+    });
+    const fail = (why: string) => {
+      if (this.dead) return;
+      this.dead = why;
+      this.onDead();
+      for (const settle of this.waiting.values()) settle({ id: 0, ok: false, code: "SDX3020", message: why, atCap: false });
+      this.waiting.clear();
+    };
+    this.worker.on("error", (error) => fail(`the kernel thread failed: ${error.message}`));
+    this.worker.on("exit", (exitCode) => fail(`the kernel thread exited (code ${exitCode})`));
+    this.ready = this.send({ type: "load", code, capBytes: limits.memoryBytes }, 0).then((reply) => {
+      if (!reply.ok) throw this.errorOf("(loading)", reply);
+    });
   }
 
-  private bytes(): Uint8Array {
-    return new Uint8Array((this.exports.memory as WasmMemory).buffer);
+  call(name: string, args: Array<number | TypedArray>): Promise<unknown> {
+    if (this.idle) clearTimeout(this.idle);
+    const run = this.queue.then(async () => {
+      await this.ready;
+      const id = this.nextId++;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<Reply>((resolve) => {
+        timer = setTimeout(() => resolve({ id, ok: false, code: "timeout", message: "", atCap: false }), this.limits.timeLimitMs);
+      });
+      const reply = await Promise.race([this.send({ type: "call", id, name, args }, id), timedOut]).finally(() => clearTimeout(timer));
+      if (reply.ok) return reply.result;
+      throw this.errorOf(name, reply);
+    });
+    this.queue = run.catch(() => undefined);
+    // An extension whose kernels rest for a minute gives their thread and memory back.
+    void this.queue.then(() => {
+      if (this.idle) clearTimeout(this.idle);
+      if (this.waiting.size === 0 && !this.dead) (this.idle = setTimeout(() => this.stop("idle"), IDLE_MS)).unref();
+    });
+    return run;
   }
 
-  private fn(name: string): ((...args: unknown[]) => unknown) | undefined {
-    const value = this.exports[name];
-    return typeof value === "function" ? (value as (...args: unknown[]) => unknown) : undefined;
-  }
-
-  names(): string[] {
-    return Object.keys(this.exports).filter((name) => !RUNTIME_EXPORTS.has(name) && typeof this.exports[name] === "function");
-  }
-
-  /** The AssemblyScript class id of a typed array type, from the module's RTTI. */
-  private classIdFor(array: TypedArray): number {
-    const base = (this.exports.__rtti_base as { value: number }).value;
-    const view = new DataView((this.exports.memory as WasmMemory).buffer);
-    const count = view.getUint32(base, true);
-    const wanted = viewFlags(array);
-    for (let id = 0; id < count; id++) {
-      if ((view.getUint32(base + 4 + id * 4, true) & SHAPE_MASK) === wanted) return id;
+  private errorOf(name: string, reply: Extract<Reply, { ok: false }>): Error {
+    if (reply.code === "timeout") {
+      this.stop("timed out");
+      return sdxError("SDX3003", `kernel "${name}" ran longer than ${this.limits.timeLimitMs} ms (the limit of one kernel call) and was stopped; its state starts afresh on the next call`);
     }
-    throw sdxError("SDX3002", `the kernels take no ${array.constructor.name} parameter`);
-  }
-
-  call(name: string, args: Array<number | TypedArray>): unknown {
-    const target = this.fn(name);
-    if (!target || RUNTIME_EXPORTS.has(name)) throw sdxError("SDX3011", `unknown kernel "${name}"; kernels: ${this.names().join(", ") || "none"}`);
-    const newObject = this.fn("__new");
-    const pin = this.fn("__pin");
-    const unpin = this.fn("__unpin");
-    const alloc = this.fn("alloc");
-    const free = this.fn("free");
-    const pinned: number[] = [];
-    const allocated: Array<[number, number]> = [];
-    const lowered: unknown[] = [];
-    try {
-      for (const arg of args) {
-        if (typeof arg === "number") {
-          lowered.push(arg);
-          continue;
-        }
-        const source = new Uint8Array(arg.buffer, arg.byteOffset, arg.byteLength);
-        if (newObject && pin) {
-          // Allocate, then read memory afresh: __new may grow it and detach older views.
-          const buffer = pin(newObject(arg.byteLength, ARRAYBUFFER_ID)) as number;
-          pinned.push(buffer);
-          this.bytes().set(source, buffer);
-          const header = pin(newObject(12, this.classIdFor(arg))) as number;
-          pinned.push(header);
-          const view = new DataView((this.exports.memory as WasmMemory).buffer);
-          view.setUint32(header, buffer, true);
-          view.setUint32(header + 4, buffer, true);
-          view.setUint32(header + 8, arg.byteLength, true);
-          lowered.push(header);
-        } else if (alloc) {
-          const pointer = alloc(arg.byteLength) as number;
-          allocated.push([pointer, arg.byteLength]);
-          this.bytes().set(source, pointer);
-          lowered.push(pointer, arg.length);
-        } else {
-          throw sdxError("SDX3002", "these kernels export neither the AssemblyScript runtime (__new/__pin) nor alloc: typed arrays cannot be passed");
-        }
-      }
-      const result = target(...lowered);
-      if (typeof result === "bigint") return Number.isSafeInteger(Number(result)) ? Number(result) : result.toString();
-      return result === undefined ? null : result;
-    } finally {
-      for (const pointer of pinned) unpin?.(pointer);
-      for (const [pointer, size] of allocated) free?.(pointer, size);
+    if (reply.code === null) {
+      // A trap leaves the module (and its allocator) in an unknown state: start over next time.
+      this.stop("trapped");
+      if (reply.atCap) return sdxError("SDX3004", `kernel "${name}" ran out of memory: kernels may use ${Math.round(this.limits.memoryBytes / 1048576)} MiB, and it trapped (${reply.message}) with more than half of it in use`);
+      return sdxError("SDX3006", `kernel "${name}" trapped: ${reply.message}`);
     }
+    if (reply.code === "SDX3006" || reply.code === "SDX3020" || reply.code === "SDX3004") this.stop(reply.message);
+    return sdxError(reply.code as "SDX3006", reply.message);
   }
-}
 
-/** Reads an AssemblyScript string (UTF-16, byte length stored 4 bytes before it) for `abort`. */
-function readAsString(memory: WasmMemory | undefined, pointer: number): string {
-  if (!memory || !pointer) return "";
-  const bytes = new DataView(memory.buffer).getUint32(pointer - 4, true);
-  return String.fromCharCode(...new Uint16Array(memory.buffer, pointer, Math.min(bytes, 2048) >>> 1));
-}
+  private send(message: Record<string, unknown>, id: number): Promise<Reply> {
+    if (this.dead) return Promise.resolve({ id, ok: false, code: "SDX3020", message: this.dead, atCap: false });
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.worker.ref();
+      this.worker.postMessage(message);
+    });
+  }
 
-async function instantiate(bundle: LoadedBundle): Promise<KernelModule> {
-  const module = await wasm.compile(bundle.bytes);
-  const imports: WasmImports = {};
-  // Filled in after instantiation; `abort` reads strings from it.
-  const live: { memory?: WasmMemory } = {};
-  for (const { module: from = "", name, kind } of wasm.Module.imports(module)) {
-    if (kind !== "function") throw sdxError("SDX3020", `the kernels import ${kind} ${from}.${name}, which this host does not provide`);
-    let impl: (...args: number[]) => unknown;
-    if (from === "env" && name === "abort") {
-      impl = (message, file, line, column) => {
-        throw sdxError("SDX3006", `kernel aborted: ${readAsString(live.memory, message!)} at ${readAsString(live.memory, file!)}:${line}:${column}`);
-      };
-    } else if (from === "env" && name === "seed") impl = () => Date.now();
-    else if (from === "env" && name === "trace") impl = () => undefined;
-    else {
-      impl = () => {
-        throw sdxError("SDX3020", `kernel import ${from}.${name} is not provided by this host`);
-      };
+  stop(why: string): void {
+    if (!this.dead) {
+      this.dead = why;
+      this.onDead();
     }
-    (imports[from] ??= {})[name] = impl;
+    void this.worker.terminate();
   }
-  const instance = await wasm.instantiate(module, imports);
-  live.memory = instance.exports.memory as WasmMemory | undefined;
-  return new KernelModule(instance);
 }
 
-/** One kernel instance per loaded bundle (a bundle object is loaded once per extension). */
-const instances = new WeakMap<LoadedBundle, Promise<KernelModule>>();
+/** One kernel thread per loaded bundle (a bundle object is loaded once per extension and thread). */
+const threads = new WeakMap<LoadedBundle, KernelThread>();
 
 export const kernelOps: OpHandlers = {
   "kernel.call": async (ctx, request) => {
     const bundle = ctx.bundle;
     if (!bundle || !bundle.hasKernels) throw sdxError("SDX3011", `${ctx.extensionId} has no kernels (add AssemblyScript files under kernels/)`);
-    let pending = instances.get(bundle);
-    if (!pending) {
-      pending = instantiate(bundle);
-      instances.set(bundle, pending);
-      pending.catch(() => instances.delete(bundle));
+    let thread = threads.get(bundle);
+    if (!thread) {
+      const started: KernelThread = new KernelThread(bundle.bytes, limits, () => {
+        if (threads.get(bundle) === started) threads.delete(bundle);
+      });
+      thread = started;
+      threads.set(bundle, thread);
     }
-    const kernels = await pending;
-    try {
-      return { result: kernels.call(request.name, request.args as Array<number | TypedArray>) };
-    } catch (error) {
-      if (error instanceof SdxError) {
-        if (error.code === "SDX3006") instances.delete(bundle);
-        throw error;
-      }
-      // A trap leaves the module's own allocator in an unknown state: start over next time.
-      instances.delete(bundle);
-      throw sdxError("SDX3006", `kernel "${request.name}" trapped: ${(error as Error).message}`);
-    }
+    return { result: await thread.call(request.name, request.args as Array<number | TypedArray>) };
   },
 };

@@ -10,7 +10,8 @@ import { entryOps } from "./entries.js";
 import { fileOps } from "./files.js";
 import { metadataOps } from "./metadata.js";
 import { modelOps } from "./models.js";
+import { queryOps } from "./queries.js";
 import { sidecarOps } from "./sidecars.js";
 import { tagOps } from "./tags.js";
 
-export const libraryOps: OpHandlers = { ...entryOps, ...modelOps, ...tagOps, ...collectionOps, ...sidecarOps, ...metadataOps, ...fileOps };
+export const libraryOps: OpHandlers = { ...entryOps, ...modelOps, ...tagOps, ...collectionOps, ...sidecarOps, ...metadataOps, ...fileOps, ...queryOps };

@@ -13,6 +13,8 @@ import type { ops } from "@sdx/sdk/protocol";
 import { CATALOG_PRAGMAS, openSqlite, type Db, type SqliteDb } from "./sqlite.js";
 
 export type ModelSource = z.output<(typeof ops)["registry.register"]["request"]>["source"];
+/** What a file model declares it is (face detector, embedder, classifier) and how to feed it. */
+export type ModelFamily = NonNullable<z.output<(typeof ops)["registry.register"]["request"]>["family"]>;
 
 export type LoaderKind = "ollama" | "openai";
 
@@ -45,6 +47,8 @@ export interface CatalogRow {
   updatedAt: string;
   /** Why a registered file is not installed (offline, HTTP status, no consent); null once installed. */
   lastError: string | null;
+  /** The declared family (task-level operations), or null for a model only `run` can use. */
+  family: ModelFamily | null;
 }
 
 interface RawRow {
@@ -58,6 +62,7 @@ interface RawRow {
   registered_at: string;
   updated_at: string;
   last_error: string | null;
+  family: string | null;
 }
 
 export const CATALOG_FILE = "catalog.db";
@@ -73,7 +78,8 @@ CREATE TABLE IF NOT EXISTS models (
   registered_by TEXT NOT NULL,
   registered_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
-  last_error TEXT
+  last_error TEXT,
+  family TEXT
 );
 CREATE INDEX IF NOT EXISTS models_sha256 ON models(sha256);
 `;
@@ -90,6 +96,7 @@ function fromRaw(row: RawRow): CatalogRow {
     registeredAt: row.registered_at,
     updatedAt: row.updated_at,
     lastError: row.last_error,
+    family: row.family ? (JSON.parse(row.family) as ModelFamily) : null,
   };
 }
 
@@ -97,7 +104,12 @@ export class Catalog {
   private readonly sqlite: SqliteDb;
 
   constructor(modelsDir: string) {
-    this.sqlite = openSqlite(path.join(modelsDir, CATALOG_FILE), { pragmas: CATALOG_PRAGMAS, migrate: (db) => db.exec(SCHEMA) });
+    this.sqlite = openSqlite(path.join(modelsDir, CATALOG_FILE), { pragmas: CATALOG_PRAGMAS, migrate: (db) => {
+      db.exec(SCHEMA);
+      // Catalogs made before model families had no `family` column.
+      const columns = db.prepare("PRAGMA table_info(models)").all() as Array<{ name: string }>;
+      if (!columns.some((c) => c.name === "family")) db.exec("ALTER TABLE models ADD COLUMN family TEXT");
+    } });
   }
 
   get db(): Db {
@@ -117,12 +129,13 @@ export class Catalog {
   put(row: Omit<CatalogRow, "registeredAt" | "updatedAt">): CatalogRow {
     const now = new Date().toISOString();
     this.sqlite.stmt(`
-      INSERT INTO models (name, category, source, sha256, size, endpoint, registered_by, registered_at, updated_at, last_error)
-      VALUES (@name, @category, @source, @sha256, @size, @endpoint, @registeredBy, @now, @now, @lastError)
+      INSERT INTO models (name, category, source, sha256, size, endpoint, registered_by, registered_at, updated_at, last_error, family)
+      VALUES (@name, @category, @source, @sha256, @size, @endpoint, @registeredBy, @now, @now, @lastError, @family)
       ON CONFLICT(name) DO UPDATE SET category = excluded.category, source = excluded.source, sha256 = excluded.sha256,
         size = excluded.size, endpoint = excluded.endpoint, registered_by = excluded.registered_by,
-        updated_at = excluded.updated_at, last_error = excluded.last_error
+        updated_at = excluded.updated_at, last_error = excluded.last_error, family = excluded.family
     `).run({
+      family: row.family ? JSON.stringify(row.family) : null,
       name: row.name, category: row.category, source: row.source ? JSON.stringify(row.source) : null, sha256: row.sha256,
       size: row.size, endpoint: row.endpoint ? JSON.stringify(row.endpoint) : null, registeredBy: row.registeredBy,
       now, lastError: row.lastError,

@@ -2,13 +2,15 @@
  * `models.query` as SQL. Input: a `ModelQuery` of plain values (the calling extension, the model
  * type, its inline and blob field names, the filters). Output: the matching `ModelRow`s, or their
  * count. Guest input never becomes SQL text: field names are checked against the model's inline
- * fields (and are identifiers per the protocol), JSON paths and values are bound parameters,
- * operators come from a fixed table. The statement reads `models` (and `tag_links` for a tag
+ * fields and written as JSON-path literals only when they are plain identifiers, the extension id
+ * and model type are the manifest's (sql-literals.ts: literals so that the codegen's indexes for
+ * queried fields match), values are bound parameters, operators come from a fixed table. The statement reads `models` (and `tag_links` for a tag
  * filter) only; blob rows are read afterwards, and only when blob fields are asked for.
  */
 import { validationFailed } from "./errors.js";
 import type { Library } from "./library.js";
 import { MODEL_COLUMNS, type ModelRow } from "./models-store.js";
+import { extensionLiteral, fieldPathLiteral, nameLiteral } from "./sql-literals.js";
 
 export type FilterOp = "=" | "!=" | "<" | "<=" | ">" | ">=" | "like" | "in";
 
@@ -53,26 +55,25 @@ function scalar(filter: ModelFilter): string | number | null {
 }
 
 function condition(filter: ModelFilter, params: unknown[]): string {
-  const path = `$.${filter.field}`;
+  const path = fieldPathLiteral(filter.field);
   if (filter.op === "in") {
     if (!Array.isArray(filter.value)) throw validationFailed(`filter on "${filter.field}" with "in" needs an array value`);
     const values: unknown[] = filter.value.map((v: unknown) => (typeof v === "boolean" ? (v ? 1 : 0) : v));
-    params.push(path, JSON.stringify(values));
-    return "json_extract(m.data, ?) IN (SELECT value FROM json_each(?))";
+    params.push(JSON.stringify(values));
+    return `json_extract(m.data, ${path}) IN (SELECT value FROM json_each(?))`;
   }
   if (filter.op === "like") {
     if (typeof filter.value !== "string") throw validationFailed(`filter on "${filter.field}" with "like" needs a string pattern`);
-    params.push(path, filter.value);
-    return "json_extract(m.data, ?) LIKE ?";
+    params.push(filter.value);
+    return `json_extract(m.data, ${path}) LIKE ?`;
   }
   const value = scalar(filter);
   if (value === null) {
     if (filter.op !== "=" && filter.op !== "!=") throw validationFailed(`filter on "${filter.field}": null can only be compared with = or !=`);
-    params.push(path);
-    return filter.op === "=" ? "json_extract(m.data, ?) IS NULL" : "json_extract(m.data, ?) IS NOT NULL";
+    return `json_extract(m.data, ${path}) ${filter.op === "=" ? "IS NULL" : "IS NOT NULL"}`;
   }
-  params.push(path, value);
-  return `json_extract(m.data, ?) ${COMPARE[filter.op]} ?`;
+  params.push(value);
+  return `json_extract(m.data, ${path}) ${COMPARE[filter.op]} ?`;
 }
 
 /** The statement and its parameters; ValidationFailed (SDX3002) for a field the model has not inline or a value its operator cannot take. */
@@ -84,8 +85,8 @@ export function buildModelQuery(query: ModelQuery): BuiltQuery {
       throw validationFailed(`${query.modelType} has no inline field "${field}" to ${what} (fields: ${[...inlineFields].join(", ") || "none"})`);
     }
   };
-  const where = ["m.extension_id = ?", "m.model_type = ?"];
-  const params: unknown[] = [query.extensionId, query.modelType];
+  const where = [`m.extension_id = ${extensionLiteral(query.extensionId)}`, `m.model_type = ${nameLiteral(query.modelType, "model type")}`];
+  const params: unknown[] = [];
   if (query.contentUuid !== undefined) {
     where.push("m.content_identity_uuid = ?");
     params.push(query.contentUuid);
@@ -102,8 +103,7 @@ export function buildModelQuery(query: ModelQuery): BuiltQuery {
   let order = "m.id";
   if (query.orderBy) {
     checkField(query.orderBy.field, "order by");
-    order = `json_extract(m.data, ?) ${query.orderBy.direction === "desc" ? "DESC" : "ASC"}, m.id`;
-    params.push(`$.${query.orderBy.field}`);
+    order = `json_extract(m.data, ${fieldPathLiteral(query.orderBy.field)}) ${query.orderBy.direction === "desc" ? "DESC" : "ASC"}, m.id`;
   }
   params.push(query.limit ?? -1, query.offset ?? 0);
   return {

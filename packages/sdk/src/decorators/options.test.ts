@@ -7,7 +7,7 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { DECORATOR_OPTIONS, type AuthorOptions, type DecoratorName } from "../manifest.js";
 import type { PermissionRequest } from "../types/permissions.js";
 import type {
-  ActionOptions, AgentOptions, AgentTrailOptions, BlobDataOptions, CoreFeature, ExtensionOptions, JobOptions, ModelOptions, SettingOptions, TaskOptions,
+  ActionOptions, AgentOptions, AgentTrailOptions, BlobDataOptions, CoreFeature, ExtensionOptions, JobOptions, ModelOptions, QueryOptions, SettingOptions, TaskOptions,
 } from "./options.js";
 
 describe("the options interfaces", () => {
@@ -19,6 +19,7 @@ describe("the options interfaces", () => {
     expectTypeOf<TaskOptions>().toEqualTypeOf<AuthorOptions<"task">>();
     expectTypeOf<ActionOptions>().toEqualTypeOf<AuthorOptions<"action">>();
     expectTypeOf<AgentOptions>().toEqualTypeOf<AuthorOptions<"agent">>();
+    expectTypeOf<QueryOptions>().toEqualTypeOf<AuthorOptions<"query">>();
     expectTypeOf<AgentTrailOptions>().toEqualTypeOf<AuthorOptions<"agentTrail">>();
     // requiredFeatures is narrower for authors (the host's features) than in the manifest (any string);
     // permissions are written without their sentence (`description`), which the build adds.

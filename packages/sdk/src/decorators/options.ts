@@ -115,6 +115,11 @@ export interface ActionOptions {
   title?: string;
 }
 
+export interface QueryOptions {
+  /** Shown by UIs and `sdx inspect`; the method name when left out. */
+  label?: string;
+}
+
 export interface AgentOptions {
   /** Seconds between `onSchedule` calls, when the agent has that hook. */
   scheduleEverySeconds?: number;

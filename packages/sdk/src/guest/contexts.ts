@@ -7,6 +7,7 @@ import type {
   ActionContext, Ai, AgentContext, DeviceSelector, ExtensionContext, JobContext, Logger, ModelRegistry, TaskContext, Vdfs,
 } from "../types/context.js";
 import type { ActionChange, Device, JsonValue } from "../types/data.js";
+import type { QueryPage, QueryRow } from "../query/constants.js";
 import type { InvocationContextBase, JobInvocationContext, TaskInvocationContext } from "../protocol.js";
 import { registry } from "../decorators/registry.js";
 import { JobCancelled } from "../errors.js";
@@ -71,6 +72,17 @@ export class BaseContext implements ExtensionContext {
   }
   async kernel<R = unknown>(name: string, ...args: KernelArg[]): Promise<R> {
     return (await callHost("kernel.call", { name, args })).result as R;
+  }
+  async query(name: string, params: Record<string, JsonValue> = {}, page: { limit?: number; cursor?: string | null } = {}): Promise<QueryPage> {
+    return (await callHost("queries.run", { name, params, ...(page.limit !== undefined ? { limit: page.limit } : {}), cursor: page.cursor ?? null })) as QueryPage;
+  }
+  async *queryAll(name: string, params: Record<string, JsonValue> = {}): AsyncIterable<QueryRow> {
+    let cursor: string | null = null;
+    do {
+      const page: QueryPage = await this.query(name, params, { cursor });
+      yield* page.rows;
+      cursor = page.nextCursor;
+    } while (cursor !== null);
   }
 }
 

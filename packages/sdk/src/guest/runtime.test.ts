@@ -187,6 +187,15 @@ describe("vdfs", () => {
     expect(loaded!.vector).toBeUndefined(); // lazy blob not loaded…
     expect(await vdfs.loadBlob(loaded!, "vector")).toEqual([1, 2]); // …until asked for
     expect(loaded!.vector).toEqual([1, 2]);
+    // The accessor form: loads once, then answers from the model.
+    const again = await vdfs.getModelByContent(Note, "content-1");
+    const before = host.calls.filter((c) => c.op === "models.loadBlob").length;
+    expect(await vdfs.blobs(again!).vector()).toEqual([1, 2]);
+    expect(await vdfs.blobs(again!).vector()).toEqual([1, 2]);
+    expect(host.calls.filter((c) => c.op === "models.loadBlob").length).toBe(before + 1);
+    expect(Object.keys(vdfs.blobs(again!))).toEqual(["vector"]);
+    // @ts-expect-error `words` is not a blob field: no accessor, at compile time and at run time
+    expect(vdfs.blobs(again!).words).toBeUndefined();
     loaded!.words = 10;
     await vdfs.updateModel(loaded!);
     const [queried] = await vdfs.queryModels(Note).where("words", ">", 5).collect();

@@ -4,7 +4,7 @@
  * `ActionChange`s instead of reaching the host, and resolve with placeholder results, so that a
  * preview runs the same code as execute without side effects.
  */
-import type { ModelClass, Vdfs } from "../types/context.js";
+import type { BlobAccessors, ModelClass, Vdfs } from "../types/context.js";
 import type { ActionChange, Collection, CollectionItemRef, Entry, EntryData, JsonValue, ModelScopeRef, SdPath, TagTarget } from "../types/data.js";
 import { NotFound, SdxError } from "../errors.js";
 import { EntryQueryImpl, GuestEntry } from "./entries.js";
@@ -113,6 +113,19 @@ export class VdfsImpl implements Vdfs {
     const { value } = await callHost("models.loadBlob", { modelUuid: id, field });
     (model as Record<string, unknown>)[field] = value;
     return value as T[K];
+  }
+  blobs<T extends object>(model: T): BlobAccessors<T> {
+    const type = this.#catalog.typeOfInstance(model);
+    const fields = this.#catalog.blobFields(type);
+    const accessors: Record<string, () => Promise<unknown>> = {};
+    for (const field of fields) {
+      // Loaded already (an eager field, or a lazy one loaded before): no host call.
+      accessors[field] = async () => {
+        const present = (model as Record<string, unknown>)[field];
+        return present !== undefined ? present : this.loadBlob(model, field as keyof T & string);
+      };
+    }
+    return accessors as unknown as BlobAccessors<T>;
   }
   scopeOf(model: object): ModelScopeRef | null {
     return this.#catalog.scopeOf(model);

@@ -5,10 +5,17 @@
  * Model operations take the model class, because TypeScript erases type arguments at run time.
  * @see docs/api.md
  */
+import type { QueryPage, QueryRow } from "../query/constants.js";
 import type {
   ActionChange, Collection, CollectionItemRef, Device, Entry, EntryData, EntryKind, JsonValue, LogLevel, ModelScopeRef, SdPath,
-  TagTarget, Tensor, Uuid,
+  TagTarget, Uuid,
 } from "./data.js";
+import type { Ai, ModelRegistry } from "./ai.js";
+
+// The AI types live in ai.ts; these names stay importable from here.
+export type {
+  Ai, AiModel, ChatMessage, GenerateOptions, ImageSource, ImageTensorOptions, ModelRegistration, ModelRegistry, ModelSource, RegisteredModelInfo,
+} from "./ai.js";
 
 /** A class decorated with `@model`. */
 export type ModelClass<T = object> = new () => T;
@@ -57,6 +64,15 @@ export interface ModelQuery<T> {
   count(): Promise<number>;
 }
 
+/**
+ * Loaders for a model's blob fields. Lazy blob fields are optional fields of the model class (the
+ * build warns otherwise), so the accessors are typed for the optional data fields; at run time there
+ * is one per `@blobData` field of the model's declaration.
+ */
+export type BlobAccessors<T> = {
+  readonly [K in keyof T as K extends "id" ? never : T[K] extends (...args: never[]) => unknown ? never : undefined extends T[K] ? K : never]-?: () => Promise<T[K]>;
+};
+
 /** The virtual distributed file system, as the extension's grants let it see it. */
 export interface Vdfs {
   queryEntries(): EntryQuery;
@@ -75,6 +91,13 @@ export interface Vdfs {
   queryModels<T extends object>(modelClass: ModelClass<T>): ModelQuery<T>;
   /** Loads a lazy `@blobData` field into the model and returns it. */
   loadBlob<T extends object, K extends keyof T & string>(model: T, field: K): Promise<T[K]>;
+  /**
+   * The model's `@blobData` fields as loaders, the spec's `analysis.detected_faces().await`:
+   * `await vdfs.blobs(analysis).detectedFaces()` returns the field, loading it (and keeping it on the
+   * model) only when it is not loaded yet. One accessor per blob field the model declares.
+   * @see docs/api.md#lazy-blobs
+   */
+  blobs<T extends object>(model: T): BlobAccessors<T>;
   /** Where a model returned or created by this Vdfs is attached (`{ content }`, `{ entry }` or `{ standalone: true }`); `null` for other objects. */
   scopeOf(model: object): ModelScopeRef | null;
   /** Saves the model's current fields (by `model.id`). */
@@ -114,77 +137,6 @@ export interface Vdfs {
   writeFile(path: SdPath | string, data: Uint8Array | string): Promise<void>;
 }
 
-/** A registered model, reached through `ctx.ai().fromRegistered(name)`. */
-export interface AiModel {
-  /** Runs an ONNX model: named input tensors in, named output tensors out. */
-  run(inputs: Record<string, Tensor>): Promise<Record<string, Tensor>>;
-  /** Text generation (language models). */
-  generate(prompt: string, options?: GenerateOptions): Promise<string>;
-  chat(messages: ChatMessage[], options?: GenerateOptions): Promise<ChatMessage>;
-  embed(texts: string[]): Promise<Float32Array[]>;
-}
-
-export interface GenerateOptions {
-  maxTokens?: number;
-  temperature?: number;
-  /** Prompt template in `prompts/` rendered with Jinja before sending. */
-  template?: string;
-  variables?: Record<string, JsonValue>;
-}
-
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
-
-/** Host-side image preparation: pixels never cross the boundary as JSON. */
-export interface ImageTensorOptions {
-  width: number;
-  height: number;
-  /** `"fill"` stretches (no letterbox), `"cover"` crops, `"contain"` pads. */
-  fit?: "fill" | "cover" | "contain";
-  /** Per-channel `(v/scale - mean) / std`. */
-  mean?: [number, number, number];
-  std?: [number, number, number];
-  /** Divide pixel values by this first (default 1). */
-  scale?: number;
-  layout?: "nchw" | "nhwc";
-  /** Crop box in original pixels, applied after EXIF orientation. */
-  crop?: { x: number; y: number; width: number; height: number };
-}
-
-export interface Ai {
-  fromRegistered(name: string): AiModel;
-  /** Decodes an entry (or bytes), orients it by EXIF, resizes and normalizes it into a tensor. */
-  imageTensor(source: Entry | Uint8Array, options: ImageTensorOptions): Promise<{ tensor: Tensor; width: number; height: number }>;
-  /** Renders a Jinja template from the extension's `prompts/`. */
-  renderPrompt(template: string, variables: Record<string, JsonValue>): Promise<string>;
-}
-
-export type ModelSource =
-  | { kind: "bundled"; path: string }
-  | { kind: "download"; url: string; sha256: string }
-  | { kind: "local"; path: string };
-
-export interface ModelRegistration {
-  name: string;
-  category: string;
-  source: ModelSource;
-}
-
-export interface RegisteredModelInfo {
-  name: string;
-  category: string;
-  sha256: string;
-  size: number;
-  installed: boolean;
-}
-
-export interface ModelRegistry {
-  register(registration: ModelRegistration): Promise<RegisteredModelInfo>;
-  get(name: string): Promise<RegisteredModelInfo | null>;
-}
-
 /** Fluent device selection (spec §8). */
 export interface DeviceSelector {
   withCapability(capability: string): DeviceSelector;
@@ -213,6 +165,14 @@ export interface ExtensionContext {
   executeOn<R>(device: Device, work: () => Promise<R>): Promise<R>;
   /** Calls an exported function of the extension's AssemblyScript kernels (runs on the host, outside QuickJS). */
   kernel<R = unknown>(name: string, ...args: Array<number | Float32Array | Float64Array | Int32Array | Uint8Array>): Promise<R>;
+  /**
+   * One page of the extension's named query `name` (an `@query()` method), with its parameters;
+   * pass `page.cursor` = the previous page's `nextCursor` for the next one.
+   * @see docs/queries.md
+   */
+  query(name: string, params?: Record<string, JsonValue>, page?: { limit?: number; cursor?: string | null }): Promise<QueryPage>;
+  /** Every row of the named query, fetched page by page as the loop goes. */
+  queryAll(name: string, params?: Record<string, JsonValue>): AsyncIterable<QueryRow>;
   readonly log: Logger;
 }
 

@@ -10,8 +10,8 @@
  * sources; a separate .js file is not emitted by tsc and a .ts file cannot be a worker entry.
  * It is plain CommonJS and stays small: load, run, release. Errors go back as messages.
  *
- * Messages in:  { op: "load", id, key, path, threads } | { op: "run", id, key, feeds } | { op: "release", key }
- * Messages out: { id, ok: true, info | outputs, ms } | { id, ok: false, message }
+ * Messages in:  { op: "load", id, key, path, threads } | { op: "run", id, key, feeds, giveBack } | { op: "release", key }
+ * Messages out: { id, ok: true, info | outputs (+ inputs when giveBack), ms } | { id, ok: false, message }
  */
 export const ONNX_WORKER_SOURCE = String.raw`
 "use strict";
@@ -60,7 +60,16 @@ async function handle(message) {
       outputs[name] = { type: tensor.type, dims: Array.from(tensor.dims, Number), data };
       transfer.push(data.buffer);
     }
-    return { result: { outputs, ms }, transfer };
+    // Lent inputs go back the way they came (moved, not copied), so host-side tensors stay usable.
+    let inputs;
+    if (message.giveBack) {
+      inputs = {};
+      for (const [name, t] of Object.entries(message.feeds)) {
+        inputs[name] = t.data;
+        if (!transfer.includes(t.data.buffer)) transfer.push(t.data.buffer);
+      }
+    }
+    return { result: { outputs, ms, inputs }, transfer };
   }
   if (message.op === "release") {
     const session = sessions.get(message.key);

@@ -95,17 +95,27 @@ export class OnnxSessions {
     return this.acquire(path).info;
   }
 
-  /** Runs the model at `path`; `label` names it in errors (default: the path). */
-  async run(path: string, inputs: Record<string, WireTensor>, label = path): Promise<Record<string, WireTensor>> {
+  /**
+   * Runs the model at `path`; `label` names it in errors (default: the path).
+   * `transfer`: the caller owns the inputs' buffers and lends them: they move to the inference
+   * worker without a copy and come back in `returned` (same names), the caller's arrays detached
+   * meanwhile. Without it the inputs are copied (they may be views into buffers still in use).
+   */
+  async run(path: string, inputs: Record<string, WireTensor>, label = path, options: { transfer?: boolean; returned?: Record<string, WireTensor["data"]> } = {}): Promise<Record<string, WireTensor>> {
     const entry = this.acquire(path);
     entry.inFlight += 1;
     try {
       const info = await entry.info;
       checkInputs(label, info, inputs);
       const feeds: Record<string, WireTensor> = {};
-      // Copied, not transferred: the caller's arrays may be views into buffers it still uses.
-      for (const [name, t] of Object.entries(inputs)) feeds[name] = { type: t.type, dims: t.dims, data: t.data };
-      const reply = await this.request({ op: "run", key: entry.key, feeds });
+      const transfer: ArrayBuffer[] = [];
+      for (const [name, t] of Object.entries(inputs)) {
+        feeds[name] = { type: t.type, dims: t.dims, data: t.data };
+        const whole = t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength && t.data.buffer instanceof ArrayBuffer;
+        if (options.transfer && whole && !transfer.includes(t.data.buffer as ArrayBuffer)) transfer.push(t.data.buffer as ArrayBuffer);
+      }
+      const reply = await this.request({ op: "run", key: entry.key, feeds, giveBack: transfer.length > 0 }, transfer);
+      if (options.returned && reply.inputs) Object.assign(options.returned, reply.inputs as Record<string, WireTensor["data"]>);
       return reply.outputs as Record<string, WireTensor>;
     } finally {
       entry.inFlight -= 1;
@@ -195,7 +205,7 @@ export class OnnxSessions {
     return worker;
   }
 
-  private request(message: Record<string, unknown>): Promise<Record<string, unknown>> {
+  private request(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Record<string, unknown>> {
     this.worker ??= this.startWorker();
     const worker = this.worker;
     const id = this.nextId++;
@@ -203,7 +213,7 @@ export class OnnxSessions {
       this.pending.set(id, { resolve, reject });
       // Keep the process alive only while an answer is awaited.
       worker.ref();
-      worker.postMessage({ ...message, id });
+      worker.postMessage({ ...message, id }, transfer);
     });
   }
 

@@ -21,7 +21,8 @@ import { DownloadError, hashBytes, hashFile } from "./download.js";
 import { ModelFiles, integrityError } from "./model-files.js";
 import { resolveModelsDir } from "./models-dir.js";
 
-export type { EndpointConfig, LoaderKind, ModelSource } from "../../store/ai-catalog.js";
+import type { ModelFamily } from "../../store/ai-catalog.js";
+export type { EndpointConfig, LoaderKind, ModelSource, ModelFamily } from "../../store/ai-catalog.js";
 
 export interface ModelRecord extends CatalogRow {
   /** A file model whose file is stored (endpoint models are always installed). */
@@ -39,6 +40,11 @@ export interface RegisterOptions {
   offline?: string | false;
   /** Download timeout (connect and stalls), default 30 s. */
   timeoutMs?: number;
+  /**
+   * Checks a stored file before the row is saved (the declared family against the model's real
+   * inputs and outputs); a throw refuses the registration and leaves the catalog as it was.
+   */
+  check?: (file: string) => Promise<void>;
 }
 
 export interface EndpointRegistration extends EndpointConfig {
@@ -87,11 +93,20 @@ export class ModelRegistry {
     return this.get(name)?.path ?? null;
   }
 
-  async register(registration: { name: string; category: string; source: ModelSource }, options: RegisterOptions = {}): Promise<ModelRecord> {
+  async register(registration: { name: string; category: string; source: ModelSource; family?: ModelFamily | null }, options: RegisterOptions = {}): Promise<ModelRecord> {
     const { name, category, source } = registration;
     checkName(name);
     const by = options.registeredBy ?? USER;
-    const base = { name, category, source, endpoint: null, registeredBy: by, lastError: null };
+    const base = { name, category, source, endpoint: null, registeredBy: by, lastError: null, family: registration.family ?? null };
+    const checked = async (sha256: string) => {
+      if (!options.check) return;
+      try {
+        await options.check(this.files.pathFor(sha256));
+      } catch (error) {
+        this.dropUnreferenced(sha256);
+        throw error;
+      }
+    };
     switch (source.kind) {
       case "bundled": {
         const bytes = findAsset(options.assets, source.path);
@@ -99,6 +114,7 @@ export class ModelRegistry {
         const sha256 = hashBytes(bytes);
         this.checkOwnership(name, category, sha256, by);
         const stored = await this.files.storeBytes(bytes, sha256);
+        await checked(sha256);
         return this.save({ ...base, sha256, size: stored.size });
       }
       case "local": {
@@ -107,6 +123,7 @@ export class ModelRegistry {
         const { sha256 } = await hashFile(file);
         this.checkOwnership(name, category, sha256, by);
         const stored = await this.files.storeCopy(file, sha256);
+        await checked(sha256);
         return this.save({ ...base, source: { kind: "local", path: file }, sha256, size: stored.size });
       }
       case "download": {
@@ -114,11 +131,15 @@ export class ModelRegistry {
         if (!SHA256.test(sha256)) throw validationFailed(`sha256 of model ${name} must be 64 lowercase hex digits`);
         this.checkOwnership(name, category, sha256, by);
         const size = this.files.sizeOf(sha256);
-        if (size !== null) return this.save({ ...base, sha256, size });
+        if (size !== null) {
+          await checked(sha256);
+          return this.save({ ...base, sha256, size });
+        }
         const offline = options.offline ?? (process.env.SDX_OFFLINE === "1" ? "offline (SDX_OFFLINE=1)" : false);
         if (offline) return this.save({ ...base, sha256, size: null, lastError: offline });
         try {
           const stored = await this.files.storeDownload(source.url, sha256, { timeoutMs: options.timeoutMs });
+          await checked(sha256);
           return this.save({ ...base, sha256, size: stored.size });
         } catch (error) {
           // Not reachable now: registered, not installed. A hash mismatch (HostOpError) is refused.
@@ -169,7 +190,7 @@ export class ModelRegistry {
     if (row) return this.save({ ...row, sha256, size: stored.size, lastError: null });
     return this.save({
       name, category: options.category!, source: { kind: "local", path: absolute }, sha256, size: stored.size,
-      endpoint: null, registeredBy: USER, lastError: null,
+      endpoint: null, registeredBy: USER, lastError: null, family: null,
     });
   }
 
@@ -213,7 +234,7 @@ export class ModelRegistry {
     const previous = row?.sha256;
     const saved = this.save({
       name, category, source: null, sha256: null, size: null, endpoint: { ...endpoint, baseUrl: endpoint.baseUrl.replace(/\/+$/, "") },
-      registeredBy, lastError: null,
+      registeredBy, lastError: null, family: null,
     });
     if (previous) this.dropUnreferenced(previous);
     return saved;

@@ -6,10 +6,18 @@
 import { OnnxSessions, type OnnxSessionsOptions } from "./onnx.js";
 import { ModelRegistry } from "./registry.js";
 import { resolveModelsDir } from "./models-dir.js";
+import { TensorStore } from "./tensor-store.js";
 
 const registries = new Map<string, ModelRegistry>();
 let sessions: OnnxSessions | null = null;
 let sessionOptions: OnnxSessionsOptions = {};
+let tensors: TensorStore | null = null;
+
+/** Image tensors kept on the host behind handles (`ai.imageTensor` → `ai.run`). */
+export function tensorStore(): TensorStore {
+  tensors ??= new TensorStore();
+  return tensors;
+}
 
 /** The registry of a models directory (`undefined`: SDX_MODELS_DIR, then ~/.spacedrive/models). */
 export function registryFor(dir?: string | null): ModelRegistry {
@@ -38,6 +46,7 @@ export function inferenceSessions(): OnnxSessions {
 export async function closeAi(): Promise<void> {
   const current = sessions;
   sessions = null;
+  tensors = null;
   await current?.close();
   for (const registry of registries.values()) registry.close();
   registries.clear();

@@ -38,7 +38,7 @@ export function manifest(overrides: Partial<Manifest> = {}): Manifest {
     manifestVersion: 1, protocolVersion: PROTOCOL_VERSION, id: "org.test.jobs", name: "Jobs test", version: "0.1.0",
     description: "hand-written guest", minCoreVersion: "2.0.0", requiredFeatures: [], permissions: [], settings: [],
     models: [], jobs: [], tasks: [], actions: [], agent: null, memory: null,
-    aiModels: [], prompts: [], kernels: [], hasInit: false, hasUi: false,
+    aiModels: [], prompts: [], kernels: [], hasInit: false, hasUi: false, queries: [],
     ...overrides,
   };
 }

@@ -69,7 +69,7 @@ export function makeManifest(overrides: Partial<Manifest> = {}): Manifest {
     manifestVersion: 1, protocolVersion: PROTOCOL_VERSION, id: "org.example.notes", name: "Notes", version: "0.1.0",
     description: "test", minCoreVersion: "2.0.0", requiredFeatures: [], permissions: [], settings: [],
     models: [noteModel, personModel, editModel], jobs: [], tasks: [], actions: [], agent: null, memory: null,
-    aiModels: [], prompts: [], kernels: [], hasInit: false, hasUi: false,
+    aiModels: [], prompts: [], kernels: [], hasInit: false, hasUi: false, queries: [],
     ...overrides,
   };
 }

@@ -173,5 +173,5 @@ export const manifest: Manifest = {
       { name: "plan", kind: "working", sync: "device_owned", itemSchema: {} },
     ],
   },
-  aiModels: [], prompts: [], kernels: [], hasInit: true, hasUi: false,
+  aiModels: [], prompts: [], kernels: [], hasInit: true, hasUi: false, queries: [],
 };

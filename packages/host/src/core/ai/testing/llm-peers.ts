@@ -24,6 +24,8 @@ export interface LlmPeer {
   models: Set<string>;
   failNext: number;
   hangMs: number;
+  /** Answers to give, in order, before the usual reversed-prompt reply (generate and chat). */
+  scripted: string[];
   apiKey: string | null;
   close(): Promise<void>;
 }
@@ -50,17 +52,17 @@ const lastUser = (messages: unknown): string => {
 };
 
 const OLLAMA: Record<string, Handler> = {
-  "/api/generate": (b) => ({ status: 200, json: { model: b.model, created_at: new Date().toISOString(), response: peerReply(String(b.model), String(b.prompt), (b.options as { num_predict?: number } | undefined)?.num_predict), done: true } }),
+  "/api/generate": (b, peer) => ({ status: 200, json: { model: b.model, created_at: new Date().toISOString(), response: peer.scripted.shift() ?? peerReply(String(b.model), String(b.prompt), (b.options as { num_predict?: number } | undefined)?.num_predict), done: true } }),
   "/api/chat": (b) => ({ status: 200, json: { model: b.model, created_at: new Date().toISOString(), message: { role: "assistant", content: peerReply(String(b.model), lastUser(b.messages)) }, done: true } }),
   "/api/embed": (b) => ({ status: 200, json: { model: b.model, embeddings: (b.input as string[]).map(peerEmbedding) } }),
 };
 
 const OPENAI: Record<string, Handler> = {
-  "/v1/chat/completions": (b) => ({
+  "/v1/chat/completions": (b, peer) => ({
     status: 200,
     json: {
       id: "chatcmpl-peer", object: "chat.completion", created: 0, model: b.model,
-      choices: [{ index: 0, message: { role: "assistant", content: peerReply(String(b.model), lastUser(b.messages), b.max_tokens as number | undefined) }, finish_reason: "stop" }],
+      choices: [{ index: 0, message: { role: "assistant", content: peer.scripted.shift() ?? peerReply(String(b.model), lastUser(b.messages), b.max_tokens as number | undefined) }, finish_reason: "stop" }],
     },
   }),
   "/v1/embeddings": (b) => ({
@@ -136,6 +138,7 @@ export async function startLlmPeer(kind: "ollama" | "openai", models: string[], 
     models: new Set(models),
     failNext: 0,
     hangMs: 0,
+    scripted: [],
     apiKey: null,
     close: () => new Promise<void>((resolve) => {
       for (const socket of sockets) socket.destroy();

@@ -203,3 +203,41 @@ export function softmaxModel(width: number): Uint8Array {
     nodes: [{ op: "Softmax", inputs: ["x"], outputs: ["y"], attributes: { axis: -1 } }],
   });
 }
+
+/** `logits = mean of each colour plane` of an `image` [1, 3, size, size]: a tiny "classifier" of the dominant colour. */
+export function meanColourModel(size: number): Uint8Array {
+  return writeOnnxModel({
+    name: "mean_colour",
+    inputs: [{ name: "image", type: "float32", shape: [1, 3, size, size] }],
+    outputs: [{ name: "logits", type: "float32", shape: [1, 3] }],
+    nodes: [{ op: "ReduceMean", inputs: ["image"], outputs: ["logits"], attributes: { axes: [2, 3], keepdims: 0 } }],
+  });
+}
+
+/**
+ * A "detector" with UltraFace's output layout whose answer is fixed (the given anchors), plus
+ * the mean of its input so the image is really fed: `scores` [1, N, 2], `boxes` [1, N, 4],
+ * `landmarks` [1, N, 10], `mean` [1, 3].
+ */
+export function fixedDetectorModel(size: number, scores: Float32Array, boxes: Float32Array, landmarks: Float32Array): Uint8Array {
+  const n = scores.length / 2;
+  return writeOnnxModel({
+    name: "fixed_detector",
+    inputs: [{ name: "input", type: "float32", shape: [1, 3, size, size] }],
+    outputs: [
+      { name: "scores", type: "float32", shape: [1, n, 2] }, { name: "boxes", type: "float32", shape: [1, n, 4] },
+      { name: "landmarks", type: "float32", shape: [1, n, 10] }, { name: "mean", type: "float32", shape: [1, 3] },
+    ],
+    initializers: [
+      { name: "S", type: "float32", dims: [1, n, 2], data: scores },
+      { name: "B", type: "float32", dims: [1, n, 4], data: boxes },
+      { name: "L", type: "float32", dims: [1, n, 10], data: landmarks },
+    ],
+    nodes: [
+      { op: "Identity", inputs: ["S"], outputs: ["scores"] },
+      { op: "Identity", inputs: ["B"], outputs: ["boxes"] },
+      { op: "Identity", inputs: ["L"], outputs: ["landmarks"] },
+      { op: "ReduceMean", inputs: ["input"], outputs: ["mean"], attributes: { axes: [2, 3], keepdims: 0 } },
+    ],
+  });
+}
