@@ -71,7 +71,7 @@ describe("sdx dev", () => {
     }
   });
 
-  it("--action shows the action's preview after every save and applies nothing", { timeout: 300_000 }, async () => {
+  it("--action shows the action's preview after every save and applies nothing; --ui serves the UI preview", { timeout: 300_000 }, async () => {
     const work = tempDir("sdx-dev-action-");
     const project = join(work, "ext");
     const notes = join(work, "notes");
@@ -96,8 +96,12 @@ describe("sdx dev", () => {
 }
 `);
     writeFileSync(source, withAction("#first"));
-    const dev = startSdx(["--json", "dev", project, "--action", "tagNotes", "--param", `location=${notes}`]);
+    const dev = startSdx(["--json", "dev", project, "--action", "tagNotes", "--param", `location=${notes}`, "--ui"]);
     try {
+      // --ui: the UI preview is served from the first install on.
+      const ui = await next(dev.stdout, -1, "ui");
+      const page = await fetch((ui.value as unknown as { url: string }).url);
+      expect(page.status).toBe(200);
       const first = await next(dev.stdout, -1, "preview");
       expect(first.value).toMatchObject({ state: "previewed", preview: { changes: [{ type: "add_tag", tag: "#first" }] } });
       await next(dev.stdout, first.index, "watching");

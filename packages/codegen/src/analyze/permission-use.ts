@@ -7,7 +7,9 @@
  *   requested kinds or categories must include it.
  * - A requested permission nothing uses is the warning `unused-permission` at the permission: the
  *   user is asked to grant every requested permission, so each should be needed. `read_entries` is
- *   also used by entry triggers and hooks and by `Entry` parameters, which receive entries.
+ *   also used by entry triggers and hooks and by `Entry` parameters, which receive entries; an
+ *   extension with `@query` methods may use `read_entries` and `read_sidecars` through them (the
+ *   host runs queries under its grants; the build does not follow the query builder).
  *
  * Input: the reached SDK calls, the requested permissions with their spans, the IR's jobs, tasks,
  * actions and hooks. Output: diagnostics only. Must not: change the IR.
@@ -33,6 +35,8 @@ export interface EntryUse {
   readonly tasks: readonly TaskIR[];
   readonly actions: readonly ActionIR[];
   readonly agent: AgentIR | null;
+  /** How many `@query` methods the extension declares. */
+  readonly queries: number;
 }
 
 /** The builder call that grants `kind`, with `name` (a sidecar kind, a model category) when known. */
@@ -94,6 +98,10 @@ function receivesEntries(use: EntryUse): boolean {
 export function checkPermissionUse(calls: readonly SdkCall[], requested: readonly RequestedPermission[], use: EntryUse, ctx: AnalyzeContext): void {
   const used = new Set<Kind>();
   if (receivesEntries(use)) used.add("read_entries");
+  if (use.queries > 0) {
+    used.add("read_entries");
+    used.add("read_sidecars");
+  }
   const reported = new Set<ts.Node>();
   for (const { key, call, name } of calls) {
     const needs = METHOD_PERMISSIONS[key];
