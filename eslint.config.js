@@ -104,6 +104,16 @@ export default tseslint.config(
     },
   },
   {
+    // The harness sits above the host: its public index only, no SQL (it reads through the host).
+    files: ["packages/testing/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [
+        { group: ["@sdx/host/*", "**/host/src/**", "**/host/dist/**", "@sdx/sandbox", "@sdx/sandbox/*"], message: "@sdx/testing uses @sdx/host's public index only." },
+        { group: ["better-sqlite3"], message: "@sdx/testing runs no SQL: read through @sdx/host (listModels, listTags, readMemory, readAudit)." },
+      ] }],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", performance: "readonly", Buffer: "readonly", setTimeout: "readonly" } },
   },

@@ -20,11 +20,12 @@ export default defineConfig({
       { find: /^@sdx\/sandbox$/, replacement: src("sandbox/src/index.ts") },
       { find: /^@sdx\/sandbox\/testing$/, replacement: src("sandbox/src/testing.ts") },
       { find: /^@sdx\/host$/, replacement: src("host/src/index.ts") },
+      { find: /^@sdx\/testing$/, replacement: src("testing/src/index.ts") },
     ],
   },
   esbuild: { target: "es2022" },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "test/real-world/**", "**/fixtures/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -27,7 +27,7 @@ describe("sdx init → build → run", () => {
     const init = sdxJson<{ id: string; files: string[] }>(["init", project]);
     expect(init.status).toBe(0);
     expect(init.json.id).toBe("org.example.word-counter");
-    expect(init.json.files).toEqual(expect.arrayContaining(["package.json", "tsconfig.json", "src/index.ts", "ui_manifest.json", "prompts/summary.jinja", "test/extension.test.mjs"]));
+    expect(init.json.files).toEqual(expect.arrayContaining(["package.json", "tsconfig.json", "src/index.ts", "ui_manifest.json", "prompts/summary.jinja", "test/extension.test.ts"]));
     expect(existsSync(join(project, "node_modules"))).toBe(false);
 
     const build = sdxJson<{ ok: boolean; bundlePath: string; bundleSize: number }>(["build", project]);

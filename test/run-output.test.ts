@@ -141,7 +141,7 @@ describe("sdx run output", () => {
       ["run", bundle, "floating", "--library", library, "--param", `location=${notes}`, "--param", "fail=true"]);
     expect(failed.status).toBe(1);
     expect(failed.json.state).toBe("failed");
-    expect(failed.json.error).toMatchObject({ code: "SDX3050", name: "UnhandledRejection", cause: { code: "SDX3008" } });
+    expect(failed.json.error).toMatchObject({ code: "SDX3040", name: "UnhandledRejection", cause: { code: "SDX3008" } });
     expect(failed.json.error.message).toContain("vdfs.addTagToContent");
     expect(failed.stderr).toMatch(/\[org\.example\.stacks\] vdfs\.addTagToContent\(…\) was not awaited and failed: SDX3008/);
 

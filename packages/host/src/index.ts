@@ -80,3 +80,13 @@ export { dataVersion } from "./store/data-version.js";
 export type { QueryRef, QueryPageOptions, ExtensionUi } from "./host/queries.js";
 // user settings of extensions (used by `sdx settings`)
 export { readSettings, writeSettings } from "./store/settings.js";
+
+// time (a test harness passes a fake clock)
+export { wallClock } from "./core/clock.js";
+export type { Clock, ClockTimer, TimerKind, TimerOptions } from "./core/clock.js";
+
+// read-only views of what extensions wrote (used by @sdx/testing)
+export { listModels, listTags } from "./store/library-views.js";
+export type { ModelView, TagView } from "./store/library-views.js";
+export { readMemory } from "./core/memory/read-memory.js";
+export type { MemoryView } from "./core/memory/read-memory.js";

@@ -182,7 +182,7 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
     const reached = reach(entryPoints, ctx);
     if (info) {
       const requested = info.permissions.map((permission, i) => ({ permission, span: permissionSpans[i]! }));
-      checkPermissionUse(reached.sdkCalls, requested, { jobs, tasks, actions: actionIRs, agent, queries: queries.length }, ctx);
+      checkPermissionUse(reached.sdkCalls, requested, { jobs, tasks, actions: actionIRs, agent, queries }, ctx);
     }
     for (const call of reached.floating) {
       ctx.diagnostics.warn("floating-promise", spanOf(call), `${describeCall(call)} is not awaited: if it fails, nothing handles the failure`);

@@ -2,14 +2,12 @@
  * Permissions against what the code does, at build time: every SDK method the extension's code
  * reaches (reach.ts) is looked up in `METHOD_PERMISSIONS`, the table beside the permission builders.
  *
- * - A method whose permission is not requested is SDX1050 at the call, naming the exact
+ * - A method whose permission is not requested is SDX1040 at the call, naming the exact
  *   `Permission.*` to add; for a sidecar kind or a model category given as a literal, the
  *   requested kinds or categories must include it.
  * - A requested permission nothing uses is the warning `unused-permission` at the permission: the
  *   user is asked to grant every requested permission, so each should be needed. `read_entries` is
- *   also used by entry triggers and hooks and by `Entry` parameters, which receive entries; an
- *   extension with `@query` methods may use `read_entries` and `read_sidecars` through them (the
- *   host runs queries under its grants; the build does not follow the query builder).
+ *   also used by entry triggers and hooks and by `Entry` parameters, which receive entries.
  *
  * Input: the reached SDK calls, the requested permissions with their spans, the IR's jobs, tasks,
  * actions and hooks. Output: diagnostics only. Must not: change the IR.
@@ -17,7 +15,7 @@
 import { ts } from "ts-morph";
 import { METHOD_PERMISSIONS, type MethodPermission } from "@sdx/sdk/manifest";
 import type { Span } from "../diagnostics/diagnostic.js";
-import type { ActionIR, AgentIR, JobIR, PermissionIR, TaskIR } from "../ir/ir.js";
+import type { ActionIR, AgentIR, JobIR, PermissionIR, QueryIR, TaskIR } from "../ir/ir.js";
 import { spanOf } from "../program/spans.js";
 import type { AnalyzeContext } from "./context.js";
 import type { SdkCall } from "./reach.js";
@@ -35,8 +33,18 @@ export interface EntryUse {
   readonly tasks: readonly TaskIR[];
   readonly actions: readonly ActionIR[];
   readonly agent: AgentIR | null;
-  /** How many `@query` methods the extension declares. */
-  readonly queries: number;
+  /** `@query` methods run on the host under the extension's grants: entries and their sidecars. */
+  readonly queries: readonly QueryIR[];
+}
+
+/** What the queries read: entries (`q.entries()`), and sidecars through fields such as `exif.latitude`. */
+function queryUse(queries: readonly QueryIR[], used: Set<Kind>): void {
+  for (const { spec } of queries) {
+    if (spec.from.kind === "entries") used.add("read_entries");
+    const fields = [...spec.where.map((w) => w.field), spec.orderBy?.field, ...Object.values(spec.show)];
+    // A model's field is `Model.field` (a class name); a sidecar's is `<kind>.field`.
+    if (fields.some((f) => typeof f === "string" && /^[a-z][A-Za-z0-9_]*\./.test(f))) used.add("read_sidecars");
+  }
 }
 
 /** The builder call that grants `kind`, with `name` (a sidecar kind, a model category) when known. */
@@ -78,7 +86,6 @@ function coveredNames(permission: PermissionIR): readonly string[] | null {
 function describePermission(p: PermissionIR): string {
   switch (p.kind) {
     case "read_entries": return `Permission.readEntries({ glob: ${JSON.stringify(p.glob)} })`;
-    case "write_files": return `Permission.writeFiles({ glob: ${JSON.stringify(p.glob)} })`;
     case "read_sidecars": return `Permission.readSidecars({ kinds: ${JSON.stringify(p.kinds)} })`;
     case "write_sidecars": return `Permission.writeSidecars({ kinds: ${JSON.stringify(p.kinds)} })`;
     case "use_model": return `Permission.useModel({ category: ${JSON.stringify(p.category)} })`;
@@ -98,10 +105,7 @@ function receivesEntries(use: EntryUse): boolean {
 export function checkPermissionUse(calls: readonly SdkCall[], requested: readonly RequestedPermission[], use: EntryUse, ctx: AnalyzeContext): void {
   const used = new Set<Kind>();
   if (receivesEntries(use)) used.add("read_entries");
-  if (use.queries > 0) {
-    used.add("read_entries");
-    used.add("read_sidecars");
-  }
+  queryUse(use.queries, used);
   const reported = new Set<ts.Node>();
   for (const { key, call, name } of calls) {
     const needs = METHOD_PERMISSIONS[key];
@@ -115,14 +119,14 @@ export function checkPermissionUse(calls: readonly SdkCall[], requested: readonl
     const literal = literalNode?.text;
     if (ofKind.length === 0) {
       const builder = builderText(needs.kind, literal);
-      ctx.diagnostics.error("SDX1050", spanOf(name), `${method} needs ${builder}`, {
+      ctx.diagnostics.error("SDX1040", spanOf(name), `${method} needs ${builder}`, {
         hint: `Add ${builder} to @extension({ permissions }): without it the host refuses the call (SDX3001).`,
       });
       continue;
     }
     if (literal !== undefined && !ofKind.some((r) => coveredNames(r.permission)?.includes(literal) ?? true)) {
       const builder = builderText(needs.kind, literal);
-      ctx.diagnostics.error("SDX1050", spanOf(literalNode!), `${method}(${JSON.stringify(literal)}) needs ${builder}`, {
+      ctx.diagnostics.error("SDX1040", spanOf(literalNode!), `${method}(${JSON.stringify(literal)}) needs ${builder}`, {
         hint: needs.kind === "use_model"
           ? `Add ${builder} to @extension({ permissions }) (each useModel covers one category).`
           : `Add ${JSON.stringify(literal)} to the kinds of ${builder.split("(")[0]} in @extension({ permissions }).`,
@@ -132,6 +136,6 @@ export function checkPermissionUse(calls: readonly SdkCall[], requested: readonl
   }
   for (const { permission, span } of requested) {
     if (used.has(permission.kind)) continue;
-    ctx.diagnostics.warn("unused-permission", span, `${describePermission(permission)} is requested, but no job, task, action or hook uses it`);
+    ctx.diagnostics.warn("unused-permission", span, `${describePermission(permission)} is requested, but no job, task, action, hook or query uses it`);
   }
 }

@@ -135,8 +135,8 @@ export function readPermissions(value: StaticValue | undefined, owner: ts.Node, 
   const out: PermissionIR[] = [];
   for (const item of value.items) {
     const p = permission(item, ctx);
-    // The sentence a store shows and every reader checks (manifest version 2).
     if (p) {
+      // The sentence a store shows and every reader checks (manifest version 2).
       out.push({ ...p, description: permissionSentence(p as PermissionRequest) });
       spans?.push(spanOf(item.node));
     }

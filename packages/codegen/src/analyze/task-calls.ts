@@ -4,7 +4,7 @@
  * arbitrary function cannot be run as a task. Reports SDX1029 at the first argument.
  *
  * A task called directly (`this.countWords(ctx, entry)`, with or without a cast) would run in the
- * caller's VM with none of the task's retries, timeout or recorded result: SDX1051 at the call,
+ * caller's VM with none of the task's retries, timeout or recorded result: SDX1041 at the call,
  * whose span also covers the TypeScript error the wrong context argument causes (it restates it).
  */
 import { ts } from "ts-morph";
@@ -27,7 +27,7 @@ export function checkTaskCalls(methods: readonly ts.MethodDeclaration[], tasks: 
         : ts.isElementAccessExpression(callee) && isThis(callee.expression) && ts.isStringLiteral(callee.argumentExpression) ? callee.argumentExpression.text
           : null;
       if (member !== null && tasks.has(member)) {
-        ctx.diagnostics.error("SDX1051", spanOf(node), `The @task ${member} is called directly: use await ctx.run(this.${member}${node.arguments.length > 1 ? ", …" : ""})`);
+        ctx.diagnostics.error("SDX1041", spanOf(node), `The @task ${member} is called directly: use await ctx.run(this.${member}${node.arguments.length > 1 ? ", …" : ""})`);
       }
     }
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "run") {

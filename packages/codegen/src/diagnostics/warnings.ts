@@ -19,7 +19,7 @@ export const WARNINGS = {
     hint: "The user is asked to grant every permission an extension requests: remove the ones its code does not need. (Code the build cannot follow, such as a function stored in a variable and called later, is not seen.)",
   },
   "floating-promise": {
-    hint: "Await the call (or handle it with .catch). A failing un-awaited SDK call fails the invocation at its end (SDX3050); a failing un-awaited call of your own async function is lost. Prefix it with `void` to say it may run on its own.",
+    hint: "Await the call (or handle it with .catch). A failing un-awaited SDK call fails the invocation at its end (SDX3040); a failing un-awaited call of your own async function is lost. Prefix it with `void` to say it may run on its own.",
   },
   "glob-case-variants": {
     hint: "Permission globs match without regard to case (`*.jpg` matches `IMG_0001.JPG`): list each extension once, in lower case.",

@@ -16,6 +16,7 @@ import { AgentDelivery, type HookRuntime } from "./delivery.js";
 import { AgentEventStore } from "../store/agent-events.js";
 import { EventRecorder, MAX_EVENT_DEPTH } from "./recorder.js";
 import { ScheduleTimers } from "./schedule.js";
+import type { Clock } from "../core/clock.js";
 import { DEFAULT_AGENT_OPTIONS, type AgentDeliveryRecord, type AgentEventFilter, type AgentOptions } from "./types.js";
 
 export interface AgentsDeps {
@@ -33,16 +34,16 @@ export class Agents {
   private readonly delivery: AgentDelivery;
   private readonly schedules: ScheduleTimers;
 
-  constructor(library: Library, jobs: JobStore, options: AgentOptions | undefined, deps: AgentsDeps) {
+  constructor(library: Library, jobs: JobStore, options: AgentOptions | undefined, deps: AgentsDeps, clock: Clock) {
     this.store = new AgentEventStore(jobs);
     this.recorder = new EventRecorder(library, this.store);
     this.recorder.initCursor();
     if (deps.queueJobCompletedJobs) this.recorder.queueJobCompletedJobs = (id, manifest, payload) => deps.queueJobCompletedJobs!(id, manifest, payload);
     const resolved = { ...DEFAULT_AGENT_OPTIONS, ...options };
-    this.delivery = new AgentDelivery({ library, store: this.store, recorder: this.recorder, load: deps.load, log: deps.log, options: resolved });
+    this.delivery = new AgentDelivery({ library, store: this.store, recorder: this.recorder, load: deps.load, log: deps.log, options: resolved, clock });
     this.schedules = new ScheduleTimers(library, (id, every) => {
-      if (this.recorder.schedule(id, every)) this.delivery.kick();
-    });
+      if (this.recorder.schedule(id, every, clock.now())) this.delivery.kick();
+    }, clock);
     this.deps = deps;
   }
 

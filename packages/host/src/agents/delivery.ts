@@ -22,6 +22,7 @@ import type { Library } from "../store/library.js";
 import type { AgentEventStore, ClaimedDelivery } from "../store/agent-events.js";
 import type { EntrySubject, EventRecorder } from "./recorder.js";
 import type { AgentOptions } from "./types.js";
+import type { Clock, ClockTimer } from "../core/clock.js";
 
 /** What delivery needs of a loaded extension. */
 export interface HookRuntime {
@@ -53,6 +54,8 @@ export interface DeliveryDeps {
   load(extensionId: string): Promise<HookRuntime>;
   log(extensionId: string, level: "warn" | "error", message: string): void;
   options: Required<AgentOptions>;
+  /** Retries wait out their backoff on this clock. */
+  clock: Clock;
 }
 
 const skip = (code: "SDX3001" | "SDX3010" | "SDX3011", message: string): WireError => wireError(code, `not delivered: ${message}`);
@@ -65,7 +68,7 @@ export class AgentDelivery {
   private readonly heartbeat: NodeJS.Timeout;
   private sweeping: Promise<void> | null = null;
   private again = false;
-  private wakeUp: NodeJS.Timeout | null = null;
+  private wakeUp: ClockTimer | null = null;
   private started = false;
   private closing = false;
 
@@ -102,7 +105,7 @@ export class AgentDelivery {
   private async sweep(): Promise<void> {
     try {
       this.deps.recorder.fanOut();
-      for (const extensionId of this.deps.store.extensionsWithWork()) this.startWorker(extensionId);
+      for (const extensionId of this.deps.store.extensionsWithWork(this.deps.clock.now())) this.startWorker(extensionId);
     } catch {
       // jobs.db busy (another host's write) or closing: nothing is lost, the next kick or host looks again.
     }
@@ -113,11 +116,11 @@ export class AgentDelivery {
   private scheduleWakeUp(): void {
     if (this.closing || !this.deps.store.db.open) return;
     const at = this.deps.store.nextDueAt();
-    if (this.wakeUp) clearTimeout(this.wakeUp);
+    const { clock } = this.deps;
+    clock.clear(this.wakeUp);
     this.wakeUp = null;
-    if (at === null || at <= Date.now()) return;
-    this.wakeUp = setTimeout(() => this.kick(), at - Date.now() + 5);
-    this.wakeUp.unref();
+    if (at === null || at <= clock.now()) return;
+    this.wakeUp = clock.setTimeout(() => this.kick(), at - clock.now() + 5, { unref: true, kind: "hook-retry" });
   }
 
   private startWorker(extensionId: string): void {
@@ -137,7 +140,7 @@ export class AgentDelivery {
     for (;;) {
       const more = await this.limiter.run(async () => {
         if (this.closing) return false;
-        const delivery = this.deps.store.claimNext(extensionId, this.owner);
+        const delivery = this.deps.store.claimNext(extensionId, this.owner, this.deps.clock.now());
         if (!delivery) return false;
         await this.deliver(delivery);
         return true;
@@ -183,7 +186,7 @@ export class AgentDelivery {
       error = toWireError(thrown);
     }
     const final = d.attempts >= options.maxAttempts;
-    const retryAt = final ? null : Date.now() + options.backoffMs * 2 ** (d.attempts - 1);
+    const retryAt = final ? null : this.deps.clock.now() + options.backoffMs * 2 ** (d.attempts - 1);
     store.attemptFailed(d, this.owner, error, performance.now() - started, retryAt);
     this.deps.log(d.extensionId, final ? "error" : "warn",
       `hook ${d.hook} failed on ${d.type} event ${d.eventId} (attempt ${d.attempts}/${options.maxAttempts}${final ? ", giving up" : ""}): ${error.code} ${error.message}`);
@@ -205,7 +208,7 @@ export class AgentDelivery {
   /** Stops claiming; hooks still running are refused their next host call. */
   stop(): void {
     this.closing = true;
-    if (this.wakeUp) clearTimeout(this.wakeUp);
+    this.deps.clock.clear(this.wakeUp);
     this.wakeUp = null;
   }
 

@@ -6,14 +6,16 @@
 import { getInstalled, listInstalled } from "../extensions/install.js";
 import type { Library } from "../store/library.js";
 import { hooksOf } from "./recorder.js";
+import { wallClock, type Clock, type ClockTimer } from "../core/clock.js";
 
 export class ScheduleTimers {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, ClockTimer>();
   private stopped = false;
 
   constructor(
     private readonly library: Library,
     private readonly fire: (extensionId: string, everySeconds: number) => void,
+    private readonly clock: Clock = wallClock,
   ) {}
 
   /** (Re)starts the timers from the installed manifests (after an install or upgrade). */
@@ -24,14 +26,12 @@ export class ScheduleTimers {
       const manifest = getInstalled(this.library, id)?.manifest;
       const every = manifest?.agent?.scheduleEverySeconds;
       if (!every || hooksOf(manifest, "schedule").length === 0) continue;
-      const timer = setInterval(() => this.fire(id, every), every * 1000);
-      timer.unref();
-      this.timers.set(id, timer);
+      this.timers.set(id, this.clock.setInterval(() => this.fire(id, every), every * 1000, { unref: true, kind: "schedule" }));
     }
   }
 
   private clear(): void {
-    for (const timer of this.timers.values()) clearInterval(timer);
+    for (const timer of this.timers.values()) this.clock.clear(timer);
     this.timers.clear();
   }
 

@@ -16,7 +16,8 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
 import { Library } from "../store/library.js";
-import { installExtension, getInstalled, type InstallOptions, type InstalledExtension } from "../extensions/install.js";
+import { installExtension, getInstalled, updateGrants, type GrantInput, type InstallOptions, type InstalledExtension } from "../extensions/install.js";
+import type { Grant } from "../extensions/grants.js";
 import { indexLocation, type IndexOptions, type IndexSummary } from "../core/indexer/indexer.js";
 import { createLibraryOpContext } from "../ops/library-context.js";
 import { libraryOps } from "../ops/library-ops.js";
@@ -55,6 +56,7 @@ import type { InvokeOptions, SandboxInstance } from "@sdx/sandbox";
 import { readSettings } from "../store/settings.js";
 import { GuestStacks, withGuestStacks } from "../extensions/guest-stacks.js";
 import { libraryDamaged } from "../store/library-check.js";
+import { wallClock, type Clock } from "../core/clock.js";
 
 /** The module answering host calls in sandbox workers: built JavaScript (tests run the host from sources, the workers run dist/). */
 function workerCallsModule(): URL {
@@ -113,6 +115,17 @@ export interface HostOptions {
    * waits 20 ms, to measure parallelism on inference-bound work without a model).
    */
   testOps?: OpHandlers;
+  /**
+   * The clock of scheduled triggers, retry backoff of tasks and hooks, and (when virtual) task
+   * deadlines; default the wall clock. `@sdx/testing` passes a fake one.
+   */
+  clock?: Clock;
+  /**
+   * TESTS ONLY: called before every asynchronous host call answered on the host's thread (all of
+   * them with `callsInWorkers: false`), before it runs. `@sdx/testing` kills the process here to
+   * inject a crash at a job's Nth call.
+   */
+  beforeCall?: (call: { extensionId: string; jobId: string | null; op: string }) => void;
 }
 
 export interface RunJobHostOptions {
@@ -165,8 +178,8 @@ export class Host {
       log: (id, level, message) => logSink.write(id, level, message),
       queueModelJobs: (id, manifest, model, origin) => queueModelCreatedJobs(runner, jobs, id, manifest, model, origin),
       queueJobCompletedJobs: (id, manifest, payload) => queueJobCompletedJobs(runner, id, manifest, payload),
-    });
-    this.scheduledJobs = new ScheduledJobs(library, jobs, runner);
+    }, options.clock ?? wallClock);
+    this.scheduledJobs = new ScheduledJobs(library, jobs, runner, options.clock ?? wallClock);
     this.scheduler = new JobScheduler(jobs, runner, (id) => this.load(id), (outcome) => {
       this.agents.kick(); // the job's end was recorded as a job_completed event
       options.onJobOutcome?.(outcome);
@@ -194,12 +207,19 @@ export class Host {
         throw libraryDamaged(error, join(library.dir, JOBS_DB_FILE));
       }
       const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
-      const runner = new JobRunner(jobs, options.jobs);
-      const dispatch = createDispatcher(
+      const runner = new JobRunner(jobs, { ...options.jobs, clock: options.clock });
+      const dispatcher = createDispatcher(
         { ...libraryOps, ...memoryOps, ...trailOps, ...aiOps, ...promptOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner), ...options.testOps },
         // A host bug: the guest gets the message only; the stack is logged for the user.
         { onInternalError: (ctx, op, stack) => logs.write(ctx.extensionId, "error", `[host] ${op} failed: ${stack}`) },
       );
+      const beforeCall = options.beforeCall;
+      const dispatch: Dispatcher = beforeCall
+        ? Object.assign((ctx: OpContext, op: string, payload: unknown) => {
+          beforeCall({ extensionId: ctx.extensionId, jobId: ctx.jobId ?? null, op });
+          return dispatcher(ctx, op, payload);
+        }, { sync: dispatcher.sync })
+        : dispatcher;
       await preloadQuickJS();
       const sandbox = new WorkerSandbox(options.limits, options.callsInWorkers === false ? {} : { callsModule: { url: workerCallsModule().href } });
       return new Host(library, jobs, sandbox, logs, runner, dispatch, resolveModelsDir(options.modelsDir), options);
@@ -232,6 +252,16 @@ export class Host {
       if (!reply.ok) this.logSink.write(installed.id, "error", `init failed: ${reply.error.code} ${reply.error.message}`);
     }
     return installed;
+  }
+
+  /**
+   * Changes what an installed extension is granted. Its VMs are dropped (a running job of it fails),
+   * so every later call is checked against the new grants.
+   */
+  async updateGrants(extensionId: string, grants: GrantInput[]): Promise<Grant[]> {
+    const updated = updateGrants(this.library, extensionId, grants);
+    await this.unload(extensionId);
+    return updated;
   }
 
   /** Runs a job of an installed extension to its end. `args` by name (a record) or position. */

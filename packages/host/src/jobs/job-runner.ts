@@ -30,6 +30,7 @@ import type { ExtensionRuntime, JobOutcome, RunningJob } from "./types.js";
 import { WriteScope } from "./write-keys.js";
 import { JobStateReader, stopReasonOf } from "./stop-reason.js";
 import { runAttempts } from "./task-attempts.js";
+import { wallClock, type Clock } from "../core/clock.js";
 
 export { hashArgs } from "../ops/request-hash.js";
 
@@ -51,13 +52,16 @@ export class JobRunner {
 
   private readonly maxHostDeaths: number;
   private readonly states: JobStateReader;
+  private readonly clock: Clock;
 
   /**
    * `maxHostDeaths`: how many times in a row a job's host may die while running it without progress
    * before the job is failed instead of resumed (JobStore.claim). `heartbeatMs`: how often the
-   * owner of running jobs says it is alive.
+   * owner of running jobs says it is alive. `clock`: what tasks' backoff and (on a virtual clock)
+   * deadlines wait on.
    */
-  constructor(readonly store: JobStore, options: { maxHostDeaths?: number; heartbeatMs?: number } = {}) {
+  constructor(readonly store: JobStore, options: { maxHostDeaths?: number; heartbeatMs?: number; clock?: Clock } = {}) {
+    this.clock = options.clock ?? wallClock;
     this.maxHostDeaths = options.maxHostDeaths ?? DEFAULT_MAX_HOST_DEATHS;
     this.states = new JobStateReader((jobId) => store.stateAndOwner(jobId), store.stateChanges);
     this.heartbeat = setInterval(() => {
@@ -269,7 +273,7 @@ export class JobRunner {
       this.store.event(jobId, "task_replayed", { task: name, occurrence });
       return { result: recorded.result };
     }
-    const attempts = runAttempts({ store: this.store, stopReason: (id, starting) => this.stopReason(id, starting) }, job, key, args);
+    const attempts = runAttempts({ store: this.store, clock: this.clock, stopReason: (id, starting) => this.stopReason(id, starting) }, job, key, args);
     job.inFlight.add(attempts);
     void attempts.finally(() => job.inFlight.delete(attempts)).catch(() => undefined);
     return attempts;

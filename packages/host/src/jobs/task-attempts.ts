@@ -5,16 +5,22 @@
  * once. A completed result is recorded in jobs.db before it is returned (the automatic checkpoint
  * at the task boundary); a task that fails every attempt is recorded as failed and becomes a
  * `TaskFailed` error in the job, which fails the job unless the job catches it.
+ *
+ * Backoff waits on the host's clock; on a virtual clock (a test's fake one) the deadline is kept by
+ * the host on that clock too: when it passes, the task's VM is thrown away (SDX3003), as the
+ * sandbox does at a wall-clock deadline.
  */
-import { setTimeout as sleep } from "node:timers/promises";
+import type { SandboxInstance } from "@sdx/sandbox";
+import type { Clock } from "../core/clock.js";
 import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
-import { errorFromWire, wireError } from "../errors.js";
+import { errorFromWire, failure, wireError } from "../errors.js";
 import type { RunningJob } from "./types.js";
 import type { JobStore, TaskResultKey } from "../store/job-store.js";
 import { WriteScope } from "./write-keys.js";
 
 export interface AttemptDeps {
   store: JobStore;
+  clock: Clock;
   /** Why the job's calls must stop now (see `JobRunner.stopReason`). */
   stopReason(jobId: string, starting: boolean): WireError | null;
 }
@@ -46,7 +52,11 @@ export async function runAttempts(deps: AttemptDeps, job: RunningJob, key: TaskR
       // Checked once a slot is free: tasks queued behind the limit do not start after a pause.
       const stop = deps.stopReason(jobId, true);
       if (stop) throw errorFromWire(stop);
-      return runtime.tasks.use((instance) => instance.invoke(invocation, { deadlineMs: task.timeoutMs, ...runtime.invokeOptions({ jobId, kind: "task", writes }) }));
+      return runtime.tasks.use((instance) => {
+        const options = runtime.invokeOptions({ jobId, kind: "task", writes });
+        if (!deps.clock.virtual || !task.timeoutMs) return instance.invoke(invocation, { deadlineMs: task.timeoutMs, ...options });
+        return withVirtualDeadline(deps.clock, task.timeoutMs, instance, (i) => runtime.tasks.discard(i), () => instance.invoke(invocation, options));
+      });
     });
     if (reply.ok) {
       const result = reply.value ?? null;
@@ -62,7 +72,7 @@ export async function runAttempts(deps: AttemptDeps, job: RunningJob, key: TaskR
       attempts = attempt; // the same call would be refused the same way
       break;
     }
-    if (attempt < attempts && task.backoffMs > 0) await sleep(task.backoffMs * 2 ** (attempt - 1));
+    if (attempt < attempts && task.backoffMs > 0) await deps.clock.sleep(task.backoffMs * 2 ** (attempt - 1), "task-backoff");
   }
   deps.store.recordTaskResult({ ...key, state: "failed", result: null, error: lastError, attempts, durationMs: performance.now() - started });
   throw errorFromWire({
@@ -71,4 +81,19 @@ export async function runAttempts(deps: AttemptDeps, job: RunningJob, key: TaskR
     message: `task ${name} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${lastError.message}`,
     data: { task: name, attempts, cause: lastError },
   });
+}
+
+/** A task's deadline on a virtual clock: when it passes first, the VM is discarded and the attempt timed out. */
+async function withVirtualDeadline(clock: Clock, ms: number, instance: SandboxInstance, discard: (instance: SandboxInstance) => void, invoke: () => Promise<WireResult>): Promise<WireResult> {
+  let timedOut = false;
+  const timer = clock.setTimeout(() => {
+    timedOut = true;
+    discard(instance);
+  }, ms, { kind: "task-timeout" });
+  try {
+    const reply = await invoke();
+    return timedOut ? failure(wireError("SDX3003", `the task exceeded its time limit (deadline ${ms} ms on the host's clock): its VM was terminated`)) : reply;
+  } finally {
+    clock.clear(timer);
+  }
 }

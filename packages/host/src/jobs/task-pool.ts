@@ -10,6 +10,8 @@ export class TaskPool {
   private readonly all: SandboxInstance[] = [];
   private readonly idle: SandboxInstance[] = [];
   private readonly waiting: Array<(instance: SandboxInstance) => void> = [];
+  /** Thrown away while in use (a deadline on a virtual clock): not handed out again. */
+  private readonly discarded = new WeakSet<SandboxInstance>();
 
   constructor(
     private readonly create: () => SandboxInstance,
@@ -37,7 +39,23 @@ export class TaskPool {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
+  /** Disposes an instance in use; the pool makes a fresh one in its place when needed. */
+  discard(instance: SandboxInstance): void {
+    this.discarded.add(instance);
+    instance.dispose();
+  }
+
   private release(instance: SandboxInstance): void {
+    if (this.discarded.has(instance)) {
+      this.all.splice(this.all.indexOf(instance), 1);
+      const next = this.waiting.shift();
+      if (next) {
+        const fresh = this.create();
+        this.all.push(fresh);
+        next(fresh);
+      }
+      return;
+    }
     const next = this.waiting.shift();
     if (next) next(instance);
     else this.idle.push(instance);

@@ -39,7 +39,7 @@ export const CODEGEN_CODES = {
   SDX1037: { title: "Generated manifest is invalid (internal error)", hint: "This is a bug in sdx: please report it with the extension source." },
   SDX1038: { title: "Name is not an ASCII identifier", hint: "Names of models, fields, jobs, tasks, actions, settings and parameters go into the manifest and SQL: use ASCII letters, digits, _ and $." },
   SDX1039: { title: "Invalid store listing option", hint: "license is an SPDX expression (MIT, Apache-2.0 OR MIT, LicenseRef-…), homepage and repository are http(s) URLs, icon is a .png or .svg file under assets/ that exists." },
+  SDX1040: { title: "SDK method needs a permission the extension does not request", hint: "Add the named Permission.* to @extension({ permissions }): the host refuses the call without it (SDX3001)." },
+  SDX1041: { title: "Task called directly instead of through ctx.run", hint: "Run tasks with `await ctx.run(this.task, …args)`: a direct call runs in the job's VM without the task's retries, timeout or recorded result (a resumed job would do it again)." },
   SDX1045: { title: "Invalid @query", hint: "An @query() method takes (q: Query, ...params) and its body is one `return` of a chain: q.models(Model) or q.entries(), then where/orderBy/limit/show (ofKind/withTag on entries) with literal arguments or the method's parameters, on fields the model or the entries have." },
-  SDX1050: { title: "SDK method needs a permission the extension does not request", hint: "Add the named Permission.* to @extension({ permissions }): the host refuses the call without it (SDX3001)." },
-  SDX1051: { title: "Task called directly instead of through ctx.run", hint: "Run tasks with `await ctx.run(this.task, …args)`: a direct call runs in the job's VM without the task's retries, timeout or recorded result (a resumed job would do it again)." },
 } as const;

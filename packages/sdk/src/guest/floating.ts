@@ -8,7 +8,7 @@
  * `then` records that someone handled it; `await`, `.then`, `.catch`, `.finally`, `Promise.all`
  * all go through `then` for such a promise). When the invocation's method has settled, the
  * runtime waits for the marked promises nobody handled; those that rejected are failures of the
- * invocation (invoke.ts: SDX3050, and each is logged as an error).
+ * invocation (invoke.ts: SDX3040, and each is logged as an error).
  *
  * Cost: a prototype change and a set insertion per SDK call. The call site is not captured (a stack
  * per call would cost about a third of a host call); the build's `floating-promise` warning points

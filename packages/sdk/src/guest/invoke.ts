@@ -5,7 +5,7 @@
  * itself never rejects, so a guest failure can never become a host crash.
  *
  * SDK calls the method started and never awaited are waited for once it settled (floating.ts):
- * one that failed fails the invocation (SDX3050, with the failure as its cause), unless the method
+ * one that failed fails the invocation (SDX3040, with the failure as its cause), unless the method
  * failed itself; either way each is logged as an error.
  */
 import type { Invocation, InvocationContextBase, WireError } from "../protocol.js";
@@ -154,13 +154,13 @@ function floatingMessage(failure: FloatingFailure): string {
   return `${failure.method}(…) was not awaited and failed: ${error.code} ${error.message}`;
 }
 
-/** SDX3050: the first floating failure is the cause; the others are counted (all of them are logged). */
+/** SDX3040: the first floating failure is the cause; the others are counted (all of them are logged). */
 function floatingError(inv: Invocation, floating: FloatingFailure[]): WireError {
   const first = floating[0]!;
   const cause = toWireError(first.error);
   const others = floating.length > 1 ? ` (and ${floating.length - 1} more un-awaited call${floating.length === 2 ? "" : "s"} failed; see the log)` : "";
   return {
-    code: "SDX3050",
+    code: "SDX3040",
     name: "UnhandledRejection",
     message: `the ${inv.kind} "${inv.name}" did not await ${first.method}(…), which failed: ${cause.code} ${cause.message}${others}`,
     data: { method: first.method, count: floating.length, cause },

@@ -96,7 +96,7 @@ export interface MethodPermission {
 /**
  * The permission each SDK method needs: the host refuses the call without it (SDX3001). `sdx build`
  * checks against this table that every SDK method an extension's code reaches has its permission
- * requested (SDX1050, with the `Permission.*` to add) and warns about a requested permission
+ * requested (SDX1040, with the `Permission.*` to add) and warns about a requested permission
  * nothing uses (`unused-permission`). Keys are `<interface>.<method>` of the SDK's types
  * (types/context.ts, types/data.ts). Methods not listed need no permission (the extension's own
  * models, memory, prompts, kernels, logging).
@@ -128,4 +128,8 @@ export const METHOD_PERMISSIONS: Readonly<Record<string, MethodPermission>> = {
   "AiModel.generate": { kind: "use_model" },
   "AiModel.chat": { kind: "use_model" },
   "AiModel.embed": { kind: "use_model" },
+  "AiModel.detectFaces": { kind: "use_model" },
+  "AiModel.embedFace": { kind: "use_model" },
+  "AiModel.classify": { kind: "use_model" },
+  "AiModel.ocr": { kind: "use_model" },
 };
