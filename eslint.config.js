@@ -1,6 +1,6 @@
 // typescript-eslint over every package. The import restrictions are the architecture's "nevers"
 // (docs/architecture.md): the pipeline stays one-directional (the guest runtime never reaches Node,
-// codegen emitters never see ts-morph, the guest's Web APIs in guest/web/ never reach the host
+// codegen emitters never see the TypeScript compiler, the guest's Web APIs in guest/web/ never reach the host
 // bridge), and the host's folders are floors an import may only go
 // down: host/ > agents/, actions/, jobs/ > ops/ > extensions/, core/ > store/ > errors.ts.
 import js from "@eslint/js";
@@ -34,7 +34,7 @@ const GUEST_WEB_FENCE = {
 };
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "**/generated/**", "**/fixtures/**", "**/templates/**", "coverage/**", "examples/*/kernels/**"] },
+  { ignores: ["**/dist/**", "**/node_modules/**", "**/generated/**", "**/fixtures/**", "**/templates/**", "coverage/**", "examples/*/kernels/**", "packages/sdk/kernels/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

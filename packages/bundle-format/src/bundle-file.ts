@@ -24,7 +24,7 @@
  * @see docs/bundle-format.md
  */
 import type { KeyObject } from "node:crypto";
-import { blake3 } from "hash-wasm";
+import { blake3 } from "./blake3.js";
 import { parseManifest, type Manifest } from "@sdx/sdk/manifest";
 import { PROTOCOL_VERSION, sdxError } from "@sdx/sdk/protocol";
 import type { SdxError } from "@sdx/sdk/errors";

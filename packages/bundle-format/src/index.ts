@@ -10,3 +10,4 @@ export type { BundleSignature } from "./signature.js";
 export { generateSigningKey, loadSigningKey, keyFingerprint, fingerprintOfKeyFile, rawPublicKey, publicKeyFromRaw } from "./signing-keys.js";
 export type { GeneratedKey } from "./signing-keys.js";
 export { readSections } from "./wasm-sections.js";
+export { blake3, createBLAKE3 } from "./blake3.js";

@@ -15,7 +15,7 @@
  * @see docs/bundle-format.md#signature
  */
 import { sign, verify, type KeyObject } from "node:crypto";
-import { blake3 } from "hash-wasm";
+import { blake3 } from "./blake3.js";
 import { sdxError } from "@sdx/sdk/protocol";
 import { encodeCustomSection, readSections, type WasmSection } from "./wasm-sections.js";
 import { keyFingerprint, publicKeyFromRaw, rawPublicKey } from "./signing-keys.js";

@@ -25,6 +25,7 @@ export { hasErrors, sortDiagnostics } from "./diagnostics/diagnostic.js";
 export { WARNINGS } from "./diagnostics/warnings.js";
 export { IR_VERSION } from "./ir/ir.js";
 export { DEFAULT_TSCONFIG } from "./program/project.js";
+export { sdkKernelsDir } from "./program/sdk-location.js";
 export type { GenerateOptions, GeneratedArtifacts, GenerateResult };
 export type { Diagnostic, DiagnosticNote, Severity, Span } from "./diagnostics/diagnostic.js";
 export type { JsonDiagnostic, RenderOptions } from "./diagnostics/render.js";

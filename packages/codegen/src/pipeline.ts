@@ -6,7 +6,7 @@
  * there is no error). Must not: write files or throw for problems in the author's code.
  */
 import type { Manifest } from "@sdx/sdk/manifest";
-import { ts } from "ts-morph";
+import { ts } from "./program/typescript.js";
 import { DiagnosticCollector } from "./diagnostics/collector.js";
 import { sortDiagnostics, type Diagnostic, type Span } from "./diagnostics/diagnostic.js";
 import { emitBindings } from "./emit/bindings.js";
@@ -79,7 +79,7 @@ export function runPipeline(setup: ProjectSetup): GenerateResult {
   for (const d of setup.diagnostics) diagnostics.add(d);
   if (!setup.entryFile) return { ok: false, ir: null, artifacts: null, diagnostics: sortDiagnostics(diagnostics.items) };
 
-  const program = setup.project.getProgram().compilerObject;
+  const program = setup.project.program();
   const checker = program.getTypeChecker();
   const sdk = new SdkSymbols(checker);
   const files = ownFiles(program, setup.projectDir, setup.entryFile, sdk);
@@ -90,7 +90,7 @@ export function runPipeline(setup: ProjectSetup): GenerateResult {
     readProjectFiles(setup.projectDir),
   );
   const sdxErrors = diagnostics.items.filter((d) => d.severity === "error");
-  for (const d of withoutRestatements(typeErrors(program, files), sdxErrors, classes)) diagnostics.add(d);
+  for (const d of withoutRestatements(typeErrors(setup.project, files), sdxErrors, classes)) diagnostics.add(d);
 
   if (diagnostics.errorCount > 0 || !ir) {
     return { ok: false, ir, artifacts: null, diagnostics: sortDiagnostics(diagnostics.items) };

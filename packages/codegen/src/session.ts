@@ -1,5 +1,5 @@
 /**
- * A codegen session that keeps the ts-morph project between runs (watch mode, the warm build):
+ * A codegen session that keeps the TypeScript project between runs (watch mode, the warm build):
  * `update(changedFiles)` re-reads those files from disk and lets TypeScript reuse the rest of the
  * program. A change to tsconfig.json or package.json rebuilds the project.
  *
@@ -35,24 +35,16 @@ export class CodegenSession {
       return this.generate();
     }
     const project = this.setup.project;
-    for (const file of files) {
-      if (!/\.(c|m)?tsx?$/.test(file) || isExcludedFile(projectDir, file)) continue;
-      const source = project.getSourceFile(file);
-      if (source) {
-        if (existsSync(file)) source.refreshFromFileSystemSync();
-        else project.removeSourceFile(source);
-      } else if (existsSync(file)) {
-        project.addSourceFileAtPath(file);
-      }
+    const sources = files.filter((f) => /\.(c|m)?tsx?$/.test(f) && !isExcludedFile(projectDir, f));
+    const known = project.program();
+    for (const file of sources) {
+      // A new file becomes part of the project, a deleted one leaves it (as a root; an import still reaches it).
+      if (!existsSync(file)) project.removeRoot(file);
+      else if (!project.hasRoot(file) && !known.getSourceFile(file)) project.addRoot(file);
     }
-    const named = new Set(files);
-    for (const source of project.getSourceFiles()) {
-      const file = source.getFilePath();
-      if (named.has(file) || source.isDeclarationFile() || source.isInNodeModules() || isExcludedFile(projectDir, file)) continue;
-      if (existsSync(file)) source.refreshFromFileSystemSync();
-      else project.removeSourceFile(source);
-    }
-    project.resolveSourceFileDependencies();
+    const named = new Set(sources);
+    const missed = project.changedOnDisk((file) => !named.has(file) && !isExcludedFile(projectDir, file));
+    project.refresh([...sources, ...missed]);
     return this.generate();
   }
 }

@@ -9,9 +9,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { CodegenSession, writeArtifacts, type Diagnostic, type GenerateResult } from "@sdx/codegen";
 import type { Manifest } from "@sdx/sdk/manifest";
-import { blake3 } from "hash-wasm";
 import type { KeyObject } from "node:crypto";
-import { writeBundle, BUNDLE_EXTENSION, keyFingerprint, rawPublicKey } from "@sdx/bundle-format";
+import { blake3, writeBundle, BUNDLE_EXTENSION, keyFingerprint, rawPublicKey } from "@sdx/bundle-format";
 import { createGuestBundler, type GuestBundler } from "./guest-bundle.js";
 import { compileKernels } from "./kernels.js";
 import { checkPrompts, listFiles } from "./prompts.js";
@@ -70,7 +69,9 @@ export async function createBuilder(options: BuildOptions): Promise<Builder> {
   const projectDir = options.projectDir;
   const outDir = options.outDir ?? join(projectDir, "dist");
   const session = new CodegenSession({ projectDir });
-  let guest: GuestBundler | null = null;
+  // esbuild's service process starts while the first codegen runs; the entry is read at build time.
+  const guestReady: Promise<GuestBundler> = createGuestBundler(projectDir, join(projectDir, "generated", "entry.ts"));
+  guestReady.catch(() => undefined); // awaited (and thrown) by build()
   let first = true;
 
   return {
@@ -89,9 +90,9 @@ export async function createBuilder(options: BuildOptions): Promise<Builder> {
       const manifest = artifacts.manifest;
       timed(timings, "write-generated", () => writeArtifacts(projectDir, artifacts));
 
-      guest ??= await createGuestBundler(projectDir, join(projectDir, "generated", "entry.ts"));
+      const guest = await guestReady;
       const [guestResult, kernels] = await Promise.all([
-        timedAsync(timings, "esbuild", () => guest!.build()),
+        timedAsync(timings, "esbuild", () => guest.build()),
         kernelsPending,
       ]);
       const prompts = timed(timings, "prompts", () => checkPrompts(projectDir));
@@ -122,7 +123,7 @@ export async function createBuilder(options: BuildOptions): Promise<Builder> {
       return { ok: true, diagnostics, bundlePath, bundleSize: bytes.length, bundleHash: await blake3(bytes), manifest, timings, signedBy };
     },
     async dispose() {
-      await guest?.dispose();
+      await (await guestReady.catch(() => null))?.dispose();
     },
   };
 }

@@ -5,7 +5,7 @@
  * the method name). Reports SDX1015 (execute without action), SDX1016 (action without execute),
  * SDX1019, SDX1020, SDX1012, SDX1008 (title).
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { ActionIR } from "../ir/ir.js";
 import type { DecoratedMember, FoundDecorator } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";

@@ -6,7 +6,7 @@
  * onModelCreated, onJobCompleted and onSchedule. Another `on<Name>` method of an agent is a
  * misspelt hook: SDX1027. Reports SDX1019, SDX1020, SDX1012 for hooks, SDX1008 for options.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { AgentIR, HookEvent, HookIR } from "../ir/ir.js";
 import type { DecoratedClass, FoundDecorator } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";

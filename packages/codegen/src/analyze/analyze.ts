@@ -5,7 +5,7 @@
  * Input: the decorated classes and project files. Output: `ExtensionIR`, or null when the
  * extension's identity could not be read (the errors say why). Must not: emit artifacts.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import { PROTOCOL_VERSION } from "@sdx/sdk/protocol";
 import type { Span } from "../diagnostics/diagnostic.js";
 import { IR_VERSION, type ExtensionIR, type JobIR, type ModelIR, type QueryIR, type TaskIR } from "../ir/ir.js";

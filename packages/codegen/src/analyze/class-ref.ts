@@ -2,7 +2,7 @@
  * How generated code imports a class of the author: from the entry module when it exports the
  * class (under any name), else from the class's own module. Null when neither exports it.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { ClassRef } from "../ir/ir.js";
 import { spanOf } from "../program/spans.js";
 import type { AnalyzeContext } from "./context.js";

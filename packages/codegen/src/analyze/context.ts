@@ -1,7 +1,7 @@
 /**
  * What every analyzer receives: the checker, the sdk recognizer and the diagnostics collector.
  */
-import type { ts } from "ts-morph";
+import type { ts } from "../program/typescript.js";
 import type { DiagnosticCollector } from "../diagnostics/collector.js";
 import type { SdkSymbols } from "../program/sdk-symbols.js";
 

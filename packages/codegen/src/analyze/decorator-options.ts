@@ -8,7 +8,7 @@
  * Input: a found decorator. Output: typed reads of its options, with the diagnostics of `Options`.
  * Must not: know any decorator's option names itself.
  */
-import type { ts } from "ts-morph";
+import type { ts } from "../program/typescript.js";
 import type { z } from "zod";
 import { DECORATOR_OPTIONS, type DecoratorName, type ManifestOptions, type OptionName } from "@sdx/sdk/manifest";
 import type { CodegenCode } from "../diagnostics/collector.js";

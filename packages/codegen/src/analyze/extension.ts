@@ -9,8 +9,10 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { ts } from "ts-morph";
-import semver from "semver";
+import { ts } from "../program/typescript.js";
+// One function through require(): importing all of semver from ESM costs ~35 ms more at every build.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import semverValid = require("semver/functions/valid");
 import { EXTENSION_ID_PATTERN, ICON_PATTERN, isSpdxExpression, manifestSchema } from "@sdx/sdk/manifest";
 import type { ClassRef, ExtensionInfoIR } from "../ir/ir.js";
 import type { DecoratedClass, FoundDecorator } from "../program/discover.js";
@@ -43,7 +45,7 @@ function coreFeatures(decorator: FoundDecorator, ctx: AnalyzeContext): Set<strin
 }
 
 export function isSemver(value: string): boolean {
-  return semver.valid(value) === value;
+  return semverValid(value) === value;
 }
 
 /** The version read for `key` (with code SDX1004), if it is a semantic version (else SDX1004). */

@@ -5,7 +5,7 @@
  * user_initiated). Reports SDX1022 (parallelism), SDX1023 (trigger/event/schedule), SDX1019
  * (context), SDX1020 (async), SDX1012 (parameters). Must not: look at other methods.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { JobIR } from "../ir/ir.js";
 import type { DecoratedMember, FoundDecorator } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";

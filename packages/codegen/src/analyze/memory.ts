@@ -5,7 +5,7 @@
  * AssociativeMemory, WorkingMemory from the sdk), its sync strategy and the schema of its items.
  * Reports SDX1026 (wrong type, missing/invalid @sync, unserializable item), SDX1018, SDX1034.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { MemoryFieldIR, MemoryIR } from "../ir/ir.js";
 import type { DecoratedClass } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";

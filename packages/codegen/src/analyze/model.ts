@@ -7,7 +7,7 @@
  * Reports SDX1004, SDX1008, SDX1009, SDX1010, SDX1011, SDX1018, SDX1024, SDX1032.
  * Must not: decide anything about other classes (nested @model classes are known by symbol).
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { BlobFieldIR, JsonSchema, JsonValue, ModelFieldIR, ModelIR } from "../ir/ir.js";
 import type { DecoratedClass, FoundDecorator } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";

@@ -2,7 +2,7 @@
  * Names that end up in the manifest and in SQL (classes, fields, methods, parameters) must be
  * ASCII identifiers; TypeScript accepts Unicode identifiers, the manifest does not.
  */
-import type { ts } from "ts-morph";
+import type { ts } from "../program/typescript.js";
 import { spanOf } from "../program/spans.js";
 import type { AnalyzeContext } from "./context.js";
 

@@ -5,7 +5,7 @@
  * their options through `DecoratorOptions` (decorator-options.ts), which supplies names, kinds and
  * required-ness from the manifest's table; permission builders use this class directly.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { CodegenCode } from "../diagnostics/collector.js";
 import { spanOf } from "../program/spans.js";
 import type { FoundDecorator } from "../program/discover.js";

@@ -2,7 +2,7 @@
  * Shared checks of methods that the host invokes (jobs, tasks, actions, hooks, init): the context
  * parameter, `async`, and the JSON Schema of every other parameter and of the result.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { CodegenCode } from "../diagnostics/collector.js";
 import type { JsonSchema, ParamIR, SdkParamType } from "../ir/ir.js";
 import { spanOf } from "../program/spans.js";

@@ -12,7 +12,7 @@
  * Input: the reached SDK calls, the requested permissions with their spans, the IR's jobs, tasks,
  * actions and hooks. Output: diagnostics only. Must not: change the IR.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import { METHOD_PERMISSIONS, type MethodPermission } from "@sdx/sdk/manifest";
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { ActionIR, AgentIR, JobIR, PermissionIR, QueryIR, TaskIR } from "../ir/ir.js";

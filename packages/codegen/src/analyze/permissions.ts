@@ -4,7 +4,7 @@
  * differ only in case are the warning `glob-case-variants`), bad `useModel` options SDX1033,
  * other bad options SDX1008. Each permission gets its sentence (`description`).
  */
-import type { ts } from "ts-morph";
+import type { ts } from "../program/typescript.js";
 import type { PermissionRequest } from "@sdx/sdk";
 import { permissionSentence } from "@sdx/sdk/manifest";
 import type { CodegenCode } from "../diagnostics/collector.js";

@@ -10,7 +10,7 @@
  * checked against the models and permissions (`checkQuery`), each problem at its argument.
  * Reports SDX1045. Must not: run the author's code.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import { EntrySelection, ModelSelection } from "@sdx/sdk";
 import { checkQuery, querySpecSchema, type QuerySpec } from "@sdx/sdk/query";
 import type { ModelIR, PermissionIR, QueryIR } from "../ir/ir.js";

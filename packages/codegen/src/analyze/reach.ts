@@ -9,7 +9,7 @@
  * nobody awaits, in the code reached. Must not: follow code outside the author's files (the SDK's
  * own implementation, node_modules), or report anything itself.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { AnalyzeContext } from "./context.js";
 
 export interface SdkCall {

@@ -2,7 +2,7 @@
  * Helpers over finished JSON Schemas (no checker): union merging, `$defs` hoisting, and the
  * `undefined` test for optional properties.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { JsonSchema, JsonValue } from "../ir/ir.js";
 
 type Schema = { [key: string]: JsonValue };

@@ -6,7 +6,7 @@
  * label, default of the wrong type, default not among options, unsupported field type) and
  * SDX1035 (two settings classes).
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { SettingFieldIR, SettingsIR, SettingType } from "../ir/ir.js";
 import type { DecoratedClass } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";

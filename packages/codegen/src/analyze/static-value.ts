@@ -8,7 +8,7 @@
  * the sdk. Anything else is dynamic: SDX1007 at that expression, and the value is skipped.
  * Must not: evaluate arbitrary code.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { AnalyzeContext } from "./context.js";
 import { spanOf } from "../program/spans.js";
 

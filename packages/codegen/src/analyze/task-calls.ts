@@ -7,7 +7,7 @@
  * caller's VM with none of the task's retries, timeout or recorded result: SDX1041 at the call,
  * whose span also covers the TypeScript error the wrong context argument causes (it restates it).
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import { spanOf } from "../program/spans.js";
 import type { AnalyzeContext } from "./context.js";
 

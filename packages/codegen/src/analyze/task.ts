@@ -5,7 +5,7 @@
  * backoffMs 100) and the schema of its result (recorded for durability). Reports SDX1013
  * (retries), SDX1014 (timeout), SDX1008 (backoff), SDX1019, SDX1020, SDX1012.
  */
-import type { ts } from "ts-morph";
+import type { ts } from "../program/typescript.js";
 import type { TaskIR } from "../ir/ir.js";
 import type { DecoratedMember, FoundDecorator } from "../program/discover.js";
 import { spanOf } from "../program/spans.js";

@@ -13,7 +13,7 @@
  * with `required` for non-optional ones; typed arrays → `{ "x-sdx-typedArray": name }` (they cross
  * the boundary as binary attachments); recursive types → `$defs` + `$ref`.
  */
-import { ts } from "ts-morph";
+import { ts } from "../program/typescript.js";
 import type { JsonSchema, JsonValue } from "../ir/ir.js";
 import type { AnalyzeContext } from "./context.js";
 import { includesUndefined, mergeUnion } from "./schema-utils.js";

@@ -7,7 +7,7 @@
  *   author's (`JobParams["countAll"]` is `[location: SdPath]`), never re-printed.
  * - `createDispatch(invoke)`: typed helpers over one generic operation
  *   `invoke(kind, name, args)` (an `Invocation` of @sdx/sdk/protocol).
- * Deterministic. Must not: import ts-morph.
+ * Deterministic. Must not: import the TypeScript compiler.
  */
 import type { ExtensionIR, ParamIR } from "../ir/ir.js";
 import { ImportSet } from "./imports.js";

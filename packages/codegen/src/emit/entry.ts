@@ -3,8 +3,8 @@
  *
  * It imports the author's classes (from the entry module when it exports them, else from their
  * own modules) after `startGuest` from "@sdx/sdk/guest", and passes them with the inlined manifest
- * (see `GuestBindings` in packages/sdk/src/guest/bindings.ts). Deterministic. Must not: import
- * ts-morph.
+ * (see `GuestBindings` in packages/sdk/src/guest/bindings.ts). Deterministic. Must not: import the
+ * TypeScript compiler.
  */
 import type { Manifest } from "@sdx/sdk/manifest";
 import type { ExtensionIR } from "../ir/ir.js";

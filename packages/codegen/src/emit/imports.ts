@@ -1,7 +1,7 @@
 /**
  * Import statements of generated files in `<project>/generated/`: relative specifiers with the
  * `.js` extension TypeScript and esbuild both resolve, grouped per module, sorted, and local names
- * made unique. Must not: import ts-morph.
+ * made unique. Must not: import the TypeScript compiler.
  */
 import { dirname, join, relative, sep } from "node:path";
 import type { ClassRef } from "../ir/ir.js";

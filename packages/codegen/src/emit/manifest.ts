@@ -5,7 +5,7 @@
  * issues (an invalid manifest from a valid IR is a codegen bug, reported as SDX1037).
  * Deterministic: keys in schema order, arrays in IR order, 2-space JSON with a trailing newline.
  * Decorator options are copied by the names `DECORATOR_OPTIONS` declares, so a new option needs
- * nothing here. Must not: import ts-morph or look at source files.
+ * nothing here. Must not: import the TypeScript compiler or look at source files.
  */
 import { DECORATOR_OPTIONS, MANIFEST_VERSION, manifestSchema, type DecoratorName, type Manifest, type ManifestOptions, type ManifestParam } from "@sdx/sdk/manifest";
 import type { ExtensionIR, OptionsIR, ParamIR } from "../ir/ir.js";

@@ -8,7 +8,7 @@
  * top-level inline scalar fields as columns (`json_extract`), so model data is queryable; and one
  * partial index per model field that a named query filters or orders on (the host's
  * query statements spell the same expression and conditions, so SQLite uses it).
- * Deterministic; every string literal is escaped. Must not: import ts-morph.
+ * Deterministic; every string literal is escaped. Must not: import the TypeScript compiler.
  */
 import { CORE_SCHEMA_ADDITIONS_SQL, SCHEMA_SECTIONS } from "@sdx/sdk/core-schema";
 import type { ExtensionIR, JsonSchema, ModelIR } from "../ir/ir.js";

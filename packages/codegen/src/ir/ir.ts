@@ -3,7 +3,7 @@
  * program, as plain, readonly, JSON-serializable data.
  *
  * Input: produced by `analyze/`. Output: consumed by `emit/`. It must not hold AST nodes, types
- * or symbols (only spans), so emitters never need ts-morph and the IR can be dumped to disk or
+ * or symbols (only spans), so emitters never need the compiler and the IR can be dumped to disk or
  * sent to another process. Bump `IR_VERSION` on any incompatible change.
  *
  * The fields of decorator options are not declared here: `OptionsIR<"job">` is the manifest's

@@ -6,7 +6,7 @@
  * Reports SDX1030 (a look-alike decorator not from the sdk) and SDX1021 (a decorator where it
  * cannot go). Must not: read decorator options or judge types; that is analyze/'s job.
  */
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import type { DiagnosticCollector } from "../diagnostics/collector.js";
 import { spanOf } from "./spans.js";
 import type { SdkSymbols } from "./sdk-symbols.js";

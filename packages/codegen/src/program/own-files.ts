@@ -7,7 +7,7 @@
  * Input: program + entry. Output: source files in a stable order (sorted by path).
  * Must not: include node_modules, the sdk, or generated/ and kernels/ files.
  */
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import { isExcludedFile } from "./project.js";
 import type { SdkSymbols } from "./sdk-symbols.js";
 

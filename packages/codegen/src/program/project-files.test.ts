@@ -13,6 +13,14 @@ describe("project files", () => {
     expect(kernelExports(src)).toEqual(["dot", "scale"]);
   });
 
+  it("follows re-exports into the project's own modules and the SDK's stock kernels", () => {
+    const project = join(dir, "reexports");
+    mkdirSync(join(project, "kernels/lib"), { recursive: true });
+    writeFileSync(join(project, "kernels/main.ts"), 'export * from "@sdx/sdk/kernels";\nexport * from "./lib/math";\nexport { helper as renamed } from "./lib/other";\n');
+    writeFileSync(join(project, "kernels/lib/math.ts"), "export function twice(x: i32): i32 { return 2 * x; }\n");
+    expect(readProjectFiles(project).kernels).toEqual(["bestMatchIndex", "cosineAt", "dot", "renamed", "twice"]);
+  });
+
   it("reads prompts (sorted, relative, no dotfiles), kernels and the UI manifest", () => {
     mkdirSync(join(dir, "prompts/sub"), { recursive: true });
     mkdirSync(join(dir, "kernels"), { recursive: true });

@@ -1,13 +1,14 @@
 /**
- * Stage 1a: creates the ts-morph project for the author's extension.
+ * Stage 1a: creates the TypeScript project for the author's extension.
  *
- * Input: the project directory and entry. Output: a `Project` holding the entry module (and, with
- * a tsconfig.json, its files) with compiler options that make `@sdx/sdk` resolve even when the
+ * Input: the project directory and entry. Output: a `TsProject` rooted at the entry module (and,
+ * with a tsconfig.json, its files) with compiler options that make `@sdx/sdk` resolve even when the
  * project has no node_modules. Must not: write files, or read anything but the project and the sdk.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { Project, ts } from "ts-morph";
+import { TsProject } from "./ts-project.js";
+import { ts } from "./typescript.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { tsDiagnostic } from "./type-errors.js";
 import { GUEST_ENV, installedSdkDir, sdkPaths, sdkResolves } from "./sdk-location.js";
@@ -18,7 +19,7 @@ export interface ProjectOptions {
 }
 
 export interface ProjectSetup {
-  project: Project;
+  project: TsProject;
   projectDir: string;
   /** Absolute path of the entry module; null when it does not exist. */
   entryFile: string | null;
@@ -108,7 +109,6 @@ export function createProjectSetup(input: ProjectOptions): ProjectSetup {
   const entry = entryOf(projectDir, input.entry, diagnostics);
   const base = compilerOptions(projectDir, diagnostics);
   const { options, extraRoots } = withSdk(projectDir, { ...base.options, noEmit: true });
-  const project = new Project({ compilerOptions: options, skipAddingFilesFromTsConfig: true });
   const entryFile = existsSync(entry) ? entry : null;
   if (!entryFile) {
     diagnostics.push({
@@ -122,7 +122,5 @@ export function createProjectSetup(input: ProjectOptions): ProjectSetup {
   }
   const roots = new Set([...base.fileNames.filter((f) => !isExcludedFile(projectDir, f)), ...extraRoots]);
   if (entryFile) roots.add(entryFile);
-  for (const file of [...roots].sort()) project.addSourceFileAtPath(file);
-  project.resolveSourceFileDependencies();
-  return { project, projectDir, entryFile, configFile: base.configFile, diagnostics };
+  return { project: new TsProject(options, roots), projectDir, entryFile, configFile: base.configFile, diagnostics };
 }

@@ -6,9 +6,9 @@
  * subpaths to the sdk this sdx installation ships. Must not: touch the project's files.
  */
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { ts } from "ts-morph";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { ts } from "./typescript.js";
 
 export const SDK_PACKAGE = "@sdx/sdk";
 export const GUEST_ENV = "@sdx/sdk/guest-env";
@@ -39,4 +39,19 @@ export function sdkPaths(sdkDir: string): Record<string, string[]> {
 export function sdkResolves(fromDir: string, options: ts.CompilerOptions): boolean {
   const probe = join(fromDir, "__sdx_probe__.ts");
   return ts.resolveModuleName(SDK_PACKAGE, probe, options, ts.sys).resolvedModule !== undefined;
+}
+
+/**
+ * The SDK's stock AssemblyScript kernels that `export * from "@sdx/sdk/kernels"` in a project's
+ * kernels/ reaches, looked up the way the AssemblyScript compiler does: the first
+ * `node_modules/@sdx/sdk/kernels` from the project up, else those of the sdk installed with sdx.
+ */
+export function sdkKernelsDir(projectDir: string): string | null {
+  for (let dir = resolve(projectDir); ; dir = dirname(dir)) {
+    const candidate = join(dir, "node_modules", SDK_PACKAGE, "kernels");
+    if (existsSync(join(candidate, "index.ts"))) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  const installed = join(installedSdkDir(), "kernels");
+  return existsSync(join(installed, "index.ts")) ? installed : null;
 }

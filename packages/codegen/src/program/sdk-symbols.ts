@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ts } from "ts-morph";
+import { ts } from "./typescript.js";
 import { SDK_PACKAGE } from "./sdk-location.js";
 
 export class SdkSymbols {

@@ -1,5 +1,5 @@
 /** Spans of AST nodes: the only form in which locations leave the program stage. */
-import type { ts } from "ts-morph";
+import type { ts } from "./typescript.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 
 export function spanOf(node: ts.Node): Span {

@@ -42,12 +42,13 @@ import { bindJobArgs } from "../jobs/job-params.js";
 import { JobScheduler } from "../jobs/scheduler.js";
 import { guestCalls, type CallDeps, type CallScope } from "./calls.js";
 import { CLOSING_HOOKS, CLOSING_JOBS, type WorkerInstanceData, type WorkerNotice, type WorkerScope, type WorkerSettled } from "./worker-scope.js";
-import { entryHighWater, queueEntryIndexedJobs, queueJobCompletedJobs, queueModelCreatedJobs } from "../jobs/event-triggers.js";
+import { initEntryJobsCursor, queueEntryIndexedJobsPastCursor, queueJobCompletedJobs, queueModelCreatedJobs } from "../jobs/event-triggers.js";
 import { ScheduledJobs } from "../jobs/scheduled-triggers.js";
 import type { ExtensionRuntime, JobOutcome } from "../jobs/types.js";
 import { ActionRunner, type ActionOutcome, type ActionTarget } from "../actions/action-runner.js";
 import { recoverFileBatches } from "../actions/file-batch.js";
 import { ActionStore, type ActionRecord } from "../store/action-store.js";
+import { AgentEventStore } from "../store/agent-events.js";
 import { WriteGate } from "../actions/write-gate.js";
 import { sdxError } from "../errors.js";
 import { Agents } from "../agents/agents.js";
@@ -149,6 +150,8 @@ export class Host {
   private readonly actionRunner: ActionRunner;
   private readonly actionStore: ActionStore;
   private readonly agents: Agents;
+  /** Where entry_indexed jobs were queued up to (jobs.db), so entries of a killed index still get theirs. */
+  private readonly entryJobCursors: AgentEventStore;
   private readonly scheduledJobs: ScheduledJobs;
   /** Where every op publishes what it did: the audit trail and the agents subscribe. */
   private readonly events: EventBus;
@@ -179,6 +182,8 @@ export class Host {
       queueModelJobs: (id, manifest, model, origin) => queueModelCreatedJobs(runner, jobs, id, manifest, model, origin),
       queueJobCompletedJobs: (id, manifest, payload) => queueJobCompletedJobs(runner, id, manifest, payload),
     }, options.clock ?? wallClock);
+    this.entryJobCursors = new AgentEventStore(jobs);
+    initEntryJobsCursor(library, this.entryJobCursors);
     this.scheduledJobs = new ScheduledJobs(library, jobs, runner, options.clock ?? wallClock);
     this.scheduler = new JobScheduler(jobs, runner, (id) => this.load(id), (outcome) => {
       this.agents.kick(); // the job's end was recorded as a job_completed event
@@ -381,9 +386,8 @@ export class Host {
    * and records their `entry_indexed` events for agent hooks (`hookDeliveries`: deliveries added).
    */
   async index(dir: string, options: IndexOptions = {}): Promise<IndexSummary & { triggeredJobs: string[]; hookDeliveries: number }> {
-    const since = entryHighWater(this.library);
     const summary = await indexLocation(this.library, dir, options);
-    const triggeredJobs = queueEntryIndexedJobs(this.library, this.runner, since);
+    const triggeredJobs = queueEntryIndexedJobsPastCursor(this.library, this.runner, this.entryJobCursors);
     return { ...summary, triggeredJobs, hookDeliveries: this.agents.afterIndex() };
   }
 

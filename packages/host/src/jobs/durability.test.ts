@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Host } from "../host/host.js";
+import { indexLocation } from "../core/indexer/indexer.js";
 import type { GrantInput } from "../extensions/install.js";
 import { guest } from "@sdx/sandbox/testing";
 import { bundleBytes, job, manifest, removeTempDirs, task, tempDir } from "./__tests__/fixtures.js";
@@ -304,5 +305,24 @@ describe("durable jobs", () => {
     expect(host.getJob(second.triggeredJobs[0])).toMatchObject({ state: "completed", result: ["d.txt"] });
     expect((await host.index(data)).triggeredJobs).toEqual([]); // nothing new
     await host.close();
+  });
+
+  it("queues entry_indexed jobs for entries an interrupted index committed, on the next index in another host", async () => {
+    const root = tempDir();
+    const data = join(root, "data");
+    mkdirSync(data);
+    writeFileSync(join(data, "a.txt"), "alpha");
+    const grants: GrantInput[] = [{ permission: 0, scope: [] }, { permission: 1, scope: [] }, { permission: 2, scope: [data] }];
+    const first = await installed(join(root, "lib"), grants);
+    // The indexer commits in batches: a process killed after a batch and before queueing leaves
+    // entries in the library that no job has heard of. indexLocation alone is exactly that state.
+    await indexLocation(first.library, data);
+    await first.close();
+    const next = await openHost(join(root, "lib"));
+    writeFileSync(join(data, "b.txt"), "beta");
+    const { triggeredJobs } = await next.index(data);
+    await next.idle();
+    expect(triggeredJobs.map((id) => next.getJob(id))).toMatchObject([{ name: "onText", state: "completed", result: ["a.txt", "b.txt"] }]);
+    await next.close();
   });
 });

@@ -22,7 +22,8 @@ import type { CallOrigin } from "../ops/events.js";
 import type { JobStore } from "../store/job-store.js";
 import { listInstalled, getInstalled } from "../extensions/install.js";
 import { GrantSet } from "../extensions/grants.js";
-import { entryAbsolutePath, newEntryRows, toEntryData } from "../store/entries-store.js";
+import type { AgentEventStore } from "../store/agent-events.js";
+import { entryAbsolutePath, entryHighWater, newEntryRows, toEntryData } from "../store/entries-store.js";
 import type { Library } from "../store/library.js";
 import type { JobRunner } from "./job-runner.js";
 
@@ -36,15 +37,41 @@ function argsFor(job: ManifestJob, entries: EntryData[]): unknown[][] {
   return isList ? [[entries]] : entries.map((entry) => [entry]);
 }
 
-/** Queues the entry_indexed jobs for entries added since `since`; returns the new job ids. */
-export function queueEntryIndexedJobs(library: Library, runner: JobRunner, since: number): string[] {
-  const rows = newEntryRows(library, since);
+/** The durable position of entry_indexed jobs in jobs.db: the last entry row they were queued for. */
+const ENTRY_JOBS_CURSOR = "entry_indexed_jobs";
+
+/** Jobs only hear about entries indexed after the library first met this host (no flood on upgrade). */
+export function initEntryJobsCursor(library: Library, cursors: AgentEventStore): void {
+  if (cursors.cursor(ENTRY_JOBS_CURSOR) === null) cursors.setCursor(ENTRY_JOBS_CURSOR, entryHighWater(library));
+}
+
+/**
+ * Queues the entry_indexed jobs for every entry past the durable cursor and moves it, in one jobs.db
+ * transaction. The indexer commits in batches, so an index that was killed leaves entries behind:
+ * they get their jobs from the next index, in whatever process runs it. Returns the new job ids.
+ */
+export function queueEntryIndexedJobsPastCursor(library: Library, runner: JobRunner, cursors: AgentEventStore): string[] {
+  return cursors.transaction(() => {
+    const since = cursors.cursor(ENTRY_JOBS_CURSOR) ?? 0;
+    const upTo = entryHighWater(library);
+    if (upTo <= since) return [];
+    const queued = queueEntryIndexedJobs(library, runner, since, upTo);
+    cursors.setCursor(ENTRY_JOBS_CURSOR, upTo);
+    return queued;
+  });
+}
+
+/** Queues the entry_indexed jobs for entries with a row id in (since, upTo]; returns the new job ids. */
+export function queueEntryIndexedJobs(library: Library, runner: JobRunner, since: number, upTo = Number.MAX_SAFE_INTEGER): string[] {
+  const subscribers = listInstalled(library)
+    .map(({ id }) => ({ extensionId: id, jobs: getInstalled(library, id)?.manifest.jobs.filter((j) => j.trigger === "on_event" && j.event === "entry_indexed") ?? [] }))
+    .filter((s) => s.jobs.length > 0);
+  // The new rows only when a job wants them: an index of many files would hold them all here.
+  if (subscribers.length === 0) return [];
+  const rows = newEntryRows(library, since, upTo);
   if (rows.length === 0) return [];
   const queued: string[] = [];
-  for (const { id: extensionId } of listInstalled(library)) {
-    const manifest = getInstalled(library, extensionId)?.manifest;
-    const jobs = manifest?.jobs.filter((j) => j.trigger === "on_event" && j.event === "entry_indexed") ?? [];
-    if (jobs.length === 0) continue;
+  for (const { extensionId, jobs } of subscribers) {
     const grants = GrantSet.load(library, extensionId);
     const visible = rows.filter((row) => grants.canReadEntry(entryAbsolutePath(row), row.relative_path));
     for (const job of jobs) {

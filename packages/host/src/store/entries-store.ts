@@ -1,8 +1,8 @@
 /**
  * `locations`, `entries` and `content_identities`: reading entries with their location and their
  * wire form (`EntryData`), the pages of `entries.query` (ops/entries.ts applies the grants and the
- * glob to each row), what the indexer writes (core/indexer/indexer.ts decides what changed;
- * these functions only store it), and deleting an entry with what only it owned.
+ * glob to each row), locations and single new entries (the indexer's run reads and writes through
+ * location-index.ts), and deleting an entry with what only it owned.
  */
 import path from "node:path";
 import type { EntryData, EntryKind } from "@sdx/sdk";
@@ -167,7 +167,7 @@ export function appendEntryError(library: Library, entryUuid: Buffer, error: str
   library.stmt("UPDATE entries SET error = CASE WHEN error IS NULL THEN ? ELSE error || '; ' || ? END WHERE uuid = ?").run(error, error, entryUuid);
 }
 
-// --- what the indexer writes --------------------------------------------------------------------
+// --- locations, and single entries written outside the indexer's run (store/location-index.ts) ----
 
 /** The location of this device at `root` (canonical), created on first use. */
 export function ensureLocation(library: Library, root: string): { id: number; uuid: string } {
@@ -181,29 +181,7 @@ export function ensureLocation(library: Library, root: string): { id: number; uu
   return { id: Number(result.lastInsertRowid), uuid };
 }
 
-export function markLocationIndexed(library: Library, locationId: number): void {
-  library.stmt("UPDATE locations SET last_indexed_at = ? WHERE id = ?").run(new Date().toISOString(), locationId);
-}
-
-/** An entry of a location as the indexer compares it with the file system. */
-export interface IndexedEntryRow {
-  id: number;
-  uuid: Buffer;
-  relative_path: string;
-  size: number;
-  modified_at: string | null;
-  inode: number | null;
-  content_identity_uuid: Buffer | null;
-  is_dir: number;
-}
-
-export function locationEntries(library: Library, locationId: number): IndexedEntryRow[] {
-  return library
-    .stmt("SELECT id, uuid, relative_path, size, modified_at, inode, content_identity_uuid, is_dir FROM entries WHERE location_id = ?")
-    .all(locationId) as IndexedEntryRow[];
-}
-
-/** The columns the indexer sets on an entry, new or updated. */
+/** The columns the indexer (and a file written by an action) sets on an entry, new or updated. */
 export interface EntryFields {
   relativePath: string;
   rawPath: Buffer | null;
@@ -234,21 +212,6 @@ export function insertEntry(library: Library, locationId: number, fields: EntryF
     )
     .run(uuid, locationId, library.deviceUuidBlob, ...fieldValues(fields), now, now);
   return uuid;
-}
-
-/** Rewrites an entry row (the UUID stays: a moved entry keeps its tags and models); returns its UUID blob. */
-export function updateEntry(library: Library, id: number, fields: EntryFields, now: string): Buffer {
-  library
-    .stmt(
-      `UPDATE entries SET relative_path = ?, raw_path = ?, name = ?, extension = ?, kind = ?, is_dir = ?, size = ?, inode = ?, modified_at = ?,
-                          content_identity_uuid = ?, error = ?, hlc_timestamp = ?, updated_at = ? WHERE id = ?`,
-    )
-    .run(...fieldValues(fields), now, id);
-  return (library.stmt("SELECT uuid FROM entries WHERE id = ?").get(id) as { uuid: Buffer }).uuid;
-}
-
-export function entryKindById(library: Library, id: number): string {
-  return (library.stmt("SELECT kind FROM entries WHERE id = ?").get(id) as { kind: string }).kind;
 }
 
 /** Records a content identity; identical content (same hash) keeps its first row. */

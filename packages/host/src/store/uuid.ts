@@ -7,8 +7,8 @@
  * UUIDv8 (version nibble 8, variant 10). v8 is the RFC's slot for custom, hash-based UUIDs; v5
  * would tie us to SHA-1.
  */
-import { randomUUID } from "node:crypto";
-import { blake3 } from "hash-wasm";
+import { randomFillSync, randomUUID } from "node:crypto";
+import { createBLAKE3, type IHasher } from "hash-wasm";
 import { validationFailed } from "./errors.js";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -34,11 +34,35 @@ export function newUuid(): string {
   return randomUUID();
 }
 
-/** The deterministic content UUID (see the header). */
-export async function contentUuidFor(hashKind: string, contentHash: string): Promise<string> {
-  const digest = await blake3(`sdx:content-identity:v1\0${hashKind}\0${contentHash}`);
-  const bytes = Buffer.from(digest.slice(0, 32), "hex");
+/** The deterministic content UUID as a blob, with `blake3` (a BLAKE3 hasher, reset here): synchronous, for the indexer's loop. */
+export function contentUuidBlob(blake3: IHasher, hashKind: string, contentHash: string): Buffer {
+  blake3.init();
+  blake3.update(`sdx:content-identity:v1\0${hashKind}\0${contentHash}`);
+  const bytes = Buffer.from(blake3.digest("binary").subarray(0, 16));
   bytes[6] = (bytes[6] & 0x0f) | 0x80;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  return blobToUuid(bytes);
+  return bytes;
+}
+
+let shared: Promise<IHasher> | null = null;
+
+/** The deterministic content UUID (see the header). */
+export async function contentUuidFor(hashKind: string, contentHash: string): Promise<string> {
+  // One hasher for every call: contentUuidBlob uses it without awaiting, so calls cannot interleave.
+  return blobToUuid(contentUuidBlob(await (shared ??= createBLAKE3()), hashKind, contentHash));
+}
+
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+
+/** A random (v4) UUID as a blob, without the string round trip of `uuidToBlob(newUuid())` (the indexer makes one per entry). */
+export function newUuidBlob(): Buffer {
+  if (randomOffset + 16 > randomPool.length) {
+    randomPool = randomFillSync(Buffer.allocUnsafe(4096));
+    randomOffset = 0;
+  }
+  const bytes = Buffer.from(randomPool.subarray(randomOffset, (randomOffset += 16)));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  return bytes;
 }

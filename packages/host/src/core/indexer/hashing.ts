@@ -12,9 +12,9 @@ import fs from "node:fs";
 import { createBLAKE3, type IHasher } from "hash-wasm";
 
 export const SAMPLE_THRESHOLD = 10 * 1024 * 1024;
-const SAMPLE_SIZE = 64 * 1024;
-const SAMPLE_COUNT = 16;
-const CHUNK = 4 * 1024 * 1024;
+export const SAMPLE_SIZE = 64 * 1024;
+export const SAMPLE_COUNT = 16;
+export const CHUNK = 4 * 1024 * 1024;
 export const HEAD_SIZE = 4096;
 
 export interface FileHash {

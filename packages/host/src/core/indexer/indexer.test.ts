@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { indexLocation } from "./indexer.js";
+import { INDEX_BATCH, indexLocation } from "./indexer.js";
 import { detectKind } from "./kinds.js";
 import { decodeName } from "./walk.js";
 import { ContentHasher, SAMPLE_THRESHOLD } from "./hashing.js";
@@ -162,6 +162,31 @@ describe("indexer", () => {
     const second = rows(lib).get("b.log")!;
     expect(Buffer.compare(second.uuid, first.uuid)).not.toBe(0);
     expect(Buffer.compare(second.content_identity_uuid!, first.content_identity_uuid!)).toBe(0);
+  });
+
+  it("finds moves whose new path is walked before the old one, across write batches", async () => {
+    const lib = openLibrary();
+    const dir = tempDir("sdx-stream-");
+    const tree: Record<string, string> = { "m/orig.txt": "original content" };
+    for (let i = 0; i < INDEX_BATCH + 100; i++) tree[`z/f${i}.txt`] = `file ${i}`;
+    writeTree(dir, tree);
+    expect(await indexLocation(lib, dir, { media: false })).toMatchObject({ added: INDEX_BATCH + 101, errors: 0 });
+    const before = rows(lib);
+    // "a/" and "0copy.txt" sort before "m/" and "z/": when they are met, the old rows are not yet known to be gone
+    fs.renameSync(path.join(dir, "z"), path.join(dir, "a"));
+    fs.copyFileSync(path.join(dir, "m/orig.txt"), path.join(dir, "0copy.txt"));
+    fs.copyFileSync(path.join(dir, "a/f5.txt"), path.join(dir, "0five.txt"));
+    const summary = await indexLocation(lib, dir, { media: false });
+    // a copy of a file that is still there, or of one renamed by inode, is new content for no one
+    expect(summary).toMatchObject({ added: 2, moved: INDEX_BATCH + 100, deleted: 0, unchanged: 1, errors: 0 });
+    const after = rows(lib);
+    expect(Buffer.compare(after.get("a/f5.txt")!.uuid, before.get("z/f5.txt")!.uuid)).toBe(0);
+    expect(Buffer.compare(after.get(`a/f${INDEX_BATCH + 99}.txt`)!.uuid, before.get(`z/f${INDEX_BATCH + 99}.txt`)!.uuid)).toBe(0);
+    expect(Buffer.compare(after.get("m/orig.txt")!.uuid, before.get("m/orig.txt")!.uuid)).toBe(0);
+    expect(after.has("z")).toBe(false);
+    expect(after.get("a")!.is_dir).toBe(1);
+    expect(after.size).toBe(INDEX_BATCH + 105); // 1,103 files, "a" and "m"
+    lib.close();
   });
 
   it("refuses a path that is not a directory", async () => {

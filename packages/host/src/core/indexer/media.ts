@@ -12,7 +12,13 @@ import { appendEntryError } from "../../store/entries-store.js";
 import type { Library } from "../../store/library.js";
 import { hasSidecar, insertCoreSidecar } from "../../store/sidecars-store.js";
 import { uuidToBlob } from "../../store/uuid.js";
-import type { WalkItem } from "./walk.js";
+
+/** An image the indexer wrote: where to read it, the path its problems are reported under, its content and entry. */
+export interface MediaJob {
+  item: { abs: Buffer; rel: string };
+  contentUuid: string;
+  entryUuid: Buffer;
+}
 
 export const THUMBNAIL_SIZE = 256;
 
@@ -68,33 +74,34 @@ export interface Thumbnail {
   format: "webp";
 }
 
+/** Writes the thumbnail under `<libraryDir>/thumbnails/`, which must exist (processMedia makes it once). */
 export async function makeThumbnail(bytes: Uint8Array, libraryDir: string, contentUuid: string): Promise<MediaResult<Thumbnail>> {
   const relative = path.posix.join("thumbnails", `${contentUuid}.webp`);
   const target = path.join(libraryDir, relative);
   try {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
     // failOn "truncated": a cut-off JPEG/PNG is an error rather than a half-grey thumbnail.
     const info = await sharp(bytes, { failOn: "truncated", limitInputPixels: 268_402_689 })
       .rotate()
       .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: "inside", withoutEnlargement: true })
       .webp({ quality: 70 })
       .toFile(`${target}.tmp`);
-    fs.renameSync(`${target}.tmp`, target);
+    await fs.promises.rename(`${target}.tmp`, target);
     return { ok: true, value: { path: relative, width: info.width, height: info.height, format: "webp" } };
   } catch (error) {
-    fs.rmSync(`${target}.tmp`, { force: true });
+    await fs.promises.rm(`${target}.tmp`, { force: true });
     return { ok: false, error: `thumbnail: ${lastLine((error as Error).message)}` };
   }
 }
 
-/** EXIF and thumbnails, once per content; failures become entry errors. */
+/** EXIF and thumbnails, once per content (`done`: contents already handled, kept across calls); failures become entry errors. */
 export async function processMedia(
   library: Library,
-  jobs: Array<{ item: WalkItem; contentUuid: string; entryUuid: Buffer }>,
-  problem: (item: WalkItem, error: string) => void,
+  jobs: readonly MediaJob[],
+  problem: (item: { rel: string }, error: string) => void,
+  done = new Set<string>(),
 ): Promise<{ exif: number; thumbnails: number }> {
   const summary = { exif: 0, thumbnails: 0 };
-  const done = new Set<string>();
+  let thumbnailsDir: Promise<string | undefined> | null = null;
   for (const job of jobs) {
     if (done.has(job.contentUuid)) continue;
     done.add(job.contentUuid);
@@ -120,6 +127,7 @@ export async function processMedia(
       }
     }
     if (needThumb) {
+      await (thumbnailsDir ??= fs.promises.mkdir(library.thumbnailsDir(), { recursive: true }));
       const thumb = await makeThumbnail(bytes, library.dir, job.contentUuid);
       if (!thumb.ok) errors.push(thumb.error);
       else {

@@ -20,7 +20,7 @@ import type { Library } from "../../store/library.js";
 import { hasSidecar, insertCoreSidecar } from "../../store/sidecars-store.js";
 import { uuidToBlob } from "../../store/uuid.js";
 import { OCR_ENGINE, recognize } from "../ocr/index.js";
-import type { WalkItem } from "./walk.js";
+import type { MediaJob } from "./media.js";
 
 export type OcrMode = boolean | "documents";
 
@@ -54,16 +54,16 @@ export async function looksLikePage(bytes: Uint8Array): Promise<boolean> {
   }
 }
 
-/** OCR of the indexed images `mode` selects; returns the number of "ocr" sidecars written. */
+/** OCR of the indexed images `mode` selects (once per content; `done` is kept across calls); returns the number of "ocr" sidecars written. */
 export async function ocrImages(
   library: Library,
-  jobs: Array<{ item: WalkItem; contentUuid: string; entryUuid: Buffer }>,
+  jobs: readonly MediaJob[],
   mode: OcrMode,
-  problem: (item: WalkItem, error: string) => void,
+  problem: (item: { rel: string }, error: string) => void,
+  done = new Set<string>(),
 ): Promise<number> {
   if (mode === false) return 0;
   let written = 0;
-  const done = new Set<string>();
   for (const job of jobs) {
     if (done.has(job.contentUuid)) continue;
     done.add(job.contentUuid);

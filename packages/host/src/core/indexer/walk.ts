@@ -3,11 +3,24 @@
  * outside the location is reached through a link). Names are read as raw bytes: a name that is
  * not valid UTF-8 gets a readable relative path with its invalid bytes written as `%XX`, and its
  * raw bytes are kept so the file can still be opened.
+ *
+ * The walk streams: it yields one directory at a time (depth first, names in byte order), so what
+ * it holds is the directories still to list, never the files already seen. A directory's own item
+ * comes first in its listing, once it was listed (an unlistable directory carries the error).
  */
 import fs from "node:fs";
 import path from "node:path";
 
 export type WalkType = "file" | "dir" | "symlink" | "other";
+
+/** What the indexer needs of an lstat (a full fs.Stats per file would be kept around for nothing). */
+export interface WalkStat {
+  size: number;
+  ino: number;
+  dev: number;
+  /** mtime as the entries table stores it (ISO 8601). */
+  mtime: string;
+}
 
 export interface WalkItem {
   /** `/`-separated path relative to the root (invalid UTF-8 bytes as `%XX`). */
@@ -18,7 +31,7 @@ export interface WalkItem {
   /** Absolute path as raw bytes (what fs calls take). */
   abs: Buffer;
   type: WalkType;
-  stat: fs.Stats | null;
+  stat: WalkStat | null;
   /** Why the item is bad (loop, broken link, unreadable, …), else null. */
   error: string | null;
 }
@@ -56,58 +69,101 @@ function errorText(error: unknown): string {
   return e.code ? `${e.code}: ${e.message}` : String(error);
 }
 
-export async function walk(root: string): Promise<WalkItem[]> {
-  const items: WalkItem[] = [];
+const readdir = (p: Buffer): Promise<Buffer[]> => new Promise((resolve, reject) => fs.readdir(p, { encoding: "buffer" }, (e, n) => (e ? reject(e) : resolve(n))));
+
+/** lstat calls of one listing in flight at once (the libuv pool has 4 threads; a few more keep it busy). */
+const STAT_CONCURRENCY = 16;
+
+interface PendingDir {
+  abs: Buffer;
+  rel: string;
+  raw: Buffer | null;
+  /** The directory's own item (null for the root). */
+  item: WalkItem | null;
+}
+
+const SEP = Buffer.from(path.sep);
+const SLASH = Buffer.from("/");
+
+/** Fills in the item's type, stat and error from its lstat (and stat, for a symlink); `done` when it is known. */
+function inspect(item: WalkItem, done: () => void): void {
+  fs.lstat(item.abs, (error, s) => {
+    if (error) {
+      item.error = `cannot stat: ${errorText(error)}`;
+      return done();
+    }
+    item.stat = { size: s.size, ino: s.ino, dev: s.dev, mtime: s.mtime.toISOString() };
+    if (s.isSymbolicLink()) {
+      item.type = "symlink";
+      fs.stat(item.abs, (followError) => {
+        const code = (followError as NodeJS.ErrnoException | null)?.code;
+        if (followError) item.error = code === "ELOOP" ? "symlink loop (not followed)" : code === "ENOENT" ? "broken symlink (target does not exist)" : `symlink: ${errorText(followError)}`;
+        done();
+      });
+      return;
+    }
+    if (s.isDirectory()) item.type = "dir";
+    else if (s.isFile()) item.type = "file";
+    else item.error = `not a regular file (${s.isFIFO() ? "FIFO" : s.isSocket() ? "socket" : "device"})`;
+    done();
+  });
+}
+
+/** Inspects every item, a few at a time (callbacks rather than a promise per call: a walk makes one or two per entry). */
+function inspectAll(items: WalkItem[]): Promise<void> {
+  return new Promise((resolve) => {
+    let next = 0;
+    let pending = items.length;
+    if (pending === 0) return resolve();
+    const start = (): void => {
+      const item = items[next++];
+      inspect(item, () => {
+        if (--pending === 0) resolve();
+        else if (next < items.length) start();
+      });
+    };
+    for (let i = 0; i < Math.min(STAT_CONCURRENCY, items.length); i++) start();
+  });
+}
+
+/** The items of `root`, one directory listing at a time (see the header). */
+export async function* walk(root: string): AsyncGenerator<WalkItem[]> {
   const seenDirs = new Set<string>();
   const rootStat = await fs.promises.stat(root);
   seenDirs.add(`${rootStat.dev}:${rootStat.ino}`);
-  const slash = Buffer.from("/");
-  const stack: Array<{ abs: Buffer; rel: string; raw: Buffer | null; item: WalkItem | null }> = [{ abs: Buffer.from(root), rel: "", raw: null, item: null }];
+  const stack: PendingDir[] = [{ abs: Buffer.from(root), rel: "", raw: null, item: null }];
   while (stack.length > 0) {
     const dir = stack.pop()!;
+    const listing: WalkItem[] = dir.item ? [dir.item] : [];
     let names: Buffer[];
     try {
-      names = (await fs.promises.readdir(dir.abs, { encoding: "buffer" })).sort(Buffer.compare);
+      names = (await readdir(dir.abs)).sort(Buffer.compare);
     } catch (error) {
       if (dir.item) dir.item.error = `cannot list directory: ${errorText(error)}`;
+      if (listing.length > 0) yield listing;
       continue;
     }
-    for (const nameBytes of names) {
+    const items = names.map((nameBytes): WalkItem => {
       const decoded = decodeName(nameBytes);
-      const abs = Buffer.concat([dir.abs, Buffer.from(path.sep), nameBytes]);
       const rel = dir.rel === "" ? decoded.text : `${dir.rel}/${decoded.text}`;
-      const rawRel = dir.raw || !decoded.valid ? Buffer.concat(dir.rel === "" ? [nameBytes] : [dir.raw ?? Buffer.from(dir.rel), slash, nameBytes]) : null;
-      const item: WalkItem = { rel, raw: rawRel, name: decoded.text, abs, type: "other", stat: null, error: null };
-      items.push(item);
-      try {
-        item.stat = await fs.promises.lstat(abs);
-      } catch (error) {
-        item.error = `cannot stat: ${errorText(error)}`;
-        continue;
-      }
-      if (item.stat.isSymbolicLink()) {
-        item.type = "symlink";
-        try {
-          await fs.promises.stat(abs);
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          item.error = code === "ELOOP" ? "symlink loop (not followed)" : code === "ENOENT" ? "broken symlink (target does not exist)" : `symlink: ${errorText(error)}`;
-        }
-      } else if (item.stat.isDirectory()) {
-        item.type = "dir";
-        const key = `${item.stat.dev}:${item.stat.ino}`;
-        if (seenDirs.has(key)) {
-          item.error = "directory already visited (bind mount loop)";
+      const raw = dir.raw || !decoded.valid ? Buffer.concat(dir.rel === "" ? [nameBytes] : [dir.raw ?? Buffer.from(dir.rel), SLASH, nameBytes]) : null;
+      return { rel, raw, name: decoded.text, abs: Buffer.concat([dir.abs, SEP, nameBytes]), type: "other", stat: null, error: null };
+    });
+    await inspectAll(items);
+    for (const item of items) {
+      if (item.type === "dir" && !item.error) {
+        // In name order, so which of two paths to one directory counts as the loop does not depend on timing.
+        const key = `${item.stat!.dev}:${item.stat!.ino}`;
+        if (seenDirs.has(key)) item.error = "directory already visited (bind mount loop)";
+        else {
+          seenDirs.add(key);
+          // Yielded with its own listing: it may turn out unlistable.
+          stack.push({ abs: item.abs, rel: item.rel, raw: item.raw, item });
           continue;
         }
-        seenDirs.add(key);
-        stack.push({ abs, rel, raw: rawRel, item });
-      } else if (item.stat.isFile()) {
-        item.type = "file";
-      } else {
-        item.error = `not a regular file (${item.stat.isFIFO() ? "FIFO" : item.stat.isSocket() ? "socket" : "device"})`;
       }
+      listing.push(item);
     }
+    if (listing.length > 0) yield listing;
   }
-  return items;
 }
