@@ -2,7 +2,7 @@
 // (docs/architecture.md): the pipeline stays one-directional (the guest runtime never reaches Node,
 // codegen emitters never see the TypeScript compiler, the guest's Web APIs in guest/web/ never reach the host
 // bridge), and the host's folders are floors an import may only go
-// down: host/ > agents/, actions/, jobs/ > ops/ > extensions/, core/ > store/ > errors.ts.
+// down: host/ > agents/, actions/, jobs/, sync/ > ops/ > extensions/, core/ > store/ > errors.ts.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -72,14 +72,15 @@ export default tseslint.config(
   },
   // The host's floors (tests may wire floors together; production code may not).
   hostFloor("*.ts", [], ""),
-  hostFloor("errors.ts", ["store", "core", "extensions", "ops", "jobs", "actions", "agents", "host"], "errors.ts is the bottom floor: it imports nothing of the host."),
-  hostFloor("store/**/*.ts", ["core", "extensions", "ops", "jobs", "actions", "agents", "host"], "store/ is the floor under everything: it imports nothing above it."),
-  hostFloor("core/**/*.ts", ["extensions", "ops", "jobs", "actions", "agents", "host"], "core/ (what Spacedrive's core provides) never imports ops/ or above."),
-  hostFloor("extensions/**/*.ts", ["core", "ops", "jobs", "actions", "agents", "host"], "extensions/ never imports ops/ or above."),
-  hostFloor("ops/**/*.ts", ["jobs", "actions", "agents", "host"], "ops/ never imports jobs/, actions/, agents/ or host/: they sit above it."),
-  hostFloor("jobs/**/*.ts", ["actions", "agents", "host"], "jobs/ never imports actions/, agents/ or host/."),
-  hostFloor("actions/**/*.ts", ["jobs", "agents", "host"], "actions/ never imports jobs/, agents/ or host/."),
-  hostFloor("agents/**/*.ts", ["host"], "agents/ never imports host/: the Host wires the agents, not the other way round."),
+  hostFloor("errors.ts", ["store", "core", "extensions", "ops", "jobs", "actions", "agents", "sync", "host"], "errors.ts is the bottom floor: it imports nothing of the host."),
+  hostFloor("store/**/*.ts", ["core", "extensions", "ops", "jobs", "actions", "agents", "sync", "host"], "store/ is the floor under everything: it imports nothing above it."),
+  hostFloor("core/**/*.ts", ["extensions", "ops", "jobs", "actions", "agents", "sync", "host"], "core/ (what Spacedrive's core provides) never imports ops/ or above."),
+  hostFloor("extensions/**/*.ts", ["core", "ops", "jobs", "actions", "agents", "sync", "host"], "extensions/ never imports ops/ or above."),
+  hostFloor("ops/**/*.ts", ["jobs", "actions", "agents", "sync", "host"], "ops/ never imports jobs/, actions/, agents/, sync/ or host/: they sit above it."),
+  hostFloor("jobs/**/*.ts", ["actions", "agents", "sync", "host"], "jobs/ never imports actions/, agents/, sync/ or host/."),
+  hostFloor("actions/**/*.ts", ["jobs", "agents", "sync", "host"], "actions/ never imports jobs/, agents/, sync/ or host/."),
+  hostFloor("agents/**/*.ts", ["sync", "host"], "agents/ never imports sync/ or host/: the Host wires the agents, not the other way round."),
+  hostFloor("sync/**/*.ts", ["jobs", "actions", "agents", "host"], "sync/ (devices, replication, the peer server) never imports jobs/, actions/, agents/ or host/: the Host wires it to them through interfaces."),
   {
     files: ["packages/sandbox/src/**/*.ts"],
     ignores: ["packages/sandbox/src/**/*.test.ts"],

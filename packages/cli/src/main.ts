@@ -348,6 +348,44 @@ export async function main(argv: string[]): Promise<number> {
     .option("--state <state>", "only deliveries in this state (pending, running, delivered, failed, skipped)")
     .action((opts: { library: string; extension?: string; state?: string }) => run(async () => (await import("./commands/events.js")).eventsCommand(opts))());
 
+  program
+    .command("serve")
+    .description("keep a host open: scheduled jobs and hooks on time, the peer server for paired devices, continuous sync (until SIGTERM)")
+    .requiredOption("--library <dir>", "library directory (created if absent)")
+    .option("--port <port>", "port to listen on (default: any free port)")
+    .option("--host <address>", "address to listen on (default 127.0.0.1)")
+    .option("--capability <name>", "a capability this device has that sdx cannot detect (repeatable)", collect, [])
+    .option("--sync-interval <seconds>", "how often to sync with paired devices (default 5; sooner after a change)")
+    .action((opts: { library: string; port?: string; host?: string; capability: string[]; syncInterval?: string }) =>
+      run(async (json) => (await import("./commands/serve.js")).serveCommand({ ...opts, json }))(),
+    );
+  const devices = program.command("devices").description("the devices of a library: pair, list, invite");
+  devices
+    .command("pair")
+    .description("pair with a device that serves, using its one-time token")
+    .requiredOption("--library <dir>", "library directory (created if absent)")
+    .requiredOption("--peer <url>", "where the other device serves, e.g. http://127.0.0.1:7600")
+    .requiredOption("--token <token>", "the token its `sdx serve` (or `sdx devices invite`) printed")
+    .action((opts: { library: string; peer: string; token: string }) => run(async () => (await import("./commands/devices.js")).devicesPair(opts))());
+  devices
+    .command("list")
+    .description("this device and the others of the library, with their capabilities")
+    .requiredOption("--library <dir>", "library directory")
+    .action((opts: { library: string }) => run(async () => (await import("./commands/devices.js")).devicesList(opts))());
+  devices
+    .command("invite")
+    .description("a new one-time pairing token for this library")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--minutes <n>", "how long the token is valid (default 10)")
+    .action((opts: { library: string; minutes?: string }) => run(async () => (await import("./commands/devices.js")).devicesInvite(opts))());
+  program
+    .command("sync")
+    .description("sync the library with a paired device (or every paired device that serves), once")
+    .requiredOption("--library <dir>", "library directory")
+    .option("--peer <url|uuid|name>", "only this paired device")
+    .option("--batch-size <n>", "changes per batch (default 500)")
+    .action((opts: { library: string; peer?: string; batchSize?: string }) => run(async () => (await import("./commands/sync.js")).syncCommand(opts))());
+
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -18,7 +18,8 @@ export { createDispatcher } from "./ops/dispatch.js";
 export type { Dispatcher, DispatcherOptions } from "./ops/dispatch.js";
 export { createEnvOps, ExtensionLogs } from "./ops/env.js";
 export type { LogEntry, LogLevel } from "./ops/env.js";
-export { deviceOps, LOCAL_CAPABILITIES } from "./ops/devices.js";
+export { deviceOps, createDeviceOps } from "./ops/devices.js";
+export type { DeviceControl } from "./ops/devices.js";
 export { kernelOps } from "./ops/kernels.js";
 export { createJobOps } from "./ops/jobs.js";
 export { libraryOps } from "./ops/library-ops.js";
@@ -73,6 +74,15 @@ export type { ModelRecord } from "./core/ai/index.js";
 // agent trail (used by `sdx trail`)
 export { readTrail } from "./core/memory/trail-reader.js";
 export type { TrailRecord } from "./core/memory/trail.js";
+
+// devices and sync (used by `sdx serve`, `sdx devices`, `sdx sync`)
+export { SyncNode } from "./sync/node.js";
+export type { SyncNodeOptions, RemoteTasks } from "./sync/node.js";
+export type { DeviceNetworkOptions } from "./host/devices.js";
+export type { SyncOutcome, SessionOptions } from "./sync/session.js";
+export type { PeerRow } from "./store/sync-peers.js";
+export type { DeviceRow } from "./store/sync-export.js";
+export type { DeviceReport } from "./sync/capabilities.js";
 
 // named queries and an extension's UI (used by `sdx query` and the UI preview)
 export { queryExtension, extensionUi, contentThumbnail } from "./host/queries.js";

@@ -127,6 +127,12 @@ const genOptions = z.object({
 }).strict();
 const chatMessage = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() }).strict();
 const nothing = z.null();
+const deviceSchema = z.object({
+  uuid, name: z.string(), isLocal: z.boolean(), capabilities: z.array(z.string()),
+  /** Proof that the host selected this device for this extension (executeOn refuses any other object). */
+  handle: z.string(),
+  cores: z.number().nullable(), memoryBytes: z.number().nullable(),
+}).strict();
 /** A row of a named query (`QueryRow` in @sdx/sdk). */
 const queryRow = z.object({
   kind: z.enum(["model", "entry"]), id: uuid, modelType: z.string().optional(), contentUuid: uuid.optional(), title: z.string(),
@@ -249,9 +255,13 @@ export const ops = {
 
   // kernels, devices
   "kernel.call": op(z.object({ name: z.string(), args: z.array(z.union([z.number(), typedArray])) }).strict(), z.object({ result: json }).strict(), "read"),
-  "device.select": op(z.object({ capabilities: z.array(z.string()), preferLocal: z.boolean() }).strict(), z.object({
-    device: z.object({ uuid, name: z.string(), isLocal: z.boolean(), capabilities: z.array(z.string()) }).strict(),
-  }).strict(), "read"),
+  /** Devices of the library that qualify, best first (`all: false`: exactly the best one, or NotFound). */
+  "device.select": op(z.object({
+    capabilities: z.array(z.string()), preferLocal: z.boolean(), preferRemote: z.boolean().optional(),
+    minCores: z.number().int().positive().optional(), minMemoryBytes: z.number().positive().optional(), all: z.boolean().optional(),
+  }).strict(), z.object({ devices: z.array(deviceSchema) }).strict(), "read"),
+  /** Runs a declared task on a device from `device.select`, there, with that device's grants; the result is recorded like a task's. */
+  "device.execute": op(z.object({ device: z.object({ uuid, handle: z.string().max(200) }).strict(), task: z.string(), args: z.array(json) }).strict(), z.object({ result: json }).strict(), "job"),
 
   // agents and memory
   "agent.trace": op(z.object({ message: z.string(), data: json.optional() }).strict(), nothing, "env", { sync: true }),
@@ -292,6 +302,9 @@ export function readsLibrary(name: string): boolean {
 export function isSyncOp(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(ops, name) && (ops as Record<string, { sync: boolean }>)[name]!.sync;
 }
+
+/** A device as `device.select` returns it. */
+export type WireDevice = z.output<typeof deviceSchema>;
 
 /** Wire type of a model row as the host returns it. */
 export type WireModel = z.output<typeof wireModel>;

@@ -24,6 +24,7 @@ import {
 } from "../store/extensions-store.js";
 import { checkAuthor, type AuthorOutcome } from "./author.js";
 import { canonicalPath } from "../store/paths.js";
+import { stampRow } from "../store/sync-rows.js";
 import type { Grant } from "./grants.js";
 import { ModelValidators } from "./validators.js";
 import { extensionSchema } from "./extension-sql.js";
@@ -34,10 +35,10 @@ export const HOST_CORE_VERSION = "2.0.0";
 /**
  * Features this host provides: ONNX models (ai/), EXIF and thumbnails (indexer/), OCR (ocr/, run
  * by the indexer), durable jobs (jobs/), actions (actions/), agents with hooks and memory (agents/,
- * memory/), vector search (sqlite-vec, memory/associative.ts). Not yet: "sync" (writes are stamped
- * for sync, nothing syncs). A host embedding more passes its own list to install.
+ * memory/), vector search (sqlite-vec, memory/associative.ts), sync between devices and tasks on
+ * another device (sync/). A host embedding more passes its own list to install.
  */
-export const HOST_FEATURES: readonly string[] = ["ai_models", "exif_extraction", "ocr", "thumbnails", "jobs", "actions", "agents", "vector_search"];
+export const HOST_FEATURES: readonly string[] = ["ai_models", "exif_extraction", "ocr", "thumbnails", "jobs", "actions", "agents", "vector_search", "sync"];
 
 /** What install needs of a bundle (a `LoadedBundle` from `readBundle`, already verified; no `signature`: unsigned). */
 export type InstallableBundle = Pick<LoadedBundle, "manifest" | "schemaSql" | "bytes" | "hash"> & Partial<Pick<LoadedBundle, "signature">>;
@@ -57,6 +58,13 @@ export interface InstallOptions {
   replaceAuthor?: boolean;
   /** Install even though a higher version is installed (`--allow-downgrade`). */
   allowDowngrade?: boolean;
+  /** Record the install for sync (default true; false for an install a sync applied, which records its own clocks). Grants are never synced: each device's user consents to them. */
+  stamp?: boolean;
+  /**
+   * Leave the previous version's bundle file (a sync installs inside the batch's transaction, which
+   * may still roll back; it calls `pruneBundleFiles` after the commit).
+   */
+  keepFiles?: boolean;
 }
 
 export interface InstalledExtension {
@@ -176,6 +184,7 @@ export function installExtension(library: Library, bundle: InstallableBundle, op
         signedBy: signer?.fingerprint ?? null, now,
       });
       replaceGrantRows(library, manifest.id, grants);
+      if (options.stamp !== false) stampRow(library, "extension", manifest.id, ["@", "bundle"], library.hlc.now(), false);
       const migratedModels = migrateModelRows(library, manifest);
       writeAudit(library, "host", "install", manifest.id, "ok", {
         version: manifest.version, previous: previous?.version ?? null, signedBy: author.signedBy, author: author.change,
@@ -191,13 +200,17 @@ export function installExtension(library: Library, bundle: InstallableBundle, op
     throw error;
   }
   fs.renameSync(temporary, bundlePath);
-  if (installed.oldBundle) fs.rmSync(installed.oldBundle, { force: true });
+  if (installed.oldBundle && !options.keepFiles) fs.rmSync(installed.oldBundle, { force: true });
   return installed.result;
 }
 
 export interface UninstallOptions {
   /** Also delete the extension's models (with blobs, tags, collection items), sidecars and custom metadata. Default: keep them. */
   purge?: boolean;
+  /** Record the uninstall for sync (default true). */
+  stamp?: boolean;
+  /** Leave the bundle files (see `InstallOptions.keepFiles`). */
+  keepFiles?: boolean;
 }
 
 export function uninstallExtension(library: Library, id: string, options: UninstallOptions = {}): void {
@@ -211,9 +224,22 @@ export function uninstallExtension(library: Library, id: string, options: Uninst
       purgeExtensionData(library, id);
       unbindAuthor(library, id);
     }
+    if (options.stamp !== false) stampRow(library, "extension", id, ["@"], library.hlc.now(), true);
     writeAudit(library, "host", "uninstall", id, "ok", { purge: options.purge ?? false });
   });
-  fs.rmSync(path.join(library.extensionsDir(), id), { recursive: true, force: true });
+  if (!options.keepFiles) fs.rmSync(path.join(library.extensionsDir(), id), { recursive: true, force: true });
+}
+
+/** Removes an extension's bundle files other than the installed one (all of them when it is not installed). */
+export function pruneBundleFiles(library: Library, id: string): void {
+  const dir = path.join(library.extensionsDir(), id);
+  const current = installedRow(library, id)?.bundle_path;
+  if (!fs.existsSync(dir)) return;
+  for (const name of fs.readdirSync(dir)) {
+    // `.tmp`: an install in progress (it moves its file into place after its commit).
+    if ((!current || name !== path.basename(current)) && !name.endsWith(".tmp")) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+  if (!current && fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
 }
 
 export function listInstalled(library: Library): InstalledSummary[] {

@@ -25,7 +25,9 @@ import { createDispatcher, type Dispatcher } from "../ops/dispatch.js";
 import { EventBus } from "../ops/events.js";
 import { auditTrail } from "../ops/audit-trail.js";
 import { createEnvOps, ExtensionLogs, type LogEntry } from "../ops/env.js";
-import { deviceOps } from "../ops/devices.js";
+import { createDeviceOps } from "../ops/devices.js";
+import { HostDevices, type DeviceNetworkOptions } from "./devices.js";
+import type { SyncNode } from "../sync/node.js";
 import { kernelOps } from "../ops/kernels.js";
 import { createJobOps } from "../ops/jobs.js";
 import { memoryOps, trailOps } from "../ops/memory.js";
@@ -160,6 +162,8 @@ export class Host {
   private readonly closing = new SharedArrayBuffer(8);
   /** Ops replaced by `testOps`: answered here even where a worker would answer them. */
   private readonly hostOnlyOps: string[];
+  /** Pairing, sync, executeOn (host/devices.ts). */
+  private readonly hostDevices: HostDevices;
   private constructor(
     readonly library: Library,
     readonly jobs: JobStore,
@@ -170,8 +174,12 @@ export class Host {
     /** Where registered AI models are stored (shared by every library on the machine). */
     readonly modelsDir: string,
     options: HostOptions,
+    hostDevices: HostDevices,
   ) {
     this.hostOnlyOps = Object.keys(options.testOps ?? {});
+    this.hostDevices = hostDevices;
+    hostDevices.setLoader((id) => this.load(id));
+    hostDevices.onExtensionsChanged((installs, settings) => this.afterSync(installs, settings));
     this.events = new EventBus(({ extensionId, event }, error) =>
       logSink.write(extensionId, "warn", `[host] a subscriber failed on ${event.type}: ${(error as Error)?.message ?? String(error)}`));
     this.events.subscribe(auditTrail(library), { critical: true });
@@ -184,7 +192,7 @@ export class Host {
     }, options.clock ?? wallClock);
     this.entryJobCursors = new AgentEventStore(jobs);
     initEntryJobsCursor(library, this.entryJobCursors);
-    this.scheduledJobs = new ScheduledJobs(library, jobs, runner, options.clock ?? wallClock);
+    this.scheduledJobs = new ScheduledJobs(library, jobs, runner, { catchUp: options.recover === undefined || options.recover === true }, options.clock ?? wallClock);
     this.scheduler = new JobScheduler(jobs, runner, (id) => this.load(id), (outcome) => {
       this.agents.kick(); // the job's end was recorded as a job_completed event
       options.onJobOutcome?.(outcome);
@@ -213,8 +221,10 @@ export class Host {
       }
       const logs = new ExtensionLogs(join(library.dir, "logs"), options.onLog);
       const runner = new JobRunner(jobs, { ...options.jobs, clock: options.clock });
+      const modelsDir = resolveModelsDir(options.modelsDir);
+      const devices = new HostDevices(library, runner, modelsDir);
       const dispatcher = createDispatcher(
-        { ...libraryOps, ...memoryOps, ...trailOps, ...aiOps, ...promptOps, ...createEnvOps(logs), ...deviceOps, ...kernelOps, ...createJobOps(runner), ...options.testOps },
+        { ...libraryOps, ...memoryOps, ...trailOps, ...aiOps, ...promptOps, ...createEnvOps(logs), ...createDeviceOps(devices), ...kernelOps, ...createJobOps(runner), ...options.testOps },
         // A host bug: the guest gets the message only; the stack is logged for the user.
         { onInternalError: (ctx, op, stack) => logs.write(ctx.extensionId, "error", `[host] ${op} failed: ${stack}`) },
       );
@@ -227,7 +237,7 @@ export class Host {
         : dispatcher;
       await preloadQuickJS();
       const sandbox = new WorkerSandbox(options.limits, options.callsInWorkers === false ? {} : { callsModule: { url: workerCallsModule().href } });
-      return new Host(library, jobs, sandbox, logs, runner, dispatch, resolveModelsDir(options.modelsDir), options);
+      return new Host(library, jobs, sandbox, logs, runner, dispatch, modelsDir, options, devices);
     } catch (error) {
       jobs?.close();
       library.close();
@@ -257,6 +267,28 @@ export class Host {
       if (!reply.ok) this.logSink.write(installed.id, "error", `init failed: ${reply.error.code} ${reply.error.message}`);
     }
     return installed;
+  }
+
+  /** A sync changed settings (see them from the next invocation) or installed, upgraded or uninstalled extensions (reload them, restart their schedules, run `init` of new bundles). */
+  private async afterSync(ids: string[], settings: string[]): Promise<void> {
+    // New settings reach a loaded runtime's next invocations (its config object is updated in place; running work keeps going).
+    for (const id of settings) {
+      if (ids.includes(id)) continue;
+      const runtime = await this.loaded.get(id)?.catch(() => undefined);
+      const manifest = getInstalled(this.library, id)?.manifest;
+      if (runtime && manifest) Object.assign(runtime.config, readSettings(this.library, manifest));
+    }
+    if (ids.length === 0) return;
+    for (const id of ids) await this.unload(id);
+    this.agents.refreshSchedules();
+    this.scheduledJobs.refresh();
+    for (const id of ids) {
+      const installed = getInstalled(this.library, id);
+      if (!installed?.manifest.hasInit) continue;
+      const runtime = await this.load(id);
+      const reply = await runtime.main.invoke({ kind: "init", name: "init", args: [], context: { extensionId: id, config: runtime.config, deviceUuid: runtime.deviceUuid } });
+      if (!reply.ok) this.logSink.write(id, "error", `init failed: ${reply.error.code} ${reply.error.message}`);
+    }
   }
 
   /**
@@ -321,6 +353,14 @@ export class Host {
   async idle(): Promise<void> {
     do await this.scheduler.idle();
     while (await this.agents.idle());
+  }
+
+  /**
+   * Looks for jobs to run in the background now (queued by another process, or left running by
+   * one that died): what a long-running host (`sdx serve`) does every few seconds.
+   */
+  runPending(): void {
+    this.scheduler.kick();
   }
 
   /** Agent event deliveries: one row per event and hook, with state, attempts and last error. */
@@ -476,10 +516,20 @@ export class Host {
   }
 
   /**
+   * This library as a device among others (docs/devices.md): pairing, sync with paired devices, the
+   * peer server `sdx serve` listens with, and the tasks peers run here with `executeOn`. Made on
+   * first use; the options of the first call apply.
+   */
+  devices(options: DeviceNetworkOptions = {}): SyncNode {
+    return this.hostDevices.network(options);
+  }
+
+  /**
    * Stops background jobs and hooks at their next host call (they resume, or are delivered again,
    * when a host opens the library again), then closes.
    */
   async close(): Promise<void> {
+    await this.hostDevices.close();
     const closing = new Int32Array(this.closing);
     Atomics.store(closing, CLOSING_JOBS, 1);
     Atomics.store(closing, CLOSING_HOOKS, 1);

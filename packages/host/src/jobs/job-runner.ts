@@ -20,19 +20,22 @@
 import { randomUUID } from "node:crypto";
 import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
 import type { ManifestJob } from "@sdx/sdk/manifest";
-import { errorFromWire, sdxError, wireError } from "../errors.js";
+import { errorFromWire, sdxError, toWireError, wireError } from "../errors.js";
 import type { OpContext } from "../ops/context.js";
 import { FINAL_STATES, type JobProgress, type JobRecord, type JobState, type JobStore } from "../store/job-store.js";
 import { HEARTBEAT_MS, newOwner, retireOwner } from "../store/owner.js";
 import { hashArgs } from "../ops/request-hash.js";
 import { Limiter } from "./task-pool.js";
 import type { ExtensionRuntime, JobOutcome, RunningJob } from "./types.js";
-import { WriteScope } from "./write-keys.js";
+import { WriteScope, uuidForWrite } from "./write-keys.js";
 import { JobStateReader, stopReasonOf } from "./stop-reason.js";
 import { runAttempts } from "./task-attempts.js";
 import { wallClock, type Clock } from "../core/clock.js";
 
 export { hashArgs } from "../ops/request-hash.js";
+
+/** Names of the jobs a device runs for another's `executeOn` (`@peer:<task>`): no manifest job, never resumed. */
+export const PEER_TASK_PREFIX = "@peer:";
 
 /** Host deaths in a row without progress after which a job is abandoned (SDX3029). */
 export const DEFAULT_MAX_HOST_DEATHS = 3;
@@ -277,6 +280,64 @@ export class JobRunner {
     job.inFlight.add(attempts);
     void attempts.finally(() => job.inFlight.delete(attempts)).catch(() => undefined);
     return attempts;
+  }
+
+  /**
+   * A call recorded like a task's result (`executeOn` on another device): replayed from jobs.db when
+   * this job already made it (a resumed job), else `run` with a key unique to this call and recorded.
+   */
+  async recordedCall(ctx: OpContext, jobId: string, name: string, args: unknown[], run: (key: string) => Promise<unknown>): Promise<{ result: unknown }> {
+    const job = this.runningJob(ctx, jobId);
+    const argsHash = hashArgs(args);
+    const counter = `${name}\u0000${argsHash}`;
+    const occurrence = job.occurrences.get(counter) ?? 0;
+    job.occurrences.set(counter, occurrence + 1);
+    const key = { jobId, task: name, argsHash, occurrence };
+    const recorded = this.store.findTaskResult(key);
+    if (recorded?.state === "completed") {
+      this.store.event(jobId, "task_replayed", { task: name, occurrence });
+      return { result: recorded.result };
+    }
+    const started = performance.now();
+    const result = await run(`${jobId}:${name}:${argsHash}:${occurrence}`);
+    this.store.recordTaskResult({ ...key, state: "completed", result, error: null, attempts: 1, durationMs: performance.now() - started });
+    return { result };
+  }
+
+  /**
+   * Runs a declared task for another device (its `executeOn`), as a job of its own named
+   * `@peer:<task>` owned by this runner: the task's calls get the same stop checks and write keys
+   * as any task, with this device's grants. `key` is the caller's: asked again (a retry after a
+   * dropped connection), a finished run answers from its record instead of running again.
+   */
+  runForPeer(runtime: ExtensionRuntime, from: string, request: { task: string; args: unknown[]; key: string }): Promise<unknown> {
+    const task = runtime.manifest.tasks.find((t) => t.name === request.task);
+    if (!task) throw sdxError("SDX3011", `${runtime.extensionId} has no task "${request.task}" on this device; tasks: ${runtime.manifest.tasks.map((t) => t.name).join(", ") || "none"}`);
+    if (this.closing) throw sdxError("SDX3019", "the host is closing");
+    const id = uuidForWrite(`peer-task\u0000${from}\u0000${request.key}`);
+    const existing = this.store.get(id);
+    if (existing?.state === "completed") return Promise.resolve(existing.result);
+    // Asked again after it failed (a resumed caller): run it again, as a resumed job re-runs a failed task.
+    if (existing && FINAL_STATES.has(existing.state)) this.store.setState(id, "queued", { detail: { reason: "asked again", from } });
+    if (!existing) this.store.create({ id, extensionId: runtime.extensionId, name: `${PEER_TASK_PREFIX}${task.name}`, params: request.args, owner: this.owner, trigger: { executeOn: { from, key: request.key } } });
+    else if (this.running.has(id) || this.store.claim(id, this.owner) !== "claimed") throw sdxError("SDX3022", `task ${task.name} for device ${from} is already running here`);
+    const run: RunningJob = { runtime, limiter: new Limiter(1), occurrences: new Map(), inFlight: new Set(), stopped: false };
+    this.running.set(id, run);
+    const deps = { store: this.store, clock: this.clock, stopReason: (jobId: string, starting: boolean) => this.stopReason(jobId, starting) };
+    return this.track((async () => {
+      try {
+        const { result } = await runAttempts(deps, run, { jobId: id, task: task.name, argsHash: hashArgs(request.args), occurrence: 0 }, request.args);
+        this.store.setState(id, "completed", { result });
+        return result;
+      } catch (error) {
+        // Closing: the row stays for the caller's retry to run it again on the next host.
+        if (!this.closing) this.store.setState(id, "failed", { error: toWireError(error) });
+        else this.store.setState(id, "queued", { detail: { reason: "the host closed" } });
+        throw error;
+      } finally {
+        this.running.delete(id);
+      }
+    })());
   }
 
   /** Stops every job of this runner at its next host call and waits for them to end (they stay resumable). */

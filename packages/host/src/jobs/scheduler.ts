@@ -4,8 +4,8 @@
  * suspended when their host closed). A Host sweeps once when it opens and again whenever a job is
  * queued. Jobs run in the background; `idle()` waits until none is left.
  */
-import { toWireError } from "../errors.js";
-import type { JobRunner } from "./job-runner.js";
+import { toWireError, wireError } from "../errors.js";
+import { PEER_TASK_PREFIX, type JobRunner } from "./job-runner.js";
 import type { JobStore } from "../store/job-store.js";
 import type { ExtensionRuntime, JobOutcome } from "./types.js";
 
@@ -47,6 +47,11 @@ export class JobScheduler {
       if (this.stopped) return;
       if (record.state === "running" && !this.options.resumeOrphans) continue;
       if (this.runner.isRunning(record.id)) continue;
+      // A task run for another device is not resumed here: the caller retries it (job-runner.ts runForPeer).
+      if (record.name.startsWith(PEER_TASK_PREFIX)) {
+        if (record.state === "running") this.store.setState(record.id, "failed", { error: wireError("SDX3048", "the host running this task for another device stopped; that device retries it") });
+        continue;
+      }
       let runtime: ExtensionRuntime;
       try {
         runtime = await this.load(record.extensionId);

@@ -1,10 +1,11 @@
 /** The dispatcher: unknown ops, request validation with located issues, error mapping. */
 import { sdxError } from "../errors.js";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createDispatcher } from "./dispatch.js";
 import { createEnvOps, ExtensionLogs } from "./env.js";
 import { deviceOps } from "./devices.js";
 import type { OpContext, OpHandlers } from "./context.js";
+import { cleanupTempDirs, openLibrary } from "../store/__tests__/fixture.js";
 
 // Grants that allow selecting devices with "cpu" or "gpu" and deny anything else, as GrantSet does.
 const grants = {
@@ -27,6 +28,8 @@ const handlers: OpHandlers = {
   "jobs.status": async () => ({ cancelled: false }),
 };
 const dispatch = createDispatcher(handlers, { onInternalError: (_ctx, op, stack) => internal.push(`${op}: ${stack}`) });
+
+afterAll(cleanupTempDirs);
 
 describe("dispatch", () => {
   it("refuses unknown and unprovided ops (SDX3007)", async () => {
@@ -66,10 +69,14 @@ describe("dispatch", () => {
     const encoded = dispatch.sync(ctx, "text.encode", { text: "héllo" });
     expect(encoded).toEqual({ ok: true, value: { bytes: new TextEncoder().encode("héllo") } });
     expect(dispatch.sync(ctx, "text.decode", { bytes: new Uint8Array([0xff]), fatal: true })).toMatchObject({ ok: false, error: { code: "SDX3002" } });
-    expect(await dispatch(ctx, "device.select", { capabilities: ["cpu"], preferLocal: true })).toMatchObject({
-      ok: true, value: { device: { uuid: ctx.deviceUuid, isLocal: true, capabilities: ["cpu"] } },
+    // Device selection reads the library's devices: a new library knows only itself.
+    const library = openLibrary();
+    const withLibrary = { ...ctx, library, deviceUuid: library.deviceUuid } as OpContext;
+    expect(await dispatch(withLibrary, "device.select", { capabilities: ["cpu"], preferLocal: true })).toMatchObject({
+      ok: true, value: { devices: [{ uuid: library.deviceUuid, isLocal: true, capabilities: ["cpu"] }] },
     });
-    expect(await dispatch(ctx, "device.select", { capabilities: ["gpu"], preferLocal: true })).toMatchObject({ ok: false, error: { code: "SDX3008", name: "NotFound" } });
+    expect(await dispatch(withLibrary, "device.select", { capabilities: ["gpu"], preferLocal: true })).toMatchObject({ ok: false, error: { code: "SDX3008", name: "NotFound" } });
+    library.close();
     expect(await dispatch(ctx, "device.select", { capabilities: ["tpu"], preferLocal: true })).toMatchObject({ ok: false, error: { code: "SDX3001", data: { permission: "use_devices" } } });
   });
 });

@@ -23,13 +23,17 @@ import { countModels, queryModels, type ModelQuery } from "../store/model-query.
 import {
   deleteModel, findModel, insertModel, isModelOf, modelBlobRows, modelExists, scopedModelUuid, updateModel, type ModelRow, type ModelScopeBlob,
 } from "../store/models-store.js";
-import { blobToUuid, newUuid, uuidToBlob } from "../store/uuid.js";
+import { blobToUuid, contentModelUuid, newUuid, uuidToBlob } from "../store/uuid.js";
 
 /** JSON text of inline data; typed arrays (if a schema allows them inline) are stored as plain arrays. */
 export function toStoredJson(data: unknown): string {
-  return JSON.stringify(data, (_key, value: unknown) => {
+  return JSON.stringify(data, (key, value: unknown) => {
     if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
     if (typeof value === "bigint") return value.toString();
+    // Top-level fields in name order: two devices that merged the same fields store the same bytes.
+    if (key === "" && value !== null && typeof value === "object" && !Array.isArray(value)) {
+      return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
     return value;
   });
 }
@@ -112,7 +116,8 @@ export const modelOps: OpHandlers = {
         publish(ctx, { type: "model_created", modelType: model.name, uuid, scope: scope.label, upsert: true });
         return { uuid };
       }
-      const uuid = ctx.writeUuid ?? newUuid();
+      // Content-scoped: derived from the content (the same model on every device, see contentModelUuid).
+      const uuid = "content" in request.scope ? contentModelUuid(ctx.extensionId, model.name, request.scope.content) : ctx.writeUuid ?? newUuid();
       if (ctx.writeUuid && isModelOf(ctx.library, uuidToBlob(uuid), ctx.extensionId)) {
         return { uuid }; // a repeated write of a resumed job: the row exists (see OpContext.writeUuid)
       }

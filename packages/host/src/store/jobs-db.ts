@@ -12,6 +12,8 @@
  *       that records `job_completed` in the same statement that gives a job its final state
  *   v4  how often a job's host died while running it without the job making progress in between
  *       (`host_deaths`, `progress_mark`): a job that keeps killing its host is failed, not resumed forever
+ *   v5  the slots of scheduled jobs already taken (`job_schedule_slots`): each slot of a schedule
+ *       fires once, however many hosts have the library open
  *
  * Values that may hold binary data (parameters, checkpoints, results) are stored in the protocol's
  * wire form: JSON text plus attachments packed in one BLOB (see `packMessage`).
@@ -21,7 +23,7 @@ import { decodeMessage, encodeMessage } from "@sdx/sdk/protocol";
 import { openSqlite, type SqliteDb } from "./sqlite.js";
 
 export const JOBS_DB_FILE = "jobs.db";
-export const JOBS_SCHEMA_VERSION = 4;
+export const JOBS_SCHEMA_VERSION = 5;
 
 const V1 = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -151,6 +153,17 @@ ALTER TABLE jobs ADD COLUMN host_deaths INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN progress_mark TEXT;
 `;
 
+const V5 = `
+CREATE TABLE job_schedule_slots (
+  extension_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  slot INTEGER NOT NULL,
+  job_id TEXT,
+  taken_at TEXT NOT NULL,
+  PRIMARY KEY (extension_id, name, slot)
+);
+`;
+
 /** Opens (creating or migrating) a jobs.db, with the same pragmas as library.db (sqlite.ts). */
 export function openJobsDb(file: string): SqliteDb {
   return openSqlite(file, { migrate: (db) => migrateJobsDb(db, file) });
@@ -166,6 +179,7 @@ export function migrateJobsDb(db: Database.Database, file: string): void {
       if (version < 2) db.exec(V2);
       if (version < 3) db.exec(V3);
       if (version < 4) db.exec(V4);
+      if (version < 5) db.exec(V5);
       db.pragma(`user_version = ${JOBS_SCHEMA_VERSION}`);
     }).immediate();
   }

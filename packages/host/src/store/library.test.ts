@@ -175,4 +175,23 @@ describe("uuids and the clock", () => {
     for (let i = 1; i < stamps.length; i++) expect(stamps[i] > stamps[i - 1]).toBe(true);
     expect(parseHlc(stamps[4])).toEqual({ wallMs: 9999, counter: 6, device: "dev" });
   });
+
+  it("moves the wall time on when the counter would overflow, and bounds stamps from the future", () => {
+    let wall = 1_000;
+    const clock = new Hlc("dev", () => wall);
+    clock.receive("0000000001000-fffffe-other");
+    const a = clock.now();
+    const b = clock.now();
+    expect(parseHlc(a)).toEqual({ wallMs: 1000, counter: 0xffffff, device: "dev" });
+    expect(parseHlc(b)).toEqual({ wallMs: 1001, counter: 0, device: "dev" });
+    expect(b > a).toBe(true);
+
+    // A peer 10 minutes ahead is refused and does not move the clock; 1 minute ahead is merged.
+    wall = 2_000_000;
+    expect(clock.receiveRemote(`${String(wall + 10 * 60_000).padStart(13, "0")}-000000-peer`)).toBe(false);
+    expect(parseHlc(clock.now())?.wallMs).toBe(wall);
+    expect(clock.receiveRemote(`${String(wall + 60_000).padStart(13, "0")}-000003-peer`)).toBe(true);
+    expect(parseHlc(clock.now())).toEqual({ wallMs: wall + 60_000, counter: 4, device: "dev" });
+    expect(clock.receiveRemote("garbage")).toBe(false);
+  });
 });

@@ -10,6 +10,8 @@ import type Database from "better-sqlite3";
 import { Hlc } from "./hlc.js";
 import { libraryDamaged } from "./library-check.js";
 import { migrate } from "./migrations.js";
+import { backfillSyncRows } from "./sync-backfill.js";
+import { newestSyncHlc } from "./sync-rows.js";
 import { openSqlite, type SqliteDb } from "./sqlite.js";
 import { blobToUuid, newUuid, uuidToBlob } from "./uuid.js";
 
@@ -45,9 +47,10 @@ export class Library {
   static open(dir: string, options: LibraryOpenOptions = {}): Library {
     const root = path.resolve(dir);
     const file = path.join(root, LIBRARY_DB_FILE);
+    let migrated = { from: 0, to: 0 };
     let sqlite: SqliteDb;
     try {
-      sqlite = openSqlite(file, { migrate: (db) => migrate(db, file), verbose: options.verbose });
+      sqlite = openSqlite(file, { migrate: (db) => void (migrated = migrate(db, file)), verbose: options.verbose });
     } catch (error) {
       throw libraryDamaged(error, file);
     }
@@ -56,6 +59,10 @@ export class Library {
       const library = new Library(root, sqlite, deviceUuid);
       const last = sqlite.db.prepare("SELECT max(hlc_timestamp) AS h FROM models").get() as { h: string | null };
       if (last.h) library.hlc.receive(last.h);
+      const synced = newestSyncHlc(library);
+      if (synced) library.hlc.receive(synced);
+      // Data written before sync existed gets its sync rows once (sync-backfill.ts).
+      if (migrated.from > 0 && migrated.from < 5) backfillSyncRows(library);
       return library;
     } catch (error) {
       sqlite.close();

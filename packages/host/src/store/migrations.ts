@@ -7,6 +7,8 @@
  *       one-model-per-(extension, type, content|entry) unique indexes
  *   v4  authors: the key each extension id is bound to (`extension_authors`), and the key that
  *       signed the installed bundle (`extensions.signed_by`)
+ *   v5  sync between devices: per-row field clocks and change order, peers, pending records,
+ *       pairing tokens, what each device reports (sync-schema.ts)
  *
  * An older library is migrated forward, one version per transaction. A library from a future
  * version is refused (SDX3013): this host cannot know what the newer schema means.
@@ -14,6 +16,7 @@
 import type Database from "better-sqlite3";
 import { CORE_BASE_SQL, CORE_SCHEMA_ADDITIONS_SQL } from "@sdx/sdk/core-schema";
 import { sdxError } from "./errors.js";
+import { SYNC_SCHEMA_SQL } from "./sync-schema.js";
 
 /** Marks the file as an sdx library ("SDX1"), so a foreign SQLite file is not mistaken for one. */
 export const SDX_APPLICATION_ID = 0x53445831;
@@ -103,6 +106,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: "core schema additions (extensions)", sql: CORE_SCHEMA_ADDITIONS_SQL },
   { version: 3, name: "host tables", sql: HOST_TABLES_SQL },
   { version: 4, name: "extension authors", sql: AUTHORS_SQL },
+  { version: 5, name: "sync between devices", sql: SYNC_SCHEMA_SQL },
 ];
 
 export const LIBRARY_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -3,11 +3,15 @@
  * collections), its version (`model_versions`) and its blob links (`model_blobs`, with the
  * reference counts). Reads return `ModelRow`s (with the version); writes are synchronous: call
  * them inside a transaction, after blobs were prepared. Every write stamps the sync fields: HLC
- * timestamp, device uuid, sync strategy. (`models.query`'s filters are model-query.ts.)
+ * timestamp, device uuid, sync strategy; a shared model's write also stamps the clocks of the
+ * fields it changed in `sync_rows` (sync-rows.ts: `@` its existence, `v` its version, `d.<name>`
+ * each top-level inline field, `b.<key>` each blob field). (`models.query`'s filters are model-query.ts.)
  */
 import type { Library } from "./library.js";
 import { releaseBlob, storeBlob, type PreparedBlob } from "./blobs.js";
-import { newUuid, uuidToBlob } from "./uuid.js";
+import { hlcIso } from "./hlc.js";
+import { modelField, stampRow } from "./sync-rows.js";
+import { blobToUuid, newUuid, uuidToBlob } from "./uuid.js";
 
 /** `models.sync_strategy`: 0 device-owned, 1 shared (the spec's encoding). */
 export function syncStrategyCode(sync: "shared" | "device_owned"): 0 | 1 {
@@ -99,10 +103,27 @@ function insertModelMetadata(library: Library, now: string, hlc: string): number
   return Number(result.lastInsertRowid);
 }
 
+/** When and by whom a row was written: a local write's own stamp, or the winning clock of a synced one. */
+export interface RowStamp {
+  hlc: string;
+  device: Buffer;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export function insertModel(library: Library, model: NewModel): void {
-  const now = new Date().toISOString();
   const hlc = library.hlc.now();
-  const metadataId = insertModelMetadata(library, now, hlc);
+  const now = hlcIso(hlc);
+  insertModelRow(library, model, { hlc, device: library.deviceUuidBlob, createdAt: now, updatedAt: now });
+  if (model.sync === "shared") {
+    const fields = ["@", "v", ...Object.keys(JSON.parse(model.dataJson) as object).map(modelField.data), ...[...model.blobs.keys()].map(modelField.blob)];
+    stampRow(library, "model", model.uuid, fields, hlc, false);
+  }
+}
+
+/** The model's rows alone (what `insertModel` and an applied sync record share). */
+export function insertModelRow(library: Library, model: NewModel, stamp: RowStamp): void {
+  const metadataId = insertModelMetadata(library, stamp.createdAt, stamp.hlc);
   const uuid = uuidToBlob(model.uuid);
   const scope = model.scope;
   library
@@ -114,7 +135,7 @@ export function insertModel(library: Library, model: NewModel): void {
     .run(
       uuid, model.extensionId, model.modelType, model.dataJson,
       "entry" in scope ? scope.entry : null, "content" in scope ? scope.content : null, "standalone" in scope ? 1 : 0,
-      metadataId, syncStrategyCode(model.sync), hlc, library.deviceUuidBlob, now, now,
+      metadataId, syncStrategyCode(model.sync), stamp.hlc, stamp.device, stamp.createdAt, stamp.updatedAt,
     );
   library.stmt("INSERT INTO model_versions (model_uuid, version) VALUES (?, ?)").run(uuid, model.version);
   for (const [key, blob] of model.blobs) linkBlob(library, uuid, key, blob);
@@ -133,13 +154,36 @@ export interface ModelUpdate {
   blobs: ReadonlyMap<string, PreparedBlob | null>;
 }
 
+/** Top-level fields whose value differs between two data objects (JSON text), or that one lacks. */
+function changedFields(before: string, after: string): string[] {
+  const a = JSON.parse(before) as Record<string, unknown>;
+  const b = JSON.parse(after) as Record<string, unknown>;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((k) => !(k in a) || !(k in b) || JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+}
+
 export function updateModel(library: Library, uuidString: string, update: ModelUpdate): void {
   const uuid = uuidToBlob(uuidString);
-  const now = new Date().toISOString();
+  const hlc = library.hlc.now();
+  const before = library.stmt("SELECT data FROM models WHERE uuid = ?").get(uuid) as { data: string } | undefined;
+  updateModelRow(library, uuid, update, { hlc, device: library.deviceUuidBlob, createdAt: "", updatedAt: hlcIso(hlc) });
+  if (update.sync === "shared") {
+    const fields = [...changedFields(before?.data ?? "{}", update.dataJson).map(modelField.data), ...[...update.blobs.keys()].map(modelField.blob), "v"];
+    stampRow(library, "model", uuidString, fields, hlc);
+  }
+}
+
+/**
+ * The model's rows alone (what `updateModel` and an applied sync record share): data, version
+ * (unless `null`: a synced record whose version lost keeps the row's), the listed blob fields.
+ */
+export function updateModelRow(library: Library, uuid: Buffer, update: Omit<ModelUpdate, "version"> & { version: string | null }, stamp: RowStamp): void {
   library
     .stmt("UPDATE models SET data = ?, sync_strategy = ?, hlc_timestamp = ?, device_uuid = ?, updated_at = ? WHERE uuid = ?")
-    .run(update.dataJson, syncStrategyCode(update.sync), library.hlc.now(), library.deviceUuidBlob, now, uuid);
-  library.stmt("INSERT INTO model_versions (model_uuid, version) VALUES (?, ?) ON CONFLICT (model_uuid) DO UPDATE SET version = excluded.version").run(uuid, update.version);
+    .run(update.dataJson, syncStrategyCode(update.sync), stamp.hlc, stamp.device, stamp.updatedAt, uuid);
+  if (update.version !== null) {
+    library.stmt("INSERT INTO model_versions (model_uuid, version) VALUES (?, ?) ON CONFLICT (model_uuid) DO UPDATE SET version = excluded.version").run(uuid, update.version);
+  }
   for (const [key, blob] of update.blobs) {
     const old = library.stmt("SELECT blob_id FROM model_blobs WHERE model_uuid = ? AND blob_key = ?").get(uuid, key) as { blob_id: number } | undefined;
     if (blob === null) {
@@ -163,14 +207,20 @@ export function updateModel(library: Library, uuidString: string, update: ModelU
 
 /** Deletes a model with its blob links, collection memberships, tags and its user_metadata row. */
 export function deleteModel(library: Library, uuid: Buffer): void {
-  const row = library.stmt("SELECT metadata_id FROM models WHERE uuid = ?").get(uuid) as { metadata_id: number } | undefined;
+  const row = library.stmt("SELECT metadata_id, sync_strategy FROM models WHERE uuid = ?").get(uuid) as { metadata_id: number; sync_strategy: number } | undefined;
   if (!row) return;
+  if (row.sync_strategy === 1) stampRow(library, "model", blobToUuid(uuid), ["@"], library.hlc.now(), true);
+  deleteModelRow(library, uuid, row.metadata_id);
+}
+
+/** Deletes the model's rows (what `deleteModel` and an applied tombstone share). */
+export function deleteModelRow(library: Library, uuid: Buffer, metadataId: number): void {
   const links = library.stmt("SELECT blob_id FROM model_blobs WHERE model_uuid = ?").all(uuid) as Array<{ blob_id: number }>;
   library.stmt("DELETE FROM model_blobs WHERE model_uuid = ?").run(uuid);
   for (const link of links) releaseBlob(library, link.blob_id);
   library.stmt("DELETE FROM collection_items WHERE model_uuid = ?").run(uuid);
   library.stmt("DELETE FROM models WHERE uuid = ?").run(uuid);
-  deleteMetadataRow(library, row.metadata_id);
+  deleteMetadataRow(library, metadataId);
 }
 
 /** Deletes a user_metadata row with its tag links (cascade) and blob links. */

@@ -2,11 +2,13 @@
  * The user's values for an extension's `@setting` fields (the settings pane), kept in
  * `library.db`. Every invocation receives the defaults from the manifest overridden by these.
  * Values are validated against the manifest's settings schema when written; values left over
- * from an older version that no longer fit are ignored on read (the default applies).
+ * from an older version that no longer fit are ignored on read (the default applies). Settings
+ * sync between devices (each setting is a register of the extension's sync row).
  */
 import type { Manifest, ManifestSetting } from "@sdx/sdk/manifest";
 import type { Library } from "./library.js";
 import { sdxError } from "./errors.js";
+import { stampRow } from "./sync-rows.js";
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS extension_settings (
     extension_id TEXT NOT NULL,
@@ -39,7 +41,7 @@ export function readSettings(library: Library, manifest: Manifest): Record<strin
 }
 
 /** Validates and stores values (by setting name); throws SDX3002 naming the bad setting. */
-export function writeSettings(library: Library, manifest: Manifest, values: Record<string, unknown>): Record<string, unknown> {
+export function writeSettings(library: Library, manifest: Manifest, values: Record<string, unknown>, options: { stamp?: boolean } = {}): Record<string, unknown> {
   library.db.exec(SCHEMA);
   for (const [name, value] of Object.entries(values)) {
     const setting = manifest.settings.find((s) => s.name === name);
@@ -55,6 +57,15 @@ export function writeSettings(library: Library, manifest: Manifest, values: Reco
     ON CONFLICT (extension_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`);
   library.db.transaction(() => {
     for (const [name, value] of Object.entries(values)) upsert.run(manifest.id, name, JSON.stringify(value), now);
+    // A setting is the user's choice for the library: it syncs (one register per setting).
+    if (options.stamp !== false && Object.keys(values).length > 0) stampRow(library, "extension", manifest.id, Object.keys(values).map((n) => `s.${n}`), library.hlc.now());
   })();
   return readSettings(library, manifest);
+}
+
+/** Every stored value of an extension, as JSON text by setting name (for a sync batch). */
+export function storedSettings(library: Library, extensionId: string): Record<string, string> {
+  library.db.exec(SCHEMA);
+  const rows = library.db.prepare("SELECT name, value FROM extension_settings WHERE extension_id = ?").all(extensionId) as Array<{ name: string; value: string }>;
+  return Object.fromEntries(rows.map((r) => [r.name, r.value]));
 }

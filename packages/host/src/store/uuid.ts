@@ -7,7 +7,7 @@
  * UUIDv8 (version nibble 8, variant 10). v8 is the RFC's slot for custom, hash-based UUIDs; v5
  * would tie us to SHA-1.
  */
-import { randomFillSync, randomUUID } from "node:crypto";
+import { createHash, randomFillSync, randomUUID } from "node:crypto";
 import { createBLAKE3, type IHasher } from "hash-wasm";
 import { validationFailed } from "./errors.js";
 
@@ -65,4 +65,16 @@ export function newUuidBlob(): Buffer {
   bytes[6] = (bytes[6] & 0x0f) | 0x40;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   return bytes;
+}
+
+/**
+ * The UUID of an extension's content-scoped model of a type on this content: derived, so two
+ * devices that analyse the same file before they ever sync create the same model (its fields
+ * then merge) instead of two that collide on the one-model-per-content rule.
+ */
+export function contentModelUuid(extensionId: string, modelType: string, contentUuid: string): string {
+  const bytes = createHash("sha256").update(`sdx:content-model:v1\0${extensionId}\0${modelType}\0${contentUuid.toLowerCase()}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  return blobToUuid(bytes);
 }

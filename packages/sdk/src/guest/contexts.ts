@@ -67,8 +67,8 @@ export class BaseContext implements ExtensionContext {
   selectDevice(): DeviceSelector {
     return new DeviceSelectorImpl();
   }
-  executeOn<R>(device: Device, work: () => Promise<R>): Promise<R> {
-    return executeOn(device, work);
+  executeOn<A extends unknown[], R>(device: Device, task: (ctx: TaskContext, ...args: A) => Promise<R>, ...args: A): Promise<R> {
+    return executeOn(device, task, args);
   }
   async kernel<R = unknown>(name: string, ...args: KernelArg[]): Promise<R> {
     return (await callHost("kernel.call", { name, args })).result as R;

@@ -137,11 +137,27 @@ export interface Vdfs {
   writeFile(path: SdPath | string, data: Uint8Array | string): Promise<void>;
 }
 
-/** Fluent device selection (spec §8). */
+/**
+ * Fluent device selection (spec §8): the devices of the library this extension may use (its
+ * `useDevices` grant covers the capabilities asked for) that can run work (this one, and paired
+ * devices that serve), filtered and ranked.
+ * @see docs/devices.md
+ */
 export interface DeviceSelector {
+  /** Only devices with this capability: `cpu`, `gpu`, `model:<name>`, or one a user declared. */
   withCapability(capability: string): DeviceSelector;
+  /** Only devices with at least this many CPU cores. */
+  withMinCores(cores: number): DeviceSelector;
+  /** Only devices with at least this much memory, in bytes. */
+  withMinMemory(bytes: number): DeviceSelector;
+  /** This device first, when it qualifies. */
   preferLocal(): DeviceSelector;
+  /** Another device first, when one qualifies (offload work). */
+  preferRemote(): DeviceSelector;
+  /** The best device; NotFound (SDX3008) saying why when none qualifies. */
   select(): Promise<Device>;
+  /** Every qualifying device, best first (empty when none). */
+  selectAll(): Promise<Device[]>;
 }
 
 export interface Logger {
@@ -161,8 +177,15 @@ export interface ExtensionContext {
   /** The user's settings (the `@setting` fields of the config class). */
   config<T extends object = Record<string, unknown>>(): T;
   selectDevice(): DeviceSelector;
-  /** Runs `work` on `device`. The host stub has one device, so only the local one is accepted. */
-  executeOn<R>(device: Device, work: () => Promise<R>): Promise<R>;
+  /**
+   * Runs a declared `@task` on `device` (from `selectDevice()`), with its arguments, and returns its
+   * result: there, in that device's sandbox, with that device's grants, with the task's retries and
+   * timeout. Not an arbitrary closure: code never travels, only the task's name and arguments (JSON
+   * and binary data; pass content UUIDs rather than entries, which belong to one device). Only from
+   * a job or a task; inside a job the result is recorded, so a resumed job does not run it again.
+   * @see docs/devices.md
+   */
+  executeOn<A extends unknown[], R>(device: Device, task: (ctx: TaskContext, ...args: A) => Promise<R>, ...args: A): Promise<R>;
   /** Calls an exported function of the extension's AssemblyScript kernels (runs on the host, outside QuickJS). */
   kernel<R = unknown>(name: string, ...args: Array<number | Float32Array | Float64Array | Int32Array | Uint8Array>): Promise<R>;
   /**

@@ -72,12 +72,22 @@ export interface ContentIdentity {
   firstSeenAt: Timestamp;
 }
 
-/** A device known to the library. */
+/**
+ * A device of the library, as `ctx.selectDevice()…select()` returns it. Only such an object can be
+ * passed to `executeOn`: its `handle` proves the host selected it for this extension.
+ */
 export interface Device {
   uuid: Uuid;
   name: string;
+  /** This device (where the call is made). */
   isLocal: boolean;
+  /** `cpu`, `gpu` (an ONNX GPU execution provider), `model:<name>` (an AI model installed there), and what its user declared. */
   capabilities: string[];
+  /** Opaque; checked by the host. */
+  handle: string;
+  /** CPU cores and memory the device reported (null when it reported none). */
+  cores: number | null;
+  memoryBytes: number | null;
 }
 
 /** Element types of a tensor; they map 1:1 to JS typed arrays. */

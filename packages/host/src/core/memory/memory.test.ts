@@ -109,10 +109,13 @@ describe("memory rows", () => {
     await call(ctx, "memory.temporal.append", { field: "events", event: { kind: "a" }, at: "2024-01-01T00:00:00Z" });
     await call(ctx, "memory.temporal.append", { field: "loose", event: { any: "thing" } });
     await call(ctx, "memory.working.set", { field: "plan", value: { step: 7 } });
-    const rows = library.db.prepare("SELECT field, sync, hlc, device_uuid FROM agent_memory_temporal ORDER BY id").all() as Array<{ field: string; sync: string; hlc: string; device_uuid: string }>;
+    const rows = library.db.prepare("SELECT field, sync, hlc, device_uuid FROM agent_memory_temporal ORDER BY id").all() as Array<{ field: string; sync: string; hlc: string; device_uuid: Buffer }>;
     expect(rows.map((r) => [r.field, r.sync])).toEqual([["events", "shared"], ["loose", "device_owned"]]);
     expect(rows[0].hlc < rows[1].hlc).toBe(true);
-    expect(rows.every((r) => r.device_uuid === ctx.deviceUuid)).toBe(true);
+    // The device as the 16-byte BLOB every table uses: memory joins with models on device.
+    expect(rows.every((r) => Buffer.isBuffer(r.device_uuid) && r.device_uuid.equals(library.deviceUuidBlob))).toBe(true);
+    const joined = library.db.prepare("SELECT count(*) AS n FROM agent_memory_temporal t JOIN devices d ON d.uuid = t.device_uuid").get() as { n: number };
+    expect(joined.n).toBe(2);
     const lastHlc = (library.db.prepare("SELECT hlc FROM agent_memory_working").get() as { hlc: string }).hlc;
     library.close();
 
@@ -153,5 +156,32 @@ describe("memory rows", () => {
     const result = await wire(preview, "memory.working.set", { field: "plan", value: { step: 1 } });
     expect(result.ok ? null : result.error.code).toBe("SDX3015");
     expect(await call(ctx, "memory.working.get", { field: "plan" })).toEqual({ value: null });
+  });
+});
+
+describe("memory tables of an older sdx", () => {
+  it("are rebuilt with the device as a 16-byte BLOB, rows and ids kept", async () => {
+    const library = openLibrary();
+    // The layout an older sdx created: device_uuid as 36-character text.
+    library.db.exec(`CREATE TABLE agent_memory_working (extension_id TEXT NOT NULL, field TEXT NOT NULL, value TEXT, sync TEXT NOT NULL,
+      hlc TEXT NOT NULL, device_uuid TEXT NOT NULL, PRIMARY KEY (extension_id, field)) WITHOUT ROWID`);
+    library.db.exec(`CREATE TABLE agent_memory_temporal (id INTEGER PRIMARY KEY, uuid BLOB NOT NULL UNIQUE, extension_id TEXT NOT NULL, field TEXT NOT NULL,
+      at TEXT NOT NULL, at_ms INTEGER NOT NULL, event TEXT NOT NULL, sync TEXT NOT NULL, hlc TEXT NOT NULL, device_uuid TEXT NOT NULL)`);
+    const hlc = library.hlc.now();
+    library.db.prepare("INSERT INTO agent_memory_working VALUES ('org.example.agent', 'plan', '{\"step\":3}', 'shared', ?, ?)").run(hlc, library.deviceUuid);
+    library.db.prepare("INSERT INTO agent_memory_temporal VALUES (41, randomblob(16), 'org.example.agent', 'events', '2024-01-01T00:00:00.000Z', 1704067200000, '{\"kind\":\"a\"}', 'shared', ?, ?)")
+      .run(hlc, library.deviceUuid);
+
+    memoryStore(library);
+    const working = library.db.prepare("SELECT value, device_uuid FROM agent_memory_working").get() as { value: string; device_uuid: Buffer };
+    expect(working.value).toBe('{"step":3}');
+    expect(working.device_uuid.equals(library.deviceUuidBlob)).toBe(true);
+    const temporal = library.db.prepare("SELECT id, device_uuid FROM agent_memory_temporal").get() as { id: number; device_uuid: Buffer };
+    expect(temporal.id).toBe(41);
+    expect(temporal.device_uuid.equals(library.deviceUuidBlob)).toBe(true);
+    const declared = library.db.prepare("SELECT type FROM pragma_table_info('agent_memory_temporal') WHERE name = 'device_uuid'").get() as { type: string };
+    expect(declared.type).toBe("BLOB");
+    const indexes = library.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'agent_memory_temporal' AND name LIKE 'agent_memory%'").all();
+    expect(indexes).toHaveLength(2);
   });
 });

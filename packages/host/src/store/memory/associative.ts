@@ -5,6 +5,8 @@
  * errors are core/memory/associative.ts's; call the writers inside `MemoryStore.transaction`.
  */
 import type { MemoryStore } from "./store.js";
+import { stampRow, syncKey } from "../sync-rows.js";
+import { blobToUuid } from "../uuid.js";
 
 function vectorBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
@@ -21,6 +23,35 @@ export function insertAssocItem(
   // vec0 wants an INTEGER rowid; better-sqlite3 binds JS numbers as REAL, so pass a bigint.
   store.stmt(`INSERT INTO ${vecTable} (rowid, extension_id, field, embedding) VALUES (?, ?, ?, ?)`)
     .run(BigInt(info.lastInsertRowid), extensionId, field.name, vectorBlob(item.vector));
+  if (field.sync === "shared") stampRow(store.library, "memory_item", blobToUuid(item.uuid), ["@"], hlc, false);
+}
+
+/**
+ * An item a sync brought (kept once: items never change), with its vector when it travelled
+ * (`vecTable` set); without one, similarity queries do not find it on this device.
+ */
+export function putAssocItem(
+  store: MemoryStore, vecTable: string | null, item: { uuid: Buffer; extensionId: string; field: string; dimension: number; payloadJson: string; syncVectors: boolean; vector: Float32Array | null },
+  hlc: string, device: Buffer,
+): void {
+  const info = store.stmt(`INSERT INTO agent_memory_assoc_items (uuid, extension_id, field, dimension, payload, sync, sync_vectors, hlc, device_uuid) VALUES (?, ?, ?, ?, ?, 'shared', ?, ?, ?)
+    ON CONFLICT (uuid) DO NOTHING`).run(item.uuid, item.extensionId, item.field, item.dimension, item.payloadJson, item.syncVectors ? 1 : 0, hlc, device);
+  if (info.changes === 1 && vecTable && item.vector) {
+    store.stmt(`INSERT INTO ${vecTable} (rowid, extension_id, field, embedding) VALUES (?, ?, ?, ?)`).run(BigInt(info.lastInsertRowid), item.extensionId, item.field, vectorBlob(item.vector));
+  }
+}
+
+/** An item's row and, when it syncs its vector, the vector (for a sync batch). */
+export function assocItemForSync(store: MemoryStore, uuid: Buffer): { extensionId: string; field: string; dimension: number; payloadJson: string; syncVectors: boolean; vector: Float32Array<ArrayBuffer> | null } | undefined {
+  const row = store.stmt("SELECT id, extension_id, field, dimension, payload, sync_vectors FROM agent_memory_assoc_items WHERE uuid = ? AND sync = 'shared'").get(uuid) as
+    | { id: number; extension_id: string; field: string; dimension: number; payload: string; sync_vectors: number } | undefined;
+  if (!row) return undefined;
+  let vector: Float32Array<ArrayBuffer> | null = null;
+  if (row.sync_vectors === 1 && store.vectorIndexAvailable) {
+    const vec = store.stmt(`SELECT embedding FROM ${store.vecTable(row.dimension)} WHERE rowid = ?`).get(BigInt(row.id)) as { embedding: Buffer } | undefined;
+    if (vec) vector = new Float32Array(vec.embedding.buffer.slice(vec.embedding.byteOffset, vec.embedding.byteOffset + vec.embedding.byteLength) as ArrayBuffer);
+  }
+  return { extensionId: row.extension_id, field: row.field, dimension: row.dimension, payloadJson: row.payload, syncVectors: row.sync_vectors === 1, vector };
 }
 
 /** The k nearest items of the partition by cosine distance, nearest first, ties by insertion order. */
@@ -40,6 +71,12 @@ export function upsertAssocEdge(
   store: MemoryStore, extensionId: string, field: { name: string; sync: string }, from: Buffer, to: Buffer, weight: number,
 ): void {
   const { hlc, device } = store.stamp();
+  putAssocEdge(store, extensionId, field, from, to, weight, hlc, device);
+  if (field.sync === "shared") stampRow(store.library, "memory_edge", syncKey.memoryEdge(extensionId, field.name, blobToUuid(from), blobToUuid(to)), ["weight"], hlc, false);
+}
+
+/** The edge row alone (what `upsertAssocEdge` and an applied sync record share). */
+export function putAssocEdge(store: MemoryStore, extensionId: string, field: { name: string; sync: string }, from: Buffer, to: Buffer, weight: number, hlc: string, device: Buffer): void {
   store.stmt(`INSERT INTO agent_memory_assoc_edges (extension_id, field, from_uuid, to_uuid, weight, sync, hlc, device_uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (extension_id, field, from_uuid, to_uuid) DO UPDATE SET weight = excluded.weight, sync = excluded.sync, hlc = excluded.hlc, device_uuid = excluded.device_uuid`)
     .run(extensionId, field.name, from, to, weight, field.sync, hlc, device);
@@ -58,4 +95,10 @@ export function assocNeighbours(store: MemoryStore, extensionId: string, field: 
 /** Whether the item belongs to this extension's field. */
 export function assocItemExists(store: MemoryStore, extensionId: string, field: string, uuid: Buffer): boolean {
   return store.stmt("SELECT 1 FROM agent_memory_assoc_items WHERE uuid = ? AND extension_id = ? AND field = ?").get(uuid, extensionId, field) !== undefined;
+}
+
+/** A shared edge's weight (for a sync batch). */
+export function edgeForSync(store: MemoryStore, extensionId: string, field: string, from: Buffer, to: Buffer): number | undefined {
+  const row = store.stmt("SELECT weight FROM agent_memory_assoc_edges WHERE extension_id = ? AND field = ? AND from_uuid = ? AND to_uuid = ? AND sync = 'shared'").get(extensionId, field, from, to) as { weight: number } | undefined;
+  return row?.weight;
 }

@@ -18,7 +18,7 @@ import * as sqliteVec from "sqlite-vec";
 import type { Library } from "../library.js";
 import { hostFailed } from "../errors.js";
 import { raiseMmapSize } from "../sqlite.js";
-import { HLC_TABLES, MEMORY_SCHEMA_SQL, existingVecDimensions, vecTableName, vecTableSql } from "./schema.js";
+import { HLC_TABLES, ensureMemorySchema, existingVecDimensions, vecTableName, vecTableSql } from "./schema.js";
 
 /** What the store needs of a memory field (core/memory/fields.ts resolves them from the manifest). */
 export interface MemoryFieldSpec {
@@ -56,7 +56,7 @@ export class MemoryStore {
       this.vecError = error as Error;
     }
     raiseMmapSize(this.db, MMAP_BYTES);
-    this.db.exec(MEMORY_SCHEMA_SQL);
+    ensureMemorySchema(this.db);
     if (!this.vecError) for (const dim of existingVecDimensions(this.db)) this.vecTables.add(dim);
     for (const table of HLC_TABLES) {
       const row = this.db.prepare(`SELECT max(hlc) AS h FROM ${table}`).get() as { h: string | null };
@@ -78,9 +78,9 @@ export class MemoryStore {
     return this.library.transaction(fn);
   }
 
-  /** An HLC stamp and the writing device, for a new or changed row. */
-  stamp(): { hlc: string; device: string } {
-    return { hlc: this.library.hlc.now(), device: this.library.deviceUuid };
+  /** An HLC stamp and the writing device (its 16-byte BLOB), for a new or changed row. */
+  stamp(): { hlc: string; device: Buffer } {
+    return { hlc: this.library.hlc.now(), device: this.library.deviceUuidBlob };
   }
 
   /** The vec0 table for a dimension, created on first use. */

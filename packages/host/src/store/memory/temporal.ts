@@ -6,6 +6,7 @@
  */
 import { newUuid, uuidToBlob } from "../uuid.js";
 import type { MemoryStore } from "./store.js";
+import { stampRow } from "../sync-rows.js";
 
 /** An equality on a top-level event field (JSON equality; see core/memory/temporal.ts). */
 export type TemporalFilter =
@@ -29,8 +30,16 @@ export function insertTemporal(
   store: MemoryStore, extensionId: string, field: { name: string; sync: string }, at: { iso: string; ms: number }, eventJson: string,
 ): void {
   const { hlc, device } = store.stamp();
+  const uuid = newUuid();
   store.stmt(`INSERT INTO agent_memory_temporal (uuid, extension_id, field, at, at_ms, event, sync, hlc, device_uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-    .run(uuidToBlob(newUuid()), extensionId, field.name, at.iso, at.ms, eventJson, field.sync, hlc, device);
+    .run(uuidToBlob(uuid), extensionId, field.name, at.iso, at.ms, eventJson, field.sync, hlc, device);
+  if (field.sync === "shared") stampRow(store.library, "memory_event", uuid, ["@"], hlc, false);
+}
+
+/** An event a sync brought (kept once: events never change). */
+export function putTemporal(store: MemoryStore, event: { uuid: Buffer; extensionId: string; field: string; at: string; atMs: number; eventJson: string }, hlc: string, device: Buffer): void {
+  store.stmt(`INSERT INTO agent_memory_temporal (uuid, extension_id, field, at, at_ms, event, sync, hlc, device_uuid) VALUES (?, ?, ?, ?, ?, ?, 'shared', ?, ?)
+    ON CONFLICT (uuid) DO NOTHING`).run(event.uuid, event.extensionId, event.field, event.at, event.atMs, event.eventJson, hlc, device);
 }
 
 function addFilter(filter: TemporalFilter, clauses: string[], params: unknown[]): void {
@@ -75,4 +84,11 @@ export function queryTemporal(store: MemoryStore, query: TemporalRowQuery): Arra
   params.push(query.limit);
   return store.stmt(`SELECT at, event FROM agent_memory_temporal WHERE ${clauses.join(" AND ")} ORDER BY at_ms DESC, id DESC LIMIT ?`)
     .all(...params) as Array<{ at: string; event: string }>;
+}
+
+/** A shared event's row (for a sync batch). */
+export function temporalForSync(store: MemoryStore, uuid: Buffer): { extensionId: string; field: string; at: string; atMs: number; eventJson: string } | undefined {
+  const row = store.stmt("SELECT extension_id, field, at, at_ms, event FROM agent_memory_temporal WHERE uuid = ? AND sync = 'shared'").get(uuid) as
+    | { extension_id: string; field: string; at: string; at_ms: number; event: string } | undefined;
+  return row && { extensionId: row.extension_id, field: row.field, at: row.at, atMs: row.at_ms, eventJson: row.event };
 }
