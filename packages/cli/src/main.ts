@@ -42,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
     .argument("<dir>", "directory to create (must be empty or absent)")
     .option("--id <id>", "extension id (reverse-DNS); default derived from the directory name")
     .option("--name <name>", "display name")
-    .action((dir: string, opts: { id?: string; name?: string }) =>
+    .option("--packages <dir>", "depend on the tarballs `npm run pack` wrote to <dir> (default: link the packages of this sdx installation)")
+    .action((dir: string, opts: { id?: string; name?: string; packages?: string }) =>
       run(async () => (await import("./commands/init.js")).init(dir, opts))(),
     );
 
@@ -54,6 +55,21 @@ export async function main(argv: string[]): Promise<number> {
     .option("--key <file>", "sign the bundle with this private key (from `sdx keys generate`; default $SDX_SIGNING_KEY)")
     .action((dir: string, opts: { watch?: boolean; key?: string }) =>
       run(async (json) => (await import("./commands/build.js")).build(dir, { ...opts, json }))(),
+    );
+
+  program
+    .command("dev")
+    .description("build, install into a dev library and run a job (or preview an action) on every save, streaming the extension's log")
+    .argument("[dir]", "project directory", ".")
+    .option("--job <name>", "job to run after every build")
+    .option("--action <name>", "action to preview after every build (nothing is applied)")
+    .option("--param <key=value>", "job or action parameter; a path given for an SdPath parameter is indexed (repeatable)", collect, [])
+    .option("--library <dir>", "dev library (default <dir>/.sdx-dev/library)")
+    .option("--key <file>", "sign the bundles with this private key (default $SDX_SIGNING_KEY)")
+    // ui-preview/dev-flag.ts's UI_OPTION, written out: importing it would load the host for every command.
+    .option("--ui [port]", "also serve the extension's UI preview on 127.0.0.1 (a per-run token; reloads on every rebuild)")
+    .action((dir: string, opts: { job?: string; action?: string; param: string[]; library?: string; key?: string; ui?: boolean | string }) =>
+      run(async (json) => (await import("./commands/dev.js")).devCommand(dir, { ...opts, json }))(),
     );
 
   const keys = program.command("keys").description("the Ed25519 keys authors sign bundles with");

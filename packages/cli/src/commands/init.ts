@@ -1,10 +1,15 @@
-/** `sdx init <dir>`: a working extension project that builds and tests as created. */
+/**
+ * `sdx init <dir>`: a working extension project that builds and tests as created, anywhere on
+ * disk: its package.json depends on this installation's packages (installation.ts), so
+ * `npm install && npm run build && npm test` needs no package registry for sdx's own packages.
+ */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXTENSION_ID_PATTERN } from "@sdx/sdk/manifest";
 import { UserError } from "../errors.js";
 import type { CommandResult } from "../output.js";
+import { linkedDependencies, tarballDependencies, VITEST_VERSION } from "./installation.js";
 
 const TEMPLATE_DIR = fileURLToPath(new URL("../../templates/extension", import.meta.url));
 
@@ -18,7 +23,7 @@ function slug(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "extension";
 }
 
-export async function init(dir: string, options: { id?: string; name?: string }): Promise<CommandResult<{ dir: string; id: string; files: string[] }>> {
+export async function init(dir: string, options: { id?: string; name?: string; packages?: string }): Promise<CommandResult<{ dir: string; id: string; files: string[]; devDependencies: Record<string, string> }>> {
   const target = resolve(dir);
   if (existsSync(target) && readdirSync(target).length > 0) {
     throw new UserError(`${target} is not empty; choose a new directory`);
@@ -31,28 +36,42 @@ export async function init(dir: string, options: { id?: string; name?: string })
   const name = options.name ?? base.split("-").map((w) => w[0]!.toUpperCase() + w.slice(1)).join(" ");
   const className = name.replace(/[^A-Za-z0-9]+/g, " ").trim().split(" ").map((w) => w[0]!.toUpperCase() + w.slice(1)).join("").replace(/^[^A-Za-z]+/, "") || "Extension";
   const values: Record<string, string> = { id, name, className, packageName: base };
+  // Before writing anything: a missing installation fails with nothing created.
+  const devDependencies = { ...(options.packages ? tarballDependencies(options.packages) : linkedDependencies()), vitest: VITEST_VERSION };
   const files: string[] = [];
   for (const source of templateFiles(TEMPLATE_DIR)) {
     let rel = relative(TEMPLATE_DIR, source).replace(/\.tmpl$/, "");
     if (rel === "gitignore") rel = ".gitignore"; // npm drops .gitignore files from published packages
     const text = readFileSync(source, "utf8");
-    const out = source.endsWith(".tmpl") ? text.replace(/\{\{(id|name|className|packageName)\}\}/g, (_, key: string) => values[key]!) : text;
+    let out = source.endsWith(".tmpl") ? text.replace(/\{\{(id|name|className|packageName)\}\}/g, (_, key: string) => values[key]!) : text;
+    if (rel === "package.json") {
+      // From tarballs npm installs the host's native dependencies itself: their install scripts must run.
+      const allowScripts = options.packages ? { allowScripts: { "better-sqlite3": true, esbuild: true, "onnxruntime-node": true } } : {};
+      out = `${JSON.stringify({ ...(JSON.parse(out) as object), devDependencies, ...allowScripts }, null, 2)}\n`;
+    }
     const path = join(target, rel);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, out);
     files.push(rel);
   }
+  if (options.packages) {
+    // onnxruntime-node's install script would download GPU binaries from nuget.org; the CPU build it ships is what the host uses.
+    writeFileSync(join(target, ".npmrc"), "onnxruntime-node-install=skip\n");
+    files.push(".npmrc");
+  }
   files.sort();
   return {
-    data: { dir: target, id, files },
+    data: { dir: target, id, files, devDependencies },
     human: [
       `Created ${name} (${id}) in ${target}`,
       ...files.map((f) => `  ${f}`),
       "",
       "Next:",
       `  cd ${relative(process.cwd(), target) || "."}`,
-      "  sdx build",
-      `  sdx run dist/${id}-0.1.0.sdx.wasm countAll --library ./library --param location=<folder with .txt files>`,
+      "  npm install      # links sdx's packages from this installation, installs vitest",
+      "  npm run build    # sdx build",
+      "  npm test",
+      `  npx sdx run dist/${id}-0.1.0.sdx.wasm countAll --library ./library --param location=<folder with .txt files>`,
     ].join("\n"),
   };
 }
