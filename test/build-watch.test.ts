@@ -36,7 +36,7 @@ async function builtWith(from: number, retries: number): Promise<number> {
 }
 
 beforeAll(async () => {
-  expect(sdx(["init", project]).status).toBe(0);
+  expect((await sdx(["init", project])).status).toBe(0);
   writeFileSync(index, withRetries(readFileSync(index, "utf8"), 7));
   watch = startSdx(["--json", "build", "--watch", project]);
   await watch.stderr.find(0, (line) => (line.includes("watching for changes") ? true : undefined));

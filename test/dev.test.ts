@@ -35,7 +35,7 @@ describe("sdx dev", () => {
     mkdirSync(notes);
     writeFileSync(join(notes, "a.txt"), "one two three");
     writeFileSync(join(notes, "b.txt"), "four five");
-    expect(sdx(["init", project]).status).toBe(0);
+    expect((await sdx(["init", project])).status).toBe(0);
     const source = join(project, "src", "index.ts");
     const original = readFileSync(source, "utf8");
 
@@ -77,7 +77,7 @@ describe("sdx dev", () => {
     const notes = join(work, "notes");
     mkdirSync(notes);
     writeFileSync(join(notes, "a.txt"), "one");
-    expect(sdx(["init", project]).status).toBe(0);
+    expect((await sdx(["init", project])).status).toBe(0);
     const source = join(project, "src", "index.ts");
     const withAction = (tag: string) =>
       readFileSync(source, "utf8")
@@ -112,7 +112,7 @@ describe("sdx dev", () => {
     } finally {
       expect(await dev.interrupt()).toBe(0);
     }
-    const actions = sdx(["--json", "actions", "list", "--library", join(project, ".sdx-dev", "library")]);
+    const actions = await sdx(["--json", "actions", "list", "--library", join(project, ".sdx-dev", "library")]);
     expect(actions.status, actions.stderr).toBe(0);
     const listed = (JSON.parse(actions.stdout) as { actions: Array<{ state: string }> }).actions;
     expect(listed.map((a) => a.state)).toEqual(["previewed", "previewed"]);

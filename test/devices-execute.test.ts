@@ -18,47 +18,47 @@ const EXT = "org.sdx.devicestest";
 const work = tempDir("sdx-devices-exec-");
 let bundle = "";
 
-beforeAll(() => {
-  bundle = buildDevicesExtension(work);
+beforeAll(async () => {
+  bundle = await buildDevicesExtension(work);
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function install(name: string): string {
+async function install(name: string): Promise<string> {
   const dir = join(work, name);
-  expect(sdxJson(["install", bundle, "--library", dir, "--yes"]).status).toBe(0);
+  expect((await sdxJson(["install", bundle, "--library", dir, "--yes"])).status).toBe(0);
   return dir;
 }
 
 /** A models directory with the `scaler` model (y = 2x over 3 values) installed. */
-function modelsWithScaler(): string {
+async function modelsWithScaler(): Promise<string> {
   const dir = join(work, "models-b");
   const file = join(work, "scaler.onnx");
   const weights = new Float32Array(9);
   for (let i = 0; i < 3; i++) weights[i * 4] = 2;
   writeFileSync(file, linearModel(weights, new Float32Array(3), 3, 3));
-  const added = sdxJson(["--models-dir", dir, "models", "add", "scaler", "--file", file, "--category", "tiny"]);
+  const added = await sdxJson(["--models-dir", dir, "models", "add", "scaler", "--file", file, "--category", "tiny"]);
   expect(added.status, added.stderr).toBe(0);
   return dir;
 }
 
-const runJob = (library: string, modelsDir: string, job: string, params: string[]) =>
-  sdxJson<{ state: string; result: unknown; error: { code: string; message: string } | null }>(
+const runJob = async (library: string, modelsDir: string, job: string, params: string[]) =>
+  await sdxJson<{ state: string; result: unknown; error: { code: string; message: string } | null }>(
     ["--models-dir", modelsDir, "run", EXT, job, "--library", library, ...params.flatMap((p) => ["--param", p])]);
 
 describe("executeOn across devices", () => {
   it("runs a declared task on the device that has the capability; refuses made-up devices; fails clearly when the device drops mid-task", async () => {
     const modelsA = join(work, "models-a");
-    const modelsB = modelsWithScaler();
-    const a = install("exec-a");
-    const b = install("exec-b");
+    const modelsB = await modelsWithScaler();
+    const a = await install("exec-a");
+    const b = await install("exec-b");
     let served = await serve(b, { modelsDir: modelsB });
     try {
-      expect(sdxJson(["--models-dir", modelsA, "devices", "pair", "--library", a, "--peer", served.url, "--token", served.token]).status).toBe(0);
-      const listed = sdxJson<{ devices: Array<{ uuid: string; this: boolean; capabilities: string[] }> }>(["--models-dir", modelsA, "devices", "list", "--library", a]);
+      expect((await sdxJson(["--models-dir", modelsA, "devices", "pair", "--library", a, "--peer", served.url, "--token", served.token])).status).toBe(0);
+      const listed = await sdxJson<{ devices: Array<{ uuid: string; this: boolean; capabilities: string[] }> }>(["--models-dir", modelsA, "devices", "list", "--library", a]);
       expect(listed.json.devices.find((d) => d.uuid === served.device)?.capabilities).toEqual(["cpu", "model:scaler"]);
       expect(listed.json.devices.find((d) => d.this)?.capabilities).toEqual(["cpu"]);
 
-      const offload = runJob(a, modelsA, "offload", ["values=[1,2,3]"]);
+      const offload = await runJob(a, modelsA, "offload", ["values=[1,2,3]"]);
       expect(offload.status, offload.stderr).toBe(0);
       const deviceA = listed.json.devices.find((d) => d.this)!.uuid;
       expect(offload.json.result).toEqual({
@@ -67,7 +67,7 @@ describe("executeOn across devices", () => {
       // It ran on B, as a job of B's own, with B's grants.
       expect(query<{ name: string; state: string }>(b, "jobs.db", "SELECT name, state FROM jobs WHERE name LIKE '@peer:%'")).toEqual([{ name: "@peer:scale", state: "completed" }]);
       // A device object the extension made up (a real device's UUID, no handle from select) is refused.
-      const forged = runJob(a, modelsA, "forged", [`uuid=${served.device}`]);
+      const forged = await runJob(a, modelsA, "forged", [`uuid=${served.device}`]);
       expect(forged.json.result).toBe("SDX3049");
 
       // B drops mid-task: A retries once (the task's retries), then the job fails with SDX3048.
@@ -94,7 +94,7 @@ describe("executeOn across devices", () => {
 
 describe("sdx serve", () => {
   it("fires scheduled jobs on time, resumes a job a killed process left, suspends it on SIGTERM and resumes it on the next start", async () => {
-    const dir = install("serve-life");
+    const dir = await install("serve-life");
     let served = await serve(dir);
     try {
       // Scheduled: `tick` every second.
@@ -110,14 +110,14 @@ describe("sdx serve", () => {
       expect(query<{ state: string }>(dir, "jobs.db", "SELECT state FROM jobs WHERE id = ?", job.id)[0]!.state).toBe("queued");
       served = await serve(dir);
       await until("the next serve resumed dwell", () => query<{ owner_pid: number }>(dir, "jobs.db", "SELECT owner_pid FROM jobs WHERE id = ? AND state = 'running'", job.id)[0]?.owner_pid === served.child.pid);
-      expect(sdxJson(["jobs", "cancel", job.id, "--library", dir]).status).toBe(0);
+      expect((await sdxJson(["jobs", "cancel", job.id, "--library", dir])).status).toBe(0);
     } finally {
       await served.stop("SIGTERM");
     }
   }, 240_000);
 
   it("two serves of one library never run the same job, and take each scheduled slot once", async () => {
-    const dir = install("serve-two");
+    const dir = await install("serve-two");
     const first = await serve(dir);
     const second = await serve(dir);
     try {

@@ -16,16 +16,16 @@ const EXT = "org.sdx.devicestest";
 const work = tempDir("sdx-devices-sync-");
 let bundle = "";
 
-beforeAll(() => {
-  bundle = buildDevicesExtension(work);
+beforeAll(async () => {
+  bundle = await buildDevicesExtension(work);
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function library(name: string, fill?: { count: number; label: string }): string {
+async function library(name: string, fill?: { count: number; label: string }): Promise<string> {
   const dir = join(work, name);
-  expect(sdxJson(["install", bundle, "--library", dir, "--yes"]).status).toBe(0);
+  expect((await sdxJson(["install", bundle, "--library", dir, "--yes"])).status).toBe(0);
   if (fill) {
-    const run = sdxJson(["run", EXT, "fill", "--library", dir, "--param", `count=${fill.count}`, "--param", `label=${fill.label}`]);
+    const run = await sdxJson(["run", EXT, "fill", "--library", dir, "--param", `count=${fill.count}`, "--param", `label=${fill.label}`]);
     expect(run.status, run.stderr).toBe(0);
   }
   return dir;
@@ -38,11 +38,11 @@ const shared = (dir: string) => query<{ uuid: string; data: string }>(dir, "libr
 
 describe("sync over the CLI", () => {
   it("survives SIGKILL of the serving side mid-sync: resumes where it stopped, nothing lost or doubled", async () => {
-    const a = library("kill-server-a", { count: 120, label: "from a" });
-    const b = library("kill-server-b", { count: 40, label: "from b" });
+    const a = await library("kill-server-a", { count: 120, label: "from a" });
+    const b = await library("kill-server-b", { count: 40, label: "from b" });
     let served = await serve(b);
     const port = served.port;
-    const pair = sdxJson(["devices", "pair", "--library", a, "--peer", served.url, "--token", served.token]);
+    const pair = await sdxJson(["devices", "pair", "--library", a, "--peer", served.url, "--token", served.token]);
     expect(pair.status, pair.stderr).toBe(0);
 
     const host = await Host.open({ libraryDir: a, recover: false });
@@ -79,15 +79,15 @@ describe("sync over the CLI", () => {
   }, 240_000);
 
   it("an extension installed on one device arrives on the other, with its models, and nothing granted until that device's user consents", async () => {
-    const a = library("consent-a", { count: 5, label: "from a" });
+    const a = await library("consent-a", { count: 5, label: "from a" });
     const b = join(work, "consent-b");
     const served = await serve(a);
     try {
-      expect(sdxJson(["devices", "pair", "--library", b, "--peer", served.url, "--token", served.token]).status).toBe(0);
-      const synced = sdxJson(["sync", "--library", b]);
+      expect((await sdxJson(["devices", "pair", "--library", b, "--peer", served.url, "--token", served.token])).status).toBe(0);
+      const synced = await sdxJson(["sync", "--library", b]);
       expect(synced.status, synced.stderr).toBe(0);
       expect(tallies(b)).toEqual([{ label: "from a", n: 5, uniq: 5 }]);
-      const grants = sdxJson<{ grants: unknown[]; requested: unknown[] }>(["grants", EXT, "--library", b]);
+      const grants = await sdxJson<{ grants: unknown[]; requested: unknown[] }>(["grants", EXT, "--library", b]);
       expect(grants.json.grants).toEqual([]);
       expect(grants.json.requested).toHaveLength(3);
       expect(query<{ version: string }>(b, "library.db", "SELECT version FROM extensions WHERE id = ?", EXT)).toEqual(
@@ -102,7 +102,7 @@ describe("sync over the CLI", () => {
       } finally {
         await host.close();
       }
-      expect(sdxJson(["grants", EXT, "--library", b, "--grant", work]).status).toBe(0);
+      expect((await sdxJson(["grants", EXT, "--library", b, "--grant", work])).status).toBe(0);
       const after = await Host.open({ libraryDir: b, recover: false });
       try {
         // After it: the selection runs (and finds no device with the model: SDX3008, not a permission error).
@@ -112,15 +112,15 @@ describe("sync over the CLI", () => {
         await after.close();
       }
       // B's consent stays on B.
-      expect(sdxJson<{ grants: unknown[] }>(["grants", EXT, "--library", a]).json.grants).toHaveLength(3);
+      expect((await sdxJson<{ grants: unknown[] }>(["grants", EXT, "--library", a])).json.grants).toHaveLength(3);
     } finally {
       await served.stop("SIGTERM");
     }
   }, 240_000);
 
   it("survives SIGKILL of the syncing side mid-sync: the next sdx sync resumes, nothing lost or doubled", async () => {
-    const b = library("kill-client-b");
-    const a = library("kill-client-a");
+    const b = await library("kill-client-b");
+    const a = await library("kill-client-a");
     const host = await Host.open({ libraryDir: b, recover: false });
     let child: ReturnType<typeof spawn> | null = null;
     try {

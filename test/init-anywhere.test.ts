@@ -35,9 +35,9 @@ describe("a project made by sdx init, outside the repository", () => {
   const work = tempDir("sdx-anywhere-");
   const project = join(work, "my-ext");
 
-  it("depends on this installation's packages and the vitest sdx is tested with", () => {
+  it("depends on this installation's packages and the vitest sdx is tested with", async () => {
     expect(work.startsWith(repo)).toBe(false);
-    const init = sdxJson<{ devDependencies: Record<string, string> }>(["init", project]);
+    const init = await sdxJson<{ devDependencies: Record<string, string> }>(["init", project]);
     expect(init.status).toBe(0);
     const pkg = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as { devDependencies: Record<string, string>; scripts: Record<string, string> };
     expect(pkg.devDependencies).toEqual(init.json.devDependencies);

@@ -77,11 +77,11 @@ function entries(library: string): number {
   }
 }
 
-beforeAll(() => {
-  expect(sdx(["init", project, "--id", "org.example.stacks"]).status).toBe(0);
+beforeAll(async () => {
+  expect((await sdx(["init", project, "--id", "org.example.stacks"])).status).toBe(0);
   writeFileSync(join(project, "src", "helpers.ts"), HELPERS);
   writeFileSync(join(project, "src", "index.ts"), INDEX);
-  const build = sdxJson<{ bundlePath: string }>(["build", project]);
+  const build = await sdxJson<{ bundlePath: string }>(["build", project]);
   expect(build.status, build.stderr).toBe(0);
   bundle = build.json.bundlePath;
   mkdirSync(notes);
@@ -91,23 +91,23 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("sdx run output", () => {
-  it("refuses an unknown parameter before indexing anything", () => {
+  it("refuses an unknown parameter before indexing anything", async () => {
     const library = join(work, "lib-params");
-    const run = sdxJson<{ error: { code: string; message: string } }>(["run", bundle, "countAll", "--library", library, "--param", `location=${notes}`, "--param", "colour=red"]);
+    const run = await sdxJson<{ error: { code: string; message: string } }>(["run", bundle, "countAll", "--library", library, "--param", `location=${notes}`, "--param", "colour=red"]);
     expect(run.status).toBe(1);
     expect(run.json.error.code).toBe("SDX3012");
     expect(run.json.error.message).toContain('"colour"');
     expect(entries(library)).toBe(0);
   });
 
-  it("prints the job's return value and the data of log lines", () => {
-    const run = sdx(["run", bundle, "countAll", "--library", join(work, "lib-ok"), "--param", `location=${notes}`]);
+  it("prints the job's return value and the data of log lines", async () => {
+    const run = await sdx(["run", bundle, "countAll", "--library", join(work, "lib-ok"), "--param", `location=${notes}`]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/result \{\s+"files": 1,\s+"words": 3\s+\}/);
     expect(run.stderr).toContain('[org.example.stacks] counted {"files":1,"words":3}');
   });
 
-  it("shows a task's exception with its stack at the author's TypeScript, in sdx run and sdx jobs show", () => {
+  it("shows a task's exception with its stack at the author's TypeScript, in sdx run and sdx jobs show", async () => {
     const library = join(work, "lib-throw");
     const bad = join(work, "bad-notes");
     mkdirSync(bad);
@@ -115,7 +115,7 @@ describe("sdx run output", () => {
     const thrower = position(HELPERS, "Error(");
     const caller = position(INDEX, "explode(entry.name)");
 
-    const run = sdxJson<{ jobId: string; state: string; error: { code: string; name: string; cause: { message: string; stack: string } } }>(
+    const run = await sdxJson<{ jobId: string; state: string; error: { code: string; name: string; cause: { message: string; stack: string } } }>(
       ["run", bundle, "countAll", "--library", library, "--param", `location=${bad}`]);
     expect(run.status).toBe(1);
     expect(run.json.error).toMatchObject({ code: "SDX3006", name: "TaskFailed" });
@@ -125,19 +125,19 @@ describe("sdx run output", () => {
     expect(frames[1]).toBe(`    at count (src/index.ts:${caller.line}:${caller.col})`);
     expect(run.json.error.cause.stack).not.toContain(".guest.js");
 
-    const human = sdx(["run", bundle, "countAll", "--library", library, "--param", `location=${bad}`]);
+    const human = await sdx(["run", bundle, "countAll", "--library", library, "--param", `location=${bad}`]);
     expect(human.status).toBe(1);
     expect(human.stdout).toContain(`at explode (src/helpers.ts:${thrower.line}:${thrower.col})`);
     expect(human.stdout).toContain(`at count (src/index.ts:${caller.line}:${caller.col})`);
 
-    const show = sdx(["jobs", "show", run.json.jobId, "--library", library]);
+    const show = await sdx(["jobs", "show", run.json.jobId, "--library", library]);
     expect(show.status).toBe(0);
     expect(show.stdout).toContain(`at explode (src/helpers.ts:${thrower.line}:${thrower.col})`);
   });
 
-  it("fails a job whose un-awaited SDK call failed, naming the call, and logs it", () => {
+  it("fails a job whose un-awaited SDK call failed, naming the call, and logs it", async () => {
     const library = join(work, "lib-floating");
-    const failed = sdxJson<{ state: string; error: { code: string; name: string; message: string; cause: { code: string } } }>(
+    const failed = await sdxJson<{ state: string; error: { code: string; name: string; message: string; cause: { code: string } } }>(
       ["run", bundle, "floating", "--library", library, "--param", `location=${notes}`, "--param", "fail=true"]);
     expect(failed.status).toBe(1);
     expect(failed.json.state).toBe("failed");
@@ -146,7 +146,7 @@ describe("sdx run output", () => {
     expect(failed.stderr).toMatch(/\[org\.example\.stacks\] vdfs\.addTagToContent\(…\) was not awaited and failed: SDX3008/);
 
     // The same job whose un-awaited call succeeds completes, and the call took effect.
-    const ok = sdxJson<{ state: string; result: string }>(["run", bundle, "floating", "--library", library, "--param", `location=${notes}`, "--param", "fail=false"]);
+    const ok = await sdxJson<{ state: string; result: string }>(["run", bundle, "floating", "--library", library, "--param", `location=${notes}`, "--param", "fail=false"]);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.json).toMatchObject({ state: "completed", result: "returned" });
     const db = new Database(join(library, "library.db"), { readonly: true });
@@ -155,9 +155,9 @@ describe("sdx run output", () => {
     expect(tagged.n).toBe(1);
   });
 
-  it("maps the stack of an error the extension logs", () => {
+  it("maps the stack of an error the extension logs", async () => {
     const library = join(work, "lib-log");
-    const run = sdx(["run", bundle, "logError", "--library", library]);
+    const run = await sdx(["run", bundle, "logError", "--library", library]);
     expect(run.status, run.stderr).toBe(0);
     const logged = position(INDEX, 'Error("logged on purpose")');
     expect(run.stderr).toContain(`at logError (src/index.ts:${logged.line}:`);

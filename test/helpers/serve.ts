@@ -68,10 +68,10 @@ export function query<T>(library: string, file: "library.db" | "jobs.db", sql: s
 }
 
 /** Builds the devices test extension (test/fixtures/devices-extension) into `work`; returns the bundle path. */
-export function buildDevicesExtension(work: string): string {
+export async function buildDevicesExtension(work: string): Promise<string> {
   const project = join(work, "devices-extension");
   cpSync(fileURLToPath(new URL("../fixtures/devices-extension/", import.meta.url)), project, { recursive: true });
-  const build = sdxJson<{ bundlePath: string }>(["build", project]);
+  const build = await sdxJson<{ bundlePath: string }>(["build", project]);
   if (build.status !== 0) throw new Error(`sdx build failed: ${build.stderr}`);
   return build.json.bundlePath;
 }
