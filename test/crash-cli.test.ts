@@ -42,7 +42,7 @@ describe("values that crossed the sandbox boundary serialize", () => {
     const shown = await sdxJson<{ result: unknown }>(["jobs", "show", run.json.jobId, "--library", library]);
     expect(shown.status, shown.stderr).toBe(0);
     expect(shown.json.result).toEqual({ huge: "1180591620717411303424", bytes: [1, 2, 3] });
-    expect((await sdx(["jobs", "show", run.json.jobId, "--library", library])).stdout).toContain('"huge":"1180591620717411303424"');
+    expect((await sdx(["jobs", "show", run.json.jobId, "--library", library])).stdout).toContain('"huge": "1180591620717411303424"');
   });
 });
 

@@ -71,8 +71,9 @@ export async function build(dir: string, options: { watch?: boolean; json: boole
     else process.stderr.write(`${renderBuild(next, projectDir, performance.now() - t0)}\n`);
   }, (error) => process.stderr.write(`${pc.red("✘")} rebuild failed: ${(error as Error)?.stack ?? String(error)}\n`));
   await watcher.ready;
+  const interrupted = untilInterrupted(); // listening before the line that says so (see dev.ts)
   process.stderr.write(`${pc.dim("watching for changes (Ctrl-C to stop)")}\n`);
-  await untilInterrupted();
+  await interrupted;
   await watcher.close();
   await builder.dispose();
   return { data: summarize(result, projectDir), printed: true };

@@ -163,9 +163,12 @@ export async function devCommand(dir: string, options: DevOptions): Promise<Comm
       await cycle(await builder.build(changed), performance.now() - t1);
     }, (error) => say(`${pc.red("✘")} rebuild failed: ${(error as Error)?.stack ?? String(error)}`));
     await watcher.ready;
+    // Listen for Ctrl-C before saying we watch: whoever reads that line may interrupt at once, and
+    // a SIGINT with no listener kills the process (exit 130) without closing the library.
+    const interrupted = untilInterrupted();
     say(pc.dim(`watching ${projectDir} (Ctrl-C to stop); dev library ${libraryDir}`));
     out("watching", { projectDir, libraryDir });
-    await untilInterrupted();
+    await interrupted;
     await watcher.close();
     await options.onClose?.(session);
   } finally {

@@ -136,7 +136,7 @@ describe("actions", () => {
     const db = host.library.db;
     expect((db.prepare("SELECT count(*) AS n FROM tag_links tl JOIN tags t ON t.id = tl.tag_id WHERE t.name = '#album'").get() as { n: number }).n).toBe(3);
     expect(db.prepare("SELECT name FROM collections").all()).toEqual([{ name: "Album #album" }]);
-    expect(db.prepare("SELECT data FROM models").all()).toEqual([{ data: JSON.stringify({ name: "Album #album", count: 3 }) }]);
+    expect((db.prepare("SELECT data FROM models").all() as Array<{ data: string }>).map((r) => JSON.parse(r.data))).toEqual([{ name: "Album #album", count: 3 }]);
     expect(host.getAction(previewed.actionId)).toMatchObject({ state: "executed", undoable: true });
     expect(audit("action.preview")[0]).toMatchObject({ result: "ok", detail: { actionId: previewed.actionId, changes: 5 } });
     expect(audit("action.execute").at(-1)).toMatchObject({ result: "ok", detail: { actionId: previewed.actionId } });

@@ -16,7 +16,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HostCalls, WorkerInstanceCalls, WorkerLink } from "@sdx/sandbox";
-import { effectOf } from "@sdx/sdk/protocol";
 import { readBundle } from "@sdx/bundle-format";
 import { sdxError } from "../errors.js";
 import { Library } from "../store/library.js";
@@ -117,13 +116,21 @@ export async function openInstance(data: WorkerInstanceData, link: WorkerLink): 
       const { scope, settled } = stateOf((described ?? { kind: "other" }) as WorkerScope);
       const local = guestCalls(depsFor(settled), base, scope);
       return {
+        // A forwarded op commits this worker's open writes first. What the job system records (task
+        // results, checkpoints) must not outlive the writes before it; and the host's thread may
+        // write to the library while answering: holding the write lock then would make it wait
+        // (busy timeout) on this worker, which for a sync call is itself waiting on the host's
+        // thread: a deadlock that only the busy timeout ends ("database is locked").
         call: (op, payload) => {
           if (answeredHere(op)) return local.call(op, payload);
-          // What the job system records (task results, checkpoints) must not outlive the writes before it.
-          if (effectOf(op) === "job") batch.commit();
+          batch.commit();
           return link.forward.call(op, payload);
         },
-        callSync: (op, payload) => (answeredHere(op) ? local.callSync(op, payload) : link.forward.callSync(op, payload)),
+        callSync: (op, payload) => {
+          if (answeredHere(op)) return local.callSync(op, payload);
+          batch.commit();
+          return link.forward.callSync(op, payload);
+        },
       };
     },
     settle(described): WorkerSettled {

@@ -85,6 +85,10 @@ describe("extension installs and settings", () => {
     updateGrants(b, ID, [{ permission: 0, scope: ["/home/b"] }]);
     installExtension(a, await bundle("1.1.0", { permissions: [...BASE, { kind: "write_collections" }] }), { grants: [0, 1, 2].map((permission) => ({ permission, scope: [] })) });
     writeSettings(b, manifestOf(b), { mode: "slow" });
+    // Later on the wall clock: two writes in the same millisecond on two devices that have not met
+    // are ordered by device id, not by which came second.
+    const wrote = Date.now();
+    while (Date.now() <= wrote) { /* the next millisecond */ }
     writeSettings(a, manifestOf(a), { mode: "thorough", threshold: 3 }); // later: wins the mode everywhere
 
     await syncBoth(a, b);
