@@ -12,7 +12,7 @@ export async function run() {
     ...section,
     description: `\`node scripts/bench.mjs memory\`. ${section.description}`,
     header: [...section.header, "vs brute force"],
-    rows: section.rows.map((row, i) => [...row, i === 0 ? `${knn.speedup}× faster` : "1.00×"]),
+    rows: section.rows.map((row, i) => [...row, i === 0 ? (knn.speedup >= 1 ? `${knn.speedup}× faster` : `${(1 / knn.speedup).toFixed(2)}× slower`) : "1.00×"]),
     notes: `${section.notes} Goal ≤ ${knn.goalMs} ms/query: ${met ? "met" : "**not met**"}.`,
   };
 }
