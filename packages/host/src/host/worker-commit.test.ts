@@ -1,0 +1,63 @@
+/**
+ * A worker commits its open writes before it forwards an op to the host's thread. The host's thread
+ * may write to the library while it answers (an audit row, a setting), and a worker that held the
+ * write lock while it waits in a sync call would deadlock with it until SQLite's busy timeout
+ * ("database is locked"). The test asks for the write lock, without waiting, at the moment the
+ * host's thread receives the worker's log line: it must be free, and the model must be visible.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { Host } from "./host.js";
+import { guest } from "@sdx/sandbox/testing";
+import { bundleBytes, job, manifest, removeTempDirs, tempDir } from "../jobs/__tests__/fixtures.js";
+
+const MANIFEST = manifest({
+  id: "org.example.forward",
+  permissions: [],
+  models: [{
+    name: "Counter", className: "Counter", version: "1.0.0", scope: "standalone", sync: "shared",
+    schema: { type: "object", properties: { n: { type: "number" } }, required: ["n"], additionalProperties: false }, blobFields: [],
+  }],
+  jobs: [job("writeThenLog")],
+});
+
+const GUEST = guest(`{
+  async writeThenLog(ctx) {
+    await call("models.create", { modelType: "Counter", scope: { standalone: true }, data: { n: 1 }, blobs: {} });
+    callSync("log", { level: "info", message: "wrote" }); // forwarded to the host's thread, the worker blocked meanwhile
+    return 1;
+  },
+}`);
+
+afterAll(removeTempDirs);
+
+describe("writes from a worker", () => {
+  it("are committed before an op is forwarded to the host's thread, so the host can write while it answers", async () => {
+    const libraryDir = join(tempDir(), "lib");
+    const seen: Array<{ lockFree: boolean; models: number }> = [];
+    let probe: Database.Database | null = null;
+    const host = await Host.open({
+      libraryDir,
+      onLog: ({ message }) => {
+        if (message !== "wrote" || !probe) return;
+        let lockFree = true;
+        try {
+          probe.exec("BEGIN IMMEDIATE");
+          probe.exec("ROLLBACK");
+        } catch {
+          lockFree = false;
+        }
+        seen.push({ lockFree, models: (probe.prepare("SELECT count(*) AS n FROM models").get() as { n: number }).n });
+      },
+    });
+    await host.install(await bundleBytes(MANIFEST, GUEST), { grants: [] });
+    probe = new Database(join(libraryDir, "library.db"));
+    probe.pragma("busy_timeout = 0"); // ask once: a held lock is an error here, not a wait
+    const outcome = await host.runJob("org.example.forward", "writeThenLog", {});
+    expect(outcome.state, JSON.stringify(outcome.error)).toBe("completed");
+    expect(seen).toEqual([{ lockFree: true, models: 1 }]);
+    probe.close();
+    await host.close();
+  });
+});
