@@ -70,6 +70,7 @@ export class QuickJSVm implements VmCore {
 
   private shouldInterrupt(): boolean {
     if (this.interrupted) return true;
+    this.calls.whileGuestRuns?.();
     const now = Date.now();
     if (now > this.deadline) this.interrupted = "deadline";
     else if (this.sliceStart !== 0 && now - this.sliceStart > this.limits.maxSliceMs) this.interrupted = "slice";

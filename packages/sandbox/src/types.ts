@@ -41,6 +41,12 @@ export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
 export interface HostCalls {
   call(op: string, payload: unknown): Promise<WireResult>;
   callSync(op: string, payload: unknown): WireResult;
+  /**
+   * Called from the engine's interrupt check while guest code runs (the thread's timers cannot
+   * fire then): e.g. to commit writes a guest that now computes for seconds would keep locked.
+   * Must be cheap and must not call into the VM.
+   */
+  whileGuestRuns?(): void;
 }
 
 /**

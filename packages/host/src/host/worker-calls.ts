@@ -131,6 +131,8 @@ export async function openInstance(data: WorkerInstanceData, link: WorkerLink): 
           batch.commit();
           return link.forward.callSync(op, payload);
         },
+        // The group's timer cannot fire while the guest computes on this thread.
+        whileGuestRuns: () => batch.commitIfDue(),
       };
     },
     settle(described): WorkerSettled {

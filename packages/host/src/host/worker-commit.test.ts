@@ -30,6 +30,17 @@ const GUEST = guest(`{
   },
 }`);
 
+/** Writes, then computes for seconds without a host call (the worker's timers cannot run meanwhile). */
+const SPIN_MANIFEST = { ...MANIFEST, id: "org.example.spin", jobs: [job("writeThenCompute")] };
+const SPIN_GUEST = guest(`{
+  async writeThenCompute(ctx) {
+    await call("models.create", { modelType: "Counter", scope: { standalone: true }, data: { n: 1 }, blobs: {} });
+    const started = Date.now();
+    while (Date.now() - started < 3000) {}
+    return 1;
+  },
+}`);
+
 afterAll(removeTempDirs);
 
 describe("writes from a worker", () => {
@@ -57,6 +68,34 @@ describe("writes from a worker", () => {
     const outcome = await host.runJob("org.example.forward", "writeThenLog", {});
     expect(outcome.state, JSON.stringify(outcome.error)).toBe("completed");
     expect(seen).toEqual([{ lockFree: true, models: 1 }]);
+    probe.close();
+    await host.close();
+  });
+});
+
+describe("a guest computing after a write", () => {
+  it("does not keep the library's write lock while it computes (its group commits from the engine's interrupt check)", async () => {
+    const libraryDir = join(tempDir(), "lib");
+    const host = await Host.open({ libraryDir });
+    await host.install(await bundleBytes(SPIN_MANIFEST, SPIN_GUEST), { grants: [] });
+    const probe = new Database(join(libraryDir, "library.db"));
+    probe.pragma("busy_timeout = 0");
+    let ended = false;
+    const run = host.runJob("org.example.spin", "writeThenCompute", {}).finally(() => (ended = true));
+    // Wait (bounded by the job's end) until the model is visible to another connection.
+    let seenWhileComputing = false;
+    while (!ended) {
+      if ((probe.prepare("SELECT count(*) AS n FROM models").get() as { n: number }).n === 1) {
+        probe.exec("BEGIN IMMEDIATE"); // throws SQLITE_BUSY if the worker still held the lock
+        probe.exec("ROLLBACK");
+        seenWhileComputing = !ended;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const outcome = await run;
+    expect(outcome.state, JSON.stringify(outcome.error)).toBe("completed");
+    expect(seenWhileComputing).toBe(true);
     probe.close();
     await host.close();
   });

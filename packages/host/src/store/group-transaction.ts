@@ -38,6 +38,7 @@ export class GroupTransaction {
   /** Writes started and not finished: their handlers may still write after an `await`. */
   private writing = 0;
   private timer: NodeJS.Timeout | null = null;
+  private openedAt = 0;
   private pending: Array<() => void> = [];
   /** Why the last commit failed: writes the guest was told succeeded are lost (see `failure`). */
   private failed: Error | null = null;
@@ -80,6 +81,15 @@ export class GroupTransaction {
     else fn();
   }
 
+  /**
+   * Ends the open transaction once it has been open for its window. For a thread whose timers
+   * cannot run: a guest computing in this worker would otherwise keep the library's write lock
+   * (and every other writer waiting) until it next calls the host.
+   */
+  commitIfDue(): void {
+    if (this.mode !== "none" && Date.now() - this.openedAt >= this.options.maxMs) this.commit();
+  }
+
   /** Ends the open transaction now. A failed commit loses the group: later writes and `failure()` report it. */
   commit(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -113,6 +123,7 @@ export class GroupTransaction {
   private begin(mode: "read" | "write"): void {
     this.library.db.exec(mode === "write" ? "BEGIN IMMEDIATE" : "BEGIN");
     this.mode = mode;
+    this.openedAt = Date.now();
     this.timer = setTimeout(() => this.commit(), this.options.maxMs);
   }
 
