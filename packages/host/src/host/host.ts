@@ -11,7 +11,7 @@
  * jobs.db when they happen and delivered to hooks in the background, in a hook instance of each
  * extension, at least once, parallel to jobs; `idle()` waits for both.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
@@ -50,6 +50,7 @@ import type { ExtensionRuntime, JobOutcome } from "../jobs/types.js";
 import { ActionRunner, type ActionOutcome, type ActionTarget } from "../actions/action-runner.js";
 import { recoverFileBatches } from "../actions/file-batch.js";
 import { ActionStore, type ActionRecord } from "../store/action-store.js";
+import { readInstalledBundle } from "../extensions/installed-bundle.js";
 import { AgentEventStore } from "../store/agent-events.js";
 import { WriteGate } from "../actions/write-gate.js";
 import { sdxError } from "../errors.js";
@@ -442,18 +443,7 @@ export class Host {
   }
 
   private async loadNow(extensionId: string): Promise<LoadedExtension> {
-    const installed = getInstalled(this.library, extensionId);
-    if (!installed) throw sdxError("SDX3010", `extension ${extensionId} is not installed in the library at ${this.library.dir}`);
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(readFileSync(installed.bundlePath));
-    } catch (error) {
-      throw sdxError("SDX3021", `the bundle of ${extensionId} is missing (${installed.bundlePath}): ${(error as Error).message}; install it again`);
-    }
-    const bundle = await readBundle(bytes);
-    if (bundle.hash !== installed.bundleHash) {
-      throw sdxError("SDX3021", `the bundle of ${extensionId} at ${installed.bundlePath} is not the one that was installed (hash ${bundle.hash}, installed ${installed.bundleHash}); install it again`);
-    }
+    const { installed, bundle } = await readInstalledBundle(this.library, extensionId);
     const base: OpContext = { ...createLibraryOpContext(this.library, extensionId, { events: this.events }), bundle, modelsDir: this.modelsDir };
     const manifest = bundle.manifest;
     const defaultCalls = guestCalls(this.callDeps, base, { kind: "other" });

@@ -7,13 +7,12 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { readBundle } from "@sdx/bundle-format";
 import { parseFilter, type QueryPage } from "@sdx/sdk/query";
 import type { Manifest } from "@sdx/sdk/manifest";
 import { createLibraryOpContext } from "../ops/library-context.js";
 import { namedQuery, runQuery } from "../ops/queries.js";
 import { requireVisibleContent } from "../ops/access.js";
-import { getInstalled } from "../extensions/install.js";
+import { readInstalledBundle } from "../extensions/installed-bundle.js";
 import { sdxError } from "../errors.js";
 import type { Library } from "../store/library.js";
 import { sidecarOf } from "../store/sidecars-store.js";
@@ -49,16 +48,7 @@ export interface ExtensionUi {
 
 /** The installed bundle's manifest, ui_manifest.json and assets (its hash checked against the install). */
 export async function extensionUi(library: Library, extensionId: string): Promise<ExtensionUi> {
-  const installed = getInstalled(library, extensionId);
-  if (!installed) throw sdxError("SDX3010", `extension ${extensionId} is not installed in the library at ${library.dir}`);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(installed.bundlePath));
-  } catch (error) {
-    throw sdxError("SDX3021", `the bundle of ${extensionId} is missing (${installed.bundlePath}): ${(error as Error).message}; install it again`);
-  }
-  const bundle = await readBundle(bytes);
-  if (bundle.hash !== installed.bundleHash) throw sdxError("SDX3021", `the bundle of ${extensionId} at ${installed.bundlePath} is not the one that was installed; install it again`);
+  const { bundle } = await readInstalledBundle(library, extensionId);
   return { manifest: bundle.manifest, ui: bundle.uiManifest, assets: bundle.assets };
 }
 

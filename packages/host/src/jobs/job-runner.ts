@@ -22,7 +22,7 @@ import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
 import type { ManifestJob } from "@sdx/sdk/manifest";
 import { errorFromWire, sdxError, toWireError, wireError } from "../errors.js";
 import type { OpContext } from "../ops/context.js";
-import { FINAL_STATES, type JobProgress, type JobRecord, type JobState, type JobStore } from "../store/job-store.js";
+import { FINAL_STATES, type JobProgress, type JobRecord, type JobState, type JobStore, type TaskResultKey } from "../store/job-store.js";
 import { HEARTBEAT_MS, newOwner, retireOwner } from "../store/owner.js";
 import { hashArgs } from "../ops/request-hash.js";
 import { Limiter } from "./task-pool.js";
@@ -266,20 +266,28 @@ export class JobRunner {
     const job = this.runningJob(ctx, jobId);
     const task = job.runtime.manifest.tasks.find((t) => t.name === name);
     if (!task) throw sdxError("SDX3011", `${job.runtime.extensionId} has no task "${name}"; tasks: ${job.runtime.manifest.tasks.map((t) => t.name).join(", ") || "none"}`);
+    const { key, replayed } = this.nextCall(job, jobId, name, args);
+    if (replayed) return replayed;
+    const attempts = runAttempts({ store: this.store, clock: this.clock, stopReason: (id, starting) => this.stopReason(id, starting) }, job, key, args);
+    job.inFlight.add(attempts);
+    void attempts.finally(() => job.inFlight.delete(attempts)).catch(() => undefined);
+    return attempts;
+  }
+
+  /**
+   * The key of this job's next call of `name` with `args` (the nth identical call gets occurrence
+   * n, so a resumed job finds each in order), and its result when a finished one was recorded.
+   */
+  private nextCall(job: RunningJob, jobId: string, name: string, args: unknown[]): { key: TaskResultKey; replayed: { result: unknown } | null } {
     const argsHash = hashArgs(args);
     const counter = `${name}\u0000${argsHash}`;
     const occurrence = job.occurrences.get(counter) ?? 0;
     job.occurrences.set(counter, occurrence + 1);
     const key = { jobId, task: name, argsHash, occurrence };
     const recorded = this.store.findTaskResult(key);
-    if (recorded?.state === "completed") {
-      this.store.event(jobId, "task_replayed", { task: name, occurrence });
-      return { result: recorded.result };
-    }
-    const attempts = runAttempts({ store: this.store, clock: this.clock, stopReason: (id, starting) => this.stopReason(id, starting) }, job, key, args);
-    job.inFlight.add(attempts);
-    void attempts.finally(() => job.inFlight.delete(attempts)).catch(() => undefined);
-    return attempts;
+    if (recorded?.state !== "completed") return { key, replayed: null };
+    this.store.event(jobId, "task_replayed", { task: name, occurrence });
+    return { key, replayed: { result: recorded.result } };
   }
 
   /**
@@ -288,18 +296,10 @@ export class JobRunner {
    */
   async recordedCall(ctx: OpContext, jobId: string, name: string, args: unknown[], run: (key: string) => Promise<unknown>): Promise<{ result: unknown }> {
     const job = this.runningJob(ctx, jobId);
-    const argsHash = hashArgs(args);
-    const counter = `${name}\u0000${argsHash}`;
-    const occurrence = job.occurrences.get(counter) ?? 0;
-    job.occurrences.set(counter, occurrence + 1);
-    const key = { jobId, task: name, argsHash, occurrence };
-    const recorded = this.store.findTaskResult(key);
-    if (recorded?.state === "completed") {
-      this.store.event(jobId, "task_replayed", { task: name, occurrence });
-      return { result: recorded.result };
-    }
+    const { key, replayed } = this.nextCall(job, jobId, name, args);
+    if (replayed) return replayed;
     const started = performance.now();
-    const result = await run(`${jobId}:${name}:${argsHash}:${occurrence}`);
+    const result = await run(`${jobId}:${name}:${key.argsHash}:${key.occurrence}`);
     this.store.recordTaskResult({ ...key, state: "completed", result, error: null, attempts: 1, durationMs: performance.now() - started });
     return { result };
   }
