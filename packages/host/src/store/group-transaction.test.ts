@@ -100,4 +100,55 @@ describe("GroupTransaction", () => {
     expect(ran).toEqual(["second"]);
     expect(errors).toHaveLength(1);
   });
+
+  it("runs a handler's own transaction inside the group without a savepoint; one refused before it writes leaves the group as it was", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sdx-group-"));
+    const statements: string[] = [];
+    const mine = Library.open(dir, { verbose: (sql) => statements.push(sql) });
+    const other = Library.open(dir);
+    opened.push(mine, other);
+    mine.db.exec("CREATE TABLE t (v INTEGER)");
+    const tx = group(mine);
+    await tx.write(async () => mine.transaction(() => void mine.db.prepare("INSERT INTO t VALUES (1)").run()));
+    const refused = tx.write(async () =>
+      mine.transaction(() => {
+        throw new Error("refused before writing");
+      }));
+    await expect(refused).rejects.toThrow("refused before writing");
+    await tx.write(async () => mine.transaction(() => void mine.db.prepare("INSERT INTO t VALUES (2)").run()));
+    tx.commit();
+    expect(count(other)).toBe(2);
+    expect(tx.failure()).toBeNull();
+    expect(statements.filter((sql) => /SAVEPOINT/i.test(sql))).toEqual([]);
+  });
+
+  it("a handler's transaction that fails after writing rolls the whole group back: nothing half-made commits, and the group fails", async () => {
+    const { mine, other } = twoConnections();
+    const tx = group(mine);
+    await tx.write(async () => void mine.db.prepare("INSERT INTO t VALUES (1)").run());
+    const halfway = tx.write(async () =>
+      mine.transaction(() => {
+        mine.db.prepare("INSERT INTO t VALUES (2)").run();
+        mine.db.prepare("INSERT INTO missing_table VALUES (3)").run(); // SQLite fails after a row was written
+      }));
+    await expect(halfway).rejects.toThrow(/missing_table/);
+    expect(mine.db.inTransaction).toBe(false);
+    expect(tx.failure()?.message).toMatch(/missing_table/);
+    await expect(tx.write(async () => void mine.db.prepare("INSERT INTO t VALUES (4)").run())).rejects.toThrow(/missing_table/);
+    tx.commit();
+    expect(count(other)).toBe(0);
+  });
+
+  it("outside a group, a nested transaction is still a savepoint that rolls back alone", () => {
+    const { mine } = twoConnections();
+    mine.transaction(() => {
+      mine.db.prepare("INSERT INTO t VALUES (1)").run();
+      expect(() =>
+        mine.transaction(() => {
+          mine.db.prepare("INSERT INTO t VALUES (2)").run();
+          throw new Error("inner");
+        })).toThrow("inner");
+    });
+    expect(count(mine)).toBe(1);
+  });
 });

@@ -5,7 +5,10 @@
  * `BEGIN IMMEDIATE`; a read opens a deferred `BEGIN` (a snapshot: other connections keep writing)
  * or joins the open one. Starting a transaction is most of a point read's cost in WAL mode (the
  * shared-memory locks), and every commit of a write is a WAL append. Handlers' own transactions
- * become savepoints inside it; one that fails rolls back alone.
+ * run inside it without savepoints (`Library.nestWithoutSavepoints`: a savepoint costs as much as a
+ * small write): a handler refused before it writes changes nothing, and one that fails after it
+ * wrote (SQLite itself failing: disk full, I/O) rolls back the whole group, which then fails like a
+ * failed commit.
  *
  * A read snapshot never turns into a writer (SQLite would refuse that upgrade once another
  * connection committed): a write ends the snapshot and opens a write transaction, and writes a read
@@ -51,7 +54,9 @@ export class GroupTransaction {
     private readonly library: Library,
     private readonly report: (error: unknown) => void,
     private readonly options: GroupTransactionOptions = DEFAULT_GROUP,
-  ) {}
+  ) {
+    library.nestWithoutSavepoints((error) => this.abandon(error));
+  }
 
   /** Runs one write in the open write transaction (ending a read snapshot, opening one if needed). */
   write<T>(fn: () => Promise<T>): Promise<T> {
@@ -115,7 +120,18 @@ export class GroupTransaction {
     }
   }
 
-  /** The error of a commit that failed since the group was made, or null. */
+  /** The group's transaction was rolled back (by `Library.transaction`) after a write failed halfway. */
+  private abandon(error: unknown): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.mode = "none";
+    this.calls = 0;
+    // What waited for the commit belongs to writes that are gone.
+    this.pending = [];
+    this.failed = error instanceof Error ? error : new Error(String(error));
+  }
+
+  /** The error of a commit (or a write) that failed since the group was made, or null. */
   failure(): Error | null {
     return this.failed;
   }

@@ -34,6 +34,8 @@ export interface LibrarySummary {
 
 export class Library {
   readonly hlc: Hlc;
+  /** Set by a group transaction that owns this connection (`nestWithoutSavepoints`); see `transaction`. */
+  private onPartialWrite: ((error: unknown) => void) | null = null;
 
   private constructor(
     readonly dir: string,
@@ -85,9 +87,46 @@ export class Library {
     return this.sqlite.stmt(sql);
   }
 
-  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  /**
+   * Runs `fn` in one transaction: all of its writes or none. Nested in an open transaction it is a
+   * savepoint, unless a group transaction owns the connection (`nestWithoutSavepoints`): then `fn`
+   * runs without one, and if it fails after having changed rows the whole group is rolled back and
+   * failed (its owner's callback), so a half-made write is never committed either way.
+   */
   transaction<T>(fn: () => T): T {
+    if (this.onPartialWrite && this.sqlite.db.inTransaction) return this.withoutSavepoint(fn, this.onPartialWrite);
     return this.sqlite.transaction(fn);
+  }
+
+  /**
+   * For a group transaction (group-transaction.ts): nested `transaction`s stop taking savepoints.
+   * A savepoint costs as much as the writes of a small call (SQLite journals every page the call
+   * touches a first time, and spills that journal to a temporary file past 64 KiB: 2.6× the
+   * SQLite time of a model create, measured). Handlers validate before they write, so what fails
+   * halfway is SQLite itself (disk full, I/O): `onPartialWrite` receives that error after the
+   * group's transaction was rolled back.
+   */
+  nestWithoutSavepoints(onPartialWrite: (error: unknown) => void): void {
+    this.onPartialWrite = onPartialWrite;
+  }
+
+  private withoutSavepoint<T>(fn: () => T, onPartialWrite: (error: unknown) => void): T {
+    const before = this.totalChanges();
+    try {
+      return fn();
+    } catch (error) {
+      // Nothing written (a refusal before the first write): the group goes on, as with a savepoint.
+      if (this.sqlite.db.inTransaction && this.totalChanges() !== before) {
+        this.sqlite.db.exec("ROLLBACK");
+        onPartialWrite(error);
+      }
+      throw error;
+    }
+  }
+
+  /** Rows changed by this connection since it opened (SQLite's total_changes()). */
+  private totalChanges(): number {
+    return (this.sqlite.stmt("SELECT total_changes() AS n").get() as { n: number }).n;
   }
 
   /**
