@@ -10,7 +10,7 @@
  */
 import { publish, type OpContext } from "./context.js";
 import { markReported, notFound, permissionDenied, sdxError } from "../errors.js";
-import { contentExists, entriesOfContent, entryAbsolutePath, entryByUuid, type EntryRow } from "../store/entries-store.js";
+import { contentExists, entryAbsolutePath, entryByUuid, entryPathsOfContent, type EntryRow } from "../store/entries-store.js";
 import { hasModelOnContent, modelByUuid, type ModelRow } from "../store/models-store.js";
 import { uuidToBlob } from "../store/uuid.js";
 
@@ -21,18 +21,24 @@ export function requireReadableEntry(ctx: OpContext, entryUuid: string): EntryRo
   return row;
 }
 
-export function contentVisible(ctx: OpContext, contentUuid: Buffer): boolean {
-  for (const row of entriesOfContent(ctx.library, contentUuid)) {
+function hasVisibleEntry(ctx: OpContext, contentUuid: Buffer): boolean {
+  for (const row of entryPathsOfContent(ctx.library, contentUuid)) {
     if (ctx.grants.canReadEntry(entryAbsolutePath(row), row.relative_path)) return true;
   }
-  return hasModelOnContent(ctx.library, ctx.extensionId, contentUuid);
+  return false;
+}
+
+export function contentVisible(ctx: OpContext, contentUuid: Buffer): boolean {
+  return hasVisibleEntry(ctx, contentUuid) || hasModelOnContent(ctx.library, ctx.extensionId, contentUuid);
 }
 
 /** The content's BLOB uuid; NotFound if it does not exist, PermissionDenied(read_entries) if not visible. */
 export function requireVisibleContent(ctx: OpContext, contentUuid: string): Buffer {
   const blob = uuidToBlob(contentUuid);
+  // A visible entry proves the content exists (entries reference it): one query on the usual path.
+  if (hasVisibleEntry(ctx, blob)) return blob;
   if (!contentExists(ctx.library, blob)) throw notFound(`content ${contentUuid}`);
-  if (!contentVisible(ctx, blob)) {
+  if (!hasModelOnContent(ctx.library, ctx.extensionId, blob)) {
     ctx.grants.requireReadEntries(`read content ${contentUuid}`);
     throw permissionDenied("read_entries", `${ctx.extensionId} may not use content ${contentUuid}: none of its entries lies inside what the user granted read_entries for`, `content ${contentUuid}`);
   }

@@ -49,6 +49,13 @@ export function entriesOfContent(library: Library, contentUuid: Buffer): EntryRo
     .all(contentUuid) as EntryRow[];
 }
 
+/** Where the entries of a content lie (what a grant check needs, and no more: this runs for every content-scoped write). */
+export function entryPathsOfContent(library: Library, contentUuid: Buffer): Array<Pick<EntryRow, "loc_path" | "relative_path">> {
+  return library
+    .stmt("SELECT l.path AS loc_path, e.relative_path FROM entries e JOIN locations l ON l.id = e.location_id WHERE e.content_identity_uuid = ?")
+    .all(contentUuid) as Array<Pick<EntryRow, "loc_path" | "relative_path">>;
+}
+
 /** Whether a content identity with this UUID exists. */
 export function contentExists(library: Library, contentUuid: Buffer): boolean {
   return library.stmt("SELECT 1 FROM content_identities WHERE uuid = ?").get(contentUuid) !== undefined;
