@@ -20,7 +20,7 @@
  * clocks, randomness and inference inside tasks. Identical requests repeated after a checkpoint
  * resume count again from 0 in the new run, so they map onto the earliest rows: never duplicated.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../store/digest.js";
 import { hashArgs } from "../ops/request-hash.js";
 
 export class WriteScope {
@@ -47,7 +47,7 @@ export class WriteScope {
 
 /** The UUID (RFC 9562 v8, hash-based) a write with this key creates. */
 export function uuidForWrite(key: string): string {
-  const bytes = createHash("sha256").update(`sdx:job-write:v1\u0000${key}`).digest().subarray(0, 16);
+  const bytes = sha256(`sdx:job-write:v1\u0000${key}`).subarray(0, 16);
   bytes[6] = (bytes[6] & 0x0f) | 0x80;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.toString("hex");

@@ -27,15 +27,30 @@ import { blobToUuid, contentModelUuid, newUuid, uuidToBlob } from "../store/uuid
 
 /** JSON text of inline data; typed arrays (if a schema allows them inline) are stored as plain arrays. */
 export function toStoredJson(data: unknown): string {
-  return JSON.stringify(data, (key, value: unknown) => {
+  // Top-level fields in name order: two devices that merged the same fields store the same bytes.
+  if (data !== null && typeof data === "object" && !Array.isArray(data) && !ArrayBuffer.isView(data)) {
+    const record = data as Record<string, unknown>;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(record).sort()) sorted[key] = record[key];
+    data = sorted;
+  }
+  // The replacer is a call back into JavaScript per value: only when something needs it.
+  if (!needsReplacer(data, 0)) return JSON.stringify(data);
+  return JSON.stringify(data, (_key, value: unknown) => {
     if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<number>);
     if (typeof value === "bigint") return value.toString();
-    // Top-level fields in name order: two devices that merged the same fields store the same bytes.
-    if (key === "" && value !== null && typeof value === "object" && !Array.isArray(value)) {
-      return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    }
     return value;
   });
+}
+
+/** Whether a value holds a typed array or a bigint (deep or odd values: assume so). */
+function needsReplacer(value: unknown, depth: number): boolean {
+  if (typeof value === "bigint") return true;
+  if (value === null || typeof value !== "object") return false;
+  if (depth > 32 || ArrayBuffer.isView(value)) return true;
+  if (Array.isArray(value)) return value.some((item) => needsReplacer(item, depth + 1));
+  for (const key in value) if (needsReplacer((value as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
 }
 
 function resolveScope(ctx: OpContext, model: ManifestModel, scope: OpParsedRequest<"models.create">["scope"]): { blob: ModelScopeBlob; label: string } {

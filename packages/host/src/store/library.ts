@@ -36,6 +36,7 @@ export class Library {
   readonly hlc: Hlc;
   /** Set by a group transaction that owns this connection (`nestWithoutSavepoints`); see `transaction`. */
   private onPartialWrite: ((error: unknown) => void) | null = null;
+  private deviceBlob: Buffer | undefined;
 
   private constructor(
     readonly dir: string,
@@ -172,7 +173,9 @@ export class Library {
   }
 
   get deviceUuidBlob(): Buffer {
-    return uuidToBlob(this.deviceUuid);
+    // Every write stamps it: parse once (a copy each time, since a caller could write into it).
+    this.deviceBlob ??= uuidToBlob(this.deviceUuid);
+    return Buffer.from(this.deviceBlob);
   }
 
   /** Where installed bundles live. */

@@ -11,7 +11,7 @@ import type { Library } from "./library.js";
 import { releaseBlob, storeBlob, type PreparedBlob } from "./blobs.js";
 import { hlcIso } from "./hlc.js";
 import { modelField, stampRow } from "./sync-rows.js";
-import { blobToUuid, newUuid, uuidToBlob } from "./uuid.js";
+import { blobToUuid, newUuidBlob, uuidToBlob } from "./uuid.js";
 
 /** `models.sync_strategy`: 0 device-owned, 1 shared (the spec's encoding). */
 export function syncStrategyCode(sync: "shared" | "device_owned"): 0 | 1 {
@@ -99,7 +99,7 @@ export function hasModelOnContent(library: Library, extensionId: string, content
 function insertModelMetadata(library: Library, now: string, hlc: string): number {
   const result = library
     .stmt("INSERT INTO user_metadata (uuid, custom_data, hlc_timestamp, created_at, updated_at) VALUES (?, '{}', ?, ?, ?)")
-    .run(uuidToBlob(newUuid()), hlc, now, now);
+    .run(newUuidBlob(), hlc, now, now);
   return Number(result.lastInsertRowid);
 }
 

@@ -7,7 +7,8 @@
  * UUIDv8 (version nibble 8, variant 10). v8 is the RFC's slot for custom, hash-based UUIDs; v5
  * would tie us to SHA-1.
  */
-import { createHash, randomFillSync, randomUUID } from "node:crypto";
+import { randomFillSync, randomUUID } from "node:crypto";
+import { sha256 } from "./digest.js";
 import { createBLAKE3, type IHasher } from "hash-wasm";
 import { validationFailed } from "./errors.js";
 
@@ -73,7 +74,7 @@ export function newUuidBlob(): Buffer {
  * then merge) instead of two that collide on the one-model-per-content rule.
  */
 export function contentModelUuid(extensionId: string, modelType: string, contentUuid: string): string {
-  const bytes = createHash("sha256").update(`sdx:content-model:v1\0${extensionId}\0${modelType}\0${contentUuid.toLowerCase()}`).digest().subarray(0, 16);
+  const bytes = sha256(`sdx:content-model:v1\0${extensionId}\0${modelType}\0${contentUuid.toLowerCase()}`).subarray(0, 16);
   bytes[6] = (bytes[6] & 0x0f) | 0x80;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   return blobToUuid(bytes);
