@@ -8,7 +8,7 @@
  *
  * Time: only the containment case gives hooks a reachable deadline (4 s: the spinning hook meets
  * it, the others are a few host calls); states are awaited by polling with a generous bound; the
- * schedule case still sleeps 2.3 s (see its TODO).
+ * schedule ticks on a fake clock (advanced to each tick, never slept for).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
@@ -25,6 +25,7 @@ import { TemporalStore } from "../packages/host/src/core/memory/temporal.js";
 import { readTrail } from "../packages/host/src/core/memory/trail-reader.js";
 import type { TrailRecord } from "../packages/host/src/core/memory/trail.js";
 import { sdx, sdxJson, tempDir } from "./helpers/cli.js";
+import { FakeClock } from "../packages/testing/src/fake-clock.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/agent-extension/", import.meta.url));
 const EXT = "org.sdx.agenttest";
@@ -61,8 +62,8 @@ async function until<T>(what: string, probe: () => T | undefined | false, timeou
 }
 
 /** Hooks get no deadline a busy machine could reach, unless a test gives one. */
-async function openHost(name: string, agents = { hookTimeoutMs: 10 * 60_000, maxAttempts: 2, backoffMs: 20 }): Promise<Host> {
-  const host = await Host.open({ libraryDir: join(work, name), agents });
+async function openHost(name: string, agents = { hookTimeoutMs: 10 * 60_000, maxAttempts: 2, backoffMs: 20 }, clock?: FakeClock): Promise<Host> {
+  const host = await Host.open({ libraryDir: join(work, name), agents, ...(clock ? { clock } : {}) });
   if (!getInstalled(host.library, EXT)) await host.install(bundleBytes, { grants: [{ permission: 0, scope: [] }, { permission: 1, scope: [] }] });
   return host;
 }
@@ -148,8 +149,8 @@ describe("containment, other events, guards", () => {
   });
 
   it("model_created and job_completed hooks fire; self-loops and job cascades stop; schedules tick", async () => {
-    const host = await openHost("events");
-    const opened = Date.now();
+    const clock = new FakeClock();
+    const host = await openHost("events", undefined, clock);
     try {
       const note = await host.runJob(EXT, "makeNote", { text: "hello" });
       expect(note.state).toBe("completed");
@@ -169,8 +170,8 @@ describe("containment, other events, guards", () => {
       expect(chain.at(-1)).toMatchObject({ depth: 9, lastError: { code: "SDX3025" } });
       expect(host.listJobs({ extensionId: EXT }).filter((j) => j.name === "chain")).toHaveLength(10);
 
-      // TODO(timing): tick on a fake clock through HostOptions.clock (main moved schedules onto it).
-      await new Promise((r) => setTimeout(r, Math.max(0, 2_300 - (Date.now() - opened))));
+      // Two ticks of the 1 s schedule: the clock jumps to each instead of the test waiting for it.
+      for (let tick = 0; tick < 2; tick++) await clock.advance((await clock.nextTimer("schedule")).inMs);
       await host.idle();
       const ticks = await until("two delivered schedule ticks", () => {
         const rows = host.agentEvents({ type: "schedule", state: "delivered" });
