@@ -115,7 +115,7 @@ export class AgentEventStore {
 
   /** Runs `fn` in one write transaction (taken at once: another host's writer waits). */
   transaction<T>(fn: () => T): T {
-    return this.jobs.immediateTransaction(fn);
+    return this.jobs.transaction(fn);
   }
 
   cursor(name: string): number | null {

@@ -116,14 +116,9 @@ export class JobStore {
     return this.sqlite.stmt(sql);
   }
 
-  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  /** Runs `fn` in one write transaction taken at once (another host's writer waits); nested calls become savepoints. */
   transaction<T>(fn: () => T): T {
     return this.sqlite.transaction(fn);
-  }
-
-  /** Runs `fn` in one write transaction taken at once (another host's writer waits). */
-  immediateTransaction<T>(fn: () => T): T {
-    return this.sqlite.immediateTransaction(fn);
   }
 
   /** A new job: `queued`, or `running` owned by `owner` (a job started right away). */

@@ -143,7 +143,7 @@ export function migrate(db: Database.Database, location: string, target = LIBRAR
         if (problems.length > 0) throw new Error(`migration ${migration.version} left ${problems.length} dangling references`);
         db.pragma(`user_version = ${migration.version}`);
         db.pragma(`application_id = ${SDX_APPLICATION_ID}`);
-      })();
+      }).immediate();
     }
   } finally {
     db.pragma(`foreign_keys = ${foreignKeys ? "ON" : "OFF"}`);

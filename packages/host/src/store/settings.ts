@@ -59,7 +59,7 @@ export function writeSettings(library: Library, manifest: Manifest, values: Reco
     for (const [name, value] of Object.entries(values)) upsert.run(manifest.id, name, JSON.stringify(value), now);
     // A setting is the user's choice for the library: it syncs (one register per setting).
     if (options.stamp !== false && Object.keys(values).length > 0) stampRow(library, "extension", manifest.id, Object.keys(values).map((n) => `s.${n}`), library.hlc.now());
-  })();
+  }).immediate();
   return readSettings(library, manifest);
 }
 

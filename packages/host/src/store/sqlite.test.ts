@@ -92,4 +92,30 @@ describe("sqlite.ts", () => {
       sqlite.close();
     }
   });
+
+  it("a transaction that reads and then writes is never refused because another connection committed in between (no deferred BEGIN)", () => {
+    const dir = tempDir();
+    const file = path.join(dir, "t.db");
+    const mine = openSqlite(file);
+    const other = openSqlite(file);
+    try {
+      mine.exec("CREATE TABLE t (v INTEGER)");
+      other.db.pragma("busy_timeout = 0");
+      let otherCommitted = true;
+      mine.transaction(() => {
+        mine.db.prepare("SELECT count(*) FROM t").get(); // a read first: a deferred BEGIN would now hold a snapshot
+        try {
+          other.db.prepare("INSERT INTO t VALUES (1)").run();
+        } catch {
+          otherCommitted = false; // the write lock is ours since BEGIN: the other writer waits (here: fails at once)
+        }
+        mine.db.prepare("INSERT INTO t VALUES (2)").run(); // with a snapshot older than the other commit: SQLITE_BUSY_SNAPSHOT
+      });
+      expect(otherCommitted).toBe(false);
+      expect(mine.db.prepare("SELECT v FROM t").pluck().all()).toEqual([2]);
+    } finally {
+      other.close();
+      mine.close();
+    }
+  });
 });

@@ -117,13 +117,13 @@ export class SqliteDb {
     this.db.exec(sql);
   }
 
-  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  /**
+   * Runs `fn` in one write transaction taken at once (`BEGIN IMMEDIATE`: another writer waits, up to
+   * the busy timeout); nested calls become savepoints. Never a deferred `BEGIN`: in WAL mode a
+   * transaction that reads first cannot become a writer once another connection has committed, and
+   * SQLite then fails it at once with "database is locked" (SQLITE_BUSY_SNAPSHOT), without waiting.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
-  }
-
-  /** Runs `fn` in one write transaction taken at once (`BEGIN IMMEDIATE`: another writer waits, up to the busy timeout). */
-  immediateTransaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
   }
 

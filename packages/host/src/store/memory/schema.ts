@@ -130,7 +130,7 @@ export function ensureMemorySchema(db: Database.Database): void {
         ALTER TABLE ${table.name}__blob_device RENAME TO ${table.name};`);
     }
     db.exec(MEMORY_SCHEMA_SQL);
-  })();
+  }).immediate();
 }
 
 /** Tables whose `hlc` column the library clock must have seen before it stamps new rows. */
