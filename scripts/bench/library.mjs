@@ -239,8 +239,9 @@ async function modelCreation(work, template, files, bundle) {
 
 /**
  * What createModelForContent does, direct: page through the location's entries, look up the
- * extension's model on each content (the upsert), insert user_metadata, models, model_versions and
- * the audit row, committing like the host's group transaction does (after 20 ms or 2,000 writes).
+ * extension's model on each content (the upsert), insert user_metadata, models, model_versions,
+ * the sync clocks of a shared model (sync_rows: its existence, version and each field) and the
+ * audit row, committing like the host's group transaction does (after 20 ms or 2,000 writes).
  */
 function insertDirect(library, _files) {
   const db = library.db;
@@ -252,6 +253,10 @@ function insertDirect(library, _files) {
     sync_strategy, hlc_timestamp, device_uuid, created_at, updated_at) VALUES (?, ?, 'Item', ?, NULL, ?, 0, ?, 1, ?, ?, ?, ?)`);
   const version = db.prepare("INSERT INTO model_versions (model_uuid, version) VALUES (?, '1.0.0')");
   const audit = db.prepare("INSERT INTO audit_log (at, who, op, target, result, detail) VALUES (?, ?, ?, ?, ?, ?)");
+  // Item is sync "shared": the host stamps its clocks (store/sync-rows.ts stampRow, the same statement).
+  const clocks = db.prepare(`INSERT INTO sync_rows (entity, key, seq, clocks, hlc, deleted) VALUES ('model', ?, (SELECT coalesce(max(seq), 0) + 1 FROM sync_rows), ?, ?, 0)
+      ON CONFLICT (entity, key) DO UPDATE SET seq = excluded.seq, clocks = json_patch(sync_rows.clocks, excluded.clocks), hlc = excluded.hlc,
+        deleted = CASE WHEN 1 IS NULL THEN sync_rows.deleted ELSE excluded.deleted END`);
   const device = library.deviceUuidBlob;
   let open = false;
   let since = 0;
@@ -274,6 +279,7 @@ function insertDirect(library, _files) {
         const uuid = uuidBlob();
         model.run(uuid, EXTENSION_ID, JSON.stringify({ n: n++, label: row.name }), row.content, metadataId, hlc, device, now, now);
         version.run(uuid);
+        clocks.run(uuidString(uuid), JSON.stringify({ "@": hlc, v: hlc, "d.label": hlc, "d.n": hlc }), hlc);
         audit.run(now, EXTENSION_ID, "models.create", `Item ${uuid.toString("hex")}`, "ok", JSON.stringify({ scope: `content ${row.content.toString("hex")}` }));
       }
       if (++writes >= 2000 || performance.now() - since > 20) {
@@ -285,6 +291,11 @@ function insertDirect(library, _files) {
   }
   if (open) db.exec("COMMIT");
   if (n !== FILES) throw new Error(`direct: created ${n} of ${FILES}`);
+}
+
+function uuidString(blob) {
+  const hex = blob.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 function uuidBlob() {
