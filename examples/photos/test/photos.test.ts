@@ -92,12 +92,7 @@ describe("Photos", () => {
     expect(t.memory("plan")).toEqual({ kind: "working", value: { pending: [] } });
   });
 
-  // Skipped, not fixed: when the suite runs two files at a time this case fails now and then with
-  // SDX3020 "database is locked" (a library write waited out the 5 s busy timeout); alone it passes.
-  // A worker now commits before forwarding an op, and while its guest computes (both in
-  // host/worker-commit.test.ts: a guest computing after a write held the lock until it called the
-  // host again); whether that was this case's cause is not verified yet, so it stays skipped.
-  it.skip("retries a caption the model failed once, after its backoff on the fake clock", async () => {
+  it("retries a caption the model failed once, after its backoff on the fake clock", async () => {
     const t = await photosHost({ deny: ["dispatch_jobs"] });
     const failed = new Set<string>();
     await t.fakeModel("caption", {
