@@ -7,7 +7,7 @@ let t: TestHost;
 
 beforeAll(async () => {
   t = await createTestHost(); // builds the project in the current directory
-}, 120_000);
+});
 
 afterAll(() => t?.close());
 
