@@ -168,7 +168,9 @@ export class CallBridge {
   private replyRaw(id: string, message: WireMessage): void {
     this.inFlight--;
     if (this.vm.fatal) return;
-    this.ready.push(id, String(message.buffers.length), message.json);
+    // "p": nothing for the guest's decoder to revive (V8 scans the JSON ~20× faster than QuickJS).
+    const count = message.buffers.length === 0 ? (message.json.includes('"$b') ? "0" : "p") : String(message.buffers.length);
+    this.ready.push(id, count, message.json);
     for (const buffer of message.buffers) this.readyBuffers.push(buffer);
     if (this.flushScheduled) return;
     this.flushScheduled = true;

@@ -65,15 +65,27 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
 
   const settled = (value) => apply(promiseResolve, PromiseCtor, [value]);
 
-  defineProperty(globalThis, "__sdx_call", { configurable: true, writable: false, enumerable: false, value: function __sdx_call(op, json, buffers) {
+  /** A resolver that settles with decode(reply), or rejects with what decode threw. */
+  const decoding = (resolve, reject, decode) => (reply) => {
+    let value;
+    try { value = decode(reply); } catch (error) { reject(error); return; }
+    resolve(value);
+  };
+
+  // decode (optional): the caller's reply decoder, run when the reply arrives, so the promise this
+  // returns settles with the decoded value: one promise and one job per call fewer than a .then().
+  defineProperty(globalThis, "__sdx_call", { configurable: true, writable: false, enumerable: false, value: function __sdx_call(op, json, buffers, decode) {
     let list;
-    try { list = check("__sdx_call", op, json, buffers); } catch (error) { return new PromiseCtor((resolve, reject) => reject(error)); }
-    if (!isArray(list)) return settled(list);
+    try {
+      if (decode !== undefined && typeof decode !== "function") throw new TypeErrorCtor("__sdx_call: decode must be a function");
+      list = check("__sdx_call", op, json, buffers);
+    } catch (error) { return new PromiseCtor((resolve, reject) => reject(error)); }
+    if (!isArray(list)) return decode === undefined ? settled(list) : new PromiseCtor((resolve, reject) => decoding(resolve, reject, decode)(list));
     const id = nextId++;
     const count = list.length;
     outbox[outbox.length] = id + SEP + op + SEP + count + SEP + json;
     for (let i = 0; i < count; i++) outBuffers[outBuffers.length] = list[i];
-    return new PromiseCtor((resolve) => { resolvers[id] = resolve; });
+    return new PromiseCtor(decode === undefined ? (resolve) => { resolvers[id] = resolve; } : (resolve, reject) => { resolvers[id] = decoding(resolve, reject, decode); });
   } });
 
   defineProperty(globalThis, "__sdx_call_sync", { configurable: true, writable: false, enumerable: false, value: function __sdx_call_sync(op, json, buffers) {
@@ -108,16 +120,25 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
       outBuffers = [];
       return list;
     },
-    /** Resolves pending calls from "id␟bufferCount␟json" items joined by ␟; attachments follow. */
+    /**
+     * Resolves pending calls from "id␟bufferCount␟json" items joined by ␟; attachments follow. A
+     * count of "p" means no attachments and no "$b in the JSON (checked by the host, where it is cheap).
+     */
     deliver(batch, ...buffers) {
       const fields = apply(split, batch, [SEP]);
       let next = 0;
       for (let i = 0; i + 2 < fields.length; i += 3) {
         const id = fields[i];
+        const resolve = resolvers[id];
+        if (fields[i + 1] === "p") {
+          if (resolve === undefined) continue;
+          delete resolvers[id];
+          resolve({ json: fields[i + 2], buffers: [], plain: true });
+          continue;
+        }
         const count = +fields[i + 1];
         const list = [];
         for (let j = 0; j < count; j++) list[j] = buffers[next++];
-        const resolve = resolvers[id];
         if (resolve === undefined) continue;
         delete resolvers[id];
         resolve({ json: fields[i + 2], buffers: list });
