@@ -32,6 +32,8 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
   const defineProperty = Object.defineProperty;
   const createObject = Object.create;
   const SEP = "\u001f";
+  /** The argument list of every apply with SEP, made once (an array per call costs the guest). */
+  const SEP_ARGS = [SEP];
 
   let outbox = [];
   let outBuffers = [];
@@ -43,7 +45,7 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
 
   /** Validates a call's arguments; returns the attachments as a fresh array, or an error reply. */
   const check = (binding, op, json, buffers) => {
-    if (typeof op !== "string" || apply(includes, op, [SEP])) throw new TypeErrorCtor(binding + ": op must be an operation name");
+    if (typeof op !== "string" || apply(includes, op, SEP_ARGS)) throw new TypeErrorCtor(binding + ": op must be an operation name");
     if (typeof json !== "string") throw new TypeErrorCtor(binding + ": json must be a string");
     const list = [];
     let size = json.length;
@@ -59,7 +61,7 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
       }
     }
     if (size > limit) return errorReply("SDX3014", "the request to " + op + " is " + size + " bytes, over the sandbox limit of " + limit + " bytes");
-    if (apply(includes, json, [SEP])) return errorReply("SDX3002", "malformed request to " + op + ": not JSON text");
+    if (apply(includes, json, SEP_ARGS)) return errorReply("SDX3002", "malformed request to " + op + ": not JSON text");
     return list;
   };
 
@@ -110,7 +112,7 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
     /** Queued async requests as "id␟op␟bufferCount␟json" joined by ␟ (U+001F) ("" when none). */
     drain() {
       if (outbox.length === 0) return "";
-      const text = apply(join, outbox, [SEP]);
+      const text = apply(join, outbox, SEP_ARGS);
       outbox = [];
       return text;
     },
@@ -125,7 +127,7 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
      * count of "p" means no attachments and no "$b in the JSON (checked by the host, where it is cheap).
      */
     deliver(batch, ...buffers) {
-      const fields = apply(split, batch, [SEP]);
+      const fields = apply(split, batch, SEP_ARGS);
       let next = 0;
       for (let i = 0; i + 2 < fields.length; i += 3) {
         const id = fields[i];
