@@ -114,7 +114,8 @@ export class ModelCatalog {
   }
 
   rebuild<T extends object>(cls: ModelClass<T>, row: WireModel): T {
-    const model = Object.assign(new cls(), row.data, row.blobs, { id: row.uuid });
+    const model = Object.assign(new cls(), row.data, row.blobs);
+    (model as { id?: string }).id = row.uuid;
     this.#scopes.set(model, row.scope);
     return model;
   }
