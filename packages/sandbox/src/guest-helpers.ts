@@ -32,6 +32,8 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
   const defineProperty = Object.defineProperty;
   const createObject = Object.create;
   const SEP = "\u001f";
+  /** The argument list of every apply with SEP, made once (an array per call costs the guest). */
+  const SEP_ARGS = [SEP];
 
   let outbox = [];
   let outBuffers = [];
@@ -43,7 +45,7 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
 
   /** Validates a call's arguments; returns the attachments as a fresh array, or an error reply. */
   const check = (binding, op, json, buffers) => {
-    if (typeof op !== "string" || apply(includes, op, [SEP])) throw new TypeErrorCtor(binding + ": op must be an operation name");
+    if (typeof op !== "string" || apply(includes, op, SEP_ARGS)) throw new TypeErrorCtor(binding + ": op must be an operation name");
     if (typeof json !== "string") throw new TypeErrorCtor(binding + ": json must be a string");
     const list = [];
     let size = json.length;
@@ -59,21 +61,33 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
       }
     }
     if (size > limit) return errorReply("SDX3014", "the request to " + op + " is " + size + " bytes, over the sandbox limit of " + limit + " bytes");
-    if (apply(includes, json, [SEP])) return errorReply("SDX3002", "malformed request to " + op + ": not JSON text");
+    if (apply(includes, json, SEP_ARGS)) return errorReply("SDX3002", "malformed request to " + op + ": not JSON text");
     return list;
   };
 
   const settled = (value) => apply(promiseResolve, PromiseCtor, [value]);
 
-  defineProperty(globalThis, "__sdx_call", { configurable: true, writable: false, enumerable: false, value: function __sdx_call(op, json, buffers) {
+  /** A resolver that settles with decode(reply), or rejects with what decode threw. */
+  const decoding = (resolve, reject, decode) => (reply) => {
+    let value;
+    try { value = decode(reply); } catch (error) { reject(error); return; }
+    resolve(value);
+  };
+
+  // decode (optional): the caller's reply decoder, run when the reply arrives, so the promise this
+  // returns settles with the decoded value: one promise and one job per call fewer than a .then().
+  defineProperty(globalThis, "__sdx_call", { configurable: true, writable: false, enumerable: false, value: function __sdx_call(op, json, buffers, decode) {
     let list;
-    try { list = check("__sdx_call", op, json, buffers); } catch (error) { return new PromiseCtor((resolve, reject) => reject(error)); }
-    if (!isArray(list)) return settled(list);
+    try {
+      if (decode !== undefined && typeof decode !== "function") throw new TypeErrorCtor("__sdx_call: decode must be a function");
+      list = check("__sdx_call", op, json, buffers);
+    } catch (error) { return new PromiseCtor((resolve, reject) => reject(error)); }
+    if (!isArray(list)) return decode === undefined ? settled(list) : new PromiseCtor((resolve, reject) => decoding(resolve, reject, decode)(list));
     const id = nextId++;
     const count = list.length;
     outbox[outbox.length] = id + SEP + op + SEP + count + SEP + json;
     for (let i = 0; i < count; i++) outBuffers[outBuffers.length] = list[i];
-    return new PromiseCtor((resolve) => { resolvers[id] = resolve; });
+    return new PromiseCtor(decode === undefined ? (resolve) => { resolvers[id] = resolve; } : (resolve, reject) => { resolvers[id] = decoding(resolve, reject, decode); });
   } });
 
   defineProperty(globalThis, "__sdx_call_sync", { configurable: true, writable: false, enumerable: false, value: function __sdx_call_sync(op, json, buffers) {
@@ -98,7 +112,7 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
     /** Queued async requests as "id␟op␟bufferCount␟json" joined by ␟ (U+001F) ("" when none). */
     drain() {
       if (outbox.length === 0) return "";
-      const text = apply(join, outbox, [SEP]);
+      const text = apply(join, outbox, SEP_ARGS);
       outbox = [];
       return text;
     },
@@ -108,16 +122,25 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
       outBuffers = [];
       return list;
     },
-    /** Resolves pending calls from "id␟bufferCount␟json" items joined by ␟; attachments follow. */
+    /**
+     * Resolves pending calls from "id␟bufferCount␟json" items joined by ␟; attachments follow. A
+     * count of "p" means no attachments and no "$b in the JSON (checked by the host, where it is cheap).
+     */
     deliver(batch, ...buffers) {
-      const fields = apply(split, batch, [SEP]);
+      const fields = apply(split, batch, SEP_ARGS);
       let next = 0;
       for (let i = 0; i + 2 < fields.length; i += 3) {
         const id = fields[i];
+        const resolve = resolvers[id];
+        if (fields[i + 1] === "p") {
+          if (resolve === undefined) continue;
+          delete resolvers[id];
+          resolve({ json: fields[i + 2], buffers: [], plain: true });
+          continue;
+        }
         const count = +fields[i + 1];
         const list = [];
         for (let j = 0; j < count; j++) list[j] = buffers[next++];
-        const resolve = resolvers[id];
         if (resolve === undefined) continue;
         delete resolvers[id];
         resolve({ json: fields[i + 2], buffers: list });

@@ -74,6 +74,18 @@ const GUEST = guest(`{
       out.badJson = JSON.parse(bad.json).error.code;
       return out;
     },
+    async decoding() {
+      // The optional decode argument: the call's own promise settles with what it returns, or
+      // rejects with what it throws; the host marks a reply with nothing to revive as plain.
+      const out = { arity: __sdx_call.length };
+      out.value = await __sdx_call("echo", '{"a":1}', [], (reply) => [JSON.parse(reply.json).value.a, reply.plain === true, reply.buffers.length]);
+      out.marked = await __sdx_call("echo", '{"$bigint":"5"}', [], (reply) => reply.plain === true);
+      out.binary = await __sdx_call("scale", '{"data":{"$bin":0,"type":"Float32Array"},"by":4}', [new Float32Array([1]).buffer], (reply) => [reply.plain === true, reply.buffers.length]);
+      try { await __sdx_call("echo", "{}", [], () => { throw new RangeError("bad reply"); }); } catch (e) { out.thrown = e instanceof RangeError && e.message; }
+      try { await __sdx_call("echo", "{}", [], 42); } catch (e) { out.notFunction = e instanceof TypeError; }
+      out.refused = await __sdx_call("echo", "a\u001fb", [], (reply) => JSON.parse(reply.json).error.code);
+      return out;
+    },
     sync() {
       const r = callSync("log", { level: "info", message: "hi" });
       let notSync;
@@ -128,6 +140,13 @@ describe.each([
         notBuffer: true,
         badJson: "SDX3002",
       },
+    });
+  });
+
+  it("settles a call with its decode callback's value or error", async () => {
+    expect(await instance.invoke(jobInvocation("decoding"))).toEqual({
+      ok: true,
+      value: { arity: 4, value: [1, true, 0], marked: false, binary: [false, 1], thrown: "bad reply", notFunction: true, refused: "SDX3002" },
     });
   });
 

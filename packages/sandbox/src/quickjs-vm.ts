@@ -19,6 +19,7 @@ import type { HostCalls, SandboxLimits } from "./types.js";
 import { settleReply } from "./reply.js";
 import type { VmCore } from "./vm-core.js";
 import type { GuestClock } from "./guest-clock.js";
+import { VmStrings } from "./vm-strings.js";
 
 export class QuickJSVm implements VmCore {
   /** Set once the VM has failed fatally; it is then disposed and must not be used. */
@@ -48,7 +49,9 @@ export class QuickJSVm implements VmCore {
     calls: HostCalls,
   ) {
     this.calls = calls;
+    this.strings = new VmStrings(context);
   }
+  readonly strings: VmStrings;
 
   /** Starts a VM and evaluates the bundle. Resolves to the VM, or to the error that stopped it. */
   static async start(name: string, guestJs: string, limits: Readonly<SandboxLimits>, calls: HostCalls, clock?: GuestClock): Promise<QuickJSVm | { error: WireResult<never> }> {
@@ -162,7 +165,7 @@ export class QuickJSVm implements VmCore {
       const onDeath = (fatal: VmFatal) => finish(failure(fatalWireError(fatal)));
       this.onDeath.add(onDeath);
       this.enter(() => {
-        const json = ctx.newString(message.json);
+        const json = this.strings.newString(message.json);
         const buffers = ctx.newArray();
         message.buffers.forEach((buffer, i) => {
           const handle = ctx.newArrayBuffer(buffer);

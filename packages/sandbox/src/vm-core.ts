@@ -8,9 +8,12 @@ import type { WireResult } from "@sdx/sdk/wire";
 import type { VmFatal } from "./guest-error.js";
 import type { Helpers } from "./marshal.js";
 import type { HostCalls, SandboxLimits } from "./types.js";
+import type { VmStrings } from "./vm-strings.js";
 
 export interface VmCore {
   readonly context: QuickJSContext;
+  /** `newString`/`getString` of `context`, without the library's JavaScript UTF-8 loops. */
+  readonly strings: VmStrings;
   readonly helpers: Helpers;
   readonly limits: Readonly<SandboxLimits>;
   /** Who answers the guest's host calls right now (the running invocation's calls). */

@@ -33,8 +33,12 @@ export type { WireError, WireResult } from "./protocol/errors.js";
  * decodes to a `WireResult` of the op's response.
  */
 export interface HostBindings {
-  /** Asynchronous host operation; the promise settles when the host finishes. */
-  __sdx_call(op: string, json: string, buffers: ArrayBuffer[]): Promise<WireMessage>;
+  /**
+   * Asynchronous host operation; the promise settles when the host finishes. With `decode`, it
+   * settles with `decode(reply)` instead (or rejects with what `decode` threw): one promise layer
+   * fewer than a `.then`. A host whose binding has this parameter has `__sdx_call.length === 4`.
+   */
+  __sdx_call<T = WireMessage>(op: string, json: string, buffers: ArrayBuffer[], decode?: (reply: WireMessage) => T): Promise<T>;
   /** Synchronous host operation (only ops in `SYNC_OPS`). */
   __sdx_call_sync(op: string, json: string, buffers: ArrayBuffer[]): WireMessage;
 }

@@ -13,7 +13,7 @@ import { PERMISSION_GLOB_OPTIONS } from "@sdx/sdk/manifest";
 import type { OpContext, OpHandlers, OpParsedRequest } from "./context.js";
 import { requireReadableEntry } from "./access.js";
 import { canonicalPath, isWithin } from "../store/paths.js";
-import { entryAbsolutePath, entryPages, locationsOfDevice, toEntryData, type EntryFilter } from "../store/entries-store.js";
+import { entryAbsolutePath, entryPages, locationsOfDevice, pageRowToEntryData, toEntryData, type EntryFilter } from "../store/entries-store.js";
 import { notFound, validationFailed } from "../errors.js";
 import { readEntryFile } from "./entry-file.js";
 import { uuidToBlob } from "../store/uuid.js";
@@ -76,10 +76,8 @@ export const entryOps: OpHandlers = {
         const absolute = entryAbsolutePath(row);
         if (glob && !glob(globAbsolute ? absolute : row.relative_path)) continue;
         if (!ctx.grants.canReadEntry(absolute, row.relative_path)) continue;
-        const data = toEntryData(row);
-        if (!data) continue;
         count += 1;
-        if (!request.countOnly) entries.push(data);
+        if (!request.countOnly) entries.push(pageRowToEntryData(row, absolute));
         if (count >= want) {
           more = i < rows.length - 1 || rows.length === BATCH;
           break scan;

@@ -7,7 +7,7 @@ import type { Entry, EntryData, EntryKind, SdPath } from "../types/data.js";
 import { callHost } from "./host.js";
 import { trackMethods } from "./floating.js";
 
-const ENTRY_FIELDS = ["uuid", "name", "extension", "kind", "path", "locationUuid", "size", "contentUuid", "modifiedAt"] as const;
+export const ENTRY_FIELDS = ["uuid", "name", "extension", "kind", "path", "locationUuid", "size", "contentUuid", "modifiedAt"] as const;
 
 /** An entry; its own enumerable properties are exactly the EntryData fields. */
 export class GuestEntry implements Entry {
@@ -22,7 +22,17 @@ export class GuestEntry implements Entry {
   declare modifiedAt: string;
 
   constructor(data: EntryData) {
-    for (const field of ENTRY_FIELDS) (this as Record<string, unknown>)[field] = data[field];
+    // ENTRY_FIELDS, one by one: QuickJS sets named properties ~3× faster than computed ones, and
+    // a location's iteration builds one entry per file (entries.test.ts checks the two agree).
+    this.uuid = data.uuid;
+    this.name = data.name;
+    this.extension = data.extension;
+    this.kind = data.kind;
+    this.path = data.path;
+    this.locationUuid = data.locationUuid;
+    this.size = data.size;
+    this.contentUuid = data.contentUuid;
+    this.modifiedAt = data.modifiedAt;
   }
 
   async read(): Promise<Uint8Array> {
@@ -114,23 +124,73 @@ export class EntryQueryImpl implements EntryQuery {
     return callHost("entries.query", { ...filters, limit, cursor, countOnly });
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Entry> {
+  /**
+   * Pages through `entries.query`. A hand-written iterator, not an async generator: in QuickJS a
+   * generator's `yield` costs three promise jobs per entry, this costs one (and `collect` none).
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Entry> {
+    let remaining = this.#state.limit ?? Infinity;
+    let cursor: string | null = null;
+    let page: EntryData[] = [];
+    let index = 0;
+    let last = false;
+    let done = false;
+    /** The page being fetched: a `next()` meanwhile waits for it, as a generator queues its calls. */
+    let fetching: Promise<unknown> | null = null;
+    const finished = (): Promise<IteratorResult<Entry>> => {
+      done = true;
+      return Promise.resolve({ value: undefined, done: true });
+    };
+    const next = (): Promise<IteratorResult<Entry>> => {
+      if (done) return Promise.resolve({ value: undefined, done: true });
+      if (fetching) return fetching.then(next, next);
+      if (index < page.length) {
+        if (remaining-- <= 0) return finished();
+        return Promise.resolve({ value: new GuestEntry(page[index++]!), done: false });
+      }
+      if (last || remaining <= 0) return finished();
+      const fetched = this.#request(Math.min(PAGE_SIZE, remaining), cursor).then(
+        (result) => {
+          fetching = null;
+          page = result.entries;
+          index = 0;
+          if (result.nextCursor === null || result.entries.length === 0) last = true;
+          else cursor = result.nextCursor;
+        },
+        (error: unknown) => {
+          fetching = null;
+          done = true;
+          throw error;
+        },
+      );
+      fetching = fetched;
+      return fetched.then(next);
+    };
+    const iterator: AsyncIterableIterator<Entry> = {
+      next,
+      return: (value?: unknown) => {
+        done = true;
+        return Promise.resolve({ value: value as Entry, done: true });
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  async collect(): Promise<Entry[]> {
+    // The pages directly, no promise per entry.
+    const out: Entry[] = [];
     let remaining = this.#state.limit ?? Infinity;
     let cursor: string | null = null;
     while (remaining > 0) {
       const page = await this.#request(Math.min(PAGE_SIZE, remaining), cursor);
       for (const data of page.entries) {
-        if (remaining-- <= 0) return;
-        yield new GuestEntry(data);
+        if (remaining-- <= 0) return out;
+        out.push(new GuestEntry(data));
       }
-      if (page.nextCursor === null || page.entries.length === 0) return;
+      if (page.nextCursor === null || page.entries.length === 0) return out;
       cursor = page.nextCursor;
     }
-  }
-
-  async collect(): Promise<Entry[]> {
-    const out: Entry[] = [];
-    for await (const entry of this) out.push(entry);
     return out;
   }
 

@@ -9,6 +9,7 @@ import type { AnyConstructor, GuestBindings } from "./bindings.js";
 import type { FilterOp, ModelClass, ModelQuery } from "../types/context.js";
 import type { JsonValue, ModelScopeRef } from "../types/data.js";
 import { callHost } from "./host.js";
+import { isPlainJson } from "../protocol/codec.js";
 import { trackMethods } from "./floating.js";
 
 export interface ModelParts {
@@ -20,6 +21,11 @@ export class ModelCatalog {
   readonly #bindings: GuestBindings;
   /** Where each model object the guest created or loaded is attached (for `vdfs.scopeOf`). */
   readonly #scopes = new WeakMap<object, ModelScopeRef>();
+  /** `models.get` request JSON up to the key's value, per model type and key (see `getRequestPrefix`). */
+  readonly #getPrefixes = new Map<string, Record<string, string>>();
+  /** `models.create` request JSON up to the scope, per model type. */
+  readonly #createHeads = new Map<string, string>();
+  readonly #blobSets = new Map<string, ReadonlySet<string>>();
   constructor(bindings: GuestBindings) {
     this.#bindings = bindings;
   }
@@ -47,26 +53,69 @@ export class ModelCatalog {
   }
 
   blobFields(type: string): string[] {
-    const declared = this.#bindings.manifest.models.find((m) => m.name === type);
-    if (declared) return declared.blobFields.map((b) => b.name);
-    const record = registry.model(this.classOf(type));
-    return record ? [...record.blobFields.keys()] : [];
+    return [...this.#blobFieldSet(type)];
+  }
+
+  /** The `@blobData` fields of a model type, looked up once per type. */
+  #blobFieldSet(type: string): ReadonlySet<string> {
+    let set = this.#blobSets.get(type);
+    if (set === undefined) {
+      const declared = this.#bindings.manifest.models.find((m) => m.name === type);
+      const record = declared ? undefined : registry.model(this.classOf(type));
+      set = new Set(declared ? declared.blobFields.map((b) => b.name) : record ? record.blobFields.keys() : []);
+      this.#blobSets.set(type, set);
+    }
+    return set;
   }
 
   /** Splits a model into inline data and blob fields; `id` and undefined fields are left out. */
   split(type: string, model: object): ModelParts {
-    const blobNames = new Set(this.blobFields(type));
+    const blobNames = this.#blobFieldSet(type);
     const data: Record<string, unknown> = {};
     const blobs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(model)) {
+    // Object.keys, as Object.entries did (own enumerable string keys), without a pair per field.
+    const keys = Object.keys(model);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const value = (model as Record<string, unknown>)[key];
       if (key === "id" || value === undefined || typeof value === "function") continue;
-      (blobNames.has(key) ? blobs : data)[key] = value;
+      (blobNames.size !== 0 && blobNames.has(key) ? blobs : data)[key] = value;
     }
     return { data, blobs };
   }
 
+  /**
+   * The JSON of a `models.create` request, exactly as `encodeMessage` writes it, from cached parts
+   * and one JSON.stringify per part that varies (in QuickJS each object JSON.stringify walks costs
+   * ~1 µs); null when `data` or `blobs` need the codec (binary, bigint): then use encodeMessage.
+   */
+  createRequestJson(type: string, scope: ModelScopeRef, data: Record<string, unknown>, blobs: Record<string, unknown>): string | null {
+    if (!isPlainJson(data, 1) || !isPlainJson(blobs, 1)) return null;
+    let head = this.#createHeads.get(type);
+    if (head === undefined) {
+      head = `{"modelType":${JSON.stringify(type)},"scope":`;
+      this.#createHeads.set(type, head);
+    }
+    const where = scopeJson(scope);
+    if (where === null) return null;
+    const blobsJson = Object.keys(blobs).length === 0 ? "{}" : JSON.stringify(blobs);
+    return `${head}${where},"data":${JSON.stringify(data)},"blobs":${blobsJson}}`;
+  }
+
+  /** `{"modelType":<type>,"by":{"<by>":` exactly as JSON.stringify writes it; the caller appends the value and `}}`. */
+  getRequestPrefix(type: string, by: "uuid" | "content" | "entry"): string {
+    let prefixes = this.#getPrefixes.get(type);
+    if (prefixes === undefined) {
+      const head = `{"modelType":${JSON.stringify(type)},"by":{`;
+      prefixes = { uuid: `${head}"uuid":`, content: `${head}"content":`, entry: `${head}"entry":` };
+      this.#getPrefixes.set(type, prefixes);
+    }
+    return prefixes[by]!;
+  }
+
   rebuild<T extends object>(cls: ModelClass<T>, row: WireModel): T {
-    const model = Object.assign(new cls(), row.data, row.blobs, { id: row.uuid });
+    const model = Object.assign(new cls(), row.data, row.blobs);
+    (model as { id?: string }).id = row.uuid;
     this.#scopes.set(model, row.scope);
     return model;
   }
@@ -78,6 +127,17 @@ export class ModelCatalog {
   scopeOf(model: object): ModelScopeRef | null {
     return (model !== null && typeof model === "object" && this.#scopes.get(model)) || null;
   }
+}
+
+/** The JSON of a scope as JSON.stringify writes it, for the three shapes the SDK makes; null for anything else. */
+function scopeJson(scope: ModelScopeRef): string | null {
+  const keys = Object.keys(scope);
+  if (keys.length !== 1) return null;
+  const s = scope as { content?: unknown; entry?: unknown; standalone?: unknown };
+  if (typeof s.content === "string") return `{"content":${JSON.stringify(s.content)}}`;
+  if (typeof s.entry === "string") return `{"entry":${JSON.stringify(s.entry)}}`;
+  if (s.standalone === true) return `{"standalone":true}`;
+  return null;
 }
 
 interface QueryState {

@@ -4,6 +4,7 @@ import { manifest, Note, Notes, NotesMind, NotesSettings, seen } from "./__tests
 import { startGuest } from "./index.js";
 import { ModelCatalog } from "./models.js";
 import { VdfsImpl } from "./vdfs.js";
+import { ENTRY_FIELDS, GuestEntry, toEntryData } from "./entries.js";
 import { JobContextImpl } from "./contexts.js";
 import type { Invocation } from "../protocol.js";
 
@@ -173,6 +174,55 @@ describe("vdfs", () => {
     expect(await vdfs.queryEntries().count()).toBe(1203);
     expect(await vdfs.queryEntries().limit(10).count()).toBe(10);
     expect(() => vdfs.queryEntries().matching("*.a").matching("*.b")).toThrow(/already called/);
+  });
+
+  it("iterates entries like an async generator: next() calls queued, break stops paging, a failed page ends it", async () => {
+    host.entries = Array.from({ length: 1203 }, (_, i) => entry(i));
+    const vdfs = new VdfsImpl(catalog());
+    const pages = () => host.calls.filter((c) => c.op === "entries.query").length;
+    // Three next() at once while the first page is fetched: one request, entries in order.
+    const iterator = vdfs.queryEntries()[Symbol.asyncIterator]();
+    const firstThree = await Promise.all([iterator.next(), iterator.next(), iterator.next()]);
+    expect(firstThree.map((r) => r.value?.uuid)).toEqual(["entry-0", "entry-1", "entry-2"]);
+    expect(pages()).toBe(1);
+    // Leaving the loop early: no further page is asked for.
+    let seen = 0;
+    for await (const e of vdfs.queryEntries()) if (++seen === 500 || !e) break;
+    expect(pages()).toBe(2);
+    // Every entry of every page, then done (and done stays done).
+    const all = vdfs.queryEntries().limit(1001)[Symbol.asyncIterator]();
+    let count = 0;
+    for (let r = await all.next(); !r.done; r = await all.next()) count++;
+    expect(count).toBe(1001);
+    expect(await all.next()).toEqual({ value: undefined, done: true });
+    // A page the host refuses rejects next(); the iteration is over after that.
+    const bad = vdfs.queryEntries()[Symbol.asyncIterator]();
+    host.failNext = { op: "entries.query", error: new Error("no") };
+    await expect(bad.next()).rejects.toThrow(/no/);
+    expect(await bad.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it("builds entries with exactly the EntryData fields, in order", () => {
+    const data = entry(4);
+    const built = new GuestEntry(data);
+    expect(Object.keys(built)).toEqual([...ENTRY_FIELDS]);
+    expect(toEntryData(built)).toEqual(data);
+  });
+
+  it("works with a host binding that does not decode (a 3-argument __sdx_call): the SDK decodes itself", async () => {
+    const g = globalThis as unknown as { __sdx_call: (...args: unknown[]) => Promise<unknown> };
+    const decoding = g.__sdx_call;
+    g.__sdx_call = function (op: unknown, json: unknown, buffers: unknown) {
+      return decoding(op, json, buffers);
+    };
+    try {
+      const vdfs = new VdfsImpl(catalog());
+      const note = Object.assign(new Note(), { words: 2, title: "old host" });
+      const id = await vdfs.createModelForContent("content-9", note);
+      expect(await vdfs.getModel(Note, id)).toEqual(Object.assign(new Note(), { words: 2, title: "old host", id }));
+    } finally {
+      g.__sdx_call = decoding;
+    }
   });
 
   it("creates, reads, queries and updates models as instances of their class", async () => {

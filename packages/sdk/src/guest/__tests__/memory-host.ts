@@ -33,6 +33,8 @@ export class MemoryHost {
   readonly working = new Map<string, unknown>();
   cancelled = false;
   deniedEntries = new Set<string>();
+  /** The next call of this op fails with this error (then it is cleared). */
+  failNext: { op: string; error: Error } | null = null;
   readonly handlers: Partial<Record<OpName, Handler>>;
   #nextId = 0;
   #realm: object = globalThis;
@@ -121,6 +123,11 @@ export class MemoryHost {
       if (!schema || !handler) throw new HostError("SDX3007", "SdxError", `unknown host operation ${op}`);
       const payload = schema.request.parse(decodeMessage({ json, buffers })) as Record<string, unknown>;
       this.calls.push({ op, payload });
+      if (this.failNext?.op === op) {
+        const { error } = this.failNext;
+        this.failNext = null;
+        throw error;
+      }
       const value = schema.response.parse(await handler(payload));
       return encodeMessage({ ok: true, value } satisfies WireResult);
     } catch (e) {
@@ -134,7 +141,11 @@ export class MemoryHost {
   install(realm: object = globalThis): void {
     this.#realm = realm;
     const g = realm as Record<string, unknown>;
-    g.__sdx_call = (op: string, json: string, buffers: ArrayBuffer[]) => this.#handle(op, json, buffers);
+    // As the sandbox's binding: with `decode`, the call's own promise settles with the decoded value.
+    g.__sdx_call = (op: string, json: string, buffers: ArrayBuffer[], decode?: (reply: WireMessage) => unknown) => {
+      const reply = this.#handle(op, json, buffers);
+      return decode === undefined ? reply : reply.then(decode);
+    };
     g.__sdx_call_sync = (op: string, json: string, buffers: ArrayBuffer[]) => syncResult(this, op, json, buffers);
   }
 
