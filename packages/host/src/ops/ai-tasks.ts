@@ -46,7 +46,7 @@ function record(ctx: OpContext, name: string, what: string): ModelRecord {
 async function familyModel<K extends FamilyKind>(ctx: OpContext, name: string, kind: K, op: string): Promise<{ file: string; resolved: Extract<ResolvedFamily, { family: { kind: K } }> }> {
   const found = record(ctx, name, `${op} with model ${name}`);
   const family = requireKind(name, found.family, kind, op);
-  const file = await registryFor(ctx.modelsDir).verifiedPath(name);
+  const file = await registryFor(ctx.modelsDir).verifiedFile(found);
   const info = await inferenceSessions().info(file);
   return { file, resolved: resolveFamily(name, family, info) as Extract<ResolvedFamily, { family: { kind: K } }> };
 }

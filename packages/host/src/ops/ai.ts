@@ -85,8 +85,7 @@ const handlers: OpHandlers = {
   "ai.run": async (ctx, request) => {
     const record = model(ctx, request.model, `run model ${request.model}`);
     requireModelUse(ctx, record, `running model ${request.model}`);
-    const registry = registryFor(ctx.modelsDir);
-    const file = await registry.verifiedPath(request.model);
+    const file = await registryFor(ctx.modelsDir).verifiedFile(record);
     // Host-side tensors and the request's own buffers move to the inference worker, not copied;
     // lent host tensors come back and stay usable.
     const store = tensorStore();

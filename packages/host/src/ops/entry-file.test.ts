@@ -13,6 +13,7 @@ import type { Library } from "../store/library.js";
 import { blobToUuid } from "../store/uuid.js";
 import type { OpContext } from "./context.js";
 import { call, cleanupTempDirs, hostError, installTest, openLibrary, tempDir, writeTree } from "../store/__tests__/fixture.js";
+import { SYNC_READ_BYTES } from "./entry-file.js";
 
 afterAll(cleanupTempDirs);
 
@@ -21,6 +22,7 @@ let root: string;
 let outside: string;
 let ctx: OpContext;
 const uuids: Record<string, string> = {};
+const large = Buffer.alloc(SYNC_READ_BYTES + 123_457, "0123456789abcdef");
 
 beforeAll(async () => {
   library = openLibrary();
@@ -29,7 +31,10 @@ beforeAll(async () => {
   writeTree(root, {
     "swap.txt": "harmless notes", "key.pem": "-----BEGIN PRIVATE KEY-----", "other.txt": "other notes", "edited.txt": "first draft",
     "hard.txt": "will be a hard link", "fifo.txt": "will be a fifo", "sub/deep.txt": "deep notes", "kept.txt": "never touched",
+    "empty.txt": "",
   });
+  // Past the blocking-read limit: read asynchronously, in pieces.
+  fs.writeFileSync(path.join(root, "large.txt"), large);
   writeTree(outside, { "deep.txt": "outside the location" });
   await indexLocation(library, root, { media: false });
   ctx = await installTest(library, [{ kind: "read_entries", glob: "**/*.txt" }], { id: "org.example.reader" });
@@ -97,5 +102,19 @@ describe("entries.read reads what it opens", () => {
 
   it("still reads an untouched file", async () => {
     expect(Buffer.from((await read("kept.txt")).bytes).toString()).toBe("never touched");
+  });
+
+  it("reads an empty file, and a file past the blocking-read limit whole", async () => {
+    expect((await read("empty.txt")).bytes.byteLength).toBe(0);
+    const bytes = (await read("large.txt")).bytes;
+    expect(bytes.byteLength).toBe(large.length);
+    expect(Buffer.from(bytes).equals(large)).toBe(true);
+  });
+
+  it("refuses a large file that grew since indexing", async () => {
+    fs.appendFileSync(path.join(root, "large.txt"), "more");
+    const error = await hostError(() => read("large.txt"));
+    expect(error.code).toBe("SDX3032");
+    expect(error.message).toMatch(/its file was modified/);
   });
 });

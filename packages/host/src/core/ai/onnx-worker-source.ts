@@ -56,7 +56,9 @@ async function handle(message) {
     for (const [name, tensor] of Object.entries(results)) {
       const Array_ = ARRAYS[tensor.type];
       if (!Array_) throw new Error("output " + name + " has element type " + tensor.type + ", which sdx tensors do not carry");
-      const data = new Array_(tensor.data);
+      // onnxruntime's output arrays are fresh and whole: moved as they are; anything else is copied.
+      const own = tensor.data.constructor === Array_ && tensor.data.byteOffset === 0 && tensor.data.byteLength === tensor.data.buffer.byteLength && !transfer.includes(tensor.data.buffer);
+      const data = own ? tensor.data : new Array_(tensor.data);
       outputs[name] = { type: tensor.type, dims: Array.from(tensor.dims, Number), data };
       transfer.push(data.buffer);
     }

@@ -105,6 +105,19 @@ describe("onnx sessions on self-written models", () => {
     }
   });
 
+  it("moves lent inputs to the worker without copying them, and gives them back in `returned` when asked", async () => {
+    const want = linearReference(floats(2 * IN, 7), 2);
+    const kept = floats(2 * IN, 7);
+    const returned: Record<string, WireTensor["data"]> = {};
+    const first = await sessions.run(linear, { x: { type: "float32", dims: [2, IN], data: kept } }, "linear", { transfer: true, returned });
+    expect(kept.length).toBe(0); // detached: it was moved, not copied
+    expect(Array.from(returned.x as Float32Array)).toEqual(Array.from(floats(2 * IN, 7)));
+    const given = floats(2 * IN, 7);
+    const second = await sessions.run(linear, { x: { type: "float32", dims: [2, IN], data: given } }, "linear", { transfer: true });
+    expect(given.length).toBe(0);
+    for (const { y } of [first, second]) (y.data as Float32Array).forEach((v, i) => expect(v).toBeCloseTo(want[i], 5));
+  });
+
   it("refuses wrong inputs with every problem located (SDX3002)", async () => {
     const error = await sessions.run(linear, { x: { type: "float32", dims: [1, 4], data: new Float32Array(5) }, z: { type: "int32", dims: [1], data: new Int32Array(1) } }, "tiny-linear")
       .then(() => null, (e: unknown) => e);

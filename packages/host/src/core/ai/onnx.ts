@@ -97,9 +97,9 @@ export class OnnxSessions {
 
   /**
    * Runs the model at `path`; `label` names it in errors (default: the path).
-   * `transfer`: the caller owns the inputs' buffers and lends them: they move to the inference
-   * worker without a copy and come back in `returned` (same names), the caller's arrays detached
-   * meanwhile. Without it the inputs are copied (they may be views into buffers still in use).
+   * `transfer`: the caller owns the inputs' buffers and gives them up: they move to the inference
+   * worker without a copy, the caller's arrays detached; with `returned` they come back in it (same
+   * names). Without `transfer` the inputs are copied (they may be views into buffers still in use).
    */
   async run(path: string, inputs: Record<string, WireTensor>, label = path, options: { transfer?: boolean; returned?: Record<string, WireTensor["data"]> } = {}): Promise<Record<string, WireTensor>> {
     const entry = this.acquire(path);
@@ -114,7 +114,8 @@ export class OnnxSessions {
         const whole = t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength && t.data.buffer instanceof ArrayBuffer;
         if (options.transfer && whole && !transfer.includes(t.data.buffer as ArrayBuffer)) transfer.push(t.data.buffer as ArrayBuffer);
       }
-      const reply = await this.request({ op: "run", key: entry.key, feeds, giveBack: transfer.length > 0 }, transfer);
+      // Lent buffers come back only to a caller that keeps them; else the worker drops them (its GC, not the host's thread's).
+      const reply = await this.request({ op: "run", key: entry.key, feeds, giveBack: transfer.length > 0 && options.returned !== undefined }, transfer);
       if (options.returned && reply.inputs) Object.assign(options.returned, reply.inputs as Record<string, WireTensor["data"]>);
       return reply.outputs as Record<string, WireTensor>;
     } finally {

@@ -251,6 +251,12 @@ export class ModelRegistry {
   async verifiedPath(name: string): Promise<string> {
     const record = this.get(name);
     if (!record) throw notFound(`model ${name}`);
+    return this.verifiedFile(record);
+  }
+
+  /** `verifiedPath` of a record the caller just read (one catalog read per call instead of two). */
+  async verifiedFile(record: ModelRecord): Promise<string> {
+    const { name } = record;
     if (record.endpoint || !record.sha256) throw validationFailed(`model ${name} is served by ${record.endpoint?.kind ?? "an endpoint"}; use generate, chat or embed`);
     if (!record.installed) {
       const why = record.lastError ? ` (${record.lastError})` : "";
