@@ -12,10 +12,13 @@ export const E2E_SUITE = [
   "test/agents.test.ts",
   "test/crash-cli.test.ts",
   "test/crash-resume.test.ts",
+  "test/demo.test.ts",
   "test/devices-execute.test.ts",
   "test/devices-sync.test.ts",
   "test/getting-started-doc.test.ts",
+  "test/init-anywhere.test.ts",
   "test/jobs-actions-cli.test.ts",
+  "test/photos-caption.test.ts",
   "test/ui-preview.test.ts",
 ];
 
