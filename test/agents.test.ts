@@ -25,6 +25,7 @@ import { TemporalStore } from "../packages/host/src/core/memory/temporal.js";
 import { readTrail } from "../packages/host/src/core/memory/trail-reader.js";
 import type { TrailRecord } from "../packages/host/src/core/memory/trail.js";
 import { sdx, sdxJson, tempDir } from "./helpers/cli.js";
+import { until } from "./helpers/poll.js";
 import { FakeClock } from "../packages/testing/src/fake-clock.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/agent-extension/", import.meta.url));
@@ -48,17 +49,6 @@ function files(dir: string, contents: Record<string, string | Buffer>): string {
 function seen(library: Library): Seen[] {
   const manifest = getInstalled(library, EXT)!.manifest;
   return new TemporalStore(memoryStore(library), EXT, resolveField(manifest, "seen", "temporal")).query({ limit: 10_000 }).map((e) => e.event as Seen).reverse();
-}
-
-/** Polls for a state; the bound only turns a hang into a clear failure (a busy machine is slow, not wrong). */
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 45_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** Hooks get no deadline a busy machine could reach, unless a test gives one. */

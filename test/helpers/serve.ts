@@ -46,16 +46,7 @@ export function serve(library: string, options: { port?: number; modelsDir?: str
   });
 }
 
-/** Polls `check` every 50 ms until it returns a value (or `timeoutMs` passes: an error naming `what`). */
-export async function until<T>(what: string, check: () => T | null | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { until } from "./poll.js";
 
 /** Runs a read-only query on a library's database (library.db or jobs.db). */
 export function query<T>(library: string, file: "library.db" | "jobs.db", sql: string, ...params: unknown[]): T[] {
