@@ -21,6 +21,7 @@
  * resume count again from 0 in the new run, so they map onto the earliest rows: never duplicated.
  */
 import { sha256 } from "../store/digest.js";
+import { hexToUuid } from "../store/uuid.js";
 import { hashArgs } from "../ops/request-hash.js";
 
 export class WriteScope {
@@ -50,6 +51,5 @@ export function uuidForWrite(key: string): string {
   const bytes = sha256(`sdx:job-write:v1\u0000${key}`).subarray(0, 16);
   bytes[6] = (bytes[6] & 0x0f) | 0x80;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return hexToUuid(bytes.toString("hex"));
 }

@@ -7,7 +7,7 @@
 import path from "node:path";
 import type { EntryData, EntryKind } from "@sdx/sdk";
 import type { Library } from "./library.js";
-import { blobToUuid, newUuid, uuidToBlob } from "./uuid.js";
+import { blobToUuid, hexToUuid, newUuid, uuidToBlob } from "./uuid.js";
 import { joinEntryPath } from "./paths.js";
 import { deleteMetadataRow, deleteModel } from "./models-store.js";
 
@@ -104,8 +104,6 @@ export interface EntryPageRow {
 
 const ENTRY_PAGE_COLUMNS = `e.id, lower(hex(e.uuid)) AS uuid_hex, e.relative_path, e.name, e.extension, e.kind, e.size, e.modified_at,
   lower(hex(e.content_identity_uuid)) AS content_hex, lower(hex(l.uuid)) AS loc_uuid_hex, l.path AS loc_path, lower(hex(l.device_uuid)) AS loc_device_hex`;
-
-const hexToUuid = (hex: string): string => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 
 /** The wire form of a page row whose absolute path (`entryAbsolutePath`) the caller computed already. */
 export function pageRowToEntryData(row: EntryPageRow, absolutePath: string): EntryData {

@@ -27,7 +27,11 @@ export function uuidToBlob(uuid: string): Buffer {
 
 /** 16-byte BLOB → string. */
 export function blobToUuid(blob: Uint8Array): string {
-  const hex = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString("hex");
+  return hexToUuid(Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString("hex"));
+}
+
+/** 32 lower-case hex digits → the hyphenated string. */
+export function hexToUuid(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
