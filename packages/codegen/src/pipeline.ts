@@ -15,6 +15,7 @@ import { emitManifest } from "./emit/manifest.js";
 import { emitSql } from "./emit/sql.js";
 import type { ExtensionIR } from "./ir/ir.js";
 import { analyzeProgram } from "./analyze/analyze.js";
+import type { ReachCache } from "./analyze/reach.js";
 import { discoverDecorators, type DecoratedClass } from "./program/discover.js";
 import { ownFiles } from "./program/own-files.js";
 import type { ProjectSetup } from "./program/project.js";
@@ -74,7 +75,12 @@ function withoutRestatements(tsErrors: readonly Diagnostic[], sdxErrors: readonl
   return tsErrors.filter((t) => !t.span || ![...covered, ...errorSpans].some((c) => within(t.span!, c)));
 }
 
-export function runPipeline(setup: ProjectSetup): GenerateResult {
+/** What a session keeps between its runs besides the project (each valid for the program it names). */
+export interface PipelineCaches {
+  reach: ReachCache;
+}
+
+export function runPipeline(setup: ProjectSetup, caches?: PipelineCaches): GenerateResult {
   const diagnostics = new DiagnosticCollector();
   for (const d of setup.diagnostics) diagnostics.add(d);
   if (!setup.entryFile) return { ok: false, ir: null, artifacts: null, diagnostics: sortDiagnostics(diagnostics.items) };
@@ -84,9 +90,13 @@ export function runPipeline(setup: ProjectSetup): GenerateResult {
   const sdk = new SdkSymbols(checker);
   const files = ownFiles(program, setup.projectDir, setup.entryFile, sdk);
   const classes = discoverDecorators(files, sdk, diagnostics);
+  caches?.reach.begin(program, setup.project.affectedFiles());
   const ir = analyzeProgram(
     classes,
-    { program, checker, sdk, diagnostics, projectDir: setup.projectDir, entryFile: setup.entryFile, ownFiles: new Set(files.map((f) => f.fileName)) },
+    {
+      program, checker, sdk, diagnostics, projectDir: setup.projectDir, entryFile: setup.entryFile, ownFiles: new Set(files.map((f) => f.fileName)),
+      reachCache: caches?.reach,
+    },
     readProjectFiles(setup.projectDir),
   );
   const sdxErrors = diagnostics.items.filter((d) => d.severity === "error");

@@ -10,19 +10,21 @@
 import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { createProjectSetup, type ProjectOptions, type ProjectSetup, isExcludedFile } from "./program/project.js";
-import { runPipeline, type GenerateResult } from "./pipeline.js";
+import { runPipeline, type GenerateResult, type PipelineCaches } from "./pipeline.js";
+import { ReachCache } from "./analyze/reach.js";
 
 export type GenerateOptions = ProjectOptions;
 
 export class CodegenSession {
   private setup: ProjectSetup;
+  private caches: PipelineCaches = { reach: new ReachCache() };
 
   constructor(private readonly options: GenerateOptions) {
     this.setup = createProjectSetup(options);
   }
 
   generate(): GenerateResult {
-    return runPipeline(this.setup);
+    return runPipeline(this.setup, this.caches);
   }
 
   /** Re-reads `changedFiles` (absolute or relative to the project) and regenerates. */
@@ -32,6 +34,7 @@ export class CodegenSession {
     const configChanged = files.some((f) => ["tsconfig.json", "package.json"].includes(basename(f)) && resolve(f, "..") === projectDir);
     if (configChanged || !this.setup.entryFile) {
       this.setup = createProjectSetup(this.options);
+      this.caches = { reach: new ReachCache() };
       return this.generate();
     }
     const project = this.setup.project;

@@ -185,4 +185,39 @@ describe("CodegenSession", () => {
     writeFileSync(words, "export function countOf(text: string): number {\n  return text.length;\n}\n");
     expect(codes(dir, session.update([words]))).toEqual([]);
   });
+
+  it("follows an edit of a helper's body in another file: the permission its new SDK call needs, an un-awaited call, and their removal", () => {
+    const dir = tempCopy("valid-notes");
+    const file = join(dir, "src/index.ts");
+    const helper = join(dir, "src/mark.ts");
+    const body = (inner: string) =>
+      `import type { JobContext } from "@sdx/sdk";\nexport async function mark(ctx: JobContext, content: string): Promise<void> {\n  ${inner}\n}\n`;
+    writeFileSync(helper, body("void content;"));
+    writeFileSync(file, readFileSync(file, "utf8")
+      .replace('await ctx.vdfs().addTagToContent(entry.contentUuid, "#counted");', 'await ctx.vdfs().addTagToContent(entry.contentUuid, "#counted");\n      await mark(ctx, entry.contentUuid);')
+      .replace('} from "@sdx/sdk";', '} from "@sdx/sdk";\nimport { mark } from "./mark.js";'));
+    const session = new CodegenSession({ projectDir: dir });
+    expect(codes(dir, session.generate())).toEqual([]);
+    // What the session reports after an edit is what a build from scratch reports.
+    const all = (r: ReturnType<typeof generate>) => diagnosticsToJson(r.diagnostics, dir).map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`);
+    const update = (changed: string) => {
+      const found = all(session.update([changed]));
+      expect(found).toEqual(all(generate({ projectDir: dir })));
+      return found;
+    };
+
+    // Only the helper's body changes (its exported type does not): index.ts is not re-checked, yet
+    // what its job reaches through the helper is analyzed again.
+    writeFileSync(helper, body('await ctx.vdfs().writeSidecar(content, "notes", { done: true });'));
+    expect(update(helper)).toEqual(["src/mark.ts:3:20 SDX1040"]);
+
+    writeFileSync(helper, body('ctx.vdfs().addTagToContent(content, "#marked");'));
+    expect(update(helper)).toEqual(["src/mark.ts:3:3 floating-promise"]);
+
+    writeFileSync(helper, body("void content;"));
+    expect(update(helper)).toEqual([]);
+    // An edit of the job itself (its file is parsed again) is seen too.
+    writeFileSync(file, readFileSync(file, "utf8").replace("await mark(ctx, entry.contentUuid);", 'await ctx.vdfs().writeSidecar(entry.contentUuid, "notes", {});'));
+    expect(update(file)).toEqual([expect.stringMatching(/^src\/index\.ts:\d+:\d+ SDX1040$/)]);
+  });
 });

@@ -4,6 +4,7 @@
 import type { ts } from "../program/typescript.js";
 import type { DiagnosticCollector } from "../diagnostics/collector.js";
 import type { SdkSymbols } from "../program/sdk-symbols.js";
+import type { ReachCache } from "./reach.js";
 
 export interface AnalyzeContext {
   readonly program: ts.Program;
@@ -16,4 +17,6 @@ export interface AnalyzeContext {
   readonly modelClasses: ReadonlySet<ts.Symbol>;
   /** Files of the author (issues inside them point at the exact declaration). */
   readonly ownFiles: ReadonlySet<string>;
+  /** What `reach` found in earlier builds of a session, for the bodies no change affected. */
+  readonly reachCache?: ReachCache;
 }

@@ -67,32 +67,68 @@ function handlesRejection(call: ts.CallExpression): boolean {
   return (name === "catch" && call.arguments.length >= 1) || (name === "then" && call.arguments.length >= 2);
 }
 
-export function reach(entryPoints: readonly Body[], ctx: AnalyzeContext): Reached {
+/** What one body does, found by visiting it: its SDK calls, its floating calls, the own bodies it reaches. */
+interface BodyFacts {
+  readonly sdkCalls: readonly SdkCall[];
+  readonly floating: readonly ts.CallExpression[];
+  readonly callees: readonly Body[];
+}
+
+/**
+ * What `reach` found in each body, kept between the builds of a session (watch mode): visiting a
+ * body asks the checker to resolve every call in it, which on a new program type-checks most of
+ * the project again. A body's facts are reused while its file is the same parsed file, the file is
+ * not among those a change affected (TsProject.affectedFiles: its types may differ), and every body
+ * it reaches is still in a current file; otherwise it is visited again.
+ */
+export class ReachCache {
+  private readonly facts = new WeakMap<Body, BodyFacts>();
+  private program: ts.Program | null = null;
+  private affected: ReadonlySet<string> | "all" = "all";
+
+  /** Starts a build over `program`; `affected` as TsProject.affectedFiles gives it. */
+  begin(program: ts.Program, affected: ReadonlySet<string> | "all"): void {
+    this.program = program;
+    this.affected = affected;
+  }
+
+  get(body: Body): BodyFacts | undefined {
+    const facts = this.facts.get(body);
+    if (!facts || this.affected === "all" || !this.isCurrent(body) || this.affected.has(body.getSourceFile().fileName)) return undefined;
+    return facts.callees.every((callee) => this.isCurrent(callee)) ? facts : undefined;
+  }
+
+  set(body: Body, facts: BodyFacts): void {
+    this.facts.set(body, facts);
+  }
+
+  private isCurrent(node: ts.Node): boolean {
+    const file = node.getSourceFile();
+    return this.program?.getSourceFile(file.fileName) === file;
+  }
+}
+
+function visitBody(body: Body, ctx: AnalyzeContext): BodyFacts {
   const sdkCalls: SdkCall[] = [];
   const floating: ts.CallExpression[] = [];
-  const seen = new Set<ts.Node>();
-  const queue: Body[] = [];
-  const enqueue = (body: Body | null) => {
-    if (body && !seen.has(body)) {
-      seen.add(body);
-      queue.push(body);
-    }
+  const callees: Body[] = [];
+  const callee = (found: Body | null) => {
+    if (found) callees.push(found);
   };
-
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node) || ts.isNewExpression(node)) {
       const key = sdkKey(node, ctx);
       if (key && ts.isCallExpression(node)) {
-        const callee = node.expression;
-        sdkCalls.push({ key, call: node, name: ts.isPropertyAccessExpression(callee) ? callee.name : callee });
+        const target = node.expression;
+        sdkCalls.push({ key, call: node, name: ts.isPropertyAccessExpression(target) ? target.name : target });
       } else {
-        enqueue(ownBody(ctx.checker.getResolvedSignature(node)?.getDeclaration(), ctx));
+        callee(ownBody(ctx.checker.getResolvedSignature(node)?.getDeclaration(), ctx));
       }
     } else if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) {
       // A function passed on rather than called (`items.map(this.describe)`) is reached too.
       const symbol = ctx.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node);
       const decl = symbol ? ctx.sdk.resolve(symbol).valueDeclaration : undefined;
-      enqueue(ownBody(decl, ctx));
+      callee(ownBody(decl, ctx));
     }
     if (ts.isExpressionStatement(node)) {
       const expr = unparenthesize(node.expression);
@@ -101,11 +137,33 @@ export function reach(entryPoints: readonly Body[], ctx: AnalyzeContext): Reache
     // Nested functions are visited where they are written (a callback runs when its caller does).
     ts.forEachChild(node, visit);
   };
+  if (body.body) visit(body.body);
+  return { sdkCalls, floating, callees };
+}
+
+export function reach(entryPoints: readonly Body[], ctx: AnalyzeContext): Reached {
+  const sdkCalls: SdkCall[] = [];
+  const floating: ts.CallExpression[] = [];
+  const seen = new Set<ts.Node>();
+  const queue: Body[] = [];
+  const enqueue = (body: Body) => {
+    if (!seen.has(body)) {
+      seen.add(body);
+      queue.push(body);
+    }
+  };
 
   for (const entry of entryPoints) enqueue(entry);
   while (queue.length > 0) {
     const body = queue.shift()!;
-    if (body.body) visit(body.body);
+    let facts = ctx.reachCache?.get(body);
+    if (!facts) {
+      facts = visitBody(body, ctx);
+      ctx.reachCache?.set(body, facts);
+    }
+    sdkCalls.push(...facts.sdkCalls);
+    floating.push(...facts.floating);
+    for (const callee of facts.callees) enqueue(callee);
   }
   return { sdkCalls, floating };
 }

@@ -28,6 +28,8 @@ export class TsProject {
   /** The last program built; `stale` once a root or a file changed since. */
   private last: ts.SemanticDiagnosticsBuilderProgram | undefined;
   private stale = true;
+  /** Files of the last program whose types a change may have changed since the one before ("all": every file). */
+  private affected: ReadonlySet<string> | "all" = "all";
 
   constructor(readonly options: ts.CompilerOptions, rootNames: Iterable<string>) {
     this.roots = new Set(rootNames);
@@ -64,16 +66,35 @@ export class TsProject {
    */
   semanticDiagnostics(files: readonly ts.SourceFile[]): ts.Diagnostic[] {
     const builder = this.builder();
-    const wanted = new Set(files);
-    // Walking the affected files forgets what a change made stale; only the wanted ones are checked.
-    while (builder.getSemanticDiagnosticsOfNextAffectedFile(undefined, (file) => !wanted.has(file)));
     return files.flatMap((file) => builder.getSemanticDiagnostics(file));
+  }
+
+  /**
+   * The files of the current program that a change since the previous program may have affected:
+   * the changed files, and their importers when a changed file's exported types changed ("all" for
+   * the first program, or after a change every file depends on). What the checker says about any
+   * other file is what it said before: analyses may keep their results for those.
+   */
+  affectedFiles(): ReadonlySet<string> | "all" {
+    this.builder();
+    return this.affected;
   }
 
   private builder(): ts.SemanticDiagnosticsBuilderProgram {
     if (this.stale || !this.last) {
-      this.last = ts.createSemanticDiagnosticsBuilderProgram([...this.roots].sort(), this.options, this.host, this.last);
+      const builder = ts.createSemanticDiagnosticsBuilderProgram([...this.roots].sort(), this.options, this.host, this.last);
+      this.last = builder;
       this.stale = false;
+      // Walking the affected files forgets what the change made stale (their errors are checked
+      // again when asked for) and tells which they are; none is checked here.
+      const names = new Set<string>();
+      let all = false;
+      for (;;) {
+        const next = builder.getSemanticDiagnosticsOfNextAffectedFile(undefined, (file) => (names.add(file.fileName), true));
+        if (!next) break;
+        if (next.affected === builder.getProgram()) all = true;
+      }
+      this.affected = all ? "all" : names;
     }
     return this.last;
   }
