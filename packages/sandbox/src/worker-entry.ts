@@ -23,8 +23,25 @@ useCompiledQuickJS(setup.quickjs as WasmModule);
 const clock = SharedGuestClock.attach(setup.clock, setup.clockEpoch);
 const syncReader = new SyncReplyReader(setup.sync);
 
+/** Notices of the worker calls module, sent in one message per turn (a batch's commit may announce thousands). */
+let notices: unknown[] = [];
+
 function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  // Notices queued before this message go first: the host sees everything in the order it happened.
+  if (notices.length > 0) flushNotices();
   port.postMessage(message, transfer);
+}
+
+function flushNotices(): void {
+  if (notices.length === 0) return;
+  const batch = notices;
+  notices = [];
+  port.postMessage({ type: "notices", notices: batch } satisfies FromWorker);
+}
+
+function notify(notice: unknown): void {
+  if (notices.length === 0) queueMicrotask(flushNotices);
+  notices.push(notice);
 }
 
 /** Async calls wait here for their replies; requests leave in one message per turn. */
@@ -66,7 +83,7 @@ let instance: SandboxInstance | null = null;
 type CallsModule = { openInstance(data: unknown, link: WorkerLink): Promise<WorkerInstanceCalls> | WorkerInstanceCalls };
 let callsModule: Promise<CallsModule> | null = setup.callsModule ? (import(setup.callsModule) as Promise<CallsModule>) : null;
 let local: WorkerInstanceCalls | null = null;
-const link: WorkerLink = { forward, notify: (notice) => post({ type: "notice", notice }) };
+const link: WorkerLink = { forward, notify };
 
 async function start(message: Extract<ToWorker, { type: "start" }>): Promise<void> {
   instance?.dispose();

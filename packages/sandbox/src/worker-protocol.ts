@@ -32,8 +32,8 @@ export type FromWorker =
   | { type: "sync-next" }
   /** An invocation ended. `recycled` counts VMs the worker replaced after fatal errors so far. */
   | { type: "done"; id: number; reply: WireMessage; recycled: number; lastStartMs: number; settled?: unknown }
-  /** A message of the worker calls module (`WorkerLink.notify`). */
-  | { type: "notice"; notice: unknown };
+  /** Messages of the worker calls module (`WorkerLink.notify`), in order. */
+  | { type: "notices"; notices: unknown[] };
 
 /** What a worker is started with (`workerData`). */
 export interface WorkerSetup {

@@ -234,8 +234,8 @@ class LiveWorker {
       case "pong":
         this.lastPong = Date.now();
         return;
-      case "notice":
-        this.onNotice?.(message.notice);
+      case "notices":
+        for (const notice of message.notices) this.onNotice?.(notice);
         return;
       default:
         this.listener?.(message);
