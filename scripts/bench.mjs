@@ -22,6 +22,22 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith(".mjs")).sort()) {
   process.stderr.write(`${section.title}\n${section.rows.map((r) => `  ${r.join(" | ")}`).join("\n")}\n`);
 }
 
+/** Every goal the sections measured, met or not, in one table (a section lists them in `goals`). */
+function goalsTable(list) {
+  const goals = list.flatMap((s) => (s.goals ?? []).map((g) => ({ ...g, section: s.title })));
+  if (goals.length === 0) return [];
+  return [
+    "## Goals at a glance",
+    "",
+    "Every goal a section below measures, as that run measured it (the sections say when and at what load).",
+    "",
+    "| measure | goal | measured | met | section |",
+    "| --- | --- | --- | --- | --- |",
+    ...goals.map((g) => `| ${g.measure} | ${g.goal} | ${g.result} | ${g.met ? "met" : "**not met**"} | ${g.section} |`),
+    "",
+  ];
+}
+
 const md = [
   "# Benchmarks",
   "",
@@ -29,6 +45,7 @@ const md = [
   `(${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}); compare ratios, not absolute times:`,
   "the two sides of every comparison ran interleaved in the same process run.",
   "",
+  ...goalsTable(sections),
   ...sections.flatMap((s) => [
     `## ${s.title}`,
     "",

@@ -129,6 +129,11 @@ export async function run() {
       ["sdx build --watch, later rebuilds after a one-line edit of src/geo.ts (median of 7)", ms(warm.wall), ratio(warm.wall, wall("tsc")), ms(warm.cpu), ratio(warm.cpu, cpu("tsc"))],
       ["bundle size", `${(size / 1024).toFixed(1)} KiB`, "", "", ""],
     ],
+    goals: [
+      { measure: "cold `sdx build examples/photos` vs `tsc --noEmit`, wall", goal: "≤ 1.5×", result: ratio(wall("cold"), wall("tsc")), met: wall("cold") <= 1.5 * wall("tsc") },
+      { measure: "cold `sdx build examples/photos` vs `tsc --noEmit`, CPU", goal: "≤ 1.5×", result: ratio(cpu("cold"), cpu("tsc")), met: cpu("cold") <= 1.5 * cpu("tsc") },
+      { measure: "warm rebuild after a one-line edit (`--watch`, median)", goal: "≤ 0.3 s", result: ms(warm.wall), met: warm.wall <= 300 },
+    ],
     notes: `Load average (1 min) ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on ${process.platform} Node ${process.version}.`,
   };
 }
