@@ -25,8 +25,16 @@ import { median, ms } from "./util.mjs";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const SDX = join(root, "packages/cli/bin/sdx.js");
 const EXTENSION = "org.sdx.bench.faces";
-// Ten: on a shared 2-core machine the median of six still moved by 0.3× between runs.
-const ROUNDS = 10;
+// Twelve: on a shared 2-core machine the median of six still moved by 0.3× between runs, and a
+// multiple of four completes the Williams square of the four sides (see `williams`).
+const ROUNDS = 12;
+
+/** The first row of a Williams square for `n` (even) sides: 0, 1, n-1, 2, n-2, …; round r adds r to each. */
+function williams(n) {
+  const order = [0];
+  for (let lo = 1, hi = n - 1; order.length < n; ) order.push(order.length % 2 ? lo++ : hi--);
+  return order;
+}
 
 /**
  * `../shared/fixtures` from any checkout (the repository, a worktree beside it, a clone elsewhere):
@@ -184,10 +192,14 @@ async function faceDetection(work, fixtures) {
     if (new Set(counts).size !== 1) throw new Error(`the three sides found different faces: ${counts.join(", ")}`);
     const times = { task: [], run: [], direct: [], raw: [] };
     const sides = [["task", () => sdx("task")], ["run", () => sdx("run")], ["direct", () => sdx("direct")], ["raw", rawLoop]];
+    // A side pays for what the one before it left behind (garbage to collect, threads winding down):
+    // rotating one fixed cycle made each side always follow the same one (the task side always came
+    // right after the raw loop). A Williams square instead: over each 4 rounds every side follows
+    // every other side once.
+    const order = williams(sides.length);
     for (let r = 0; r < ROUNDS; r++) {
-      // Each round starts with another side, so no side always follows the same one.
       for (let k = 0; k < sides.length; k++) {
-        const [name, side] = sides[(r + k) % sides.length];
+        const [name, side] = sides[(order[k] + r) % sides.length];
         const start = performance.now();
         await side();
         times[name].push((performance.now() - start) / files.length);
@@ -308,7 +320,7 @@ export async function run() {
   if (detection) {
     notes.push(
       `Face detection: the ${detection.photos} photos of fixtures/faces (${detection.faces} faces in all, found alike by all three sides), ` +
-        `${ROUNDS} interleaved rounds (each starting with another side), median per photo; the ratio is the median of each round's sdx/raw ratio. The sdx rows are a job of a small extension built with \`sdx build\` ` +
+        `${ROUNDS} interleaved rounds (in a Williams square: over every 4 rounds each side runs once right after each other side), median per photo; the ratio is the median of each round's sdx/raw ratio. The sdx rows are a job of a small extension built with \`sdx build\` ` +
         "that goes through the photos in sequence and either calls `detectFaces` itself or `ctx.run`s one task per photo (each task " +
         "its own invocation; AI calls go from the sandbox worker to the host's thread). `detectFaces`: one host call; the host " +
         "reads the entry, decodes and resizes it with sharp, normalizes, moves the tensor to the inference worker (transfer, " +

@@ -97,7 +97,8 @@ export async function run() {
         ["checkpoint, 64 KiB state", `${large.toFixed(0)} µs`, "same, 64 KiB of state"],
         ["work redone after a SIGKILL", `max ${maxRedone} task(s), mean ${meanRedone.toFixed(1)}`, `${redone.length} kills of a 500-task job (checkpoint interval 10 tasks, parallelism 4): only tasks in flight run again`],
       ],
-      notes: "Work redone is counted from the tasks' own log lines across the killed run and the run that resumed it. What `parallelism` buys for CPU-bound tasks is measured in the host-calls section (real guest work, no timer standing in).",
+      notes: "Work redone is counted from the tasks' own log lines across the killed run and the run that resumed it. What `parallelism` buys for CPU-bound tasks is measured in the host-calls section (real guest work, no timer standing in). " +
+        "Where a task's time goes, stage by stage and thread by thread: docs/ai.md, \"What a `ctx.run` task costs\".",
     };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * guest code runs, a timer while it waits on the host) and replaces the VM after a fatal error, so
  * the next invocation starts clean while the rest of the host keeps running.
  */
-import { failure, wireError, type Invocation, type WireResult } from "@sdx/sdk/wire";
+import { failure, wireError, type Invocation, type WireMessage, type WireResult } from "@sdx/sdk/wire";
 import { FATAL_MESSAGES } from "./guest-error.js";
 import { QuickJSVm } from "./quickjs-vm.js";
 import {
@@ -24,7 +24,7 @@ export class QuickJSSandbox implements Sandbox {
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...limits });
   }
 
-  createInstance(options: InstanceOptions): SandboxInstance {
+  createInstance(options: InstanceOptions): QuickJSInstance {
     return new QuickJSInstance(options, Object.freeze({ ...this.limits, ...options.limits }));
   }
 
@@ -34,7 +34,7 @@ export class QuickJSSandbox implements Sandbox {
 
 type StartResult = QuickJSVm | { error: WireResult<never> };
 
-class QuickJSInstance implements SandboxInstance {
+export class QuickJSInstance implements SandboxInstance {
   readonly name: string;
   readonly stats: SandboxInstanceStats = { invocations: 0, recycled: 0, lastStartMs: 0 };
   private vm: QuickJSVm | null = null;
@@ -72,6 +72,11 @@ class QuickJSInstance implements SandboxInstance {
     return this.enqueue(() => this.run(invocation, options));
   }
 
+  /** `invoke` with the invocation as the message the host encoded and size-checked (a worker's path: no decode and encode again). */
+  invokeEncoded(encoded: WireMessage, options: InvokeOptions = {}): Promise<WireResult> {
+    return this.enqueue(() => this.run({ encoded }, options));
+  }
+
   /** Runs `task` after every earlier one has finished; a disposed instance answers with an error. */
   private enqueue<T extends WireResult>(task: () => Promise<T>): Promise<T | WireResult<never>> {
     const run = this.queue.then((): Promise<T | WireResult<never>> => (this.disposed ? Promise.resolve(disposedResult(this.name)) : task()));
@@ -79,7 +84,7 @@ class QuickJSInstance implements SandboxInstance {
     return run;
   }
 
-  private async run(invocation: Invocation, options: InvokeOptions): Promise<WireResult> {
+  private async run(invocation: Invocation | { encoded: WireMessage }, options: InvokeOptions): Promise<WireResult> {
     const started = await this.start();
     if (!(started instanceof QuickJSVm)) {
       this.stats.invocations++;

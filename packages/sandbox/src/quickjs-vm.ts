@@ -9,7 +9,7 @@
  * calls, so a guest awaiting many calls concurrently costs one pump, not one per call.
  */
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from "quickjs-emscripten-core";
-import { PROTOCOL_VERSION, failure, toWireError, wireError, type Invocation, type WireResult } from "@sdx/sdk/wire";
+import { PROTOCOL_VERSION, failure, toWireError, wireError, type Invocation, type WireMessage, type WireResult } from "@sdx/sdk/wire";
 import { newQuickJSModule } from "./quickjs-module.js";
 import { GUEST_HELPER_NAMES, GUEST_HELPERS_SOURCE, NON_ES_GLOBALS } from "./guest-helpers.js";
 import { encodeChecked, type Helpers } from "./marshal.js";
@@ -144,13 +144,17 @@ export class QuickJSVm implements VmCore {
     return null;
   }
 
-  /** Runs one invocation; resolves with the guest's reply or the error that ended it. */
-  invoke(invocation: Invocation): Promise<WireResult> {
+  /**
+   * Runs one invocation; resolves with the guest's reply or the error that ended it. `encoded`: the
+   * invocation as a message already encoded and size-checked against these limits (a worker passes
+   * the host's message through instead of decoding and encoding it again).
+   */
+  invoke(invocation: Invocation | { encoded: WireMessage }): Promise<WireResult> {
     if (this.fatal) return Promise.resolve(failure(fatalWireError(this.fatal)));
     const ctx = this.context;
-    let message;
+    let message: WireMessage;
     try {
-      message = encodeChecked(invocation, this.limits.maxMessageBytes, "the invocation");
+      message = "encoded" in invocation ? invocation.encoded : encodeChecked(invocation, this.limits.maxMessageBytes, "the invocation");
     } catch (error) {
       return Promise.resolve(failure(toWireError(error)));
     }

@@ -7,13 +7,13 @@
  * Must not: decode what the guest sends (the host's thread does), or block except in a sync call.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { decodeMessage, encodeMessage, failure, toWireError, wireError, type Invocation, type WireMessage, type WireResult } from "@sdx/sdk/wire";
-import { QuickJSSandbox } from "./quickjs-sandbox.js";
+import { decodeMessage, encodeMessage, failure, toWireError, wireError, type WireMessage, type WireResult } from "@sdx/sdk/wire";
+import { QuickJSSandbox, type QuickJSInstance } from "./quickjs-sandbox.js";
 import { prepareQuickJSModule, useCompiledQuickJS } from "./quickjs-module.js";
 import { DEFAULT_LIMITS } from "./types.js";
 import { SharedGuestClock } from "./guest-clock.js";
 import { SyncReplyReader } from "./sync-channel.js";
-import type { HostCalls, RawHostCalls, SandboxInstance, WorkerInstanceCalls, WorkerLink } from "./types.js";
+import type { HostCalls, RawHostCalls, WorkerInstanceCalls, WorkerLink } from "./types.js";
 import type { WasmModule } from "./webassembly.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./worker-protocol.js";
 
@@ -77,7 +77,7 @@ const forward: RawHostCalls = {
   },
 };
 
-let instance: SandboxInstance | null = null;
+let instance: QuickJSInstance | null = null;
 
 /** The module answering host calls here (loaded while the worker warms up), and this VM's calls from it. */
 type CallsModule = { openInstance(data: unknown, link: WorkerLink): Promise<WorkerInstanceCalls> | WorkerInstanceCalls };
@@ -104,9 +104,9 @@ async function invoke(message: Extract<ToWorker, { type: "invoke" }>): Promise<v
   let reply: WireResult;
   if (!instance) reply = failure(wireError("SDX3020", "the sandbox worker has no VM"));
   else {
-    const invocation = decodeMessage<Invocation>(message.invocation);
     const calls: HostCalls = local ? local.callsFor(message.scope) : forward;
-    reply = await instance.invoke(invocation, { deadlineMs: message.deadlineMs ?? undefined, calls });
+    // Encoded and size-checked by the host under this VM's limits: handed to the VM as it came.
+    reply = await instance.invokeEncoded(message.invocation, { deadlineMs: message.deadlineMs ?? undefined, calls });
   }
   let settled: unknown;
   try {

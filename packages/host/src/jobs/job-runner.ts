@@ -128,7 +128,8 @@ export class JobRunner {
   private async execute(runtime: ExtensionRuntime, record: JobRecord, options: RunJobOptions): Promise<JobOutcome> {
     const started = performance.now();
     const job = this.jobOf(runtime, record.name);
-    const run: RunningJob = { runtime, limiter: new Limiter(job.parallelism), occurrences: new Map(), inFlight: new Set(), stopped: false, onProgress: options.onProgress };
+    const replays = this.store.hasCompletedTaskResults(record.id);
+    const run: RunningJob = { runtime, limiter: new Limiter(job.parallelism), occurrences: new Map(), replays, inFlight: new Set(), stopped: false, onProgress: options.onProgress };
     this.running.set(record.id, run);
     try {
       const invocation: Invocation = {
@@ -284,7 +285,7 @@ export class JobRunner {
     const occurrence = job.occurrences.get(counter) ?? 0;
     job.occurrences.set(counter, occurrence + 1);
     const key = { jobId, task: name, argsHash, occurrence };
-    const recorded = this.store.findTaskResult(key);
+    const recorded = job.replays ? this.store.findTaskResult(key) : null;
     if (recorded?.state !== "completed") return { key, replayed: null };
     this.store.event(jobId, "task_replayed", { task: name, occurrence });
     return { key, replayed: { result: recorded.result } };
@@ -321,7 +322,7 @@ export class JobRunner {
     if (existing && FINAL_STATES.has(existing.state)) this.store.setState(id, "queued", { detail: { reason: "asked again", from } });
     if (!existing) this.store.create({ id, extensionId: runtime.extensionId, name: `${PEER_TASK_PREFIX}${task.name}`, params: request.args, owner: this.owner, trigger: { executeOn: { from, key: request.key } } });
     else if (this.running.has(id) || this.store.claim(id, this.owner) !== "claimed") throw sdxError("SDX3022", `task ${task.name} for device ${from} is already running here`);
-    const run: RunningJob = { runtime, limiter: new Limiter(1), occurrences: new Map(), inFlight: new Set(), stopped: false };
+    const run: RunningJob = { runtime, limiter: new Limiter(1), occurrences: new Map(), replays: this.store.hasCompletedTaskResults(id), inFlight: new Set(), stopped: false };
     this.running.set(id, run);
     const deps = { store: this.store, clock: this.clock, stopReason: (jobId: string, starting: boolean) => this.stopReason(jobId, starting) };
     return this.track((async () => {

@@ -46,6 +46,12 @@ export interface RunningJob {
   limiter: Limiter;
   /** How often each (task, args) was asked for so far in this run: the replay key's occurrence. */
   occurrences: Map<string, number>;
+  /**
+   * Whether jobs.db held a completed task result of this job when this run began. When it did not,
+   * no call of this run can be a replay (a run's keys are unique by their occurrence), so `tasks.run`
+   * skips the lookup.
+   */
+  replays: boolean;
   /** Task attempts still running; the run ends only after them. */
   inFlight: Set<Promise<unknown>>;
   /** Whether a host call of this run was refused because the job had to stop. */

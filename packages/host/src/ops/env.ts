@@ -63,6 +63,8 @@ export class ExtensionLogs {
   private readonly tails = new Map<string, LogEntry[]>();
   private readonly pending = new Map<string, string[]>();
   private flushScheduled = false;
+  /** Whether `dir` was made: a task's one log line is one flush, and a mkdir per flush cost it as much as its durable result. */
+  private dirMade = false;
 
   constructor(
     /** Directory of the `.log` files; null keeps logs in memory only. */
@@ -101,12 +103,23 @@ export class ExtensionLogs {
   flush(): void {
     this.flushScheduled = false;
     if (!this.dir || this.pending.size === 0) return;
-    mkdirSync(this.dir, { recursive: true });
+    if (!this.dirMade) {
+      mkdirSync(this.dir, { recursive: true });
+      this.dirMade = true;
+    }
     for (const [extensionId, lines] of this.pending) {
       const file = join(this.dir, `${extensionId}.log`);
       const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
       if (size > MAX_LOG_FILE_BYTES) renameSync(file, `${file}.1`);
-      appendFileSync(file, `${lines.join("\n")}\n`);
+      const text = `${lines.join("\n")}\n`;
+      try {
+        appendFileSync(file, text);
+      } catch (error) {
+        // The directory was removed while the host ran: make it again.
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        mkdirSync(this.dir, { recursive: true });
+        appendFileSync(file, text);
+      }
     }
     this.pending.clear();
   }

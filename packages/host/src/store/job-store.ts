@@ -264,6 +264,11 @@ export class JobStore {
     return { completed: rows.find((r) => r.state === "completed")?.n ?? 0, failed: rows.find((r) => r.state === "failed")?.n ?? 0 };
   }
 
+  /** Whether any task of the job completed (a run that begins without one has nothing to replay). */
+  hasCompletedTaskResults(jobId: string): boolean {
+    return this.stmt("SELECT 1 FROM task_results WHERE job_id = ? AND state = 'completed' LIMIT 1").get(jobId) !== undefined;
+  }
+
   findTaskResult(key: TaskResultKey): TaskResultRecord | null {
     const row = this.stmt("SELECT * FROM task_results WHERE job_id = ? AND task = ? AND args_hash = ? AND occurrence = ?")
       .get(key.jobId, key.task, key.argsHash, key.occurrence) as
