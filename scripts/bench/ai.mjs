@@ -209,8 +209,13 @@ async function faceDetection(work, fixtures) {
     // The ratio pairs each round's sdx time with the same round's raw time (seconds apart, under the
     // same load) and takes the median of those: on a shared machine the raw side's own median moved
     // by a third between runs, and a ratio of two medians taken apart moved with it.
-    const paired = (side) => `${median(times[side].map((t, r) => t / times.raw[r])).toFixed(2)}×`;
+    const pairedRatio = (side) => median(times[side].map((t, r) => t / times.raw[r]));
+    const paired = (side) => `${pairedRatio(side).toFixed(2)}×`;
     return {
+      goals: [
+        { measure: "face detection per photo, `detectFaces` called by the job vs a raw onnxruntime loop", goal: "≤ 1.05×", result: paired("direct"), met: pairedRatio("direct") <= 1.05 },
+        { measure: "face detection per photo, `detectFaces` in a `ctx.run` task vs a raw onnxruntime loop", goal: "≤ 1.10×", result: paired("task"), met: pairedRatio("task") <= 1.1 },
+      ],
       rows: [
         [`face detection per photo: \`detectFaces\` called by the job itself vs raw loop (goal ≤ 1.05×)`, ms(inJob), ms(direct), paired("direct")],
         [`face detection per photo: \`detectFaces\` in a \`ctx.run\` task vs raw loop (goal ≤ 1.10×)`, ms(task), ms(direct), paired("task")],
@@ -344,6 +349,7 @@ export async function run() {
     description: "Issues 12 and 18. Face detection only, per photo, through a sandboxed job and the SDK vs onnxruntime-node directly doing the same work; session cold loads; core OCR (PP-OCRv4) throughput.",
     header: ["what", "sdx / value", "raw / detail", "ratio / note"],
     rows,
+    goals: detection?.goals ?? [],
     notes: notes.join("\n\n"),
   };
 }
