@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { HashPool } from "./hash-pool.js";
+import { HashPool, acquireHashPool, releaseHashPool } from "./hash-pool.js";
 import { CHUNK, ContentHasher, SAMPLE_THRESHOLD } from "./hashing.js";
 import { detectKind, extensionOf } from "./kinds.js";
 import { blobToUuid, contentUuidFor } from "../../store/uuid.js";
@@ -71,6 +71,25 @@ describe("the indexer's reader thread", () => {
       expect(outcomes[2]).toMatchObject({ ok: true, bytesRead: files["small.txt"].length });
     } finally {
       await pool.close();
+    }
+  });
+
+  it("is kept between index runs: a later run and concurrent runs get the same reader, each answered its own files", async () => {
+    const first = await acquireHashPool();
+    releaseHashPool(first);
+    const [a, b] = await Promise.all([acquireHashPool(), acquireHashPool()]);
+    try {
+      expect(a).toBe(first);
+      expect(b).toBe(first);
+      const [small, png] = await Promise.all([
+        a.hashAll([targets[1]], () => undefined, false),
+        b.hashAll([targets[2]], () => undefined, true),
+      ]);
+      expect(small[0]).toMatchObject({ ok: true, bytesRead: files["small.txt"].length });
+      expect(png[0]).toMatchObject({ ok: true, kind: "image" });
+    } finally {
+      releaseHashPool(a);
+      releaseHashPool(b);
     }
   });
 });

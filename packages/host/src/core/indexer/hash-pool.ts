@@ -59,14 +59,28 @@ export class HashPool {
     return new HashPool(worker, await createBLAKE3(), sampled);
   }
 
-  /** Hashes `targets` (one round trip to the reader thread); `done(i)` after each, in order. */
-  async hashAll(targets: readonly HashTarget[], done: (index: number) => void): Promise<HashOutcome[]> {
+  /** Whether the reader thread stopped (every later call fails). */
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+
+  /** Whether the reader thread keeps the process alive (while a run uses it). */
+  hold(yes: boolean): void {
+    if (yes) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  /**
+   * Hashes `targets` (one round trip to the reader thread); `done(i)` after each, in order.
+   * `sampled`: the sampled identity for large files (default: the pool's).
+   */
+  async hashAll(targets: readonly HashTarget[], done: (index: number) => void, sampled = this.sampled): Promise<HashOutcome[]> {
     if (targets.length === 0) return [];
     if (this.failure) throw this.failure;
     const id = this.nextId++;
     const reads = await new Promise<Read[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, sampled: this.sampled, files: targets.map((t) => ({ abs: t.abs, size: t.size })) });
+      this.worker.postMessage({ id, sampled, files: targets.map((t) => ({ abs: t.abs, size: t.size })) });
     });
     return reads.map((read, index) => {
       const outcome = this.outcome(targets[index], read);
@@ -89,4 +103,61 @@ export class HashPool {
     this.worker.removeAllListeners("exit");
     await this.worker.terminate();
   }
+}
+
+/**
+ * The reader thread kept between index runs: starting one (a worker thread loading hash-wasm) cost
+ * ~80 ms, more than indexing a folder with one new file, the watcher's and the agents' usual case.
+ * Runs share it (each request is answered by its id); it keeps the process alive only while a run
+ * uses it, stops after `SHARED_IDLE_MS` unused, and a reader that failed is replaced by the next run.
+ */
+const SHARED_IDLE_MS = 30_000;
+interface SharedPool {
+  pool: Promise<HashPool>;
+  users: number;
+  idle: NodeJS.Timeout | null;
+}
+let shared: SharedPool | null = null;
+
+/** The shared reader thread, for one run: give it back with `releaseHashPool`. */
+export async function acquireHashPool(): Promise<HashPool> {
+  const existing = shared;
+  if (existing) {
+    const pool = await existing.pool.catch(() => null);
+    if (pool && !pool.failed && shared === existing) {
+      existing.users++;
+      if (existing.idle) clearTimeout(existing.idle);
+      existing.idle = null;
+      pool.hold(true);
+      return pool;
+    }
+    if (shared === existing) shared = null;
+    if (shared) return acquireHashPool();
+  }
+  const entry: SharedPool = { pool: HashPool.create(true), users: 1, idle: null };
+  shared = entry;
+  try {
+    return await entry.pool;
+  } catch (error) {
+    if (shared === entry) shared = null;
+    throw error;
+  }
+}
+
+/** Gives the reader thread back; the last run out lets the process exit without it and starts its idle stop. */
+export function releaseHashPool(pool: HashPool): void {
+  const entry = shared;
+  if (!entry) return void pool.close();
+  void entry.pool.then((current) => {
+    if (current !== pool) return void pool.close();
+    if (--entry.users > 0) return;
+    pool.hold(false);
+    entry.idle = setTimeout(() => {
+      if (shared === entry && entry.users === 0) {
+        shared = null;
+        void pool.close();
+      }
+    }, SHARED_IDLE_MS);
+    entry.idle.unref();
+  });
 }

@@ -14,7 +14,7 @@
  * seen and not moved are deleted.
  */
 import type { IndexOptions, IndexSummary } from "./index-types.js";
-import { HashPool, type HashOutcome } from "./hash-pool.js";
+import { acquireHashPool, releaseHashPool, type HashPool, type HashOutcome } from "./hash-pool.js";
 import { IdSet } from "./id-set.js";
 import { extensionOf, kindFromExtension } from "./kinds.js";
 import { processMedia, type MediaJob } from "./media.js";
@@ -90,13 +90,18 @@ export class IndexRun {
   }
 
   static async start(library: Library, root: string, options: IndexOptions, batch: number): Promise<IndexRun> {
-    const pool = await HashPool.create(options.sampledHashing ?? true);
-    return new IndexRun(library, root, new LocationIndex(library, root), pool, options, batch);
+    const pool = await acquireHashPool();
+    try {
+      return new IndexRun(library, root, new LocationIndex(library, root), pool, options, batch);
+    } catch (error) {
+      releaseHashPool(pool);
+      throw error;
+    }
   }
 
-  /** Stops the reader thread. */
-  close(): Promise<void> {
-    return this.pool.close();
+  /** Gives the reader thread back (kept for the next run). */
+  async close(): Promise<void> {
+    releaseHashPool(this.pool);
   }
 
   /** Walks the location, writing everything but the possible moves and the deletions. */
@@ -226,7 +231,7 @@ export class IndexRun {
     return this.pool.hashAll(items.map((i) => ({ abs: i.abs, name: i.name, size: i.stat!.size })), (index) => {
       this.hashed += 1;
       this.options.onProgress?.({ done: this.hashed, total: this.queued, path: items[index].rel });
-    });
+    }, this.options.sampledHashing ?? true);
   }
 
   private push(op: Op): void {
