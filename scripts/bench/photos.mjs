@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { readBundle } from "../../packages/bundle/dist/index.js";
+import { readBundle } from "../../packages/bundle-format/dist/index.js";
 import { Host, ModelRegistry, QuickJSSandbox } from "../../packages/host/dist/index.js";
 import { OnnxSessions } from "../../packages/host/dist/core/ai/onnx.js";
 import { generatePhotos } from "../demo/photos.mjs";
