@@ -3,7 +3,7 @@
 // prints the results and rewrites docs/benchmarks.md. Ratios matter more than absolute numbers:
 // this machine is shared and noisy, so each comparison runs its two sides interleaved.
 import { readdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const dir = fileURLToPath(new URL("./bench/", import.meta.url));
@@ -13,11 +13,14 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith(".mjs")).sort()) {
   const name = file.replace(/\.mjs$/, "");
   if (only.length && !only.includes(name)) continue;
   const started = Date.now();
+  const loadBefore = loadavg()[0];
   const { run } = await import(new URL(file, `file://${dir}`).href);
   if (typeof run !== "function") continue; // a helper module (util.mjs), not a benchmark
   process.stderr.write(`bench: ${name}…\n`);
   const section = await run();
   section.seconds = Math.round((Date.now() - started) / 100) / 10;
+  // The machine is shared: every section says when it ran and how busy the machine was.
+  section.ran = `Ran ${new Date(started).toISOString().slice(0, 16).replace("T", " ")} UTC for ${Math.round(section.seconds)} s; load average (1 min) ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end.`;
   sections.push(section);
   process.stderr.write(`${section.title}\n${section.rows.map((r) => `  ${r.join(" | ")}`).join("\n")}\n`);
 }
@@ -55,6 +58,8 @@ const md = [
     ...s.rows.map((r) => `| ${r.join(" | ")} |`),
     "",
     ...(s.notes ? [s.notes, ""] : []),
+    `_${s.ran}_`,
+    "",
   ]),
 ].join("\n");
 if (!only.length) writeFileSync(fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url)), md);
