@@ -15,7 +15,7 @@ import { emitManifest } from "./emit/manifest.js";
 import { emitSql } from "./emit/sql.js";
 import type { ExtensionIR } from "./ir/ir.js";
 import { analyzeProgram } from "./analyze/analyze.js";
-import type { ReachCache } from "./analyze/reach.js";
+import type { ReachCache } from "./analyze/reach-cache.js";
 import { discoverDecorators, type DecoratedClass } from "./program/discover.js";
 import { ownFiles } from "./program/own-files.js";
 import type { ProjectSetup } from "./program/project.js";

@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { createProjectSetup, type ProjectOptions, type ProjectSetup, isExcludedFile } from "./program/project.js";
 import { runPipeline, type GenerateResult, type PipelineCaches } from "./pipeline.js";
-import { ReachCache } from "./analyze/reach.js";
+import { ReachCache } from "./analyze/reach-cache.js";
 
 export type GenerateOptions = ProjectOptions;
 

@@ -4,7 +4,7 @@
 import type { ts } from "../program/typescript.js";
 import type { DiagnosticCollector } from "../diagnostics/collector.js";
 import type { SdkSymbols } from "../program/sdk-symbols.js";
-import type { ReachCache } from "./reach.js";
+import type { ReachCache } from "./reach-cache.js";
 
 export interface AnalyzeContext {
   readonly program: ts.Program;

@@ -11,22 +11,15 @@
  */
 import { ts } from "../program/typescript.js";
 import type { AnalyzeContext } from "./context.js";
+import type { Body, BodyFacts, SdkCall } from "./reach-cache.js";
 
-export interface SdkCall {
-  /** `Vdfs.addTagToContent`: the SDK interface (or class) declaring the method, and its name. */
-  readonly key: string;
-  readonly call: ts.CallExpression;
-  /** The method's name at the call (`addTagToContent`), where diagnostics point. */
-  readonly name: ts.Node;
-}
+export type { SdkCall } from "./reach-cache.js";
 
 export interface Reached {
   readonly sdkCalls: readonly SdkCall[];
   /** Calls returning a promise, used as a statement without `await` or `void`. */
   readonly floating: readonly ts.CallExpression[];
 }
-
-type Body = ts.FunctionLikeDeclaration;
 
 /** The SDK method a call resolves to, as `<owner>.<method>`, or null. */
 function sdkKey(call: ts.CallExpression | ts.NewExpression, ctx: AnalyzeContext): string | null {
@@ -65,47 +58,6 @@ function handlesRejection(call: ts.CallExpression): boolean {
   if (!ts.isPropertyAccessExpression(call.expression)) return false;
   const name = call.expression.name.text;
   return (name === "catch" && call.arguments.length >= 1) || (name === "then" && call.arguments.length >= 2);
-}
-
-/** What one body does, found by visiting it: its SDK calls, its floating calls, the own bodies it reaches. */
-interface BodyFacts {
-  readonly sdkCalls: readonly SdkCall[];
-  readonly floating: readonly ts.CallExpression[];
-  readonly callees: readonly Body[];
-}
-
-/**
- * What `reach` found in each body, kept between the builds of a session (watch mode): visiting a
- * body asks the checker to resolve every call in it, which on a new program type-checks most of
- * the project again. A body's facts are reused while its file is the same parsed file, the file is
- * not among those a change affected (TsProject.affectedFiles: its types may differ), and every body
- * it reaches is still in a current file; otherwise it is visited again.
- */
-export class ReachCache {
-  private readonly facts = new WeakMap<Body, BodyFacts>();
-  private program: ts.Program | null = null;
-  private affected: ReadonlySet<string> | "all" = "all";
-
-  /** Starts a build over `program`; `affected` as TsProject.affectedFiles gives it. */
-  begin(program: ts.Program, affected: ReadonlySet<string> | "all"): void {
-    this.program = program;
-    this.affected = affected;
-  }
-
-  get(body: Body): BodyFacts | undefined {
-    const facts = this.facts.get(body);
-    if (!facts || this.affected === "all" || !this.isCurrent(body) || this.affected.has(body.getSourceFile().fileName)) return undefined;
-    return facts.callees.every((callee) => this.isCurrent(callee)) ? facts : undefined;
-  }
-
-  set(body: Body, facts: BodyFacts): void {
-    this.facts.set(body, facts);
-  }
-
-  private isCurrent(node: ts.Node): boolean {
-    const file = node.getSourceFile();
-    return this.program?.getSourceFile(file.fileName) === file;
-  }
 }
 
 function visitBody(body: Body, ctx: AnalyzeContext): BodyFacts {
