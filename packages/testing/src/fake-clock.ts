@@ -2,7 +2,8 @@
  * A clock whose time passes only when the test says so: `advance(ms)` jumps ahead and runs every
  * timer that came due, in order, so an hourly scheduled trigger, a task's backoff or its deadline
  * happen in a step instead of a wait. Its time is the wall clock plus every jump (it never runs
- * behind the times the library stamps rows with), and its timers fire only on a jump.
+ * behind the times the library stamps rows with), and its timers count jumps only: a timer set for
+ * 1,000 ms fires after jumps totalling 1,000 ms, however long the test itself took meanwhile.
  *
  * Not racing: a test gates on `nextTimer(kind)` (resolves once something waits on the clock, e.g.
  * a failed task in its backoff) and then advances by the delay it reports.
@@ -25,6 +26,7 @@ export interface PendingTimer {
 
 export class FakeClock implements Clock {
   readonly virtual = true;
+  /** The sum of every jump: the timers' timeline (the wall clock's own passing does not move it). */
   private skipped = 0;
   private nextId = 1;
   private readonly timers = new Map<number, Pending>();
@@ -52,11 +54,10 @@ export class FakeClock implements Clock {
 
   /** The timers waiting on this clock, soonest first. */
   pending(kind?: TimerKind): PendingTimer[] {
-    const now = this.now();
     return [...this.timers.values()]
       .filter((t) => kind === undefined || t.kind === kind)
       .sort((a, b) => a.due - b.due)
-      .map((t) => ({ kind: t.kind, inMs: Math.max(0, t.due - now) }));
+      .map((t) => ({ kind: t.kind, inMs: Math.max(0, t.due - this.skipped) }));
   }
 
   /** Resolves with the soonest timer of `kind` (any kind when omitted) once one is waiting. */
@@ -72,18 +73,18 @@ export class FakeClock implements Clock {
    */
   async advance(ms: number): Promise<void> {
     if (!(ms >= 0)) throw new RangeError(`advance(${ms}): a clock only goes forward`);
-    const target = this.now() + ms;
+    const target = this.skipped + ms;
     for (;;) {
       const next = [...this.timers.values()].filter((t) => t.due <= target).sort((a, b) => a.due - b.due || a.id - b.id)[0];
       if (!next) break;
-      this.skipped += Math.max(0, next.due - this.now());
+      this.skipped = Math.max(this.skipped, next.due);
       if (next.every === null) this.timers.delete(next.id);
       else next.due += next.every;
       next.fn();
       // What the timer started (a retry, a queued job) gets to run before later timers fire.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    this.skipped += Math.max(0, target - this.now());
+    this.skipped = Math.max(this.skipped, target);
   }
 
   /**
@@ -102,7 +103,7 @@ export class FakeClock implements Clock {
 
   private add(fn: () => void, ms: number, every: number | null, options?: TimerOptions): ClockTimer {
     const id = this.nextId++;
-    const timer: Pending = { id, due: this.now() + Math.max(0, ms), every, kind: options?.kind ?? null, fn };
+    const timer: Pending = { id, due: this.skipped + Math.max(0, ms), every, kind: options?.kind ?? null, fn };
     this.timers.set(id, timer);
     for (let i = this.watchers.length - 1; i >= 0; i--) {
       const watcher = this.watchers[i]!;
