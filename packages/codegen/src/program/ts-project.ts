@@ -86,7 +86,8 @@ export class TsProject {
       this.last = builder;
       this.stale = false;
       // Walking the affected files forgets what the change made stale (their errors are checked
-      // again when asked for) and tells which they are; none is checked here.
+      // again when asked for) and tells which they are; none is checked here, except when the
+      // change affects the whole program (TypeScript then checks every file in one step, as tsc would).
       const names = new Set<string>();
       let all = false;
       for (;;) {
