@@ -15,7 +15,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { GeneratedArtifacts, GenerateResult } from "./pipeline.js";
+import type { GeneratedArtifacts, GenerateResult, PipelineRun } from "./pipeline.js";
 import { CodegenSession, type GenerateOptions } from "./session.js";
 import { GENERATED_DIR } from "./emit/imports.js";
 
@@ -26,7 +26,7 @@ export { WARNINGS } from "./diagnostics/warnings.js";
 export { IR_VERSION } from "./ir/ir.js";
 export { DEFAULT_TSCONFIG } from "./program/project.js";
 export { sdkKernelsDir } from "./program/sdk-location.js";
-export type { GenerateOptions, GeneratedArtifacts, GenerateResult };
+export type { GenerateOptions, GeneratedArtifacts, GenerateResult, PipelineRun };
 export type { Diagnostic, DiagnosticNote, Severity, Span } from "./diagnostics/diagnostic.js";
 export type { JsonDiagnostic, RenderOptions } from "./diagnostics/render.js";
 export type { WarningId } from "./diagnostics/warnings.js";

@@ -1,6 +1,7 @@
 /**
- * One codegen run over a prepared project: program → discovery → analysis → type errors →
- * emitters. Shared by `generate()` and `CodegenSession` (which reuses the project).
+ * One codegen run over a prepared project: program → discovery → analysis → emitters, then the
+ * checks (what entry points reach, type errors). Shared by `generate()` and `CodegenSession`
+ * (which reuses the project).
  *
  * Input: a `ProjectSetup`. Output: `GenerateResult` (diagnostics sorted, artifacts only when
  * there is no error). Must not: write files or throw for problems in the author's code.
@@ -80,10 +81,24 @@ export interface PipelineCaches {
   reach: ReachCache;
 }
 
-export function runPipeline(setup: ProjectSetup, caches?: PipelineCaches): GenerateResult {
+/**
+ * A codegen run in two steps. The artifacts come first, as soon as the IR is known, so a build can
+ * start bundling them; `finish()` then runs the checks that can only add diagnostics (what the
+ * entry points reach, TypeScript's own errors). The artifacts are the run's only if `finish()`
+ * reports no error.
+ */
+export interface PipelineRun {
+  /** The IR's artifacts; null when an error is already known. */
+  readonly artifacts: GeneratedArtifacts | null;
+  finish(): GenerateResult;
+}
+
+export function startPipeline(setup: ProjectSetup, caches?: PipelineCaches): PipelineRun {
   const diagnostics = new DiagnosticCollector();
   for (const d of setup.diagnostics) diagnostics.add(d);
-  if (!setup.entryFile) return { ok: false, ir: null, artifacts: null, diagnostics: sortDiagnostics(diagnostics.items) };
+  const done = (ir: ExtensionIR | null, artifacts: GeneratedArtifacts | null): GenerateResult =>
+    ({ ok: artifacts !== null, ir, artifacts, diagnostics: sortDiagnostics(diagnostics.items) });
+  if (!setup.entryFile) return { artifacts: null, finish: () => done(null, null) };
 
   const program = setup.project.program();
   const checker = program.getTypeChecker();
@@ -91,7 +106,7 @@ export function runPipeline(setup: ProjectSetup, caches?: PipelineCaches): Gener
   const files = ownFiles(program, setup.projectDir, setup.entryFile, sdk);
   const classes = discoverDecorators(files, sdk, diagnostics);
   caches?.reach.begin(program, setup.project.affectedFiles());
-  const ir = analyzeProgram(
+  const { ir, checkReach } = analyzeProgram(
     classes,
     {
       program, checker, sdk, diagnostics, projectDir: setup.projectDir, entryFile: setup.entryFile, ownFiles: new Set(files.map((f) => f.fileName)),
@@ -99,23 +114,36 @@ export function runPipeline(setup: ProjectSetup, caches?: PipelineCaches): Gener
     },
     readProjectFiles(setup.projectDir),
   );
-  const sdxErrors = diagnostics.items.filter((d) => d.severity === "error");
-  for (const d of withoutRestatements(typeErrors(setup.project, files), sdxErrors, classes)) diagnostics.add(d);
+  const artifacts = ir && diagnostics.errorCount === 0 ? emitArtifacts(ir, diagnostics) : null;
+  let result: GenerateResult | null = null;
+  return {
+    artifacts,
+    finish() {
+      if (result) return result;
+      checkReach();
+      const sdxErrors = diagnostics.items.filter((d) => d.severity === "error");
+      for (const d of withoutRestatements(typeErrors(setup.project, files), sdxErrors, classes)) diagnostics.add(d);
+      result = done(ir, diagnostics.errorCount === 0 ? artifacts : null);
+      return result;
+    },
+  };
+}
 
-  if (diagnostics.errorCount > 0 || !ir) {
-    return { ok: false, ir, artifacts: null, diagnostics: sortDiagnostics(diagnostics.items) };
-  }
+export function runPipeline(setup: ProjectSetup, caches?: PipelineCaches): GenerateResult {
+  return startPipeline(setup, caches).finish();
+}
+
+function emitArtifacts(ir: ExtensionIR, diagnostics: DiagnosticCollector): GeneratedArtifacts | null {
   const manifest = emitManifest(ir);
   if (!manifest.ok) {
     for (const issue of manifest.issues) diagnostics.error("SDX1037", null, `Generated manifest is invalid (internal error): ${issue}`);
-    return { ok: false, ir, artifacts: null, diagnostics: sortDiagnostics(diagnostics.items) };
+    return null;
   }
-  const artifacts: GeneratedArtifacts = {
+  return {
     manifest: manifest.manifest,
     manifestJson: manifest.json,
     schemaSql: emitSql(ir),
     bindingsTs: emitBindings(ir),
     entryTs: emitEntry(ir, manifest.manifest),
   };
-  return { ok: true, ir, artifacts, diagnostics: sortDiagnostics(diagnostics.items) };
 }

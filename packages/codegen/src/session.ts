@@ -10,7 +10,7 @@
 import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { createProjectSetup, type ProjectOptions, type ProjectSetup, isExcludedFile } from "./program/project.js";
-import { runPipeline, type GenerateResult, type PipelineCaches } from "./pipeline.js";
+import { startPipeline, type GenerateResult, type PipelineCaches, type PipelineRun } from "./pipeline.js";
 import { ReachCache } from "./analyze/reach-cache.js";
 
 export type GenerateOptions = ProjectOptions;
@@ -24,18 +24,28 @@ export class CodegenSession {
   }
 
   generate(): GenerateResult {
-    return runPipeline(this.setup, this.caches);
+    return this.start().finish();
+  }
+
+  /** `generate()` in two steps: the artifacts first, then the checks (see `PipelineRun`). */
+  start(): PipelineRun {
+    return startPipeline(this.setup, this.caches);
   }
 
   /** Re-reads `changedFiles` (absolute or relative to the project) and regenerates. */
   update(changedFiles: string[]): GenerateResult {
+    return this.startUpdate(changedFiles).finish();
+  }
+
+  /** `update()` in two steps, like `start()`. */
+  startUpdate(changedFiles: string[]): PipelineRun {
     const projectDir = this.setup.projectDir;
     const files = changedFiles.map((f) => resolve(projectDir, f));
     const configChanged = files.some((f) => ["tsconfig.json", "package.json"].includes(basename(f)) && resolve(f, "..") === projectDir);
     if (configChanged || !this.setup.entryFile) {
       this.setup = createProjectSetup(this.options);
       this.caches = { reach: new ReachCache() };
-      return this.generate();
+      return this.start();
     }
     const project = this.setup.project;
     const sources = files.filter((f) => /\.(c|m)?tsx?$/.test(f) && !isExcludedFile(projectDir, f));
@@ -48,6 +58,6 @@ export class CodegenSession {
     const named = new Set(sources);
     const missed = project.changedOnDisk((file) => !named.has(file) && !isExcludedFile(projectDir, file));
     project.refresh([...sources, ...missed]);
-    return this.generate();
+    return this.start();
   }
 }

@@ -3,6 +3,8 @@
  * prompts, ui_manifest, assets → one bundle at `<project>/dist/<id>-<version>.sdx.wasm`.
  * Every stage reports diagnostics; the build writes nothing to dist/ unless all stages pass. With
  * the author's key the bundle is signed (`sdx.signature`, see @sdx/bundle-format).
+ * esbuild bundles the generated entry while the main thread runs codegen's checks (what entry points
+ * reach, type errors), which only add diagnostics.
  * A `Builder` keeps the type-checker program and esbuild context warm for rebuilds (`sdx build --watch`).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,7 +13,7 @@ import { CodegenSession, writeArtifacts, type Diagnostic, type GenerateResult } 
 import type { Manifest } from "@sdx/sdk/manifest";
 import type { KeyObject } from "node:crypto";
 import { blake3, writeBundle, BUNDLE_EXTENSION, keyFingerprint, rawPublicKey } from "@sdx/bundle-format";
-import { createGuestBundler, type GuestBundler } from "./guest-bundle.js";
+import { createGuestBundler, type GuestBundler, type GuestBundleResult } from "./guest-bundle.js";
 import { compileKernels } from "./kernels.js";
 import { checkPrompts, listFiles } from "./prompts.js";
 import { checkUiManifest } from "./ui-manifest.js";
@@ -72,6 +74,8 @@ export async function createBuilder(options: BuildOptions): Promise<Builder> {
   // esbuild's service process starts while the first codegen runs; the entry is read at build time.
   const guestReady: Promise<GuestBundler> = createGuestBundler(projectDir, join(projectDir, "generated", "entry.ts"));
   guestReady.catch(() => undefined); // awaited (and thrown) by build()
+  // A build that failed its checks leaves its bundling running; the next one starts after it.
+  let lastBundling: Promise<unknown> = Promise.resolve();
   let first = true;
 
   return {
@@ -79,22 +83,31 @@ export async function createBuilder(options: BuildOptions): Promise<Builder> {
       const timings: Record<string, number> = {};
       // Kernels compile on a worker thread while the main thread type-checks.
       const kernelsPending = timedAsync(timings, "kernels", () => compileKernels(projectDir));
-      const generated: GenerateResult = timed(timings, "codegen", () => (first ? session.generate() : session.update(changedFiles)));
+      const run = timed(timings, "codegen", () => (first ? session.start() : session.startUpdate(changedFiles)));
       first = false;
+      // esbuild bundles the IR's artifacts in its own process while this thread runs the checks (it
+      // asks this thread nothing on the way, see guest-bundle.ts). They are written before the
+      // checks end: generated/ follows the decorators even when a check fails.
+      let bundling: Promise<GuestBundleResult> | null = null;
+      if (run.artifacts) {
+        const artifacts = run.artifacts;
+        timed(timings, "write-generated", () => writeArtifacts(projectDir, artifacts));
+        // One turn of the event loop: the service's answers that arrived during codegen are read.
+        const guest = await guestReady;
+        await lastBundling;
+        bundling = timedAsync(timings, "esbuild", () => guest.build());
+        lastBundling = bundling.catch(() => undefined); // awaited below unless a check failed
+      }
+      const generated: GenerateResult = timed(timings, "checks", () => run.finish());
       const warnings = generated.diagnostics.filter((d) => d.severity !== "error");
-      if (!generated.ok || !generated.artifacts) {
+      if (!generated.ok || !generated.artifacts || !bundling) {
         await kernelsPending;
         return failed(generated.diagnostics, timings);
       }
       const artifacts = generated.artifacts;
       const manifest = artifacts.manifest;
-      timed(timings, "write-generated", () => writeArtifacts(projectDir, artifacts));
 
-      const guest = await guestReady;
-      const [guestResult, kernels] = await Promise.all([
-        timedAsync(timings, "esbuild", () => guest.build()),
-        kernelsPending,
-      ]);
+      const [guestResult, kernels] = await Promise.all([bundling, kernelsPending]);
       const prompts = timed(timings, "prompts", () => checkPrompts(projectDir));
       const ui = checkUiManifest(projectDir, manifest);
       const diagnostics = [...warnings, ...guestResult.diagnostics, ...kernels.diagnostics, ...prompts.diagnostics, ...ui.diagnostics];

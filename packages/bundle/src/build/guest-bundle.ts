@@ -2,11 +2,13 @@
  * Stage: generated/entry.ts + the author's sources → one guest JavaScript file (esbuild: iife,
  * target es2023 so TC39 decorators are lowered for QuickJS) and its source map (sources named the
  * same on every machine, source-map.ts), so the host can point a guest stack at the author's
- * TypeScript. Must not: let a Node built-in into the guest (located SDX2001 error), or depend on
- * the project having @sdx/sdk installed.
+ * TypeScript. Must not: let a Node built-in into the guest (located SDX2001 error; a package of the
+ * same name installed in node_modules, such as the `events` polyfill, is plain JavaScript and is
+ * bundled), depend on the project having @sdx/sdk installed, or register an esbuild plugin (esbuild
+ * would wait for this thread, which runs codegen's checks while esbuild bundles).
  */
-import { builtinModules, createRequire } from "node:module";
-import { existsSync } from "node:fs";
+import { createRequire, isBuiltin } from "node:module";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 // require(), not import: Node scans a CommonJS module for named exports before an ESM import
 // (~70 ms of CPU for esbuild's API at every build).
@@ -18,36 +20,52 @@ import { normalizeSourceMap } from "./source-map.js";
 
 // Not named `require`: under vitest the `import … = require()` above becomes a call to `require`.
 const localRequire = createRequire(import.meta.url);
-const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, m.split("/")[0]!]));
 
 /** The sdk this sdx installation ships, used when the project has none of its own. */
 export function installedSdkDir(): string {
   return dirname(localRequire.resolve("@sdx/sdk/package.json"));
 }
 
-function sdkResolverPlugin(projectDir: string): esbuild.Plugin {
-  const projectHasSdk = existsSync(join(projectDir, "node_modules", "@sdx", "sdk", "package.json"));
-  return {
-    name: "sdx-sdk",
-    setup(build) {
-      if (projectHasSdk) return;
-      build.onResolve({ filter: /^@sdx\/sdk(\/.*)?$/ }, (args) => ({ path: localRequire.resolve(args.path) }));
-    },
-  };
+/** A package name no registry package has, so nothing but the link below answers it. */
+const INSTALLED_SDK_NAME = "@sdx-installed/sdk";
+
+/**
+ * Without its own `@sdx/sdk` a project gets the sdk installed with sdx: `@sdx/sdk` is aliased to a
+ * name only a directory of `.sdx-cache` holds, a link to that sdk, so esbuild resolves it (exports
+ * map and conditions included) without asking JavaScript. A plugin's callback would wait for this
+ * thread, which runs the type checks while esbuild bundles.
+ */
+function installedSdkOptions(projectDir: string): Pick<esbuild.BuildOptions, "alias" | "nodePaths"> {
+  if (existsSync(join(projectDir, "node_modules", "@sdx", "sdk", "package.json"))) return {};
+  const modules = join(projectDir, ".sdx-cache", "modules");
+  const link = join(modules, INSTALLED_SDK_NAME);
+  const target = installedSdkDir();
+  let current: string | null = null;
+  try {
+    current = readlinkSync(link);
+  } catch {
+    current = null;
+  }
+  if (current !== target) {
+    mkdirSync(dirname(link), { recursive: true });
+    rmSync(link, { force: true, recursive: true });
+    symlinkSync(target, link, "junction");
+  }
+  return { alias: { "@sdx/sdk": INSTALLED_SDK_NAME }, nodePaths: [modules] };
 }
 
-const forbidNodePlugin: esbuild.Plugin = {
-  name: "sdx-sandbox-imports",
-  setup(build) {
-    build.onResolve({ filter: /.*/ }, (args) => {
-      const bare = args.path.startsWith("node:") ? args.path.slice(5) : args.path;
-      if (args.path.startsWith("node:") || NODE_BUILTINS.has(bare)) {
-        return { errors: [{ text: `"${args.path}" is a Node built-in; extensions run in a sandbox without Node` }] };
-      }
-      return undefined;
-    });
-  },
-};
+/** esbuild's own error for an import it cannot resolve; for a Node built-in it adds a note saying so. */
+const UNRESOLVED = /^Could not resolve "(.+)"$/;
+
+/** SDX2001 for an import of a Node built-in, SDX2002 for any other bundling error. */
+function bundleError(message: esbuild.Message, projectDir: string): Diagnostic {
+  const location = message.location ? { ...message.location, cwd: projectDir } : null;
+  const unresolved = UNRESOLVED.exec(message.text)?.[1];
+  if (unresolved !== undefined && isBuiltin(unresolved)) {
+    return bundleDiagnostic("SDX2001", `"${unresolved}" is a Node built-in; extensions run in a sandbox without Node`, location);
+  }
+  return bundleDiagnostic("SDX2002", message.text, location);
+}
 
 export interface GuestBundleResult {
   js: string | null;
@@ -63,13 +81,14 @@ export interface GuestBundler {
 
 /** An incremental esbuild context: the first build is cold, later ones reuse esbuild's caches. */
 export async function createGuestBundler(projectDir: string, entryFile: string): Promise<GuestBundler> {
-  // Nothing is written (write: false); the name only places the map's relative source paths.
-  const outfile = join(projectDir, "generated", "guest.js");
+  // esbuild writes the guest to the cache and answers with its name only: an answer carrying the
+  // code would wait in the pipe for this thread, busy with the type checks while esbuild works.
+  const outfile = join(projectDir, ".sdx-cache", "guest", "guest.js");
   const context = await esbuild.context({
     absWorkingDir: projectDir,
     entryPoints: [entryFile],
     bundle: true,
-    write: false,
+    write: true,
     format: "iife",
     platform: "neutral",
     mainFields: ["module", "main"],
@@ -83,29 +102,23 @@ export async function createGuestBundler(projectDir: string, entryFile: string):
     // renamed to machine-independent names, so bundles stay byte-identical across machines.
     sourcemap: "external",
     sourcesContent: false,
-    plugins: [forbidNodePlugin, sdkResolverPlugin(projectDir)],
+    // No plugins: esbuild would wait for this thread to answer them (see installedSdkOptions).
+    ...installedSdkOptions(projectDir),
   });
   return {
     async build() {
       try {
-        const result = await context.rebuild();
-        const files = result.outputFiles ?? [];
-        const js = files.find((f) => f.path.endsWith(".js"))?.text ?? "";
-        const map = files.find((f) => f.path.endsWith(".map"))?.text;
-        return { js, map: map ? normalizeSourceMap(map, dirname(outfile), projectDir) : null, diagnostics: [] };
+        await context.rebuild();
+        const js = readFileSync(outfile, "utf8");
+        const map = readFileSync(`${outfile}.map`, "utf8");
+        return { js, map: normalizeSourceMap(map, dirname(outfile), projectDir), diagnostics: [] };
       } catch (error) {
         const failure = error as esbuild.BuildFailure;
         if (!Array.isArray(failure.errors)) throw error;
         return {
           js: null,
           map: null,
-          diagnostics: failure.errors.map((message) =>
-            bundleDiagnostic(
-              message.pluginName === "sdx-sandbox-imports" ? "SDX2001" : "SDX2002",
-              message.text,
-              message.location ? { ...message.location, cwd: projectDir } : null,
-            ),
-          ),
+          diagnostics: failure.errors.map((message) => bundleError(message, projectDir)),
         };
       }
     },

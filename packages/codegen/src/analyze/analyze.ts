@@ -54,7 +54,17 @@ function describeCall(call: ts.CallExpression): string {
   return `${callee.length > 60 ? `…${callee.slice(-59)}` : callee}(${call.arguments.length ? "…" : ""})`;
 }
 
-export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, files: ProjectFiles): ExtensionIR | null {
+/**
+ * What the analysis found: the IR, and the checks of what the entry points reach (permissions
+ * used, un-awaited calls). Those only add diagnostics and cost a walk of every body on the type
+ * checker, so the build starts bundling the IR's artifacts first and runs them meanwhile.
+ */
+export interface AnalyzedProgram {
+  ir: ExtensionIR | null;
+  checkReach(): void;
+}
+
+export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, files: ProjectFiles): AnalyzedProgram {
   const modelClasses = new Set<ts.Symbol>();
   for (const cls of classes) {
     const symbol = cls.decorators.some((d) => d.kind === "model") ? classSymbol(cls.node, { ...base, modelClasses }) : undefined;
@@ -168,29 +178,32 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
     ctx,
   );
 
+  let checkReach = (): void => undefined;
   if (extension) {
     const taskNames = new Set(tasks.map((t) => t.name));
     const callers = extension.node.members.filter((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m));
     checkTaskCalls(callers, taskNames, ctx);
 
-    // What the entry points reach: permissions against the SDK methods called, un-awaited promises.
-    const entryNames = new Set([
-      ...jobs.map((j) => j.name), ...tasks.map((t) => t.name), ...actionIRs.flatMap((a) => [a.name, a.execute]),
-      ...(agent?.hooks.map((h) => h.name) ?? []), "init",
-    ]);
-    const entryPoints = callers.filter((m) => ts.isIdentifier(m.name) && entryNames.has(m.name.text));
-    const reached = reach(entryPoints, ctx);
-    if (info) {
-      const requested = info.permissions.map((permission, i) => ({ permission, span: permissionSpans[i]! }));
-      checkPermissionUse(reached.sdkCalls, requested, { jobs, tasks, actions: actionIRs, agent, queries }, ctx);
-    }
-    for (const call of reached.floating) {
-      ctx.diagnostics.warn("floating-promise", spanOf(call), `${describeCall(call)} is not awaited: if it fails, nothing handles the failure`);
-    }
+    checkReach = () => {
+      // What the entry points reach: permissions against the SDK methods called, un-awaited promises.
+      const entryNames = new Set([
+        ...jobs.map((j) => j.name), ...tasks.map((t) => t.name), ...actionIRs.flatMap((a) => [a.name, a.execute]),
+        ...(agent?.hooks.map((h) => h.name) ?? []), "init",
+      ]);
+      const entryPoints = callers.filter((m) => ts.isIdentifier(m.name) && entryNames.has(m.name.text));
+      const reached = reach(entryPoints, ctx);
+      if (info) {
+        const requested = info.permissions.map((permission, i) => ({ permission, span: permissionSpans[i]! }));
+        checkPermissionUse(reached.sdkCalls, requested, { jobs, tasks, actions: actionIRs, agent, queries }, ctx);
+      }
+      for (const call of reached.floating) {
+        ctx.diagnostics.warn("floating-promise", spanOf(call), `${describeCall(call)} is not awaited: if it fails, nothing handles the failure`);
+      }
+    };
   }
 
-  if (!info) return null;
-  return {
+  if (!info) return { ir: null, checkReach };
+  const ir: ExtensionIR = {
     irVersion: IR_VERSION,
     protocolVersion: PROTOCOL_VERSION,
     projectDir: ctx.projectDir,
@@ -208,4 +221,5 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
     kernels: files.kernels,
     hasUi: files.hasUi,
   };
+  return { ir, checkReach };
 }
