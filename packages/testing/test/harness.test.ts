@@ -1,7 +1,7 @@
 /**
  * @sdx/testing on a real extension (fixtures/clock-extension, built by the harness): the fake clock
- * drives an hourly scheduled trigger, a task's retry backoff and a task's deadline without waiting
- * for any of them; timers fire only when the test advances the clock.
+ * drives an hourly scheduled trigger, a task's retry backoff, a task's deadline and an agent hook's
+ * deadline without waiting for any of them; timers fire only when the test advances the clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
@@ -81,5 +81,18 @@ describe("createTestHost with a fake clock", () => {
     // The discarded VM is replaced: the next task runs.
     const again = t.runJob("retrying");
     expect(await t.clock!.skipWhile(again)).toMatchObject({ state: "completed", result: 2 });
+  });
+
+  it("stops an agent hook at its deadline on the clock, and delivers the event again in a fresh VM", async () => {
+    expect(await t.runJob("stall")).toMatchObject({ state: "completed" });
+    const deadline = await t.clock!.nextTimer("hook-timeout");
+    expect(deadline.inMs).toBe(30_000); // the host's hookTimeoutMs
+    await t.clock!.advance(deadline.inMs);
+    const backoff = await t.clock!.nextTimer("hook-retry");
+    const delivery = t.host.agentEvents({ type: "job_completed" }).find((d) => (d.payload as { name: string }).name === "stall");
+    expect(delivery).toMatchObject({ attempts: 1, lastError: { code: "SDX3003" } });
+    // The retry runs in the VM that replaced the one thrown away, and stalls again at its own deadline.
+    await t.clock!.advance(backoff.inMs);
+    expect((await t.clock!.nextTimer("hook-timeout")).inMs).toBe(30_000);
   });
 });

@@ -11,13 +11,14 @@
  * The error is recorded on the delivery and logged for the extension.
  */
 import type { Manifest } from "@sdx/sdk/manifest";
-import type { WireError } from "@sdx/sdk/protocol";
 import { toWireError, wireError } from "../errors.js";
 import { getInstalled } from "../extensions/install.js";
 import { HEARTBEAT_MS, newOwner, retireOwner } from "../store/owner.js";
-import { Limiter } from "../jobs/task-pool.js";
+import { Limiter, type TaskPool } from "../jobs/task-pool.js";
+import { withVirtualDeadline } from "../core/virtual-deadline.js";
 import { GrantSet } from "../extensions/grants.js";
-import type { InvokeOptions, SandboxInstance } from "@sdx/sandbox";
+import type { Invocation, WireError } from "@sdx/sdk/protocol";
+import type { InvokeOptions } from "@sdx/sandbox";
 import type { Library } from "../store/library.js";
 import type { AgentEventStore, ClaimedDelivery } from "../store/agent-events.js";
 import type { EntrySubject, EventRecorder } from "./recorder.js";
@@ -30,8 +31,8 @@ export interface HookRuntime {
   readonly manifest: Manifest;
   readonly config: Record<string, unknown>;
   readonly deviceUuid: string;
-  /** The instance hooks run in; null for an extension without `@agent`. */
-  readonly agent: SandboxInstance | null;
+  /** The instance hooks run in (a pool of one); null for an extension without `@agent`. */
+  readonly agent: Pick<TaskPool, "use" | "discard"> | null;
   /** How to invoke a hook: its host calls (the call pipeline, host/calls.ts) and what the sandbox needs to answer them. */
   invokeOptions(scope: HookCallScope): InvokeOptions;
 }
@@ -169,15 +170,19 @@ export class AgentDelivery {
       if (!runtime.agent || !runtime.manifest.agent?.hooks.some((h) => h.name === d.hook)) {
         return store.skipped(d, this.owner, skip("SDX3011", `${d.extensionId} has no hook ${d.hook} anymore`));
       }
-      const reply = await runtime.agent.invoke(
-        {
-          kind: "hook",
-          name: d.hook,
-          args: [d.payload],
-          context: { extensionId: d.extensionId, config: runtime.config, deviceUuid: runtime.deviceUuid, eventId: d.eventId },
-        },
-        { deadlineMs: options.hookTimeoutMs, ...runtime.invokeOptions({ kind: "hook", depth: d.depth, closing: () => this.closing, refused }) },
-      );
+      const invocation: Invocation = {
+        kind: "hook",
+        name: d.hook,
+        args: [d.payload],
+        context: { extensionId: d.extensionId, config: runtime.config, deviceUuid: runtime.deviceUuid, eventId: d.eventId },
+      };
+      const invokeOptions = runtime.invokeOptions({ kind: "hook", depth: d.depth, closing: () => this.closing, refused });
+      const { clock } = this.deps;
+      const pool = runtime.agent;
+      const reply = await pool.use((instance) => clock.virtual
+        // A fake clock never passes the sandbox's wall-clock deadline: the host keeps it on the clock.
+        ? withVirtualDeadline(clock, { ms: options.hookTimeoutMs, kind: "hook-timeout", what: "the hook" }, () => pool.discard(instance), () => instance.invoke(invocation, invokeOptions))
+        : instance.invoke(invocation, { deadlineMs: options.hookTimeoutMs, ...invokeOptions }));
       // A hook refused a call because the host is closing did not do its work: it gets the event again.
       if (refused.value) return store.release(d, this.owner);
       if (reply.ok) return store.delivered(d, this.owner, performance.now() - started);

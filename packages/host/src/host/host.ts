@@ -140,8 +140,11 @@ interface LoadedExtension extends ExtensionRuntime {
   readonly bundle: LoadedBundle;
   /** The extension's op context (no job), for action steps. */
   readonly context: OpContext;
-  /** Where agent hooks run (null without `@agent`): never behind a job, and its own VM to lose at a deadline. */
-  readonly agent: SandboxInstance | null;
+  /**
+   * Where agent hooks run (null without `@agent`): never behind a job, and its own VM to lose at a
+   * deadline (a pool of one, so a VM thrown away at a deadline on a virtual clock is replaced).
+   */
+  readonly agent: TaskPool | null;
   /** How to invoke within `scope`: its host calls (the call pipeline, calls.ts), here and in the VM's worker. */
   invokeOptions(scope: CallScope): InvokeOptions;
 }
@@ -471,7 +474,7 @@ export class Host {
       tasks: new TaskPool(() => create(`${extensionId}#task`), capacity),
       invokeOptions: (scope: CallScope) => this.invokeOptions(base, scope),
       context: base,
-      agent: manifest.agent && manifest.agent.hooks.length > 0 ? create(`${extensionId}#agent`) : null,
+      agent: manifest.agent && manifest.agent.hooks.length > 0 ? new TaskPool(() => create(`${extensionId}#agent`), 1) : null,
     };
   }
 

@@ -10,10 +10,10 @@
  * the host on that clock too: when it passes, the task's VM is thrown away (SDX3003), as the
  * sandbox does at a wall-clock deadline.
  */
-import type { SandboxInstance } from "@sdx/sandbox";
 import type { Clock } from "../core/clock.js";
+import { withVirtualDeadline } from "../core/virtual-deadline.js";
 import type { Invocation, WireError, WireResult } from "@sdx/sdk/protocol";
-import { errorFromWire, failure, wireError } from "../errors.js";
+import { errorFromWire, wireError } from "../errors.js";
 import type { RunningJob } from "./types.js";
 import type { JobStore, TaskResultKey } from "../store/job-store.js";
 import { WriteScope } from "./write-keys.js";
@@ -55,7 +55,7 @@ export async function runAttempts(deps: AttemptDeps, job: RunningJob, key: TaskR
       return runtime.tasks.use((instance) => {
         const options = runtime.invokeOptions({ jobId, kind: "task", writes });
         if (!deps.clock.virtual || !task.timeoutMs) return instance.invoke(invocation, { deadlineMs: task.timeoutMs, ...options });
-        return withVirtualDeadline(deps.clock, task.timeoutMs, instance, (i) => runtime.tasks.discard(i), () => instance.invoke(invocation, options));
+        return withVirtualDeadline(deps.clock, { ms: task.timeoutMs, kind: "task-timeout", what: "the task" }, () => runtime.tasks.discard(instance), () => instance.invoke(invocation, options));
       });
     });
     if (reply.ok) {
@@ -81,19 +81,4 @@ export async function runAttempts(deps: AttemptDeps, job: RunningJob, key: TaskR
     message: `task ${name} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${lastError.message}`,
     data: { task: name, attempts, cause: lastError },
   });
-}
-
-/** A task's deadline on a virtual clock: when it passes first, the VM is discarded and the attempt timed out. */
-async function withVirtualDeadline(clock: Clock, ms: number, instance: SandboxInstance, discard: (instance: SandboxInstance) => void, invoke: () => Promise<WireResult>): Promise<WireResult> {
-  let timedOut = false;
-  const timer = clock.setTimeout(() => {
-    timedOut = true;
-    discard(instance);
-  }, ms, { kind: "task-timeout" });
-  try {
-    const reply = await invoke();
-    return timedOut ? failure(wireError("SDX3003", `the task exceeded its time limit (deadline ${ms} ms on the host's clock): its VM was terminated`)) : reply;
-  } finally {
-    clock.clear(timer);
-  }
 }
