@@ -82,17 +82,28 @@ describe("createTestHost with a fake clock", () => {
     const again = t.runJob("retrying");
     expect(await t.clock!.skipWhile(again)).toMatchObject({ state: "completed", result: 2 });
   });
+});
 
-  it("stops an agent hook at its deadline on the clock, and delivers the event again in a fresh VM", async () => {
+describe("an agent hook's deadline on the fake clock", () => {
+  let t: TestHost;
+  beforeAll(async () => {
+    // A host of its own: advancing the clock past a deadline fails whatever hook is in flight at
+    // that moment, so the stalling hook must be the only one.
+    t = await createTestHost({ project: PROJECT });
+  });
+  afterAll(() => t?.close());
+
+  it("stops the hook at its deadline and delivers the event again in a fresh VM", async () => {
     expect(await t.runJob("stall")).toMatchObject({ state: "completed" });
     const deadline = await t.clock!.nextTimer("hook-timeout");
     expect(deadline.inMs).toBe(30_000); // the host's hookTimeoutMs
     await t.clock!.advance(deadline.inMs);
     const backoff = await t.clock!.nextTimer("hook-retry");
-    const delivery = t.host.agentEvents({ type: "job_completed" }).find((d) => (d.payload as { name: string }).name === "stall");
-    expect(delivery).toMatchObject({ attempts: 1, lastError: { code: "SDX3003" } });
+    const [delivery] = t.host.agentEvents({ type: "job_completed" });
+    expect(delivery).toMatchObject({ state: "pending", attempts: 1, lastError: { code: "SDX3003" } });
     // The retry runs in the VM that replaced the one thrown away, and stalls again at its own deadline.
     await t.clock!.advance(backoff.inMs);
     expect((await t.clock!.nextTimer("hook-timeout")).inMs).toBe(30_000);
+    expect(t.host.agentEvents({ type: "job_completed" })).toMatchObject([{ state: "running", attempts: 2 }]);
   });
 });

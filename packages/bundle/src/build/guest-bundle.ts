@@ -8,7 +8,8 @@
  * would wait for this thread, which runs codegen's checks while esbuild bundles).
  */
 import { createRequire, isBuiltin } from "node:module";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 // require(), not import: Node scans a CommonJS module for named exports before an ESM import
 // (~70 ms of CPU for esbuild's API at every build).
@@ -31,26 +32,16 @@ const INSTALLED_SDK_NAME = "@sdx-installed/sdk";
 
 /**
  * Without its own `@sdx/sdk` a project gets the sdk installed with sdx: `@sdx/sdk` is aliased to a
- * name only a directory of `.sdx-cache` holds, a link to that sdk, so esbuild resolves it (exports
- * map and conditions included) without asking JavaScript. A plugin's callback would wait for this
- * thread, which runs the type checks while esbuild bundles.
+ * name that only a directory of the bundler's scratch space holds, a link to that sdk, so esbuild
+ * resolves it (exports map and conditions included) without asking JavaScript. A plugin's callback
+ * would wait for this thread, which runs the type checks while esbuild bundles.
  */
-function installedSdkOptions(projectDir: string): Pick<esbuild.BuildOptions, "alias" | "nodePaths"> {
+function installedSdkOptions(projectDir: string, scratch: string): Pick<esbuild.BuildOptions, "alias" | "nodePaths"> {
   if (existsSync(join(projectDir, "node_modules", "@sdx", "sdk", "package.json"))) return {};
-  const modules = join(projectDir, ".sdx-cache", "modules");
+  const modules = join(scratch, "modules");
   const link = join(modules, INSTALLED_SDK_NAME);
-  const target = installedSdkDir();
-  let current: string | null = null;
-  try {
-    current = readlinkSync(link);
-  } catch {
-    current = null;
-  }
-  if (current !== target) {
-    mkdirSync(dirname(link), { recursive: true });
-    rmSync(link, { force: true, recursive: true });
-    symlinkSync(target, link, "junction");
-  }
+  mkdirSync(dirname(link), { recursive: true });
+  symlinkSync(installedSdkDir(), link, "junction");
   return { alias: { "@sdx/sdk": INSTALLED_SDK_NAME }, nodePaths: [modules] };
 }
 
@@ -81,30 +72,38 @@ export interface GuestBundler {
 
 /** An incremental esbuild context: the first build is cold, later ones reuse esbuild's caches. */
 export async function createGuestBundler(projectDir: string, entryFile: string): Promise<GuestBundler> {
-  // esbuild writes the guest to the cache and answers with its name only: an answer carrying the
+  // esbuild writes the guest to a scratch directory (outside the project, where no linter or
+  // compiler of the author's finds it) and answers with its name only: an answer carrying the
   // code would wait in the pipe for this thread, busy with the type checks while esbuild works.
-  const outfile = join(projectDir, ".sdx-cache", "guest", "guest.js");
-  const context = await esbuild.context({
-    absWorkingDir: projectDir,
-    entryPoints: [entryFile],
-    bundle: true,
-    write: true,
-    format: "iife",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    conditions: ["sdx-guest", "import", "default"],
-    target: "es2023",
-    charset: "utf8",
-    legalComments: "none",
-    logLevel: "silent",
-    outfile,
-    // "external": a map beside the code and no sourceMappingURL comment in it; its sources are
-    // renamed to machine-independent names, so bundles stay byte-identical across machines.
-    sourcemap: "external",
-    sourcesContent: false,
-    // No plugins: esbuild would wait for this thread to answer them (see installedSdkOptions).
-    ...installedSdkOptions(projectDir),
-  });
+  const scratch = mkdtempSync(join(tmpdir(), "sdx-guest-"));
+  const outfile = join(scratch, "guest.js");
+  let context: esbuild.BuildContext;
+  try {
+    context = await esbuild.context({
+      absWorkingDir: projectDir,
+      entryPoints: [entryFile],
+      bundle: true,
+      write: true,
+      format: "iife",
+      platform: "neutral",
+      mainFields: ["module", "main"],
+      conditions: ["sdx-guest", "import", "default"],
+      target: "es2023",
+      charset: "utf8",
+      legalComments: "none",
+      logLevel: "silent",
+      outfile,
+      // "external": a map beside the code and no sourceMappingURL comment in it; its sources are
+      // renamed to machine-independent names, so bundles stay byte-identical across machines.
+      sourcemap: "external",
+      sourcesContent: false,
+      // No plugins: esbuild would wait for this thread to answer them (see installedSdkOptions).
+      ...installedSdkOptions(projectDir, scratch),
+    });
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
   return {
     async build() {
       try {
@@ -122,6 +121,9 @@ export async function createGuestBundler(projectDir: string, entryFile: string):
         };
       }
     },
-    dispose: () => context.dispose(),
+    async dispose() {
+      await context.dispose();
+      rmSync(scratch, { recursive: true, force: true });
+    },
   };
 }

@@ -56,7 +56,7 @@ import { WriteGate } from "../actions/write-gate.js";
 import { sdxError } from "../errors.js";
 import { Agents } from "../agents/agents.js";
 import type { AgentDeliveryRecord, AgentEventFilter, AgentOptions } from "../agents/types.js";
-import type { InvokeOptions, SandboxInstance } from "@sdx/sandbox";
+import type { InvokeOptions } from "@sdx/sandbox";
 import { readSettings } from "../store/settings.js";
 import { GuestStacks, withGuestStacks } from "../extensions/guest-stacks.js";
 import { libraryDamaged } from "../store/library-check.js";
