@@ -116,7 +116,7 @@ export async function run() {
     description:
       `\`node scripts/bench.mjs build\`. Medians of ${ROUNDS} rounds; each round runs tsc, a cold sdx build, the same again with its caches, and a cold build of a copy with one own kernel, one after the other in fresh processes. ` +
       "Cold: dist/, generated/, .sdx-cache/ deleted and Node's compiled-code cache (v8-compile-cache on Node 20, NODE_COMPILE_CACHE on Node ≥ 22) emptied; tsc runs with the same empty caches on the same sources and SDK types. " +
-      "sdx build does what tsc --noEmit does (type-check the project) plus codegen, esbuild, kernels and writing the bundle. CPU is user+sys of the process and its children (esbuild). " +
+      "sdx build does what tsc --noEmit does (type-check the project) plus codegen, esbuild, kernels and writing the bundle; esbuild bundles in its own process while the main thread runs the checks (what entry points reach, type errors), so on a busy machine, with no core to spare, its time shows in the wall time. CPU is user+sys of the process and its children (esbuild). " +
       "Warm: one builder kept alive (what `sdx build --watch` runs) rebuilds after each of 8 one-line edits; its CPU is the bench process's own (esbuild's service process not counted). " +
       "Goals: cold ≤ 1.5× tsc, warm ≤ 0.3 s.",
     header: ["measure", "wall", "vs tsc", "CPU", "vs tsc"],
