@@ -129,10 +129,6 @@ export function startPipeline(setup: ProjectSetup, caches?: PipelineCaches): Pip
   };
 }
 
-export function runPipeline(setup: ProjectSetup, caches?: PipelineCaches): GenerateResult {
-  return startPipeline(setup, caches).finish();
-}
-
 function emitArtifacts(ir: ExtensionIR, diagnostics: DiagnosticCollector): GeneratedArtifacts | null {
   const manifest = emitManifest(ir);
   if (!manifest.ok) {
