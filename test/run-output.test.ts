@@ -58,6 +58,11 @@ export class Stacks {
   async logError(ctx: JobContext): Promise<void> {
     console.error(new Error("logged on purpose"));
   }
+
+  @job({ parallelism: 1, trigger: "user_initiated" })
+  async badUrl(ctx: JobContext): Promise<string> {
+    return new URL("not a url").href;
+  }
 }
 `;
 
@@ -164,5 +169,16 @@ describe("sdx run output", () => {
     expect(run.stderr).not.toContain(".guest.js");
     const file = readFileSync(join(library, "logs", "org.example.stacks.log"), "utf8");
     expect(file).toContain(`src/index.ts:${logged.line}:`);
+  });
+
+  it("shows an error thrown inside a Web API at the author's call, the API's own frames as the runtime", async () => {
+    const run = await sdxJson<{ state: string; error: { code: string; message: string; stack?: string } }>(["run", bundle, "badUrl", "--library", join(work, "lib-url")]);
+    expect(run.json.state).toBe("failed");
+    expect(run.json.error.message).toContain("Invalid URL: not a url");
+    const stack = JSON.stringify(run.json.error);
+    const call = position(INDEX, 'URL("not a url")'); // QuickJS points at the callee
+    expect(stack).toContain(`at … (sdx runtime)\\n    at badUrl (src/index.ts:${call.line}:${call.col})`);
+    expect(stack).not.toContain("sdx:runtime");
+    expect(stack).not.toContain("<input>");
   });
 });

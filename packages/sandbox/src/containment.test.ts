@@ -52,6 +52,14 @@ const GUEST = guest(`{
       try { import("fs").then(() => { dynamicImport = "loaded"; }, () => { dynamicImport = "refused"; }); } catch (e) { dynamicImport = "threw"; }
       return { present, sameGlobal: viaFunction === globalThis, viaConstructor, globals: Object.getOwnPropertyNames(globalThis) };
     },
+    runtimeEval() {
+      const made = __sdx_eval_runtime("(function made() { return [typeof rawEvalRuntime, typeof made]; })");
+      let stack = "";
+      try { __sdx_eval_runtime("(function thrower() { throw new Error('inside'); })")(); } catch (e) { stack = e.stack; }
+      const refused = [];
+      for (const bad of ["(", 42]) { try { __sdx_eval_runtime(bad); } catch (e) { refused.push(e.name); } }
+      return { result: made(), stack, refused };
+    },
     setGlobal(ctx, v) { globalThis.shared = v; return v; },
     getGlobal() { return typeof globalThis.shared === "undefined" ? null : globalThis.shared; },
   }`);
@@ -142,6 +150,14 @@ describe("sandbox containment", () => {
     expect(await run("ok", [2])).toEqual({ ok: true, value: { fine: true, n: 2 } });
   });
 
+  it("evaluates the SDK's own strings at global scope under the runtime's file name, errors thrown as errors", async () => {
+    expect(await run("runtimeEval")).toEqual({
+      ok: true,
+      value: { result: ["undefined", "function"], stack: expect.stringMatching(/at thrower \(sdx:runtime:1:\d+\)/), refused: ["SyntaxError", "TypeError"] },
+    });
+    expect(await run("ok", [3])).toEqual({ ok: true, value: { fine: true, n: 3 } });
+  });
+
   it("gives the guest nothing of the host: no require/process/fetch/WebAssembly/timers, only ES globals", async () => {
     const result = await run("probe");
     expect(result.ok).toBe(true);
@@ -155,7 +171,7 @@ describe("sandbox containment", () => {
       "Float16Array", "Float32Array", "Float64Array", "Uint8ClampedArray", "BigUint64Array", "BigInt64Array", "DataView", "Map", "BigInt", "Set",
       "WeakMap", "WeakSet", "Proxy", "Reflect", "FinalizationRegistry", "WeakRef", "decodeURI", "decodeURIComponent", "encodeURI",
       "encodeURIComponent", "escape", "unescape", "eval", "isFinite", "isNaN", "Iterator", "SharedArrayBuffer",
-      "__sdx_call", "__sdx_call_sync", "__sdx_guest"]);
+      "__sdx_call", "__sdx_call_sync", "__sdx_eval_runtime", "__sdx_guest"]);
     expect(value.globals.filter((name) => !es.has(name))).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 /**
- * Code the host evaluates inside each VM before the guest bundle. It defines the two host bindings
- * (`__sdx_call`, `__sdx_call_sync`) and returns private helpers the host keeps as handles; nothing
+ * Code the host evaluates inside each VM before the guest bundle. It defines the host bindings
+ * (`__sdx_call`, `__sdx_call_sync`, `__sdx_eval_runtime`) and returns private helpers the host keeps as handles; nothing
  * else reaches the guest's global. It captures the intrinsics it uses (`Reflect.apply`, the real
  * `ArrayBuffer.prototype.byteLength` getter, `Promise`, `String.prototype.split`, …) before any guest
  * code runs, so a guest that later replaces them can only break itself, never the host.
@@ -14,7 +14,7 @@
  * batches are separated by U+001F (a control character JSON text never contains raw; op names are
  * checked). Not U+0000: strings leave QuickJS as C strings, which end at the first NUL.
  */
-export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
+export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, rawEvalRuntime, limit) => {
   "use strict";
   const apply = Reflect.apply;
   const byteLengthGetter = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength").get;
@@ -99,6 +99,13 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
     return typeof reply === "string" ? { json: reply, buffers: [] } : reply;
   } });
 
+  // Evaluates code the SDK carries as a string (its Web APIs, compiled on first use) like eval, but
+  // named sdx:runtime in stack traces (RUNTIME_FILE), so the host shows its frames as the runtime's.
+  defineProperty(globalThis, "__sdx_eval_runtime", { configurable: true, writable: false, enumerable: false, value: function __sdx_eval_runtime(source) {
+    if (typeof source !== "string") throw new TypeErrorCtor("__sdx_eval_runtime: source must be a string");
+    return apply(rawEvalRuntime, undefined, [source]);
+  } });
+
   const clip = (value, max) => {
     try {
       const text = toString(value);
@@ -177,6 +184,9 @@ export const GUEST_HELPERS_SOURCE = String.raw`((rawCallSync, limit) => {
     },
   };
 })`;
+
+/** The file name of code evaluated by `__sdx_eval_runtime`, as stack traces show it. */
+export const RUNTIME_FILE = "sdx:runtime";
 
 /** Names of the helper functions, as properties of the object the source returns. */
 export type GuestHelperName = "drain" | "drainBuffers" | "deliver" | "byteLength" | "message" | "unpack" | "settle" | "describe";

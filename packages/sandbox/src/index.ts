@@ -11,6 +11,7 @@ export type { WorkerSandboxOptions } from "./worker-sandbox.js";
 export { QuickJSSandbox } from "./quickjs-sandbox.js";
 export { preloadQuickJS } from "./quickjs-module.js";
 export { DEFAULT_LIMITS } from "./types.js";
+export { RUNTIME_FILE } from "./guest-helpers.js";
 export type { Sandbox, SandboxInstance, SandboxInstanceStats, SandboxLimits, HostCalls, RawHostCalls, InvokeOptions, InstanceOptions, WorkerCallsModule, WorkerLink, WorkerInstanceCalls } from "./types.js";
 export { wasm } from "./webassembly.js";
 export type { WasmDescriptor, WasmGlobal, WasmImports, WasmInstance, WasmMemory, WasmModule } from "./webassembly.js";

@@ -11,7 +11,7 @@
 import type { QuickJSContext, QuickJSHandle, QuickJSRuntime, QuickJSWASMModule } from "quickjs-emscripten-core";
 import { PROTOCOL_VERSION, failure, toWireError, wireError, type Invocation, type WireMessage, type WireResult } from "@sdx/sdk/wire";
 import { newQuickJSModule } from "./quickjs-module.js";
-import { GUEST_HELPER_NAMES, GUEST_HELPERS_SOURCE, NON_ES_GLOBALS } from "./guest-helpers.js";
+import { GUEST_HELPER_NAMES, GUEST_HELPERS_SOURCE, NON_ES_GLOBALS, RUNTIME_FILE } from "./guest-helpers.js";
 import { encodeChecked, type Helpers } from "./marshal.js";
 import { CallBridge } from "./call-bridge.js";
 import { FATAL_MESSAGES, fatalCodeOf, fatalOfHostException, fatalWireError, guestThrownError, type ThrownDescription, type VmFatal } from "./guest-error.js";
@@ -111,9 +111,11 @@ export class QuickJSVm implements VmCore {
     }
     const factory = ctx.unwrapResult(ctx.evalCode(GUEST_HELPERS_SOURCE, "sdx:helpers"));
     const rawCallSync = ctx.newFunction("callSync", (op, json, ...buffers) => this.bridge.syncCall(op, json, buffers));
+    // A thrown error comes back as `{ error }`, which the engine throws in the guest.
+    const rawEvalRuntime = ctx.newFunction("evalRuntime", (source) => ctx.evalCode(this.strings.getString(source), RUNTIME_FILE));
     const limit = ctx.newNumber(this.limits.maxMessageBytes);
-    const helpers = ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, rawCallSync, limit));
-    for (const handle of [factory, rawCallSync, limit]) handle.dispose();
+    const helpers = ctx.unwrapResult(ctx.callFunction(factory, ctx.undefined, rawCallSync, rawEvalRuntime, limit));
+    for (const handle of [factory, rawCallSync, rawEvalRuntime, limit]) handle.dispose();
     this.helpers = Object.fromEntries(GUEST_HELPER_NAMES.map((n) => [n, ctx.getProp(helpers, n)])) as Helpers;
     helpers.dispose();
 

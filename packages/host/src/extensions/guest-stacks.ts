@@ -2,8 +2,8 @@
  * Guest stack traces, pointed at the author's TypeScript. QuickJS names a frame of the bundle's
  * guest code `at fn (<instance>.guest.js:line:col)` (1-based line and column); the bundle's source
  * map (`sdx.guest.map`, written by `sdx build`) turns that into `at fn (src/index.ts:41:7)`.
- * Frames of the SDK's runtime are not in the map (the build leaves them out): a run of them becomes
- * one `at … (sdx runtime)` line, so a stack shows the author's frames and where the SDK was between.
+ * Frames of the SDK's runtime are not in the map (the build leaves them out), nor are those of code it
+ * evaluates itself (`sdx:runtime`, its Web APIs): a run of them becomes one `at … (sdx runtime)` line, so a stack shows the author's frames and where the SDK was between.
  *
  * Used wherever a guest's text reaches the user: the errors of invocations (jobs.db, `sdx run`,
  * `sdx jobs show`) and log lines. Mapping is idempotent: mapped text has no `.guest.js:` left.
@@ -11,11 +11,13 @@
 import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import type { LoadedBundle } from "@sdx/bundle-format";
 import type { WireError, WireResult } from "@sdx/sdk/protocol";
-import type { SandboxInstance } from "@sdx/sandbox";
+import { RUNTIME_FILE, type SandboxInstance } from "@sdx/sandbox";
 
 /** `(name.guest.js:12:5)` or a bare `name.guest.js:12:5`; the instance name may hold `#`. */
 const FRAME = /^(\s*at )(.*?)(?: \((?:[^()\n]*?)\.guest\.js:(\d+):(\d+)\)|(?:[^\s()]*?)\.guest\.js:(\d+):(\d+))\s*$/;
 const NATIVE = /^\s*at .*\(native\)\s*$/;
+/** Code the SDK evaluated itself (`__sdx_eval_runtime`: its Web APIs), not in any map. */
+const RUNTIME_FRAME = new RegExp(`^(\\s*at ).*\\(${RUNTIME_FILE}:\\d+:\\d+\\)\\s*$`);
 const RUNTIME = "sdx runtime";
 
 export class GuestStacks {
@@ -53,7 +55,9 @@ export class GuestStacks {
     for (const line of text.split("\n")) {
       const frame = line.match(FRAME);
       if (!frame) {
-        lines.push({ kind: NATIVE.test(line) ? "native" : "text", text: line });
+        const runtime = line.match(RUNTIME_FRAME);
+        if (runtime) lines.push({ kind: "runtime", text: `${runtime[1]}… (${RUNTIME})` });
+        else lines.push({ kind: NATIVE.test(line) ? "native" : "text", text: line });
         continue;
       }
       const [, prefix, fn, l1, c1, l2, c2] = frame;

@@ -63,9 +63,35 @@ startGuest({
 // An author module whose top level uses the globals: the generated entry imports it after the runtime.
 const TOP_LEVEL = `export const topLevel = [new TextEncoder().encode("héllo").length, new URL("https://a.b/c").pathname];\n`;
 
-async function bundle(minify: boolean) {
+// An extension that never touches a Web API at load time: they must stay uncompiled until used.
+const LAZY_ENTRY = `
+import { extension, job } from ${JSON.stringify(join(sdkSrc, "index.ts"))};
+import { startGuest } from ${JSON.stringify(join(sdkSrc, "guest/index.ts"))};
+
+const loaded = () => ["URL", "TextEncoder", "DOMException", "crypto"].filter((name) => !Object.getOwnPropertyDescriptor(globalThis, name).get);
+
+@extension({ id: "org.example.lazy", name: "Lazy", version: "0.1.0", description: "", minCoreVersion: "2.0.0", requiredFeatures: [], permissions: [] })
+export class Lazy {
+  @job()
+  async probe(ctx) {
+    const before = loaded();
+    const host = new URL("https://example.com/a").host;
+    return { before, host, after: loaded() };
+  }
+}
+
+startGuest({
+  manifest: { manifestVersion: 1, protocolVersion: 1, id: "org.example.lazy", name: "Lazy", version: "0.1.0", description: "",
+    minCoreVersion: "2.0.0", requiredFeatures: [], permissions: [], settings: [], models: [],
+    jobs: [{ name: "probe", parallelism: 1, trigger: "user_initiated", params: [] }],
+    tasks: [], actions: [], agent: null, memory: null, aiModels: [], prompts: [], kernels: [], hasInit: false, hasUi: false },
+  extensionClass: Lazy, models: {},
+});
+`;
+
+async function bundle(minify: boolean, source = ENTRY) {
   const entryPath = join(dir, "entry.ts");
-  writeFileSync(entryPath, ENTRY);
+  writeFileSync(entryPath, source);
   writeFileSync(join(dir, "top-level.ts"), TOP_LEVEL);
   return build({
     entryPoints: [entryPath], bundle: true, format: "iife", target: "es2023", platform: "neutral", minify,
@@ -108,5 +134,19 @@ describe("guest bundle", () => {
     expect(outcome).toEqual({ ok: true, value: { out: [3, 2], uuid: 36, url: "1", topLevel: [6, "/c"] } });
     expect(host.logs).toEqual([{ level: "info", message: "counted [ 3, 2 ] https://example.com/b?x=1 { n: 1 }" }]);
     expect(host.opsCalled().filter((op) => op === "tasks.run")).toHaveLength(2);
+  });
+
+  it("compiles the Web APIs only when the guest first uses one", async () => {
+    const result = await bundle(false, LAZY_ENTRY);
+    const realm = vm.createContext({});
+    const host = new MemoryHost();
+    host.install(realm);
+    vm.runInContext(result.outputFiles[0]!.text, realm);
+    // Loading the bundle and starting the guest compiled none of them.
+    expect(vm.runInContext(`["URL", "TextEncoder", "structuredClone"].map((n) => typeof Object.getOwnPropertyDescriptor(globalThis, n).get)`, realm))
+      .toEqual(["function", "function", "function"]);
+    const outcome = await host.invoke({ kind: "job", name: "probe", args: [], context: { ...host.context(), jobId: "job-1", resumeState: null } });
+    // The global read becomes a plain value; the others stay getters until read (the bundle is compiled once).
+    expect(outcome).toEqual({ ok: true, value: { before: [], host: "example.com", after: ["URL"] } });
   });
 });

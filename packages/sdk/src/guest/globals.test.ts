@@ -5,7 +5,7 @@ import { installGlobals } from "./globals.js";
 import { formatArgs, inspect } from "./web/inspect.js";
 import type { GuestConsole } from "./web/console.js";
 import type { GuestCrypto } from "./web/crypto.js";
-import { BULK_MIN, GuestTextDecoder, GuestTextEncoder, useBulkCodec } from "./web/text-codec.js";
+import { BULK_MIN, type GuestTextDecoder, type GuestTextEncoder } from "./web/text-codec.js";
 
 let host: MemoryHost;
 let target: Record<string, unknown>;
@@ -91,25 +91,60 @@ describe("crypto", () => {
 describe("text codec through the host", () => {
   it("sends large one-shot inputs to the host's native codec with the same results, BOM and fatal included", () => {
     installGlobals(target);
-    try {
-      const text = "héllo 👍 ".repeat(BULK_MIN);
-      const bytes = new TextEncoder().encode(text);
-      expect(new GuestTextEncoder().encode(text)).toEqual(bytes);
-      const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]);
-      const doubleBom = new Uint8Array([0xef, 0xbb, 0xbf, ...bom]);
-      for (const input of [bytes, bom, doubleBom]) {
-        for (const ignoreBOM of [false, true]) {
-          expect(new GuestTextDecoder("utf-8", { ignoreBOM }).decode(input)).toBe(new TextDecoder("utf-8", { ignoreBOM }).decode(input));
-        }
+    // The installed globals: the bundled copy of web/ that a guest gets (web/lazy-apis.ts).
+    const Encoder = target.TextEncoder as typeof GuestTextEncoder;
+    const Decoder = target.TextDecoder as typeof GuestTextDecoder;
+    const text = "héllo 👍 ".repeat(BULK_MIN);
+    const bytes = new TextEncoder().encode(text);
+    expect(new Encoder().encode(text)).toEqual(bytes);
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]);
+    const doubleBom = new Uint8Array([0xef, 0xbb, 0xbf, ...bom]);
+    for (const input of [bytes, bom, doubleBom]) {
+      for (const ignoreBOM of [false, true]) {
+        expect(new Decoder("utf-8", { ignoreBOM }).decode(input)).toBe(new TextDecoder("utf-8", { ignoreBOM }).decode(input));
       }
-      expect(host.opsCalled()).toContain("text.decode");
-      expect(host.opsCalled()).toContain("text.encode");
-      const invalid = new Uint8Array([...bytes, 0xff]);
-      expect(() => new GuestTextDecoder("utf-8", { fatal: true }).decode(invalid)).toThrow(TypeError); // host refused, JS path threw
-      expect(new GuestTextDecoder().decode(invalid)).toBe(new TextDecoder().decode(invalid));
-      expect(new GuestTextDecoder().decode(bytes.subarray(0, 10), { stream: true })).toBe("héllo "); // streams stay in JS (3 bytes pending)
-    } finally {
-      useBulkCodec(undefined);
     }
+    expect(host.opsCalled()).toContain("text.decode");
+    expect(host.opsCalled()).toContain("text.encode");
+    const invalid = new Uint8Array([...bytes, 0xff]);
+    expect(() => new Decoder("utf-8", { fatal: true }).decode(invalid)).toThrow(TypeError); // host refused, JS path threw
+    expect(new Decoder().decode(invalid)).toBe(new TextDecoder().decode(invalid));
+    expect(new Decoder().decode(bytes.subarray(0, 10), { stream: true })).toBe("héllo "); // streams stay in JS (3 bytes pending)
+  });
+});
+
+describe("loading on first use", () => {
+  it("installs getters that compile the Web APIs once, on first read, then hold plain values", () => {
+    installGlobals(target);
+    for (const name of ["TextEncoder", "TextDecoder", "URL", "URLSearchParams", "DOMException", "structuredClone", "crypto"]) {
+      expect(typeof Object.getOwnPropertyDescriptor(target, name)!.get, name).toBe("function");
+    }
+    expect(typeof Object.getOwnPropertyDescriptor(target, "console")!.value).toBe("object"); // built at once
+    expect(installGlobals(target)).toEqual([]); // installing again reads no getter
+    expect(typeof Object.getOwnPropertyDescriptor(target, "URL")!.get).toBe("function");
+
+    const URLClass = target.URL as typeof URL;
+    expect(new URLClass("../b?x=1", "https://example.com/a/").href).toBe("https://example.com/b?x=1");
+    expect(URLClass.name).toBe("GuestURL");
+    expect(Object.getOwnPropertyDescriptor(target, "URL")).toMatchObject({ value: URLClass, writable: true, enumerable: false });
+    // One bundle: the error structuredClone throws is an instance of the installed DOMException.
+    const clone = target.structuredClone as typeof structuredClone;
+    let thrown: unknown;
+    try {
+      clone(() => 1);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(target.DOMException as typeof DOMException);
+    expect((thrown as DOMException).name).toBe("DataCloneError");
+  });
+
+  it("lets an author replace a global before or after it loaded", () => {
+    installGlobals(target);
+    target.URL = "mine";
+    expect(target.URL).toBe("mine");
+    void target.TextEncoder;
+    target.TextEncoder = "also mine";
+    expect(target.TextEncoder).toBe("also mine");
   });
 });
