@@ -68,12 +68,14 @@ export class WorkerSandbox implements Sandbox {
     this.spare ??= this.spawn();
   }
 
-  /** A started worker for a new VM; a spare one is started in the background for the next. */
+  /**
+   * A started worker for a new VM. The caller starts the next spare (`prestart`) once its VM is up:
+   * on a small machine, a spare warming up beside it would take a core from the start being waited for.
+   */
   async takeWorker(): Promise<LiveWorker> {
     const taken = this.spare ?? this.spawn();
     this.spare = null;
     const worker = await taken;
-    this.prestart();
     if (worker.dead) return this.takeWorker();
     return worker;
   }
@@ -377,6 +379,7 @@ class WorkerInstance implements SandboxInstance {
     const begun = performance.now();
     const { error } = await worker.startVm(this.name, this.options.guestJs, this.limits, this.options.calls, this.options.workerData, this.options.onNotice);
     this.stats.lastStartMs = performance.now() - begun;
+    this.sandbox.prestart();
     // Disposed while the VM was starting: nothing may run in it.
     if (error || this.disposed) {
       void worker.terminate();
