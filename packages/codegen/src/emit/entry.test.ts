@@ -22,3 +22,16 @@ describe("emitEntry", () => {
     expect(imports.slice(1).map((line) => /"([^"]+)";$/.exec(line)?.[1])).toEqual(["../src/index.js", "../src/ext.js", "../src/models.js"]);
   });
 });
+
+describe("the manifest in the entry", () => {
+  it("is JSON text the bundle parses back to the same manifest, backticks, ${ and backslashes included", () => {
+    const tricky = { ...ir, extension: { ...ir.extension, description: "a `code` span, ${not} interpolated, \\ and \\u0041 and \"quotes\"\nnext line" } };
+    const manifest = emitManifest(tricky);
+    if (!manifest.ok) throw new Error(manifest.issues.join("\n"));
+    const entry = emitEntry(tricky, manifest.manifest);
+    const literal = /manifest: (JSON\.parse\(String\.raw`[\s\S]*?`\)),\n {2}extensionClass/.exec(entry)?.[1];
+    expect(literal).toBeDefined();
+    // Evaluate the expression as the bundle would.
+    expect(new Function(`return ${literal};`)()).toEqual(manifest.manifest);
+  });
+});
