@@ -21,6 +21,7 @@ import { analyzeJob } from "./job.js";
 import { analyzeMemory } from "./memory.js";
 import { analyzeModel } from "./model.js";
 import { analyzeQuery } from "./query.js";
+import { checkBlobUse } from "./blob-use.js";
 import { analyzeSettings } from "./settings.js";
 import { analyzeTask } from "./task.js";
 import { checkTaskCalls } from "./task-calls.js";
@@ -185,7 +186,8 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
     checkTaskCalls(callers, taskNames, ctx);
 
     checkReach = () => {
-      // What the entry points reach: permissions against the SDK methods called, un-awaited promises.
+      // What the entry points reach: permissions against the SDK methods called, blob loaders of
+      // fields that are not blobs, un-awaited promises.
       const entryNames = new Set([
         ...jobs.map((j) => j.name), ...tasks.map((t) => t.name), ...actionIRs.flatMap((a) => [a.name, a.execute]),
         ...(agent?.hooks.map((h) => h.name) ?? []), "init",
@@ -196,6 +198,7 @@ export function analyzeProgram(classes: readonly DecoratedClass[], base: Base, f
         const requested = info.permissions.map((permission, i) => ({ permission, span: permissionSpans[i]! }));
         checkPermissionUse(reached.sdkCalls, requested, { jobs, tasks, actions: actionIRs, agent, queries }, ctx);
       }
+      checkBlobUse(reached.sdkCalls, modelBySymbol, ctx);
       for (const call of reached.floating) {
         ctx.diagnostics.warn("floating-promise", spanOf(call), `${describeCall(call)} is not awaited: if it fails, nothing handles the failure`);
       }

@@ -42,4 +42,5 @@ export const CODEGEN_CODES = {
   SDX1040: { title: "SDK method needs a permission the extension does not request", hint: "Add the named Permission.* to @extension({ permissions }): the host refuses the call without it (SDX3001)." },
   SDX1041: { title: "Task called directly instead of through ctx.run", hint: "Run tasks with `await ctx.run(this.task, …args)`: a direct call runs in the job's VM without the task's retries, timeout or recorded result (a resumed job would do it again)." },
   SDX1045: { title: "Invalid @query", hint: "An @query() method takes (q: Query, ...params) and its body is one `return` of a chain: q.models(Model) or q.entries(), then where/orderBy/limit/show (ofKind/withTag on entries) with literal arguments or the method's parameters, on fields the model or the entries have." },
+  SDX1046: { title: "Blob loader for a field that is not @blobData", hint: "vdfs().blobs(model) has a loader only for each @blobData field, and loadBlob loads only those: a field without @blobData is stored inline and comes with the model (read it directly), or mark it @blobData() to store it as a blob." },
 } as const;

@@ -244,8 +244,11 @@ describe("vdfs", () => {
     expect(await vdfs.blobs(again!).vector()).toEqual([1, 2]);
     expect(host.calls.filter((c) => c.op === "models.loadBlob").length).toBe(before + 1);
     expect(Object.keys(vdfs.blobs(again!))).toEqual(["vector"]);
-    // @ts-expect-error `words` is not a blob field: no accessor, at compile time and at run time
-    expect(vdfs.blobs(again!).words).toBeUndefined();
+    // @ts-expect-error `words` is not a blob field: no accessor at compile time, a clear error at run time
+    expect(() => vdfs.blobs(again!).words).toThrow("Note.words is not a @blobData field, so vdfs().blobs(…) has no loader for it (its @blobData fields: vector); read it from the model");
+    expect(vdfs.blobs(again!).then).toBeUndefined(); // not a thenable: awaiting the accessors is harmless
+    // `title` is optional, so the types offer a loader (they cannot see @blobData): the run time says why there is none.
+    expect(() => vdfs.blobs(again!).title()).toThrow("Note.title is not a @blobData field");
     loaded!.words = 10;
     await vdfs.updateModel(loaded!);
     const [queried] = await vdfs.queryModels(Note).where("words", ">", 5).collect();

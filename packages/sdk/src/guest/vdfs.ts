@@ -141,7 +141,14 @@ export class VdfsImpl implements Vdfs {
         return present !== undefined ? present : this.loadBlob(model, field as keyof T & string);
       };
     }
-    return accessors as unknown as BlobAccessors<T>;
+    // The types offer a loader for every optional field (decorators are invisible to them): asked
+    // for a field of the model that is not a blob, say so instead of "is not a function".
+    return new Proxy(accessors, {
+      get(target, property) {
+        if (typeof property !== "string" || Object.prototype.hasOwnProperty.call(target, property) || !(property in model)) return target[property as string];
+        throw new TypeError(`${type}.${property} is not a @blobData field, so vdfs().blobs(…) has no loader for it (${fields.length > 0 ? `its @blobData fields: ${fields.join(", ")}` : "it has no @blobData field"}); read it from the model`);
+      },
+    }) as unknown as BlobAccessors<T>;
   }
   scopeOf(model: object): ModelScopeRef | null {
     return this.#catalog.scopeOf(model);
