@@ -2,7 +2,7 @@
  * The Web APIs a guest gets on first use instead of at VM start: `npm run gen:web` bundles this
  * module into guest/web-apis.generated.ts as a string, and guest/globals.ts compiles that string
  * the first time a guest reads one of these globals. QuickJS compiles a whole script before it
- * runs any of it, so code a guest never calls still costs start time: these ~47 KB were a third of
+ * runs any of it, so code a guest never calls still costs start time: these ~47 KB were a quarter of
  * the time to compile the Photos bundle. `console` is not here: nearly every guest logs.
  *
  * Must not: import anything outside web/ (the lint fence), or keep state another copy would need
