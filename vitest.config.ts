@@ -18,6 +18,7 @@ export const E2E_SUITE = [
   "test/getting-started-doc.test.ts",
   "test/init-anywhere.test.ts",
   "test/jobs-actions-cli.test.ts",
+  "test/key-rotation.test.ts",
   "test/photos-caption.test.ts",
   "test/ui-preview.test.ts",
 ];

@@ -29,7 +29,7 @@ import { parseManifest, type Manifest } from "@sdx/sdk/manifest";
 import { PROTOCOL_VERSION, sdxError } from "@sdx/sdk/protocol";
 import type { SdxError } from "@sdx/sdk/errors";
 import { encodeCustomSection, readSections, WASM_HEADER } from "./wasm-sections.js";
-import { SIGNATURE_SECTION, signBundle, verifySignature, type BundleSignature } from "./signature.js";
+import { SIGNATURE_SECTION, signBundle, verifySignature, type BundleSignature, type KeyRotation } from "./signature.js";
 
 export const BUNDLE_FORMAT_VERSION = 1;
 export const BUNDLE_EXTENSION = ".sdx.wasm";
@@ -108,6 +108,8 @@ function sortedEntries<T>(record: Record<string, T>): Array<[string, T]> {
 export interface WriteOptions {
   /** Signs the bundle with this Ed25519 private key (`loadSigningKey`); unsigned without one. */
   signingKey?: KeyObject;
+  /** Key rotation statements to carry with the signature (`sdx keys rotate`). */
+  endorsements?: readonly KeyRotation[];
 }
 
 /** Assembles a bundle. Deterministic: the same contents (and key) give the same bytes. */
@@ -138,7 +140,7 @@ export async function writeBundle(contents: BundleContents, options: WriteOption
     digest: await blake3(body),
   };
   const unsigned = concat([body, encodeCustomSection(SECTIONS.integrity, utf8.encode(JSON.stringify(integrity)))]);
-  return options.signingKey ? signBundle(unsigned, options.signingKey) : unsigned;
+  return options.signingKey ? signBundle(unsigned, options.signingKey, options.endorsements) : unsigned;
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 export { writeBundle, readBundle, BUNDLE_FORMAT_VERSION, BUNDLE_EXTENSION, SECTIONS } from "./bundle-file.js";
 export type { BundleContents, LoadedBundle, SectionInfo, WriteOptions } from "./bundle-file.js";
-export { signBundle, verifySignature, withoutSignature, SIGNATURE_SECTION, SIGNATURE_FORMAT } from "./signature.js";
+export { signBundle, signRotation, verifyRotation, verifySignature, withoutSignature, SIGNATURE_SECTION, SIGNATURE_FORMAT, ENDORSED_SIGNATURE_FORMAT } from "./signature.js";
+export type { KeyRotation, VerifiedRotation } from "./signature.js";
 export type { BundleSignature } from "./signature.js";
 export { generateSigningKey, loadSigningKey, keyFingerprint, fingerprintOfKeyFile, rawPublicKey, publicKeyFromRaw } from "./signing-keys.js";
 export type { GeneratedKey } from "./signing-keys.js";

@@ -3,8 +3,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { MANIFEST_VERSION, type Manifest } from "@sdx/sdk/manifest";
 import { PROTOCOL_VERSION } from "@sdx/sdk/protocol";
 import {
-  fingerprintOfKeyFile, generateSigningKey, loadSigningKey, rawPublicKey, readBundle, readSections, signBundle, SIGNATURE_SECTION, withoutSignature, writeBundle,
-  type BundleContents,
+  ENDORSED_SIGNATURE_FORMAT, fingerprintOfKeyFile, generateSigningKey, loadSigningKey, rawPublicKey, readBundle, readSections, signBundle, signRotation, SIGNATURE_SECTION,
+  verifyRotation, withoutSignature, writeBundle, type BundleContents, type KeyRotation,
 } from "./index.js";
 import { encodeCustomSection } from "./wasm-sections.js";
 
@@ -91,5 +91,47 @@ describe("bundle signatures", () => {
     expect(() => loadSigningKey("hello", "notes.txt")).toThrow(expect.objectContaining({ code: "SDX2012" }));
     const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     expect(() => loadSigningKey(rsa, "rsa.pem")).toThrow(expect.objectContaining({ code: "SDX2012", message: expect.stringMatching(/rsa key/) }));
+  });
+});
+
+describe("key rotation statements", () => {
+  const next = generateSigningKey();
+  const nextKey = loadSigningKey(next.privateKeyPem, "next.key");
+  const third = generateSigningKey();
+  const thirdKey = loadSigningKey(third.privateKeyPem, "third.key");
+
+  it("a statement signed by the old key names both keys and the ids; a bundle carries it as format 2", async () => {
+    const statement = signRotation(authorKey, nextKey, ["org.example.notes", "org.example.notes"]);
+    expect(verifyRotation(statement)).toEqual({ from: author.fingerprint, to: next.fingerprint, ids: ["org.example.notes"] });
+    const bundle = await writeBundle(contents(), { signingKey: nextKey, endorsements: [statement] });
+    const loaded = await readBundle(bundle);
+    expect(loaded.signature).toMatchObject({ fingerprint: next.fingerprint, endorsements: [{ from: author.fingerprint, to: next.fingerprint, ids: ["org.example.notes"] }] });
+    expect(JSON.parse(new TextDecoder().decode(readSections(bundle).at(-1)!.payload)).format).toBe(ENDORSED_SIGNATURE_FORMAT);
+    // Without statements nothing changes: format 1, the same bytes as before rotations existed.
+    expect(await writeBundle(contents(), { signingKey: nextKey, endorsements: [] })).toEqual(await writeBundle(contents(), { signingKey: nextKey }));
+    expect((await readBundle(await writeBundle(contents(), { signingKey: nextKey }))).signature?.endorsements).toEqual([]);
+  });
+
+  it("refuses a statement whose ids, keys or signature were changed, in a bundle and on its own", async () => {
+    const statement = signRotation(authorKey, nextKey, ["org.example.notes"]);
+    const forged: KeyRotation[] = [
+      { ...statement, ids: ["org.example.other"] },
+      { ...statement, to: Buffer.from(rawPublicKey(thirdKey)).toString("base64") },
+      { ...signRotation(thirdKey, nextKey, ["org.example.notes"]), from: statement.from },
+      { ...statement, signature: statement.signature.slice(0, -4) + "AAA=" },
+    ];
+    for (const bad of forged) {
+      expect(() => verifyRotation(bad)).toThrow(/SDX2010|not signed by the key|malformed/);
+      // A hand-made section: the writer itself refuses to sign with a bad statement.
+      await expect(writeBundle(contents(), { signingKey: nextKey, endorsements: [bad] })).rejects.toMatchObject({ code: "SDX2010" });
+      const good = await writeBundle(contents(), { signingKey: nextKey, endorsements: [statement] });
+      const section = readSections(good).at(-1)!;
+      const record = JSON.parse(new TextDecoder().decode(section.payload));
+      record.endorsements = [bad];
+      const tampered = new Uint8Array([...good.subarray(0, section.start), ...encodeCustomSection(SIGNATURE_SECTION, new TextEncoder().encode(JSON.stringify(record)))]);
+      await expect(readBundle(tampered)).rejects.toMatchObject({ code: "SDX2010" });
+    }
+    expect(() => signRotation(authorKey, authorKey, ["org.example.notes"])).toThrow(/another key/);
+    expect(() => signRotation(authorKey, nextKey, [])).toThrow(/names the extension ids/);
   });
 });

@@ -83,6 +83,13 @@ export async function main(argv: string[]): Promise<number> {
     .description("the fingerprint of a key file (private or .pub): what installs bind extension ids to")
     .argument("<file>")
     .action((file: string) => run(async () => (await import("./commands/keys.js")).keysFingerprint(file))());
+  keys
+    .command("rotate")
+    .description("hand extension ids from an old key to a new one: a statement signed by the old key, kept in <new>.rotations.json, carried by every bundle the new key signs")
+    .argument("<old>", "the old private key (the one the ids are bound to)")
+    .argument("<new>", "the new private key")
+    .option("--id <extensionId>", "an extension id the new key takes over (repeatable)", (value: string, list: string[]) => [...list, value], [] as string[])
+    .action((oldFile: string, newFile: string, opts: { id: string[] }) => run(async () => (await import("./commands/keys.js")).keysRotate(oldFile, newFile, opts.id))());
 
   program
     .command("validate")

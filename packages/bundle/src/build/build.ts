@@ -12,7 +12,7 @@ import { join, relative, sep } from "node:path";
 import { CodegenSession, writeArtifacts, type Diagnostic, type GenerateResult } from "@sdx/codegen";
 import type { Manifest } from "@sdx/sdk/manifest";
 import type { KeyObject } from "node:crypto";
-import { blake3, writeBundle, BUNDLE_EXTENSION, keyFingerprint, rawPublicKey } from "@sdx/bundle-format";
+import { blake3, writeBundle, BUNDLE_EXTENSION, keyFingerprint, rawPublicKey, type KeyRotation } from "@sdx/bundle-format";
 import { createGuestBundler, type GuestBundler, type GuestBundleResult } from "./guest-bundle.js";
 import { compileKernels } from "./kernels.js";
 import { checkPrompts, listFiles } from "./prompts.js";
@@ -24,6 +24,8 @@ export interface BuildOptions {
   outDir?: string;
   /** The author's Ed25519 private key (`loadSigningKey`): the bundle is signed with it. Unsigned without. */
   signingKey?: KeyObject;
+  /** Key rotation statements the signature carries (`sdx keys rotate`). */
+  endorsements?: readonly KeyRotation[];
 }
 
 export interface BuildResult {
@@ -127,7 +129,7 @@ export async function createBuilder(options: BuildOptions): Promise<Builder> {
           prompts: prompts.prompts,
           assets,
           kernels: kernels.wasm,
-        }, { signingKey: options.signingKey }),
+        }, { signingKey: options.signingKey, endorsements: options.endorsements }),
       );
       mkdirSync(outDir, { recursive: true });
       const bundlePath = join(outDir, `${manifest.id}-${manifest.version}${BUNDLE_EXTENSION}`);

@@ -54,7 +54,7 @@ export async function build(dir: string, options: { watch?: boolean; json: boole
   if (!existsSync(projectDir)) throw new UserError(`no such directory: ${projectDir}`);
   // Read the key first: a key that cannot sign fails before minutes of building.
   const signing = signingKeyFor(options.key);
-  const builder = await createBuilder({ projectDir, signingKey: signing?.key });
+  const builder = await createBuilder({ projectDir, signingKey: signing?.key, endorsements: signing?.endorsements });
   const start = performance.now();
   const result = await builder.build();
   const total = performance.now() - start;

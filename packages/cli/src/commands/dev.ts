@@ -84,7 +84,7 @@ export async function devCommand(dir: string, options: DevOptions): Promise<Comm
   };
   const say = (line: string) => process.stderr.write(`${line}\n`);
 
-  const builder = await createBuilder({ projectDir, signingKey: signing?.key });
+  const builder = await createBuilder({ projectDir, signingKey: signing?.key, endorsements: signing?.endorsements });
   const host = await Host.open({ libraryDir, recover: "queued", onLog: (entry) => say(renderLogLine(entry)) });
   const session: { -readonly [K in keyof DevSession]: DevSession[K] } = { projectDir, libraryDir, host, manifest: null, bundlePath: null };
   let installs = 0;

@@ -21,7 +21,9 @@ function schemaName(schema: Record<string, unknown>): string {
 export async function inspect(path: string): Promise<CommandResult<unknown>> {
   const bundle = await loadBundleFile(path);
   const m = bundle.manifest;
-  const signature = bundle.signature ? { algorithm: bundle.signature.algorithm, fingerprint: bundle.signature.fingerprint, publicKey: bundle.signature.publicKey } : null;
+  const signature = bundle.signature
+    ? { algorithm: bundle.signature.algorithm, fingerprint: bundle.signature.fingerprint, publicKey: bundle.signature.publicKey, endorsements: bundle.signature.endorsements }
+    : null;
   const listing = { author: m.author ?? null, license: m.license ?? null, homepage: m.homepage ?? null, repository: m.repository ?? null, icon: m.icon ?? null };
   // Manifests of version 1 carry no sentences: the one function gives the same words.
   const permissions = m.permissions.map((p, index) => ({ index, ...p, description: p.description ?? permissionSentence(p) }));
@@ -34,6 +36,7 @@ export async function inspect(path: string): Promise<CommandResult<unknown>> {
     signature
       ? `signed by key ${pc.bold(signature.fingerprint)} (the signature is valid; whether you trust that key is yours to decide)`
       : pc.yellow("unsigned: nothing proves who built this bundle"),
+    ...(signature?.endorsements ?? []).map((r) => `  key rotation: ${r.from} handed ${r.ids.join(", ")} to ${r.to} (signed by ${r.from})`),
     "",
     pc.bold("Permissions"),
     ...permissions.map((p) => `  [${p.index}] ${p.description}  ${pc.dim(Object.entries(p).filter(([k]) => k !== "index" && k !== "description").map(([k, v]) => (k === "kind" ? v : `${k}=${JSON.stringify(v)}`)).join(" "))}`),

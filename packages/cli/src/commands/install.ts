@@ -28,6 +28,8 @@ export function describeAuthor(author: AuthorOutcome): string {
       return `  signed by ${author.signedBy}; this id is now bound to that key`;
     case "same":
       return `  signed by ${author.signedBy} (the key this id is bound to)`;
+    case "rotated":
+      return `  signed by ${author.signedBy}, a key ${author.previousKey} handed this id to (a key rotation the bundle carries); the id is now bound to it`;
     case "replaced":
       return pc.yellow(`  author replaced (--replace-author): the id was bound to ${author.previousKey}, ${author.signedBy ? `now to ${author.signedBy}` : "and this bundle is unsigned: it is bound to no key now"}`);
   }

@@ -1,12 +1,15 @@
 /**
  * `sdx keys generate <file>`: an Ed25519 key pair for signing bundles (the private key in `<file>`,
  * readable by its owner only, the public key in `<file>.pub`); `sdx keys fingerprint <file>`: the
- * fingerprint install binds an extension id to. And how `sdx build` finds the key to sign with.
+ * fingerprint install binds an extension id to; `sdx keys rotate <old> <new> --id …`: a statement,
+ * signed by the old key, that hands those ids to the new one, kept in `<new>.rotations.json` (with
+ * the old key's own, so rotations chain). And how `sdx build` finds the key to sign with, and the
+ * statements beside it that go into the bundle.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import pc from "picocolors";
-import { fingerprintOfKeyFile, generateSigningKey, loadSigningKey } from "@sdx/bundle-format";
+import { fingerprintOfKeyFile, generateSigningKey, keyFingerprint, loadSigningKey, rawPublicKey, signRotation, verifyRotation, type KeyRotation } from "@sdx/bundle-format";
 import type { KeyObject } from "node:crypto";
 import { UserError } from "../errors.js";
 import type { CommandResult } from "../output.js";
@@ -63,11 +66,73 @@ function readKeyFile(path: string): string {
   }
 }
 
-/** The key `sdx build` signs with: `--key`, else `$SDX_SIGNING_KEY`, else none (an unsigned bundle). */
-export function signingKeyFor(option: string | undefined): { key: KeyObject; file: string } | null {
+/** Where the rotation statements that hand ids to the key in `keyFile` are kept. */
+export function rotationsFile(keyFile: string): string {
+  return `${keyFile}.rotations.json`;
+}
+
+/** The statements in `<key>.rotations.json`, each checked; none when the file does not exist. */
+function readRotations(keyFile: string): KeyRotation[] {
+  const path = rotationsFile(keyFile);
+  if (!existsSync(path)) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new UserError(`cannot read the key rotations in ${path}: ${(error as Error).message}`, "SDX2012");
+  }
+  if (!Array.isArray(list)) throw new UserError(`${path} is not a list of key rotation statements (write it with \`sdx keys rotate\`)`, "SDX2012");
+  for (const statement of list) verifyRotation(statement as KeyRotation);
+  return list as KeyRotation[];
+}
+
+/**
+ * The key `sdx build` signs with: `--key`, else `$SDX_SIGNING_KEY`, else none (an unsigned bundle);
+ * with the rotation statements kept beside it, which every bundle it signs carries.
+ */
+export function signingKeyFor(option: string | undefined): { key: KeyObject; file: string; endorsements: KeyRotation[] } | null {
   const file = option ?? (process.env[SIGNING_KEY_ENV] || undefined);
   if (!file) return null;
   const path = resolve(file);
   const source = option ? path : `${path} (from ${SIGNING_KEY_ENV})`;
-  return { key: loadSigningKey(readKeyFile(path), source), file: path };
+  const key = loadSigningKey(readKeyFile(path), source);
+  const endorsements = readRotations(path);
+  const fingerprint = keyFingerprint(rawPublicKey(key));
+  // Each statement leads to this key, directly or through another: a file copied beside the wrong key is caught here.
+  const verified = endorsements.map(verifyRotation);
+  const stray = verified.find((r) => r.to !== fingerprint && !verified.some((o) => o.from === r.to));
+  if (stray) throw new UserError(`${rotationsFile(path)} hands ids to ${stray.to}, which is neither this key (${fingerprint}) nor on the way to it`, "SDX2012");
+  return { key, file: path, endorsements };
+}
+
+/**
+ * `sdx keys rotate <old> <new> --id <id>…`: the old key hands the ids to the new one. The statement
+ * goes into `<new>.rotations.json`, after the old key's own statements (how the old key got them),
+ * so a bundle signed by the new key proves the whole chain to a library bound to any earlier key.
+ */
+export async function keysRotate(oldFile: string, newFile: string, ids: string[]): Promise<CommandResult<{ from: string; to: string; ids: string[]; file: string; statements: number }>> {
+  if (ids.length === 0) throw new UserError("name the extension ids the new key takes over: sdx keys rotate <old> <new> --id <extension id>");
+  const oldPath = resolve(oldFile);
+  const newPath = resolve(newFile);
+  const old = loadSigningKey(readKeyFile(oldPath), oldPath);
+  const next = loadSigningKey(readKeyFile(newPath), newPath);
+  const statement = signRotation(old, next, ids);
+  const verified = verifyRotation(statement);
+  const existing = readRotations(newPath);
+  const inherited = readRotations(oldPath).filter((r) => !existing.some((e) => e.signature === r.signature));
+  const list = [...existing, ...inherited, ...(existing.some((e) => e.signature === statement.signature) ? [] : [statement])];
+  const file = rotationsFile(newPath);
+  try {
+    writeFileSync(file, `${JSON.stringify(list, null, 2)}\n`);
+  } catch (error) {
+    throw new UserError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return {
+    data: { from: verified.from, to: verified.to, ids: verified.ids, file, statements: list.length },
+    human: [
+      `${pc.green("✔")} ${verified.from} hands ${verified.ids.join(", ")} to ${verified.to}`,
+      `  wrote ${file} (${list.length} statement${list.length === 1 ? "" : "s"}); \`sdx build --key ${newFile}\` puts ${list.length === 1 ? "it" : "them"} in every bundle it signs,`,
+      "  and a library that has these ids bound to the old key installs them without --replace-author",
+    ].join("\n"),
+  };
 }

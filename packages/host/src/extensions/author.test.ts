@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { generateSigningKey, loadSigningKey, readBundle, writeBundle } from "@sdx/bundle-format";
 import type { Manifest } from "@sdx/sdk/manifest";
 import { getInstalled, grantsFor, installExtension, uninstallExtension } from "./install.js";
-import { boundKeyOf } from "./author.js";
+import { boundKeyOf, rotationChain } from "./author.js";
 import { readAudit } from "../store/audit.js";
 import type { Library } from "../store/library.js";
 import { cleanupTempDirs, hostError, makeManifest, openLibrary, tempDir } from "../store/__tests__/fixture.js";
@@ -106,5 +106,22 @@ describe("who owns an extension id", () => {
     installExtension(state.library, await bundle({ key: alice }), { grants: [] });
     uninstallExtension(state.library, "org.example.notes", { purge: true });
     expect(installExtension(state.library, await bundle({ key: mallory }), { grants: [] }).author.change).toBe("bound");
+  });
+});
+
+describe("rotationChain", () => {
+  const id = "org.example.notes";
+  const r = (from: string, to: string, ids = [id]) => ({ from, to, ids });
+
+  it("follows statements naming the id from the bound key to the signer, in order", () => {
+    expect(rotationChain([r("b", "c"), r("a", "b")], "a", "c", id)).toEqual(["a", "b", "c"]);
+    expect(rotationChain([r("a", "x"), r("a", "b"), r("b", "c"), r("x", "y")], "a", "c", id)).toEqual(["a", "b", "c"]);
+  });
+
+  it("finds nothing when a link names other ids, points elsewhere, or goes in circles", () => {
+    expect(rotationChain([r("a", "b", ["org.example.other"]), r("b", "c")], "a", "c", id)).toBeNull();
+    expect(rotationChain([r("b", "c")], "a", "c", id)).toBeNull(); // nothing from the bound key
+    expect(rotationChain([r("a", "b"), r("b", "a")], "a", "c", id)).toBeNull();
+    expect(rotationChain([], "a", "c", id)).toBeNull();
   });
 });

@@ -246,7 +246,7 @@ describe("vdfs", () => {
     expect(Object.keys(vdfs.blobs(again!))).toEqual(["vector"]);
     // @ts-expect-error `words` is not a blob field: no accessor at compile time, a clear error at run time
     expect(() => vdfs.blobs(again!).words).toThrow("Note.words is not a @blobData field, so vdfs().blobs(…) has no loader for it (its @blobData fields: vector); read it from the model");
-    expect(vdfs.blobs(again!).then).toBeUndefined(); // not a thenable: awaiting the accessors is harmless
+    expect((vdfs.blobs(again!) as { then?: unknown }).then).toBeUndefined(); // not a thenable: awaiting the accessors is harmless
     // `title` is optional, so the types offer a loader (they cannot see @blobData): the run time says why there is none.
     expect(() => vdfs.blobs(again!).title()).toThrow("Note.title is not a @blobData field");
     loaded!.words = 10;
