@@ -1,7 +1,7 @@
 /**
  * Code the host evaluates inside each VM before the guest bundle. It defines the host bindings
- * (`__sdx_call`, `__sdx_call_sync`, `__sdx_eval_runtime`) and returns private helpers the host keeps as handles; nothing
- * else reaches the guest's global. It captures the intrinsics it uses (`Reflect.apply`, the real
+ * (`__sdx_call`, `__sdx_call_sync`, `__sdx_eval_runtime`) and returns private helpers the host keeps
+ * as handles; nothing else reaches the guest's global. It captures the intrinsics it uses (`Reflect.apply`, the real
  * `ArrayBuffer.prototype.byteLength` getter, `Promise`, `String.prototype.split`, …) before any guest
  * code runs, so a guest that later replaces them can only break itself, never the host.
  *

@@ -2,8 +2,9 @@
  * Guest stack traces, pointed at the author's TypeScript. QuickJS names a frame of the bundle's
  * guest code `at fn (<instance>.guest.js:line:col)` (1-based line and column); the bundle's source
  * map (`sdx.guest.map`, written by `sdx build`) turns that into `at fn (src/index.ts:41:7)`.
- * Frames of the SDK's runtime are not in the map (the build leaves them out), nor are those of code it
- * evaluates itself (`sdx:runtime`, its Web APIs): a run of them becomes one `at … (sdx runtime)` line, so a stack shows the author's frames and where the SDK was between.
+ * Frames of the SDK's runtime are not in the map (the build leaves them out), nor are those of code
+ * it evaluates itself (`sdx:runtime`, its Web APIs): a run of them becomes one `at … (sdx runtime)`
+ * line, so a stack shows the author's frames and where the SDK was between.
  *
  * Used wherever a guest's text reaches the user: the errors of invocations (jobs.db, `sdx run`,
  * `sdx jobs show`) and log lines. Mapping is idempotent: mapped text has no `.guest.js:` left.
