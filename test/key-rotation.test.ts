@@ -54,7 +54,8 @@ describe("key rotation", () => {
   });
 
   it("keys rotate writes a statement the old key signed; the new key's bundles carry it and installs follow it", async () => {
-    const rotated = await sdxJson<{ from: string; to: string; ids: string[]; file: string; statements: number }>(["keys", "rotate", key("alice"), key("alice2"), "--id", id]);
+    // The new key's public half is enough; the statements go beside its private file.
+    const rotated = await sdxJson<{ from: string; to: string; ids: string[]; file: string; statements: number }>(["keys", "rotate", key("alice"), `${key("alice2")}.pub`, "--id", id]);
     expect(rotated.status, rotated.stderr).toBe(0);
     expect(rotated.json).toEqual({ from: fingerprints.alice, to: fingerprints.alice2, ids: [id], file: `${key("alice2")}.rotations.json`, statements: 1 });
 

@@ -87,7 +87,7 @@ export async function main(argv: string[]): Promise<number> {
     .command("rotate")
     .description("hand extension ids from an old key to a new one: a statement signed by the old key, kept in <new>.rotations.json, carried by every bundle the new key signs")
     .argument("<old>", "the old private key (the one the ids are bound to)")
-    .argument("<new>", "the new private key")
+    .argument("<new>", "the new key: its private file, or its .pub (the statements then go beside the private file's name)")
     .option("--id <extensionId>", "an extension id the new key takes over (repeatable)", (value: string, list: string[]) => [...list, value], [] as string[])
     .action((oldFile: string, newFile: string, opts: { id: string[] }) => run(async () => (await import("./commands/keys.js")).keysRotate(oldFile, newFile, opts.id))());
 

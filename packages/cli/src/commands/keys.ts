@@ -10,7 +10,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { dirname, resolve } from "node:path";
 import pc from "picocolors";
 import { fingerprintOfKeyFile, generateSigningKey, keyFingerprint, loadSigningKey, rawPublicKey, signRotation, verifyRotation, type KeyRotation } from "@sdx/bundle-format";
-import type { KeyObject } from "node:crypto";
+import { createPublicKey, type KeyObject } from "node:crypto";
 import { UserError } from "../errors.js";
 import type { CommandResult } from "../output.js";
 
@@ -105,6 +105,17 @@ export function signingKeyFor(option: string | undefined): { key: KeyObject; fil
   return { key, file: path, endorsements };
 }
 
+/** The Ed25519 public key in a `.pub` file, or SDX2012. */
+function publicSigningKey(pem: string, source: string): KeyObject {
+  try {
+    const key = createPublicKey(pem);
+    if (key.asymmetricKeyType === "ed25519") return key;
+  } catch {
+    // reported below
+  }
+  throw new UserError(`${source} is not an Ed25519 public key (write one with \`sdx keys generate\`)`, "SDX2012");
+}
+
 /**
  * `sdx keys rotate <old> <new> --id <id>…`: the old key hands the ids to the new one. The statement
  * goes into `<new>.rotations.json`, after the old key's own statements (how the old key got them),
@@ -113,9 +124,14 @@ export function signingKeyFor(option: string | undefined): { key: KeyObject; fil
 export async function keysRotate(oldFile: string, newFile: string, ids: string[]): Promise<CommandResult<{ from: string; to: string; ids: string[]; file: string; statements: number }>> {
   if (ids.length === 0) throw new UserError("name the extension ids the new key takes over: sdx keys rotate <old> <new> --id <extension id>");
   const oldPath = resolve(oldFile);
-  const newPath = resolve(newFile);
   const old = loadSigningKey(readKeyFile(oldPath), oldPath);
-  const next = loadSigningKey(readKeyFile(newPath), newPath);
+  // The new key's public half is enough (rotating on the old key's machine): the statements go
+  // beside where its private half is, `<new>` without `.pub`, to be copied there with it.
+  const givenPath = resolve(newFile);
+  const pem = readKeyFile(givenPath);
+  const isPublic = /-----BEGIN PUBLIC KEY-----/.test(pem);
+  const newPath = isPublic && givenPath.endsWith(".pub") ? givenPath.slice(0, -".pub".length) : givenPath;
+  const next = isPublic ? publicSigningKey(pem, givenPath) : loadSigningKey(pem, givenPath);
   const statement = signRotation(old, next, ids);
   const verified = verifyRotation(statement);
   const existing = readRotations(newPath);
@@ -131,7 +147,7 @@ export async function keysRotate(oldFile: string, newFile: string, ids: string[]
     data: { from: verified.from, to: verified.to, ids: verified.ids, file, statements: list.length },
     human: [
       `${pc.green("✔")} ${verified.from} hands ${verified.ids.join(", ")} to ${verified.to}`,
-      `  wrote ${file} (${list.length} statement${list.length === 1 ? "" : "s"}); \`sdx build --key ${newFile}\` puts ${list.length === 1 ? "it" : "them"} in every bundle it signs,`,
+      `  wrote ${file} (${list.length} statement${list.length === 1 ? "" : "s"}); \`sdx build --key ${isPublic ? newPath : newFile}\` puts ${list.length === 1 ? "it" : "them"} in every bundle it signs${isPublic ? " (keep the file beside that key)" : ""},`,
       "  and a library that has these ids bound to the old key installs them without --replace-author",
     ].join("\n"),
   };
