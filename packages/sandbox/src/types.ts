@@ -96,6 +96,12 @@ export interface WorkerLink {
   forward: RawHostCalls;
   /** A message to the host's thread, delivered in order with the calls (`InstanceOptions.onNotice`). */
   notify(notice: unknown): void;
+  /**
+   * A sync op whose answer nobody needs (a log line), answered on the host's thread in order with
+   * the calls, without the worker waiting for it. Every so often it waits after all (a sync call),
+   * so a guest posting in a loop cannot queue messages without bound.
+   */
+  post(op: string, payload: unknown): void;
 }
 
 /** One extension's calls in a worker, as its calls module opened them. */

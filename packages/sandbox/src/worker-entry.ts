@@ -63,6 +63,7 @@ const forward: RawHostCalls = {
     return new Promise((resolve) => pending.set(id, resolve));
   },
   callSyncRaw(op, request) {
+    postsSinceSync = 0;
     // Calls queued before this one go first, so the host sees them in the guest's order.
     if (outgoing.length > 0) flushCalls();
     post({ type: "sync", op, request }, request.buffers);
@@ -77,13 +78,28 @@ const forward: RawHostCalls = {
   },
 };
 
+/** Posts since the last sync call: past `POSTS_PER_SYNC` the next one waits (bounded queue). */
+let postsSinceSync = 0;
+const POSTS_PER_SYNC = 64;
+
+function postCall(op: string, payload: unknown): void {
+  const request = encodeMessage(payload);
+  if (++postsSinceSync >= POSTS_PER_SYNC) {
+    forward.callSyncRaw(op, request);
+    return;
+  }
+  // Calls queued before this one go first, so the host sees them in the guest's order.
+  if (outgoing.length > 0) flushCalls();
+  post({ type: "post", op, request }, request.buffers);
+}
+
 let instance: QuickJSInstance | null = null;
 
 /** The module answering host calls here (loaded while the worker warms up), and this VM's calls from it. */
 type CallsModule = { openInstance(data: unknown, link: WorkerLink): Promise<WorkerInstanceCalls> | WorkerInstanceCalls };
 let callsModule: Promise<CallsModule> | null = setup.callsModule ? (import(setup.callsModule) as Promise<CallsModule>) : null;
 let local: WorkerInstanceCalls | null = null;
-const link: WorkerLink = { forward, notify };
+const link: WorkerLink = { forward, notify, post: postCall };
 
 async function start(message: Extract<ToWorker, { type: "start" }>): Promise<void> {
   instance?.dispose();

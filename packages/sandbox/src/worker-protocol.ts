@@ -28,6 +28,8 @@ export type FromWorker =
   | { type: "calls"; calls: Array<[number, string, WireMessage]> }
   /** A sync host call; the worker now waits on the shared buffer. */
   | { type: "sync"; op: string; request: WireMessage }
+  /** A sync host call whose answer the worker does not wait for (`WorkerLink.post`). */
+  | { type: "post"; op: string; request: WireMessage }
   /** The worker has read a chunk of a large sync reply and wants the next. */
   | { type: "sync-next" }
   /** An invocation ended. `recycled` counts VMs the worker replaced after fatal errors so far. */

@@ -233,6 +233,14 @@ class LiveWorker {
       case "sync-next":
         this.sync.next();
         return;
+      case "post":
+        // Nobody waits for the answer: a failure (a refused log line) is dropped like its reply.
+        try {
+          this.calls?.callSync(message.op, decodeFast(message.request));
+        } catch {
+          // dropped
+        }
+        return;
       case "pong":
         this.lastPong = Date.now();
         return;

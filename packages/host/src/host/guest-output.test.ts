@@ -18,6 +18,13 @@ const GUEST = guest(`{
     callSync("log", { level: "warn", message: "small", data: { n: 1 } });
     return "done";
   },
+  async chatty(ctx, n) {
+    // Log lines are posted, not awaited: they still reach the host in order with the guest's calls.
+    callSync("log", { level: "info", message: "before the call" });
+    await call("registry.get", { name: "none" }).catch(() => null); // answered on the host's thread
+    for (let i = 0; i < n; i++) callSync("log", { level: "debug", message: "line " + i });
+    return n;
+  },
 }`);
 
 let host: Host;
@@ -27,7 +34,7 @@ let closed = false;
 beforeAll(async () => {
   libraryDir = join(tempDir(), "library");
   host = await Host.open({ libraryDir });
-  await host.install(await bundleBytes(manifest({ id: ID, jobs: [job("shout")] }), GUEST), { grants: [] });
+  await host.install(await bundleBytes(manifest({ id: ID, jobs: [job("shout"), job("chatty", { params: [{ name: "n", schema: { type: "number" }, optional: false }] })] }), GUEST), { grants: [] });
 });
 
 afterAll(async () => {
@@ -36,6 +43,14 @@ afterAll(async () => {
 });
 
 describe("guest output", () => {
+  it("delivers every log line of a guest logging in a loop, in order with its calls (lines are posted, not awaited)", async () => {
+    const before = host.logs(ID).length;
+    const outcome = await host.runJob(ID, "chatty", { n: 500 }); // host.logs keeps the last 1,000
+    expect(outcome.state, JSON.stringify(outcome.error)).toBe("completed");
+    const messages = host.logs(ID).slice(before).map((l) => l.message);
+    expect(messages).toEqual(["before the call", ...Array.from({ length: 500 }, (_, i) => `line ${i}`)]);
+  });
+
   it("caps a 20 MiB log line and 1 MiB of log data, with a marker saying what was cut", async () => {
     expect((await host.runJob(ID, "shout", [])).state).toBe("completed");
     const [huge, small] = host.logs(ID).slice(-2);

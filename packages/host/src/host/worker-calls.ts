@@ -41,6 +41,13 @@ import { CLOSING_HOOKS, CLOSING_JOBS, type WorkerInstanceData, type WorkerNotice
 /** The ops answered in the worker; any other is forwarded to the host's thread. */
 const LOCAL: OpHandlers = { ...libraryOps, ...memoryOps, ...kernelOps, ...codecOps, ...promptOps };
 
+/**
+ * Sync ops forwarded without waiting for the answer: the guest ignores it (a refused log line is
+ * dropped, never thrown), so a log line costs the guest no round trip to the host's thread.
+ */
+const POSTED: ReadonlySet<string> = new Set(["log"]);
+const POSTED_REPLY = { ok: true as const, value: null };
+
 export async function openInstance(data: WorkerInstanceData, link: WorkerLink): Promise<WorkerInstanceCalls> {
   const library = Library.open(data.libraryDir);
   const jobs = JobStore.open(join(library.dir, JOBS_DB_FILE));
@@ -129,6 +136,10 @@ export async function openInstance(data: WorkerInstanceData, link: WorkerLink): 
         callSync: (op, payload) => {
           if (answeredHere(op)) return local.callSync(op, payload);
           batch.commit();
+          if (POSTED.has(op)) {
+            link.post(op, payload);
+            return POSTED_REPLY;
+          }
           return link.forward.callSync(op, payload);
         },
         // The group's timer cannot fire while the guest computes on this thread.

@@ -25,7 +25,7 @@ const MANIFEST = manifest({
 const GUEST = guest(`{
   async writeThenLog(ctx) {
     await call("models.create", { modelType: "Counter", scope: { standalone: true }, data: { n: 1 }, blobs: {} });
-    callSync("log", { level: "info", message: "wrote" }); // forwarded to the host's thread, the worker blocked meanwhile
+    callSync("log", { level: "info", message: "wrote" }); // forwarded to the host's thread after the commit (not awaited)
     return 1;
   },
 }`);
