@@ -181,3 +181,16 @@ describe("guests in workers", () => {
     bystander.dispose();
   });
 });
+
+describe("closing a worker sandbox", () => {
+  it("ends a spare worker that is still warming up, and starts no new one afterwards", async () => {
+    const sandbox = new WorkerSandbox();
+    sandbox.prestart(); // a spare begins to warm up…
+    await sandbox.close(); // …and is terminated without waiting for it (a rejection here would fail the run)
+    sandbox.prestart();
+    const late = sandbox.createInstance({ name: "late", guestJs: GUEST, calls: recordingCalls({}) });
+    const result = await late.invoke(jobInvocation("ok", [])).catch((error: Error) => ({ ok: false, thrown: error.message }));
+    expect(result).toMatchObject({ ok: false });
+    late.dispose();
+  });
+});
