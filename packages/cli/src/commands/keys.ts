@@ -9,7 +9,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import pc from "picocolors";
-import { fingerprintOfKeyFile, generateSigningKey, keyFingerprint, loadSigningKey, rawPublicKey, signRotation, verifyRotation, type KeyRotation } from "@sdx/bundle-format";
+import { fingerprintOfKeyFile, generateSigningKey, keyFingerprint, loadSigningKey, rawPublicKey, signRotation, verifyRotation, type KeyRotation, type VerifiedRotation } from "@sdx/bundle-format";
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { UserError } from "../errors.js";
 import type { CommandResult } from "../output.js";
@@ -71,8 +71,8 @@ export function rotationsFile(keyFile: string): string {
   return `${keyFile}.rotations.json`;
 }
 
-/** The statements in `<key>.rotations.json`, each checked; none when the file does not exist. */
-function readRotations(keyFile: string): KeyRotation[] {
+/** The statements in `<key>.rotations.json`, each checked (SDX2010 otherwise); none when the file does not exist. */
+function readRotations(keyFile: string): Array<{ statement: KeyRotation; verified: VerifiedRotation }> {
   const path = rotationsFile(keyFile);
   if (!existsSync(path)) return [];
   let list: unknown;
@@ -82,8 +82,7 @@ function readRotations(keyFile: string): KeyRotation[] {
     throw new UserError(`cannot read the key rotations in ${path}: ${(error as Error).message}`, "SDX2012");
   }
   if (!Array.isArray(list)) throw new UserError(`${path} is not a list of key rotation statements (write it with \`sdx keys rotate\`)`, "SDX2012");
-  for (const statement of list) verifyRotation(statement as KeyRotation);
-  return list as KeyRotation[];
+  return (list as KeyRotation[]).map((statement) => ({ statement, verified: verifyRotation(statement) }));
 }
 
 /**
@@ -96,13 +95,13 @@ export function signingKeyFor(option: string | undefined): { key: KeyObject; fil
   const path = resolve(file);
   const source = option ? path : `${path} (from ${SIGNING_KEY_ENV})`;
   const key = loadSigningKey(readKeyFile(path), source);
-  const endorsements = readRotations(path);
+  const rotations = readRotations(path);
   const fingerprint = keyFingerprint(rawPublicKey(key));
   // Each statement leads to this key, directly or through another: a file copied beside the wrong key is caught here.
-  const verified = endorsements.map(verifyRotation);
+  const verified = rotations.map((r) => r.verified);
   const stray = verified.find((r) => r.to !== fingerprint && !verified.some((o) => o.from === r.to));
   if (stray) throw new UserError(`${rotationsFile(path)} hands ids to ${stray.to}, which is neither this key (${fingerprint}) nor on the way to it`, "SDX2012");
-  return { key, file: path, endorsements };
+  return { key, file: path, endorsements: rotations.map((r) => r.statement) };
 }
 
 /** The Ed25519 public key in a `.pub` file, or SDX2012. */
@@ -134,8 +133,8 @@ export async function keysRotate(oldFile: string, newFile: string, ids: string[]
   const next = isPublic ? publicSigningKey(pem, givenPath) : loadSigningKey(pem, givenPath);
   const statement = signRotation(old, next, ids);
   const verified = verifyRotation(statement);
-  const existing = readRotations(newPath);
-  const inherited = readRotations(oldPath).filter((r) => !existing.some((e) => e.signature === r.signature));
+  const existing = readRotations(newPath).map((r) => r.statement);
+  const inherited = readRotations(oldPath).map((r) => r.statement).filter((r) => !existing.some((e) => e.signature === r.signature));
   const list = [...existing, ...inherited, ...(existing.some((e) => e.signature === statement.signature) ? [] : [statement])];
   const file = rotationsFile(newPath);
   try {

@@ -18,6 +18,10 @@ const GUEST = guest(`{
     callSync("log", { level: "warn", message: "small", data: { n: 1 } });
     return "done";
   },
+  refusedLine() {
+    // The host refuses this line (no such level); posted, its answer never reaches the guest.
+    try { callSync("log", { level: "loud", message: "x" }); return "not awaited"; } catch (e) { return "refused: " + (e.code ?? e.message); }
+  },
   async chatty(ctx, n) {
     // Log lines are posted, not awaited: they still reach the host in order with the guest's calls.
     callSync("log", { level: "info", message: "before the call" });
@@ -34,7 +38,7 @@ let closed = false;
 beforeAll(async () => {
   libraryDir = join(tempDir(), "library");
   host = await Host.open({ libraryDir });
-  await host.install(await bundleBytes(manifest({ id: ID, jobs: [job("shout"), job("chatty", { params: [{ name: "n", schema: { type: "number" }, optional: false }] })] }), GUEST), { grants: [] });
+  await host.install(await bundleBytes(manifest({ id: ID, jobs: [job("shout"), job("refusedLine"), job("chatty", { params: [{ name: "n", schema: { type: "number" }, optional: false }] })] }), GUEST), { grants: [] });
 });
 
 afterAll(async () => {
@@ -43,7 +47,11 @@ afterAll(async () => {
 });
 
 describe("guest output", () => {
-  it("delivers every log line of a guest logging in a loop, in order with its calls (lines are posted, not awaited)", async () => {
+  it("posts a log line without waiting for the host's answer: a refused line does not come back to the guest", async () => {
+    expect(await host.runJob(ID, "refusedLine", {})).toMatchObject({ state: "completed", result: "not awaited" });
+  });
+
+  it("delivers every log line of a guest logging in a loop, in order with its calls", async () => {
     const before = host.logs(ID).length;
     const outcome = await host.runJob(ID, "chatty", { n: 500 }); // host.logs keeps the last 1,000
     expect(outcome.state, JSON.stringify(outcome.error)).toBe("completed");
