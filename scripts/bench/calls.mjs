@@ -9,7 +9,10 @@ import { Host } from "../../packages/host/dist/index.js";
 import { QuickJSSandbox, WorkerSandbox } from "../../packages/sandbox/dist/index.js";
 import { guest, jobInvocation } from "../../packages/sandbox/dist/testing.js";
 import { readBundle } from "../../packages/bundle-format/dist/index.js";
+import { Library } from "../../packages/host/dist/store/library.js";
+import { blobToUuid } from "../../packages/host/dist/store/uuid.js";
 import { buildSource, goal, median, ms, perSec, ratio, ROOT } from "./util.mjs";
+import { openWorkerCalls } from "./worker-calls.mjs";
 
 const ID = "org.bench.calls";
 const CALLS = Number(process.env.BENCH_CALLS ?? 30_000);
@@ -122,6 +125,47 @@ async function sandboxFloor() {
   return { sequential: median(sequential), batched: median(batched) };
 }
 
+/** What the host answers to the `reads` job's `getModel`, from the worker's calls module (a Counter the job made). */
+async function modelReply(libraryDir) {
+  const library = Library.open(libraryDir);
+  const row = library.db.prepare("SELECT uuid FROM models WHERE extension_id = ? AND model_type = 'Counter' LIMIT 1").get(ID);
+  library.close();
+  const uuid = blobToUuid(row.uuid);
+  const { calls, settle } = await openWorkerCalls(libraryDir, ID);
+  const reply = await calls.call("models.get", { modelType: "Counter", by: { uuid } });
+  settle();
+  if (!reply.ok || !reply.value.model) throw new Error(`models.get: ${JSON.stringify(reply)}`);
+  return reply;
+}
+
+/**
+ * The SDK's side of the same calls alone: the calls bench's own bundle and `reads` job in a VM on this
+ * thread, each `getModel` answered at once with the reply the host gives it (no pipeline, no SQLite).
+ * What is left is QuickJS running the SDK: the request's JSON, the call, the floating-promise
+ * tracking, the reply's JSON.parse and the model rebuilt as a class instance.
+ */
+async function sdkFloor(bundleBytes, reply) {
+  const bundle = await readBundle(bundleBytes);
+  const answer = (op) => (op === "models.get" ? reply : { ok: true, value: { uuid: reply.value.model.uuid } });
+  const vm = new QuickJSSandbox().createInstance({ name: "sdk-floor", guestJs: bundle.guestJs, calls: { call: async (op) => answer(op), callSync: () => ({ ok: true, value: null }) } });
+  const timed = async (batch) => {
+    const invocation = jobInvocation("reads", [CALLS, batch]);
+    invocation.context.extensionId = ID;
+    const result = await vm.invoke(invocation);
+    if (!result.ok) throw new Error(`sdk floor: ${result.error.message}`);
+    return result.value;
+  };
+  await timed(100);
+  const sequential = [];
+  const batched = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    sequential.push(await timed(1));
+    batched.push(await timed(100));
+  }
+  vm.dispose();
+  return { sequential: median(sequential), batched: median(batched) };
+}
+
 /** VM start for the Photos bundle: the first in a fresh sandbox (a worker spawned), then warm ones. */
 async function vmStart() {
   const photos = join(ROOT, "examples/photos/dist/com.spacedrive.photos-1.0.0.sdx.wasm");
@@ -154,10 +198,12 @@ export async function run() {
     const host = await Host.open({ libraryDir: join(work, "library") });
     await host.install(bundle, { grants: [] });
     const calls = await hostCalls(host);
+    const reply = await modelReply(join(work, "library"));
     const cpu = await parallelism(host);
     await host.close();
     const start = await vmStart();
     const floor = await sandboxFloor();
+    const sdk = await sdkFloor(bundle, reply);
     const seqRate = CALLS / (calls.sequential / 1000);
     const batchRate = CALLS / (calls.batched / 1000);
     return {
@@ -167,6 +213,8 @@ export async function run() {
       rows: [
         ["host calls, one at a time (`await` each)", perSec(CALLS, calls.sequential), `${(1000 * calls.sequential / CALLS).toFixed(1)} µs per call`, `≥ 50,000/s: ${goal(seqRate >= 50_000)}`],
         ["host calls, 100 in flight (`Promise.all`)", perSec(CALLS, calls.batched), `${(1000 * calls.batched / CALLS).toFixed(1)} µs per call`, `≥ 100,000/s: ${goal(batchRate >= 100_000)}`],
+        ["the SDK alone: the same job in a VM on this thread, each call answered at once with the host's reply, one at a time", perSec(CALLS, sdk.sequential), `${(1000 * sdk.sequential / CALLS).toFixed(1)} µs per call`, "the guest's share: no host work"],
+        ["the SDK alone, 100 in flight", perSec(CALLS, sdk.batched), `${(1000 * sdk.batched / CALLS).toFixed(1)} µs per call`, ""],
         ["floor: raw `__sdx_call`, fixed reply, no SDK, no host work, one at a time", perSec(CALLS, floor.sequential), `${(1000 * floor.sequential / CALLS).toFixed(1)} µs per call`, "what QuickJS alone costs"],
         ["floor: the same, 100 in flight", perSec(CALLS, floor.batched), `${(1000 * floor.batched / CALLS).toFixed(1)} µs per call`, ""],
         [`${cpu.tasks} CPU-bound tasks, parallelism 1`, ms(cpu.p1), "1.00×", ""],
@@ -181,7 +229,7 @@ export async function run() {
         { measure: `${cpu.tasks} CPU-bound tasks, parallelism 2 vs 1`, goal: "≤ 0.6×", result: ratio(cpu.p2, cpu.p1), met: cpu.p2 / cpu.p1 <= 0.6 },
         { measure: "VM start of the Photos bundle, warm process", goal: "≤ 30 ms", result: ms(start.warmMs), met: start.warmMs <= 30 },
       ],
-      notes: "Parallelism: each job runs 8 tasks of pure guest arithmetic through `ctx.run` (their VMs started beforehand), measured as the job's wall time; a task VM is a worker thread, so up to the number of cores tasks compute at the same time, beyond it they share the cores.",
+      notes: "The SDK-alone rows run the same job's calls with every call answered at once with the host's real reply to it: what they cost is QuickJS running the SDK (the request's JSON, the call, the tracking of un-awaited calls, the reply's parse, the model rebuilt as a class instance), with no host work at all. The goals allow 20 µs (one at a time) and 10 µs (100 in flight) per call for the whole path, the host's pipeline and SQLite read included. Parallelism: each job runs 8 tasks of pure guest arithmetic through `ctx.run` (their VMs started beforehand), measured as the job's wall time; a task VM is a worker thread, so up to the number of cores tasks compute at the same time, beyond it they share the cores.",
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
