@@ -91,6 +91,10 @@ export async function createGuestBundler(projectDir: string, entryFile: string):
       target: "es2023",
       charset: "utf8",
       legalComments: "none",
+      // QuickJS compiles the whole script before running any of it, and comments and indentation
+      // are a fifth of a bundle: without them a VM starts ~2 ms sooner (Photos: 154 → 126 KiB).
+      // Names stay, and stacks still point at the author's TypeScript through the source map.
+      minifyWhitespace: true,
       logLevel: "silent",
       outfile,
       // "external": a map beside the code and no sourceMappingURL comment in it; its sources are
