@@ -20,7 +20,7 @@
  */
 import type { LoadedBundle } from "@sdx/bundle-format";
 import type { Manifest, ManifestPermission } from "@sdx/sdk/manifest";
-import semver from "semver";
+import semverCompare from "semver/functions/compare.js";
 import { SdxError } from "../errors.js";
 import { getInstalled, grantsFor, installExtension, uninstallExtension, type GrantInput } from "../extensions/install.js";
 import { writeAudit } from "../store/audit.js";
@@ -109,7 +109,7 @@ export function mergeExtension(ctx: MergeContext, record: ExtensionRecord, bundl
   } else if (installed.bundleHash === value.bundleHash) {
     if (won.includes("bundle")) clocks.bundle = record.clocks.bundle!;
   } else {
-    const order = semver.compare(value.version, installed.version);
+    const order = semverCompare(value.version, installed.version);
     if (order > 0 || (order === 0 && won.includes("bundle"))) {
       install(ctx, record, bundles);
       clocks.bundle = record.clocks.bundle!;

@@ -12,9 +12,9 @@
  * with padding is done in two passes: oriented extract of the visible part, padding in JS, then
  * the resize from raw pixels.
  */
-import sharp from "sharp";
+import { loadSharp, type SharpFactory } from "../lazy-modules.js";
 
-type Sharp = ReturnType<typeof sharp>;
+type Sharp = ReturnType<SharpFactory>;
 type ResizeOptions = Exclude<Parameters<Sharp["resize"]>[0], number | null | undefined>;
 import type { z } from "zod";
 import type { ops } from "@sdx/sdk/protocol";
@@ -61,7 +61,7 @@ async function toRaw(pipeline: Sharp): Promise<RawImage> {
 }
 
 /** The oriented, cropped (black-padded) region as raw RGB. */
-async function cropRegion(bytes: Uint8Array, width: number, height: number, crop: NonNullable<ImageTensorOptions["crop"]>): Promise<RawImage> {
+async function cropRegion(sharp: SharpFactory, bytes: Uint8Array, width: number, height: number, crop: NonNullable<ImageTensorOptions["crop"]>): Promise<RawImage> {
   const left = Math.round(crop.x);
   const top = Math.round(crop.y);
   const w = Math.max(1, Math.round(crop.width));
@@ -82,6 +82,7 @@ async function cropRegion(bytes: Uint8Array, width: number, height: number, crop
 }
 
 export async function imageTensor(bytes: Uint8Array, options: ImageTensorOptions, kernel: ResizeKernel = "linear"): Promise<ImageTensorResult> {
+  const sharp = await loadSharp();
   const metadata = await sharp(bytes, { failOn: "error" }).metadata().catch(decodeError);
   if (!metadata.width || !metadata.height) throw validationFailed("the image has no size");
   // EXIF orientations 5–8 swap the axes.
@@ -94,7 +95,7 @@ export async function imageTensor(bytes: Uint8Array, options: ImageTensorOptions
   };
   let pixels: RawImage;
   if (options.crop) {
-    const region = await cropRegion(bytes, width, height, options.crop);
+    const region = await cropRegion(sharp, bytes, width, height, options.crop);
     pixels = await toRaw(sharp(region.data, { raw: { width: region.width, height: region.height, channels: 3 } }).resize(resize));
   } else {
     pixels = await toRaw(rgb(sharp(bytes, { failOn: "error" }).rotate()).resize(resize));

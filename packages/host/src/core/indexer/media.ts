@@ -6,8 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import exifr from "exifr";
-import sharp from "sharp";
+import { loadExifr, loadSharp } from "../lazy-modules.js";
 import { appendEntryError } from "../../store/entries-store.js";
 import type { Library } from "../../store/library.js";
 import { hasSidecar, insertCoreSidecar } from "../../store/sidecars-store.js";
@@ -57,6 +56,7 @@ export type MediaResult<T> = { ok: true; value: T } | { ok: false; error: string
 /** EXIF of an image, `null` when it has none. */
 export async function readExif(bytes: Uint8Array): Promise<MediaResult<Record<string, unknown> | null>> {
   try {
+    const exifr = await loadExifr();
     const raw: unknown = await exifr.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), EXIF_OPTIONS);
     if (!raw || typeof raw !== "object") return { ok: true, value: null };
     const value = jsonSafe(raw) as Record<string, unknown>;
@@ -80,6 +80,7 @@ export async function makeThumbnail(bytes: Uint8Array, libraryDir: string, conte
   const target = path.join(libraryDir, relative);
   try {
     // failOn "truncated": a cut-off JPEG/PNG is an error rather than a half-grey thumbnail.
+    const sharp = await loadSharp();
     const info = await sharp(bytes, { failOn: "truncated", limitInputPixels: 268_402_689 })
       .rotate()
       .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: "inside", withoutEnlargement: true })

@@ -14,7 +14,7 @@
  * empty text, so it is not read again.
  */
 import fs from "node:fs";
-import sharp from "sharp";
+import { loadSharp } from "../lazy-modules.js";
 import { appendEntryError } from "../../store/entries-store.js";
 import type { Library } from "../../store/library.js";
 import { hasSidecar, insertCoreSidecar } from "../../store/sidecars-store.js";
@@ -30,6 +30,7 @@ const PAGE = { minLight: 0.6, minInk: 0.001, maxInk: 0.35, maxChroma: 15 };
 /** Whether `bytes` look like a page of text (see the header); `false` for anything undecodable. */
 export async function looksLikePage(bytes: Uint8Array): Promise<boolean> {
   try {
+    const sharp = await loadSharp();
     const { data, info } = await sharp(bytes, { failOn: "truncated" })
       .rotate()
       .flatten({ background: "#ffffff" })

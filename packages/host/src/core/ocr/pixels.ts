@@ -6,7 +6,7 @@
  * folded in; one JS loop per line instead of a sharp pipeline per line). PaddleOCR's models were
  * trained on OpenCV's BGR channel order, so tensors are written B, G, R.
  */
-import sharp from "sharp";
+import { loadSharp } from "../lazy-modules.js";
 import { validationFailed } from "../../store/errors.js";
 
 export interface RgbImage {
@@ -38,6 +38,7 @@ export interface DecodedPage {
 
 export async function decodeOriented(input: Uint8Array | string): Promise<DecodedPage> {
   try {
+    const sharp = await loadSharp();
     const { data, info } = await sharp(input, { failOn: "error", limitInputPixels: MAX_PIXELS })
       .rotate()
       .flatten({ background: "#ffffff" })
@@ -61,6 +62,7 @@ export async function decodeOriented(input: Uint8Array | string): Promise<Decode
 
 /** `image` resized to exactly `width` × `height` (bilinear). */
 export async function resizeImage(image: RgbImage, width: number, height: number): Promise<RgbImage> {
+  const sharp = await loadSharp();
   const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .resize(width, height, { fit: "fill", kernel: "linear", fastShrinkOnLoad: false })
     .raw()

@@ -4,7 +4,7 @@
  * its dark pixels bounded), so a test can check boxes against the truth rather than a guess of
  * the font's metrics.
  */
-import sharp from "sharp";
+import { loadSharp } from "../lazy-modules.js";
 
 export interface TextRun {
   text: string;
@@ -34,6 +34,7 @@ function svg(width: number, height: number, runs: readonly TextRun[]): Buffer {
 }
 
 async function inkBox(width: number, height: number, run: TextRun): Promise<[number, number, number, number]> {
+  const sharp = await loadSharp();
   const { data } = await sharp(svg(width, height, [run])).greyscale().raw().toBuffer({ resolveWithObject: true });
   let x1 = width, y1 = height, x2 = 0, y2 = 0;
   for (let y = 0; y < height; y++) {
@@ -49,6 +50,7 @@ async function inkBox(width: number, height: number, run: TextRun): Promise<[num
 }
 
 export async function renderPage(width: number, height: number, runs: readonly TextRun[], format: "png" | "jpeg" = "png"): Promise<RenderedPage> {
+  const sharp = await loadSharp();
   const page = sharp(svg(width, height, runs)).flatten({ background: "#ffffff" });
   const bytes = await (format === "png" ? page.png() : page.jpeg({ quality: 90 })).toBuffer();
   const inkBoxes = await Promise.all(runs.map((r) => inkBox(width, height, r)));
