@@ -138,7 +138,10 @@ export class JobRunner {
         args: record.params,
         context: { extensionId: runtime.extensionId, config: runtime.config, deviceUuid: runtime.deviceUuid, jobId: record.id, resumeState: record.checkpoint ?? null },
       };
-      const reply = await runtime.main.invoke(invocation, runtime.invokeOptions({ jobId: record.id, kind: "job", writes: WriteScope.job(record.id) }));
+      const replied = runtime.main.invoke(invocation, runtime.invokeOptions({ jobId: record.id, kind: "job", writes: WriteScope.job(record.id) }));
+      // After the job's invocation is queued, so the job's VM takes the spare worker and the task's the next.
+      if (runtime.manifest.tasks.length > 0) runtime.tasks.prewarm();
+      const reply = await replied;
       // A job that threw while tasks were still running (Promise.all) ends after them.
       await Promise.allSettled([...run.inFlight]);
       return this.finish(record.id, reply, run.stopped, performance.now() - started);

@@ -39,6 +39,20 @@ export class TaskPool {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
+  /**
+   * Starts the pool's first instance ahead of need (its worker thread and VM), when it has none:
+   * a job whose extension declares tasks calls this as it starts, so its first `ctx.run` finds a
+   * VM ready instead of waiting for a thread to load and a bundle to evaluate (~0.4–0.6 s on 2 cores).
+   */
+  prewarm(): void {
+    if (this.all.length > 0 || this.capacity < 1) return;
+    const instance = this.create();
+    this.all.push(instance);
+    this.idle.push(instance);
+    // A failed start is reported by the instance's first invocation, like any other.
+    void instance.warm().catch(() => undefined);
+  }
+
   /** Disposes an instance in use; the pool makes a fresh one in its place when needed. */
   discard(instance: SandboxInstance): void {
     this.discarded.add(instance);
