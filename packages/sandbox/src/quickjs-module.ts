@@ -38,23 +38,6 @@ const MAX_PAGES = 32768;
  * allocating large typed arrays would otherwise grow the memory to 2 GiB before failing.
  */
 export async function newQuickJSModule(heapBytes: number): Promise<{ module: QuickJSWASMModule; memoryFull(): boolean }> {
-  const ready = prepared;
-  prepared = null;
-  if (ready && ready.heapBytes === heapBytes) return ready.module;
-  return instantiate(heapBytes);
-}
-
-let prepared: { heapBytes: number; module: Promise<{ module: QuickJSWASMModule; memoryFull(): boolean }> } | null = null;
-
-/**
- * Instantiates one QuickJS module ahead of need (a spare worker does it while it waits), so the
- * next VM with this heap size starts by evaluating its bundle, not by instantiating the engine.
- */
-export function prepareQuickJSModule(heapBytes: number): void {
-  prepared ??= { heapBytes, module: instantiate(heapBytes) };
-}
-
-async function instantiate(heapBytes: number): Promise<{ module: QuickJSWASMModule; memoryFull(): boolean }> {
   const wasmModule = await compiledModule();
   const maximum = Math.min(MAX_PAGES, INITIAL_PAGES + Math.ceil(heapBytes / PAGE));
   const wasmMemory = new wasm.Memory({ initial: INITIAL_PAGES, maximum });

@@ -9,7 +9,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { decodeMessage, encodeMessage, failure, toWireError, wireError, type WireMessage, type WireResult } from "@sdx/sdk/wire";
 import { QuickJSSandbox, type QuickJSInstance } from "./quickjs-sandbox.js";
-import { prepareQuickJSModule, useCompiledQuickJS } from "./quickjs-module.js";
+import { useCompiledQuickJS } from "./quickjs-module.js";
+import { prepareQuickJSVm } from "./quickjs-vm.js";
 import { DEFAULT_LIMITS } from "./types.js";
 import { SharedGuestClock } from "./guest-clock.js";
 import { SyncReplyReader } from "./sync-channel.js";
@@ -162,8 +163,8 @@ port.on("message", (message: ToWorker) => {
 
 /**
  * A spare worker waits for its VM: run one throwaway VM through start and an invocation so the
- * engine's JavaScript glue is compiled, then instantiate the engine for the real VM (most use the
- * default heap). The first real VM then costs little more than evaluating its bundle.
+ * engine's JavaScript glue is compiled, then make the real VM but for its bundle (engine, runtime,
+ * context, bindings; most VMs use the default limits). Its start then is evaluating its bundle.
  */
 async function warmUp(): Promise<void> {
   const warm = new QuickJSSandbox().createInstance({
@@ -173,7 +174,7 @@ async function warmUp(): Promise<void> {
   });
   await warm.invoke({ kind: "init", name: "init", args: [], context: { extensionId: "warm-up", config: {}, deviceUuid: "" } });
   warm.dispose();
-  prepareQuickJSModule(DEFAULT_LIMITS.memoryBytes);
+  prepareQuickJSVm(DEFAULT_LIMITS, clock);
 }
 
 // The calls module loads during warm-up too (it may take a while: the host's op table, SQLite).
