@@ -2,7 +2,7 @@
  * The job runner with real sandboxes, a real jobs.db and a real library: tasks, retries, replay.
  * Only the spinning task meets a time limit (its own `timeoutMs`); overlap is shown with a barrier.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { join } from "node:path";
 import type { Manifest } from "@sdx/sdk/manifest";
 import { Library } from "../store/library.js";
@@ -17,7 +17,7 @@ import type { HostCalls } from "@sdx/sandbox";
 import { WriteGate } from "../actions/write-gate.js";
 import { guestCalls, type CallScope } from "../host/calls.js";
 import { EventBus } from "../ops/events.js";
-import { guest } from "@sdx/sandbox/testing";
+import { guest, recordingCalls } from "@sdx/sandbox/testing";
 import { JobStore } from "../store/job-store.js";
 import { JobRunner } from "./job-runner.js";
 import { TaskPool } from "./task-pool.js";
@@ -164,6 +164,26 @@ describe("job runner", () => {
     expect(failures.map((e) => (e.detail as { attempt: number }).attempt)).toEqual([1, 2, 3]);
     // The job's own instance never recycled; the task instances did.
     expect(runtime.main.stats.recycled).toBe(0);
+  });
+
+  it("starts one task VM as a job of an extension with tasks starts, before any ctx.run; none for an extension without", async () => {
+    const sandbox = new QuickJSSandbox({ maxSliceMs: UNREACHABLE_MS });
+    const warmed: Array<ReturnType<typeof vi.spyOn>> = [];
+    const poolOf = () => new TaskPool(() => {
+      const instance = sandbox.createInstance({ name: "task", guestJs: GUEST, calls: recordingCalls() });
+      warmed.push(vi.spyOn(instance, "warm"));
+      return instance;
+    }, 2);
+    const withTasks: ExtensionRuntime = { ...runtime, tasks: poolOf() };
+    // `foreign` never calls ctx.run: the one instance is the prewarmed one.
+    expect((await runner.run(withTasks, "foreign", [])).state).toBe("completed");
+    expect(withTasks.tasks.size).toBe(1);
+    expect(warmed[0]).toHaveBeenCalledTimes(1);
+    withTasks.tasks.dispose();
+
+    const without: ExtensionRuntime = { ...runtime, manifest: { ...MANIFEST, tasks: [] }, tasks: poolOf() };
+    expect((await runner.run(without, "foreign", [])).state).toBe("completed");
+    expect(without.tasks.size).toBe(0);
   });
 
   it("succeeds when a later attempt does", async () => {
