@@ -103,15 +103,17 @@ export class FacesBench {
     return kept.map((k) => [clamp(k.box[0]! * width, width), clamp(k.box[1]! * height, height), clamp(k.box[2]! * width, width), clamp(k.box[3]! * height, height)]).length;
   }
 
+  /** ms: the loop alone, timed in the guest (the job's start and finish left out). */
   @job({ parallelism: 1 })
-  async detectAll(ctx: JobContext, location: SdPath, mode: string): Promise<number> {
+  async detectAll(ctx: JobContext, location: SdPath, mode: string): Promise<{ faces: number; ms: number }> {
+    const t0 = Date.now();
     let faces = 0;
     const detector = ctx.ai().fromRegistered("face_detection");
     for await (const entry of ctx.vdfs().queryEntries().inLocation(location).ofKind("image")) {
       if (mode === "direct") faces += (await detector.detectFaces(entry)).faces.length;
       else faces += mode === "run" ? await ctx.run(this.detectRaw, entry) : await ctx.run(this.detect, entry);
     }
-    return faces;
+    return { faces, ms: Date.now() - t0 };
   }
 }
 `;
@@ -177,20 +179,25 @@ async function faceDetection(work, fixtures) {
   try {
     await host.install(bundleBytes, { grants: manifest.permissions.map((_, permission) => ({ permission, scope: [] })) });
     await host.index(photos);
+    // Each side returns its faces and the time of its loop alone: the sdx job's as timed in the
+    // guest (without the job's record, VM and results), the raw loop's the whole call.
     const sdx = async (mode) => {
       const outcome = await host.runJob(EXTENSION, "detectAll", { location: photos, mode });
       if (outcome.state !== "completed") throw new Error(`detectAll: ${JSON.stringify(outcome).slice(0, 400)}`);
       return outcome.result;
     };
     const rawLoop = async () => {
+      const start = performance.now();
       let faces = 0;
-      for (const f of files) faces += await rawDetect(raw, f);
-      return faces;
+      // Lists the folder like the job queries its entries, inside the timing.
+      for (const f of readdirSync(photos).filter((name) => name.endsWith(".jpg"))) faces += await rawDetect(raw, join(photos, f));
+      return { faces, ms: performance.now() - start };
     };
     // Warm-up (sandbox start, session loads, sharp's first decodes), and the three must agree.
-    const counts = [await sdx("task"), await sdx("run"), await sdx("direct"), await rawLoop()];
+    const counts = [await sdx("task"), await sdx("run"), await sdx("direct"), await rawLoop()].map((side) => side.faces);
     if (new Set(counts).size !== 1) throw new Error(`the three sides found different faces: ${counts.join(", ")}`);
     const times = { task: [], run: [], direct: [], raw: [] };
+    const loops = { task: [], run: [], direct: [], raw: [] };
     const sides = [["task", () => sdx("task")], ["run", () => sdx("run")], ["direct", () => sdx("direct")], ["raw", rawLoop]];
     // A side pays for what the one before it left behind (garbage to collect, threads winding down):
     // rotating one fixed cycle made each side always follow the same one (the task side always came
@@ -201,16 +208,17 @@ async function faceDetection(work, fixtures) {
       for (let k = 0; k < sides.length; k++) {
         const [name, side] = sides[(order[k] + r) % sides.length];
         const start = performance.now();
-        await side();
+        const { ms: loop } = await side();
         times[name].push((performance.now() - start) / files.length);
+        loops[name].push(loop / files.length);
       }
     }
     const [task, run, inJob, direct] = [median(times.task), median(times.run), median(times.direct), median(times.raw)];
     // The ratio pairs each round's sdx time with the same round's raw time (seconds apart, under the
     // same load) and takes the median of those: on a shared machine the raw side's own median moved
     // by a third between runs, and a ratio of two medians taken apart moved with it.
-    const pairedRatio = (side) => median(times[side].map((t, r) => t / times.raw[r]));
-    const paired = (side) => `${pairedRatio(side).toFixed(2)}×`;
+    const pairedRatio = (side, of = times) => median(of[side].map((t, r) => t / of.raw[r]));
+    const paired = (side, of = times) => `${pairedRatio(side, of).toFixed(2)}×`;
     return {
       goals: [
         { measure: "face detection per photo, `detectFaces` called by the job vs a raw onnxruntime loop", goal: "≤ 1.05×", result: paired("direct"), met: pairedRatio("direct") <= 1.05 },
@@ -219,6 +227,8 @@ async function faceDetection(work, fixtures) {
       rows: [
         [`face detection per photo: \`detectFaces\` called by the job itself vs raw loop (goal ≤ 1.05×)`, ms(inJob), ms(direct), paired("direct")],
         [`face detection per photo: \`detectFaces\` in a \`ctx.run\` task vs raw loop (goal ≤ 1.10×)`, ms(task), ms(direct), paired("task")],
+        [`the same, \`detectFaces\` called by the job, its loop alone (timed in the guest: without the job's start and finish)`, ms(median(loops.direct)), ms(median(loops.raw)), paired("direct", loops)],
+        [`the same, \`detectFaces\` in a \`ctx.run\` task, its loop alone`, ms(median(loops.task)), ms(median(loops.raw)), paired("task", loops)],
         [`face detection per photo: \`imageTensor\` handle + \`run\` + NMS in the guest (the path for models the host does not know), in a \`ctx.run\` task vs raw loop`, ms(run), ms(direct), paired("run")],
       ],
       faces: counts[0],
@@ -336,7 +346,10 @@ export async function run() {
         "(graph optimization all, no spinning), the same threshold, NMS, scaling and clamping. Beyond that work the sdx side " +
         "does the checks (grant, the entry's file against the index) and hands each photo between threads four times " +
         "(guest → host → inference worker → host → guest; a task four more), each hand-off waiting for a core on a busy machine " +
-        "(docs/ai.md, Speed).",
+        "(docs/ai.md, Speed). The two \"its loop alone\" rows time the same rounds from inside: the job's loop as the guest " +
+        "times it (Date.now, so without the job's record, VM start and results), the raw loop as a whole (listing the folder " +
+        "included, as the job queries its entries). They show what each photo costs once a job runs; the goals are judged on " +
+        "the rows timed around the whole job.",
     );
   }
   notes.push(
