@@ -110,6 +110,8 @@ export interface WorkerInstanceCalls {
   callsFor(scope: unknown): HostCalls;
   /** What to report to the host's thread when that invocation ended (`InvokeOptions.onSettled`). */
   settle(scope: unknown): unknown;
+  /** Releases what the instance holds (its connections): its VM is gone, and the worker may start another. */
+  close(): void;
 }
 
 export interface InstanceOptions {

@@ -102,9 +102,26 @@ let callsModule: Promise<CallsModule> | null = setup.callsModule ? (import(setup
 let local: WorkerInstanceCalls | null = null;
 const link: WorkerLink = { forward, notify, post: postCall };
 
-async function start(message: Extract<ToWorker, { type: "start" }>): Promise<void> {
+/** Drops the VM and what the calls module opened for it; false when closing that failed. */
+function releaseVm(): boolean {
   instance?.dispose();
   instance = null;
+  const opened = local;
+  local = null;
+  // Replies still on their way belong to the old VM: dropped when they come (ids never repeat).
+  pending.clear();
+  outgoing = [];
+  postsSinceSync = 0;
+  try {
+    opened?.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function start(message: Extract<ToWorker, { type: "start" }>): Promise<void> {
+  releaseVm();
   try {
     local = callsModule && message.workerData !== undefined ? await (await callsModule).openInstance(message.workerData, link) : null;
   } catch (error) {
@@ -153,6 +170,13 @@ port.on("message", (message: ToWorker) => {
     case "ping":
       post({ type: "pong" });
       break;
+    case "release": {
+      const ok = releaseVm();
+      // The next VM is made ahead again, as a new worker's is (most VMs use the default limits).
+      if (ok) prepareQuickJSVm(DEFAULT_LIMITS, clock);
+      post({ type: "released", ok });
+      break;
+    }
     case "dispose":
       instance?.dispose();
       instance = null;

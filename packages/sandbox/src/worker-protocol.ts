@@ -16,6 +16,11 @@ export type ToWorker =
   | { type: "replies"; replies: Array<[number, WireMessage]> }
   /** Answer with a pong: the worker's event loop is not stuck. */
   | { type: "ping" }
+  /**
+   * Drop the VM and close what the calls module opened for it, then wait for the next `start` (the
+   * host keeps the thread for another VM, see `WorkerSandbox.reclaim`). Answered by `released`.
+   */
+  | { type: "release" }
   /** Stop the VM and exit. */
   | { type: "dispose" };
 
@@ -35,7 +40,9 @@ export type FromWorker =
   /** An invocation ended. `recycled` counts VMs the worker replaced after fatal errors so far. */
   | { type: "done"; id: number; reply: WireMessage; recycled: number; lastStartMs: number; settled?: unknown }
   /** Messages of the worker calls module (`WorkerLink.notify`), in order. */
-  | { type: "notices"; notices: unknown[] };
+  | { type: "notices"; notices: unknown[] }
+  /** The VM is gone (`release`); `ok` false: closing its calls failed, and the thread must not be reused. */
+  | { type: "released"; ok: boolean };
 
 /** What a worker is started with (`workerData`). */
 export interface WorkerSetup {

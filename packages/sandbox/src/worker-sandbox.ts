@@ -28,6 +28,15 @@ export const MAX_CALLS_RUNNING = 32;
 /** Host calls of one VM waiting for a turn; more are refused (SDX3027). */
 export const MAX_CALLS_WAITING = 10_000;
 
+/**
+ * Threads of disposed VMs kept for the next ones (`WorkerSandbox.reclaim`): enough for a job and
+ * its tasks, which an install of a new build (every save in `sdx dev`) disposes and the next run
+ * starts again. A new thread costs ~0.4 s on 2 cores (loading its calls module); a kept one a few ms.
+ */
+export const MAX_IDLE_WORKERS = 4;
+/** A kept thread unused this long is terminated (its memory given back). */
+export const IDLE_WORKER_MS = 30_000;
+
 export interface WorkerSandboxOptions {
   /** How long past its deadline (or its slice limit) a stuck worker gets before it is terminated. Default 1000 ms. */
   graceMs?: number;
@@ -50,8 +59,12 @@ export class WorkerSandbox implements Sandbox {
   readonly callsModule: string | null;
   readonly maxCallsWaiting: number;
   private spare: Promise<LiveWorker> | null = null;
+  /** Threads of disposed VMs, newest last: each resolves once its VM is released (null: not reusable). */
+  private readonly idle: Array<{ worker: Promise<LiveWorker | null>; timer: NodeJS.Timeout }> = [];
   private closed = false;
   private readonly live = new Set<LiveWorker>();
+  /** Threads started, and VMs started in a kept thread instead of a new one (`reclaim`). */
+  readonly stats = { threadsStarted: 0, threadsReused: 0 };
 
   constructor(limits: Partial<SandboxLimits> = {}, options: WorkerSandboxOptions = {}) {
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...limits });
@@ -64,16 +77,30 @@ export class WorkerSandbox implements Sandbox {
     return new WorkerInstance(this, options, Object.freeze({ ...this.limits, ...options.limits }));
   }
 
+  /** Threads kept for the next VMs (`reclaim`). */
+  get idleThreads(): number {
+    return this.idle.length;
+  }
+
   /** Starts one worker ahead of need, so the next instance's VM starts without waiting for a thread. */
   prestart(): void {
-    if (!this.closed) this.spare ??= this.spawn();
+    if (!this.closed && this.idle.length === 0) this.spare ??= this.spawn();
   }
 
   /**
-   * A started worker for a new VM. The caller starts the next spare (`prestart`) once its VM is up:
-   * on a small machine, a spare warming up beside it would take a core from the start being waited for.
+   * A started worker for a new VM: a kept one first (`reclaim`), else the spare, else a new one. The
+   * caller starts the next spare (`prestart`) once its VM is up: on a small machine, a spare warming
+   * up beside it would take a core from the start being waited for.
    */
   async takeWorker(): Promise<LiveWorker> {
+    for (let kept = this.idle.pop(); kept; kept = this.idle.pop()) {
+      clearTimeout(kept.timer);
+      const worker = await kept.worker;
+      if (worker && !worker.dead) {
+        this.stats.threadsReused++;
+        return worker;
+      }
+    }
     const taken = this.spare ?? this.spawn();
     this.spare = null;
     const worker = await taken;
@@ -81,10 +108,43 @@ export class WorkerSandbox implements Sandbox {
     return worker;
   }
 
+  /**
+   * Takes back the thread of a disposed VM: an idle one (no invocation, no host call in flight) drops
+   * its VM and its calls module's connections and waits for the next VM; a busy or dead one, or one
+   * past `MAX_IDLE_WORKERS`, is terminated. Nothing of the old VM survives in the thread: each VM is
+   * its own WebAssembly instance, and the calls module opens everything again for the next.
+   */
+  reclaim(worker: LiveWorker): void {
+    if (this.closed || worker.dead || worker.busy) {
+      void worker.terminate();
+      return;
+    }
+    const entry = {
+      worker: worker.release().then((ok) => {
+        if (ok) return worker;
+        void worker.terminate();
+        return null;
+      }),
+      timer: setTimeout(() => {
+        const at = this.idle.indexOf(entry);
+        if (at >= 0) this.idle.splice(at, 1);
+        void worker.terminate();
+      }, IDLE_WORKER_MS),
+    };
+    entry.timer.unref();
+    this.idle.push(entry);
+    while (this.idle.length > MAX_IDLE_WORKERS) {
+      const oldest = this.idle.shift()!;
+      clearTimeout(oldest.timer);
+      void oldest.worker.then((kept) => kept?.terminate());
+    }
+  }
+
   private async spawn(): Promise<LiveWorker> {
     const quickjs = await compiledQuickJS();
     if (this.closed) throw new Error("the sandbox is closed");
     const worker = new LiveWorker(quickjs, this);
+    this.stats.threadsStarted++;
     this.live.add(worker);
     worker.onExit = () => this.live.delete(worker);
     await worker.ready;
@@ -97,6 +157,7 @@ export class WorkerSandbox implements Sandbox {
    */
   async close(): Promise<void> {
     this.closed = true;
+    for (const kept of this.idle.splice(0)) clearTimeout(kept.timer);
     const spare = this.spare;
     this.spare = null;
     // Its worker is in `live` already, or will never be made; terminated below, it rejects.
@@ -155,6 +216,28 @@ class LiveWorker {
       readyReject(new Error(`the sandbox worker exited (${code}) before it was ready`));
       this.died(null);
     });
+  }
+
+  /** Whether its VM still has something under way: a start, an invocation or a host call. */
+  get busy(): boolean {
+    return this.listener !== null || this.running > 0 || this.waiting.length > 0 || this.replies.length > 0;
+  }
+
+  /**
+   * Drops the VM and what the calls module opened for it (`release`). False when the thread must not
+   * be reused: it died, closing failed, or it did not answer within the grace (it is terminated).
+   */
+  async release(): Promise<boolean> {
+    const timer = setTimeout(() => this.kill(wireError("SDX3020", "the sandbox worker did not release its VM in time")), this.sandbox.graceMs);
+    try {
+      const released = await this.request({ type: "release" }, "released");
+      return !("died" in released) && released.ok && !this.dead;
+    } finally {
+      clearTimeout(timer);
+      // Only now: notices and calls the old VM's calls module sent before `released` still reached its own.
+      this.calls = null;
+      this.onNotice = null;
+    }
   }
 
   /** Sends `message` and resolves with the worker's answer `type`, or its death. */
@@ -398,7 +481,7 @@ class WorkerInstance implements SandboxInstance {
     this.sandbox.prestart();
     // Disposed while the VM was starting: nothing may run in it.
     if (error || this.disposed) {
-      void worker.terminate();
+      this.sandbox.reclaim(worker);
       return failure(error ?? disposedError(this.name));
     }
     this.worker = worker;
@@ -433,10 +516,12 @@ class WorkerInstance implements SandboxInstance {
     return run;
   }
 
+  /** The thread goes back to the sandbox for another VM when it is idle (`reclaim`), else it is terminated. */
   dispose(): void {
     this.disposed = true;
-    void this.worker?.terminate();
+    const worker = this.worker;
     this.worker = null;
+    if (worker) this.sandbox.reclaim(worker);
   }
 }
 

@@ -6,9 +6,10 @@
  * limits are shown under time limits they cannot reach, so a busy machine changes no outcome.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Host } from "./host.js";
+import type { WorkerSandbox } from "@sdx/sandbox";
 import { guest } from "@sdx/sandbox/testing";
 import { bundleBytes, job, manifest, removeTempDirs, sdPathParam, task, tempDir, UNREACHABLE_MS } from "../jobs/__tests__/fixtures.js";
 
@@ -138,6 +139,20 @@ describe("Host", () => {
     expect(outcome).toMatchObject({ state: "completed", result: Array(8).fill("undefined") });
   });
 
+  it("runs a reinstalled extension's next job in the threads of its old VMs, whose library connections it closed", async () => {
+    const sandbox = host.sandbox as WorkerSandbox;
+    const grants = { grants: [{ permission: 0, scope: [data] }, { permission: 1, scope: [] }] };
+    expect((await host.runJob("org.example.notes", "countAll", { location: data })).result).toBe(2);
+    const open = openLibraryFiles();
+    const reused = sandbox.stats.threadsReused;
+    // What `sdx dev` does on every save: install the new build, run the job again.
+    await host.install(await bundleBytes(NOTES, GUEST), grants);
+    expect((await host.runJob("org.example.notes", "countAll", { location: data })).result).toBe(2);
+    // The job's VM and its two tasks' VMs.
+    expect(sandbox.stats.threadsReused - reused).toBe(3);
+    if (process.platform === "linux") expect(openLibraryFiles()).toBe(open);
+  });
+
   it("refuses a stored bundle that was modified on disk", async () => {
     const root = tempDir();
     const other = await Host.open({ libraryDir: join(root, "lib") });
@@ -152,3 +167,17 @@ describe("Host", () => {
     }
   });
 });
+
+/** Files of the library open in this process, every thread's (the worker calls' connections included); Linux only. */
+function openLibraryFiles(): number {
+  if (process.platform !== "linux") return 0;
+  let n = 0;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(join("/proc/self/fd", fd)).startsWith(libraryDir)) n++;
+    } catch {
+      // closed while listing
+    }
+  }
+  return n;
+}

@@ -146,6 +146,14 @@ export async function openInstance(data: WorkerInstanceData, link: WorkerLink): 
         whileGuestRuns: () => batch.commitIfDue(),
       };
     },
+    close(): void {
+      // Every invocation commits as it settles: normally nothing is open here.
+      batch.commit();
+      jobs.close();
+      library.close();
+      const failed = batch.failure();
+      if (failed) throw failed;
+    },
     settle(described): WorkerSettled {
       // An invocation's writes are durable before the host learns it ended.
       batch.commit();
