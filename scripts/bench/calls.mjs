@@ -180,7 +180,9 @@ async function vmStart() {
   const warm = [];
   for (let i = 0; i < 7; i++) {
     sandbox.prestart();
-    await new Promise((r) => globalThis.setTimeout(r, 300)); // a spare worker waiting, as in a host that has run before
+    // A worker waiting, as in a host that has run before: the thread of the VM disposed just before
+    // (kept for the next one) has dropped that VM and made the next but for its bundle, as a spare has.
+    await new Promise((r) => globalThis.setTimeout(r, 300));
     const t = performance.now();
     const instance = sandbox.createInstance({ name: `warm-${i}`, guestJs: bundle.guestJs, calls });
     if (!(await instance.warm()).ok) throw new Error("the Photos bundle did not start");
@@ -220,7 +222,7 @@ export async function run() {
         [`${cpu.tasks} CPU-bound tasks, parallelism 1`, ms(cpu.p1), "1.00×", ""],
         [`${cpu.tasks} CPU-bound tasks, parallelism 2`, ms(cpu.p2), `${ratio(cpu.p2, cpu.p1)} of parallelism 1`, `≤ 0.6× on ${cpus().length} cores: ${goal(cpu.p2 / cpu.p1 <= 0.6)}`],
         [`${cpu.tasks} CPU-bound tasks, parallelism 4`, ms(cpu.p4), `${ratio(cpu.p4, cpu.p1)} of parallelism 1`, `more than the ${cpus().length} cores: no faster than 2`],
-        [`VM start, Photos bundle (${start.guestKiB.toFixed(0)} KiB of guest JS), warm process`, ms(start.warmMs), "a spare worker waiting; the VM evaluates the bundle", `≤ 30 ms: ${goal(start.warmMs <= 30)}`],
+        [`VM start, Photos bundle (${start.guestKiB.toFixed(0)} KiB of guest JS), warm process`, ms(start.warmMs), "a worker waiting (the thread of the VM before it); the VM evaluates the bundle", `≤ 30 ms: ${goal(start.warmMs <= 30)}`],
         ["VM start, first in a process", ms(start.firstMs), "spawn a worker, compile the engine's glue, evaluate the bundle", ""],
       ],
       goals: [

@@ -29,11 +29,12 @@ export const MAX_CALLS_RUNNING = 32;
 export const MAX_CALLS_WAITING = 10_000;
 
 /**
- * Threads of disposed VMs kept for the next ones (`WorkerSandbox.reclaim`): enough for a job and
- * its tasks, which an install of a new build (every save in `sdx dev`) disposes and the next run
- * starts again. A new thread costs ~0.4 s on 2 cores (loading its calls module); a kept one a few ms.
+ * Threads of disposed VMs kept for the next ones (`WorkerSandbox.reclaim`): enough for a job, its
+ * tasks at a parallelism of up to 6 and an agent, which an install of a new build (every save in
+ * `sdx dev`) disposes and the next run starts again. A new thread costs ~0.4 s of CPU (loading its
+ * calls module); a kept one a few ms. Each holds ~26 MB while it waits.
  */
-export const MAX_IDLE_WORKERS = 4;
+export const MAX_IDLE_WORKERS = 8;
 /** A kept thread unused this long is terminated (its memory given back). */
 export const IDLE_WORKER_MS = 30_000;
 
