@@ -28,7 +28,7 @@ import { createLibraryOpContext } from "../ops/library-context.js";
 import type { OpContext, OpHandlers } from "../ops/context.js";
 import { libraryOps } from "../ops/library-ops.js";
 import { memoryOps } from "../ops/memory.js";
-import { kernelOps } from "../ops/kernels.js";
+import { kernelOps, stopKernels } from "../ops/kernels.js";
 import { codecOps } from "../ops/env.js";
 import { promptOps } from "../ops/prompts.js";
 import { ReadSet } from "../actions/read-set.js";
@@ -149,6 +149,7 @@ export async function openInstance(data: WorkerInstanceData, link: WorkerLink): 
     close(): void {
       // Every invocation commits as it settles: normally nothing is open here.
       batch.commit();
+      stopKernels(bundle);
       jobs.close();
       library.close();
       const failed = batch.failure();

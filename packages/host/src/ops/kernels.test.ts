@@ -1,7 +1,7 @@
 /** kernel.call against a real AssemblyScript module compiled the way `sdx build` does. */
 import { beforeAll, describe, expect, it } from "vitest";
 import { readBundle, type LoadedBundle } from "@sdx/bundle-format";
-import { configureKernels, kernelOps } from "./kernels.js";
+import { configureKernels, kernelOps, stopKernels } from "./kernels.js";
 import type { OpContext, OpHandler } from "./context.js";
 import { bundleBytes, manifest } from "../jobs/__tests__/fixtures.js";
 
@@ -15,6 +15,8 @@ export function dot(a: Float32Array, b: Float32Array): f32 {
 export function sumBytes(a: Uint8Array): i32 { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return s; }
 export function mean(a: Float64Array): f64 { let s = 0.0; for (let i = 0; i < a.length; i++) s += a[i]; return s / a.length; }
 export function fail(): i32 { throw new Error("kernel says no"); }
+let bumps: i32 = 0;
+export function bump(): i32 { bumps += 1; return bumps; }
 `;
 
 async function compile(source: string): Promise<Uint8Array> {
@@ -39,11 +41,19 @@ const call = (name: string, args: Array<number | ArrayBufferView>) =>
 
 beforeAll(async () => {
   const kernels = await compile(SOURCE);
-  const bundle: LoadedBundle = await readBundle(await bundleBytes(manifest({ kernels: ["add", "dot", "sumBytes", "mean", "fail"] }), "0", kernels));
+  const bundle: LoadedBundle = await readBundle(await bundleBytes(manifest({ kernels: ["add", "dot", "sumBytes", "mean", "fail", "bump"] }), "0", kernels));
   ctx = { extensionId: "org.test.jobs", bundle } as unknown as OpContext;
 }, 30_000);
 
 describe("kernel.call", () => {
+  it("keeps a kernel's instance between calls, and starts a fresh one once its VM's bundle is released", async () => {
+    expect(await call("bump", [])).toEqual({ result: 1 });
+    expect(await call("bump", [])).toEqual({ result: 2 });
+    // What a sandbox worker does when it drops a VM and keeps its thread for the next one.
+    stopKernels(ctx.bundle!);
+    expect(await call("bump", [])).toEqual({ result: 1 });
+  });
+
   it("passes numbers and typed arrays (as real AssemblyScript typed arrays)", async () => {
     expect(await call("add", [2, 40])).toEqual({ result: 42 });
     const a = new Float32Array(512).map((_, i) => i / 512);

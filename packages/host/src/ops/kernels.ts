@@ -146,6 +146,13 @@ class KernelThread {
 /** One kernel thread per loaded bundle (a bundle object is loaded once per extension and thread). */
 const threads = new WeakMap<LoadedBundle, KernelThread>();
 
+/** Stops the bundle's kernel thread, if it has one: its VM is gone (a sandbox worker that outlives a VM). */
+export function stopKernels(bundle: LoadedBundle): void {
+  const thread = threads.get(bundle);
+  threads.delete(bundle);
+  thread?.stop("the extension's VM was released");
+}
+
 export const kernelOps: OpHandlers = {
   "kernel.call": async (ctx, request) => {
     const bundle = ctx.bundle;
